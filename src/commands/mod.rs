@@ -1,0 +1,107 @@
+//! One file per subcommand: wire the stages together, print results, return `anyhow::Result`.
+//!
+//! Shared here: resolving `--config` / `--db` / environment / settings, opening the store, and
+//! the mapping from error types to exit codes.
+
+mod query;
+mod sources;
+mod sync;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Config, ConfigError, defaults};
+use crate::store::Store;
+
+/// A mistake in how pmagg was called (exit code 2), e.g. an unknown `--source`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Sync(args) => sync::run(&cli, args),
+        Command::Sources(args) => sources::run(&cli, args),
+        Command::List(args) => query::list(&cli, args),
+        Command::Show(args) => query::show(&cli, args),
+    }
+}
+
+/// The documented exit code for an error: 2 for configuration and usage, 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<ConfigError>() || cause.is::<UsageError>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// Loads the config named on the command line.
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    Ok(config::load(&cli.config)?)
+}
+
+/// `--db` (or `PMAGG_DB`), else `settings.database`, else `./pmagg.db`.
+fn database_path(cli: &Cli, config: Option<&Config>) -> PathBuf {
+    cli.db
+        .clone()
+        .or_else(|| config.and_then(|c| c.settings.database.clone()))
+        .unwrap_or_else(|| PathBuf::from(defaults::DATABASE))
+}
+
+/// Opens the store, naming the file in the error.
+fn open_store(path: &Path) -> anyhow::Result<Store> {
+    Store::open(path).with_context(|| format!("the database {} is unusable", path.display()))
+}
+
+/// For commands that only read the database: the config is needed only when `--db` is absent.
+fn open_store_for_reading(cli: &Cli) -> anyhow::Result<Store> {
+    let config = if cli.db.is_some() { None } else { Some(load_config(cli)?) };
+    let path = database_path(cli, config.as_ref());
+    if !path.exists() {
+        anyhow::bail!(
+            "no database at {}: run `pmagg sync` first, or point --db / PMAGG_DB at one",
+            path.display()
+        );
+    }
+    open_store(&path)
+}
+
+/// Text for a missing value in tables.
+const DASH: &str = "-";
+
+/// Truncates to `width` characters with an ellipsis, for table cells.
+fn cell(text: &str, width: usize) -> String {
+    let text = text.replace(['\n', '\r', '\t'], " ");
+    if text.chars().count() <= width {
+        text
+    } else {
+        let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_error_type() {
+        let usage = anyhow::Error::new(UsageError("x".into())).context("while doing y");
+        assert_eq!(exit_code(&usage), 2);
+        let config =
+            anyhow::Error::new(ConfigError::Invalid { path: "a".into(), problems: vec![] });
+        assert_eq!(exit_code(&config), 2);
+        assert_eq!(exit_code(&anyhow::anyhow!("database is unusable")), 1);
+    }
+
+    #[test]
+    fn cells_are_one_line_and_bounded() {
+        assert_eq!(cell("a\nb", 10), "a b");
+        assert_eq!(cell("abcdef", 4), "abc…");
+    }
+}

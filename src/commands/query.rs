@@ -1,0 +1,92 @@
+//! `pmagg list` and `pmagg show`: read-only views of stored entries.
+
+use std::io::Write;
+
+use super::{DASH, UsageError, cell, open_store_for_reading};
+use crate::cli::{Cli, ListArgs, ShowArgs};
+use crate::model::StoredEntry;
+
+pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
+    let store = open_store_for_reading(cli)?;
+    let entries = store.list_entries(args.limit)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &entries)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for entry in &entries {
+        writeln!(
+            out,
+            "{:>6}  {:<10}  {:<20}  {}",
+            entry.id,
+            entry.published.map_or_else(|| DASH.to_owned(), |p| p.format("%Y-%m-%d").to_string()),
+            cell(entry.source.as_str(), 20),
+            cell(entry.title.as_deref().unwrap_or("(untitled)"), 80),
+        )?;
+    }
+    if entries.is_empty() {
+        writeln!(out, "no entries yet: run `pmagg sync`")?;
+    }
+    Ok(())
+}
+
+pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
+    let store = open_store_for_reading(cli)?;
+    let entry = if let Ok(id) = args.entry.parse::<i64>() {
+        store
+            .entry(id)?
+            .ok_or_else(|| anyhow::anyhow!("no entry with ID {id} (see `pmagg list`)"))?
+    } else if args.entry.starts_with("http://") || args.entry.starts_with("https://") {
+        let mut found = store.entries_by_url(&args.entry)?;
+        if found.len() > 1 {
+            let ids: Vec<_> = found.iter().map(|e| e.id.to_string()).collect();
+            eprintln!(
+                "pmagg: {} entries have this URL (IDs {}); showing the first",
+                found.len(),
+                ids.join(", ")
+            );
+        }
+        if found.is_empty() {
+            anyhow::bail!("no entry with URL {}", args.entry);
+        }
+        found.swap_remove(0)
+    } else {
+        return Err(UsageError(format!(
+            "{:?} is neither an entry ID nor an http(s) URL",
+            args.entry
+        ))
+        .into());
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &entry)?;
+        writeln!(out)?;
+    } else {
+        write_entry(&mut out, &entry)?;
+    }
+    Ok(())
+}
+
+fn write_entry(out: &mut impl Write, entry: &StoredEntry) -> std::io::Result<()> {
+    let or_dash = |v: Option<&str>| v.map_or_else(|| DASH.to_owned(), str::to_owned);
+    writeln!(out, "{}", entry.title.as_deref().unwrap_or("(untitled)"))?;
+    writeln!(out, "  id:         {}", entry.id)?;
+    writeln!(out, "  source:     {}", entry.source)?;
+    writeln!(out, "  url:        {}", or_dash(entry.url.as_deref()))?;
+    writeln!(
+        out,
+        "  published:  {}",
+        entry.published.map_or_else(|| DASH.to_owned(), |p| p.to_rfc3339())
+    )?;
+    writeln!(out, "  first seen: {}", entry.first_seen.to_rfc3339())?;
+    writeln!(out, "  last seen:  {}", entry.last_seen.to_rfc3339())?;
+    writeln!(out, "  identity:   {}", entry.identity.as_str())?;
+    if let Some(summary) = &entry.summary {
+        writeln!(out, "\n{}", summary.trim())?;
+    }
+    if let Some(content) = &entry.content {
+        writeln!(out, "\n{}", content.trim())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! `pmagg sync`: one pass over the enabled (or named) sources.
+
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{UsageError, database_path, load_config, open_store};
+use crate::cli::{Cli, SyncArgs};
+use crate::config::Source;
+use crate::fetch::Fetcher;
+use crate::pipeline::{self, SourceOutcome, SyncReport};
+
+pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
+    let config = load_config(cli)?;
+    let sources = select_sources(&config.sources, &args.sources)?;
+    let store = open_store(&database_path(cli, Some(&config)))?;
+    let fetcher = Arc::new(Fetcher::new(&config.settings).context("cannot start the HTTP client")?);
+    let store = Arc::new(Mutex::new(store));
+
+    let progress = progress_bar(sources.len() as u64);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(pipeline::sync(
+        &store,
+        &fetcher,
+        &sources,
+        config.settings.concurrency,
+        Utc::now(),
+        |done| {
+            if let SourceOutcome::Failed { error, .. } = &done.outcome {
+                progress.suspend(|| eprintln!("pmagg: source {}: {error}", done.source));
+            }
+            progress.inc(1);
+        },
+    ))?;
+    progress.finish_and_clear();
+    print_report(&report, args.json)
+}
+
+/// The sources to run: every enabled one, or exactly those named with `--source`.
+fn select_sources(sources: &[Source], names: &[String]) -> anyhow::Result<Vec<Source>> {
+    if names.is_empty() {
+        return Ok(sources.iter().filter(|s| s.enabled).cloned().collect());
+    }
+    let mut selected = Vec::new();
+    for name in names {
+        match sources.iter().find(|s| s.name.as_str() == name) {
+            Some(source) => selected.push(source.clone()),
+            None => {
+                let known: Vec<_> = sources.iter().map(|s| s.name.as_str()).collect();
+                return Err(UsageError(format!(
+                    "no source named {name:?}; configured: {}",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(selected)
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} sources")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+fn print_report(report: &SyncReport, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        let sources = report.sources_ok + report.sources_not_modified + report.sources_failed;
+        writeln!(
+            out,
+            "{sources} source{}: {} ok, {} not modified, {} failed; {} new entr{}, {} updated ({:.1}s)",
+            if sources == 1 { "" } else { "s" },
+            report.sources_ok,
+            report.sources_not_modified,
+            report.sources_failed,
+            report.entries_new,
+            if report.entries_new == 1 { "y" } else { "ies" },
+            report.entries_updated,
+            report.duration_ms as f64 / 1000.0,
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! `sources.toml` → a validated [`Config`].
+//!
+//! Reads one file and nothing else: no network, no database. Loading happens in two steps, as
+//! in ripgrep's low/high args: [`raw`] mirrors the file with serde (`deny_unknown_fields`), and
+//! [`validate`] turns it into typed values (parsed URLs, compiled regexes, a checked cron
+//! expression). Every problem in the file is collected and reported at once, each with its line
+//! and the source it belongs to.
+//!
+//! Relative paths in `[settings]` are relative to the working directory, like every other path
+//! a command line takes.
+
+mod raw;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+use url::Url;
+
+use crate::model::{SourceKind, SourceName};
+
+/// Default values, used both by serde and by the docs.
+pub mod defaults {
+    use toml::Spanned;
+
+    /// Database file when neither `--db`, `PMAGG_DB` nor `settings.database` names one.
+    pub const DATABASE: &str = "pmagg.db";
+    /// Daemon schedule: cron with seconds, every hour on the hour.
+    pub const SCHEDULE: &str = "0 0 * * * *";
+    /// Sources fetched at the same time.
+    pub const CONCURRENCY: usize = 16;
+    /// Requests in flight to one host at the same time.
+    pub const PER_HOST: usize = 2;
+    /// Seconds one request may take, body included.
+    pub const TIMEOUT_SECS: u64 = 20;
+    /// Largest response body read, after decompression (16 MiB).
+    pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+    /// Where the project lives; part of the user agent.
+    pub const PROJECT_URL: &str = "https://github.com/pmagg/pmagg";
+
+    /// `pmagg/<version> (+<project url>)`.
+    pub fn user_agent() -> String {
+        format!("pmagg/{} (+{PROJECT_URL})", env!("CARGO_PKG_VERSION"))
+    }
+
+    pub(crate) fn schedule() -> Spanned<String> {
+        Spanned::new(0..0, SCHEDULE.to_owned())
+    }
+    pub(crate) fn concurrency() -> Spanned<i64> {
+        Spanned::new(0..0, CONCURRENCY as i64)
+    }
+    pub(crate) fn per_host() -> Spanned<i64> {
+        Spanned::new(0..0, PER_HOST as i64)
+    }
+    pub(crate) fn timeout_secs() -> Spanned<i64> {
+        Spanned::new(0..0, TIMEOUT_SECS as i64)
+    }
+    pub(crate) fn max_body_bytes() -> Spanned<i64> {
+        Spanned::new(0..0, MAX_BODY_BYTES as i64)
+    }
+    pub(crate) fn enabled() -> bool {
+        true
+    }
+}
+
+/// A loaded and validated `sources.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The `[settings]` table.
+    pub settings: Settings,
+    /// Every `[[source]]`, in file order (disabled ones included).
+    pub sources: Vec<Source>,
+}
+
+/// The `[settings]` table with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// SQLite database file (`--db` and `PMAGG_DB` override it).
+    pub database: Option<PathBuf>,
+    /// The curated list's README that `render` rewrites.
+    pub readme: Option<PathBuf>,
+    /// Folder for archived markdown copies.
+    pub archive_dir: Option<PathBuf>,
+    /// Daemon schedule, cron with seconds (`sec min hour day month weekday`).
+    pub schedule: String,
+    /// Sources fetched at the same time.
+    pub concurrency: usize,
+    /// Requests in flight to one host at the same time.
+    pub per_host: usize,
+    /// How long one request may take, body included.
+    pub timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// Largest body read, after decompression.
+    pub max_body_bytes: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database: None,
+            readme: None,
+            archive_dir: None,
+            schedule: defaults::SCHEDULE.to_owned(),
+            concurrency: defaults::CONCURRENCY,
+            per_host: defaults::PER_HOST,
+            timeout: Duration::from_secs(defaults::TIMEOUT_SECS),
+            user_agent: defaults::user_agent(),
+            max_body_bytes: defaults::MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// One validated `[[source]]`.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Unique name.
+    pub name: SourceName,
+    /// How its response is parsed.
+    pub kind: SourceKind,
+    /// What is fetched.
+    pub url: Url,
+    /// The company it speaks for (defaults to the name).
+    pub company: String,
+    /// The company's home page, for list entries.
+    pub company_url: Option<Url>,
+    /// Disabled sources stay in the file and the database but are not fetched.
+    pub enabled: bool,
+    /// Keeps only items whose title or summary matches (feeds).
+    pub filter: Option<Regex>,
+}
+
+impl Config {
+    /// The enabled sources, in file order.
+    pub fn enabled_sources(&self) -> impl Iterator<Item = &Source> {
+        self.sources.iter().filter(|source| source.enabled)
+    }
+}
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    parse(&text, path)
+}
+
+/// Validates config text; `path` only names the file in messages.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    validate::validate(text)
+        .map(|(settings, sources)| Config { path: path.to_owned(), settings, sources })
+        .map_err(|problems| ConfigError::Invalid { path: path.to_owned(), problems })
+}
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but has problems; all of them are listed.
+    #[error("{} has {} problem{}:\n{}", path.display(), problems.len(),
+        if problems.len() == 1 { "" } else { "s" }, ProblemList { path, problems })]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found, in file order.
+        problems: Vec<Problem>,
+    },
+}
+
+/// One thing wrong in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line, when the problem has a place in the file.
+    pub line: Option<usize>,
+    /// The `[[source]]` it belongs to, by name (or `#N` when it has none).
+    pub source: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, "source {source}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+struct ProblemList<'a> {
+    path: &'a Path,
+    problems: &'a [Problem],
+}
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            // `file:line: message` is what editors and CI annotations recognise.
+            match problem.line {
+                Some(line) => write!(f, "  {}:{line}: ", self.path.display())?,
+                None => write!(f, "  {}: ", self.path.display())?,
+            }
+            if let Some(source) = &problem.source {
+                write!(f, "source {source}: ")?;
+            }
+            f.write_str(&problem.message)?;
+        }
+        Ok(())
+    }
+}

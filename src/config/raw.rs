@@ -1,0 +1,100 @@
+//! The serde mirror of `sources.toml`: field names, types and defaults, nothing checked yet.
+//!
+//! `validate` turns these into typed values. Every table is deserialized on its own so that a
+//! problem in one `[[source]]` cannot hide the problems in the next.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::defaults;
+
+/// The `[settings]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSettings {
+    pub(crate) database: Option<String>,
+    pub(crate) readme: Option<String>,
+    pub(crate) archive_dir: Option<String>,
+    #[serde(default = "defaults::schedule")]
+    pub(crate) schedule: Spanned<String>,
+    #[serde(default = "defaults::concurrency")]
+    pub(crate) concurrency: Spanned<i64>,
+    #[serde(default = "defaults::per_host")]
+    pub(crate) per_host: Spanned<i64>,
+    #[serde(default = "defaults::timeout_secs")]
+    pub(crate) timeout_secs: Spanned<i64>,
+    pub(crate) user_agent: Option<Spanned<String>>,
+    #[serde(default = "defaults::max_body_bytes")]
+    pub(crate) max_body_bytes: Spanned<i64>,
+}
+
+/// Keys accepted in `[settings]`; kept beside the struct and checked by a test.
+pub(crate) const SETTINGS_KEYS: &[&str] = &[
+    "database",
+    "readme",
+    "archive_dir",
+    "schedule",
+    "concurrency",
+    "per_host",
+    "timeout_secs",
+    "user_agent",
+    "max_body_bytes",
+];
+
+/// One `[[source]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) kind: Option<Spanned<String>>,
+    pub(crate) url: Option<Spanned<String>>,
+    pub(crate) company: Option<String>,
+    pub(crate) company_url: Option<Spanned<String>>,
+    #[serde(default = "defaults::enabled")]
+    pub(crate) enabled: bool,
+    pub(crate) filter: Option<Spanned<String>>,
+}
+
+/// Keys accepted in `[[source]]`; kept beside the struct and checked by a test.
+pub(crate) const SOURCE_KEYS: &[&str] =
+    &["name", "kind", "url", "company", "company_url", "enabled", "filter"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table that sets every listed key must deserialize, so the key lists cannot drift
+    /// from the structs.
+    #[test]
+    fn key_lists_match_the_structs() {
+        let settings = r#"
+            database = "a.db"
+            readme = "README.md"
+            archive_dir = "postmortems"
+            schedule = "0 0 * * * *"
+            concurrency = 4
+            per_host = 1
+            timeout_secs = 5
+            user_agent = "x"
+            max_body_bytes = 1000
+        "#;
+        let parsed: toml::Table = toml::from_str(settings).unwrap();
+        assert_eq!(parsed.len(), SETTINGS_KEYS.len());
+        assert!(parsed.keys().all(|k| SETTINGS_KEYS.contains(&k.as_str())));
+        toml::from_str::<RawSettings>(settings).unwrap();
+
+        let source = r#"
+            name = "a"
+            kind = "feed"
+            url = "https://example.com/feed.xml"
+            company = "A"
+            company_url = "https://example.com/"
+            enabled = false
+            filter = "outage"
+        "#;
+        let parsed: toml::Table = toml::from_str(source).unwrap();
+        assert_eq!(parsed.len(), SOURCE_KEYS.len());
+        assert!(parsed.keys().all(|k| SOURCE_KEYS.contains(&k.as_str())));
+        toml::from_str::<RawSource>(source).unwrap();
+    }
+}

@@ -1,0 +1,445 @@
+//! Raw tables → typed [`Settings`] and [`Source`]s, collecting every problem on the way.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use croner::parser::{CronParser, Seconds};
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use url::Url;
+
+use super::raw::{RawSettings, RawSource, SETTINGS_KEYS, SOURCE_KEYS};
+use super::{Problem, Settings, Source, defaults};
+use crate::model::{SourceKind, SourceName};
+
+/// Upper bounds that keep a typo from turning into a denial of service on ourselves.
+const MAX_CONCURRENCY: i64 = 1024;
+const MAX_TIMEOUT_SECS: i64 = 3600;
+const MIN_BODY_BYTES: i64 = 1024;
+
+/// Byte offsets → 1-based line numbers.
+struct Lines<'a> {
+    text: &'a str,
+}
+
+impl Lines<'_> {
+    /// The line of a span's start; `None` for the empty span serde defaults carry.
+    fn of(&self, span: &Range<usize>) -> Option<usize> {
+        if span.start == 0 && span.end == 0 {
+            return None;
+        }
+        let start = span.start.min(self.text.len());
+        Some(self.text.as_bytes()[..start].iter().filter(|&&b| b == b'\n').count() + 1)
+    }
+}
+
+struct Collector<'a> {
+    lines: Lines<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Collector<'_> {
+    fn push(&mut self, span: Option<&Range<usize>>, source: Option<&str>, message: String) {
+        let line = span.and_then(|span| self.lines.of(span));
+        self.problems.push(Problem { line, source: source.map(str::to_owned), message });
+    }
+}
+
+/// Validates the whole file.
+pub(super) fn validate(text: &str) -> Result<(Settings, Vec<Source>), Vec<Problem>> {
+    let mut out = Collector { lines: Lines { text }, problems: Vec::new() };
+    let root = match DeTable::parse(text) {
+        Ok(root) => root.into_inner(),
+        Err(err) => {
+            out.push(err.span().as_ref(), None, format!("invalid TOML: {}", err.message().trim()));
+            return Err(out.problems);
+        }
+    };
+
+    let mut settings = None;
+    let mut sources = Vec::new();
+    let mut saw_sources = false;
+    for (key, value) in root {
+        let span = value.span();
+        match (key.get_ref().as_ref(), value.into_inner()) {
+            ("settings", DeValue::Table(table)) => {
+                settings = validate_settings(Spanned::new(span, table), &mut out);
+            }
+            ("source", DeValue::Array(array)) => {
+                saw_sources = true;
+                let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+                for (index, item) in array.into_iter().enumerate() {
+                    let span = item.span();
+                    if let DeValue::Table(table) = item.into_inner() {
+                        if let Some(source) =
+                            validate_source(index, Spanned::new(span, table), &mut seen, &mut out)
+                        {
+                            sources.push(source);
+                        }
+                    } else {
+                        out.push(Some(&span), None, "`source` must be written `[[source]]`".into());
+                    }
+                }
+            }
+            ("settings", _) => {
+                out.push(
+                    Some(&key.span()),
+                    None,
+                    "`settings` must be a table: `[settings]`".into(),
+                );
+            }
+            ("source", _) => out.push(
+                Some(&key.span()),
+                None,
+                "`source` must be an array of tables: `[[source]]`".into(),
+            ),
+            (other, _) => out.push(
+                Some(&key.span()),
+                None,
+                format!(
+                    "unknown key `{other}`; the file holds `[settings]` and `[[source]]` tables"
+                ),
+            ),
+        }
+    }
+    if !saw_sources && out.problems.is_empty() {
+        out.push(None, None, "no `[[source]]` tables: nothing to fetch".into());
+    }
+    if out.problems.is_empty() {
+        Ok((settings.unwrap_or_default(), sources))
+    } else {
+        Err(out.problems)
+    }
+}
+
+/// Reports unknown keys (all of them, each at its line) and returns the table without them,
+/// ready for serde.
+fn strip_unknown_keys<'i>(
+    table: DeTable<'i>,
+    known: &[&str],
+    source: Option<&str>,
+    out: &mut Collector<'_>,
+) -> DeTable<'i> {
+    let mut kept = DeTable::new();
+    for (key, value) in table {
+        if known.contains(&key.get_ref().as_ref()) {
+            kept.insert(key, value);
+        } else {
+            let message =
+                format!("unknown key `{}`; expected one of: {}", key.get_ref(), known.join(", "));
+            out.push(Some(&key.span()), source, message);
+        }
+    }
+    kept
+}
+
+/// Runs serde over one table, turning its error into a located problem.
+fn deserialize_table<'i, T: Deserialize<'i>>(
+    table: Spanned<DeTable<'i>>,
+    source: Option<&str>,
+    out: &mut Collector<'_>,
+) -> Option<T> {
+    let span = table.span();
+    let value = Spanned::new(span.clone(), DeValue::Table(table.into_inner()));
+    match T::deserialize(ValueDeserializer::from(value)) {
+        Ok(value) => Some(value),
+        Err(err) => {
+            let at = err.span().unwrap_or(span);
+            out.push(Some(&at), source, err.message().trim().to_owned());
+            None
+        }
+    }
+}
+
+fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Option<Settings> {
+    let span = table.span();
+    let kept = strip_unknown_keys(table.into_inner(), SETTINGS_KEYS, None, out);
+    let raw: RawSettings = deserialize_table(Spanned::new(span, kept), None, out)?;
+    let before = out.problems.len();
+
+    let parser = CronParser::builder().seconds(Seconds::Required).build();
+    if let Err(err) = parser.parse(raw.schedule.get_ref()) {
+        out.push(
+            Some(&raw.schedule.span()),
+            None,
+            format!(
+                "`schedule` {:?} is not a cron expression with seconds \
+                 (`sec min hour day month weekday`, e.g. \"0 0 * * * *\"): {err}",
+                raw.schedule.get_ref()
+            ),
+        );
+    }
+    let concurrency = in_range(&raw.concurrency, "concurrency", 1, MAX_CONCURRENCY, out);
+    let per_host = in_range(&raw.per_host, "per_host", 1, MAX_CONCURRENCY, out);
+    let timeout_secs = in_range(&raw.timeout_secs, "timeout_secs", 1, MAX_TIMEOUT_SECS, out);
+    let max_body_bytes =
+        in_range(&raw.max_body_bytes, "max_body_bytes", MIN_BODY_BYTES, i64::MAX, out);
+    let user_agent = match raw.user_agent {
+        Some(ua) if ua.get_ref().trim().is_empty() => {
+            out.push(Some(&ua.span()), None, "`user_agent` must not be empty".into());
+            String::new()
+        }
+        Some(ua) if reqwest::header::HeaderValue::from_str(ua.get_ref()).is_err() => {
+            out.push(
+                Some(&ua.span()),
+                None,
+                "`user_agent` must be printable ASCII without line breaks".into(),
+            );
+            String::new()
+        }
+        Some(ua) => ua.into_inner(),
+        None => defaults::user_agent(),
+    };
+    if out.problems.len() > before {
+        return None;
+    }
+    Some(Settings {
+        database: raw.database.map(PathBuf::from),
+        readme: raw.readme.map(PathBuf::from),
+        archive_dir: raw.archive_dir.map(PathBuf::from),
+        schedule: raw.schedule.into_inner(),
+        concurrency: concurrency as usize,
+        per_host: per_host as usize,
+        timeout: Duration::from_secs(timeout_secs as u64),
+        user_agent,
+        max_body_bytes: max_body_bytes as u64,
+    })
+}
+
+fn in_range(value: &Spanned<i64>, key: &str, min: i64, max: i64, out: &mut Collector<'_>) -> i64 {
+    let v = *value.get_ref();
+    if v < min || v > max {
+        let message = if max == i64::MAX {
+            format!("`{key}` must be at least {min}, not {v}")
+        } else {
+            format!("`{key}` must be between {min} and {max}, not {v}")
+        };
+        out.push(Some(&value.span()), None, message);
+    }
+    v.clamp(min, max)
+}
+
+fn validate_source(
+    index: usize,
+    table: Spanned<DeTable<'_>>,
+    seen: &mut HashMap<String, Option<usize>>,
+    out: &mut Collector<'_>,
+) -> Option<Source> {
+    let span = table.span();
+    // Name the source in every message: by its name when it has one, else by position.
+    let label = match table.get_ref().get("name").map(|v| v.get_ref()) {
+        Some(DeValue::String(name)) if !name.trim().is_empty() => format!("{name:?}"),
+        _ => format!("#{}", index + 1),
+    };
+    let label = Some(label.as_str());
+    let kept = strip_unknown_keys(table.into_inner(), SOURCE_KEYS, label, out);
+    let raw: RawSource = deserialize_table(Spanned::new(span.clone(), kept), label, out)?;
+    let before = out.problems.len();
+
+    let name = match raw.name {
+        Some(name) if !name.get_ref().trim().is_empty() => {
+            let line = out.lines.of(&name.span());
+            if let Some(first) = seen.get(name.get_ref()) {
+                let first =
+                    first.map_or(String::new(), |line| format!(" (first used on line {line})"));
+                out.push(
+                    Some(&name.span()),
+                    label,
+                    format!("duplicate source name{first}; names must be unique"),
+                );
+            } else {
+                seen.insert(name.get_ref().clone(), line);
+            }
+            Some(name.into_inner())
+        }
+        Some(name) => {
+            out.push(Some(&name.span()), label, "`name` must not be empty".into());
+            None
+        }
+        None => {
+            out.push(Some(&span), label, "missing `name`".into());
+            None
+        }
+    };
+
+    let kind = match &raw.kind {
+        Some(kind) => match SourceKind::from_name(kind.get_ref()) {
+            Some(k) => Some(k),
+            None => {
+                let known: Vec<_> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+                out.push(
+                    Some(&kind.span()),
+                    label,
+                    format!(
+                        "unknown kind {:?}; expected one of: {}",
+                        kind.get_ref(),
+                        known.join(", ")
+                    ),
+                );
+                None
+            }
+        },
+        None => {
+            out.push(Some(&span), label, "missing `kind`".into());
+            None
+        }
+    };
+
+    let url = match &raw.url {
+        Some(url) => parse_http_url(url, "url", label, out),
+        None => {
+            out.push(Some(&span), label, "missing `url`".into());
+            None
+        }
+    };
+    let company_url =
+        raw.company_url.as_ref().and_then(|u| parse_http_url(u, "company_url", label, out));
+
+    let filter = raw.filter.as_ref().and_then(|filter| match Regex::new(filter.get_ref()) {
+        Ok(regex) => Some(regex),
+        Err(err) => {
+            out.push(Some(&filter.span()), label, format!("`filter` is not a valid regex: {err}"));
+            None
+        }
+    });
+
+    if out.problems.len() > before {
+        return None;
+    }
+    let (Some(name), Some(kind), Some(url)) = (name, kind, url) else {
+        return None;
+    };
+    Some(Source {
+        company: raw.company.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| name.clone()),
+        name: SourceName::new(name),
+        kind,
+        url,
+        company_url,
+        enabled: raw.enabled,
+        filter,
+    })
+}
+
+/// Parses an absolute http(s) URL; anything else is a problem at the value's line.
+fn parse_http_url(
+    value: &Spanned<String>,
+    key: &str,
+    source: Option<&str>,
+    out: &mut Collector<'_>,
+) -> Option<Url> {
+    match Url::parse(value.get_ref()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+        Ok(url) => {
+            out.push(
+                Some(&value.span()),
+                source,
+                format!(
+                    "`{key}` {:?} must be an http or https URL, not {}:",
+                    value.get_ref(),
+                    url.scheme()
+                ),
+            );
+            None
+        }
+        Err(err) => {
+            out.push(
+                Some(&value.span()),
+                source,
+                format!("`{key}` {:?} is not a valid URL: {err}", value.get_ref()),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        validate(text).expect_err("config should be rejected")
+    }
+
+    #[test]
+    fn accepts_a_minimal_file_and_applies_defaults() {
+        let (settings, sources) = validate(
+            "[[source]]\nname = \"Acme\"\nkind = \"feed\"\nurl = \"https://acme.example/feed.xml\"\n",
+        )
+        .unwrap();
+        assert_eq!(settings.concurrency, defaults::CONCURRENCY);
+        assert_eq!(settings.per_host, defaults::PER_HOST);
+        assert_eq!(settings.timeout, Duration::from_secs(defaults::TIMEOUT_SECS));
+        assert!(settings.user_agent.starts_with("pmagg/"));
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].company, "Acme");
+        assert!(sources[0].enabled);
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_line() {
+        let text = "\
+[settings]
+concurrency = 0
+colour = \"blue\"
+
+[[source]]
+name = \"a\"
+kind = \"feed\"
+url = \"https://a.example/feed\"
+
+[[source]]
+name = \"a\"
+kind = \"rss\"
+url = \"not a url\"
+filter = \"(unclosed\"
+typo = 1
+";
+        let problems = problems(text);
+        let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(problems.len(), 7, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.line == Some(2) && p.message.contains("concurrency")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == Some(3) && p.message.contains("unknown key `colour`"))
+        );
+        assert!(problems.iter().any(|p| p.line == Some(11) && p.message.contains("duplicate")));
+        assert!(problems.iter().any(|p| p.line == Some(12) && p.message.contains("unknown kind")));
+        assert!(
+            problems.iter().any(|p| p.line == Some(13) && p.message.contains("not a valid URL"))
+        );
+        assert!(problems.iter().any(|p| p.line == Some(14) && p.message.contains("regex")));
+        assert!(problems.iter().any(|p| p.line == Some(15) && p.message.contains("`typo`")));
+        assert!(lines.iter().all(Option::is_some));
+        assert!(problems[2..].iter().all(|p| p.source.as_deref() == Some("\"a\"")));
+    }
+
+    #[test]
+    fn type_errors_carry_the_line() {
+        let problems =
+            problems("[settings]\ntimeout_secs = \"soon\"\n\n[[source]]\nname = \"x\"\n");
+        assert!(problems.iter().any(|p| p.line == Some(2)), "{problems:#?}");
+        assert!(problems.iter().any(|p| p.message.contains("missing `kind`")));
+        assert!(problems.iter().any(|p| p.message.contains("missing `url`")));
+    }
+
+    #[test]
+    fn rejects_non_http_urls_and_bad_cron() {
+        let problems = problems(
+            "[settings]\nschedule = \"0 * * *\"\n[[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"file:///etc/passwd\"\n",
+        );
+        assert!(problems.iter().any(|p| p.line == Some(2) && p.message.contains("cron")));
+        assert!(problems.iter().any(|p| p.line == Some(6) && p.message.contains("http or https")));
+    }
+
+    #[test]
+    fn syntax_errors_carry_the_line() {
+        let problems = problems("[settings]\nconcurrency = \n");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(2));
+    }
+}

@@ -1,0 +1,45 @@
+//! The one `reqwest::Client` of the process.
+
+use std::time::Duration;
+
+use reqwest::redirect;
+
+use crate::config::Settings;
+
+/// At most this many redirects are followed (RFC 9110 leaves the number to the client; browsers
+/// use about 20, feed readers 5 to 10).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Connecting may take at most this long, whatever the total timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds the client: user agent, connect and total timeouts, gzip/brotli/deflate, a redirect
+/// policy that stays on http(s), and rustls with the `ring` provider.
+pub(crate) fn build_client(settings: &Settings) -> Result<reqwest::Client, reqwest::Error> {
+    // reqwest is built without a bundled crypto provider (see Cargo.toml); install ring as the
+    // process default. An error only means another provider was installed first, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let policy = redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else if !matches!(attempt.url().scheme(), "http" | "https") {
+            let scheme = attempt.url().scheme().to_owned();
+            attempt.error(format!("redirect to a {scheme}: URL refused"))
+        } else {
+            attempt.follow()
+        }
+    });
+
+    #[allow(clippy::disallowed_methods, reason = "this is the one place the client is built")]
+    reqwest::Client::builder()
+        .user_agent(settings.user_agent.clone())
+        .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
+        .timeout(settings.timeout)
+        .redirect(policy)
+        .gzip(true)
+        .brotli(true)
+        .deflate(true)
+        .https_only(false)
+        .build()
+}

@@ -1,0 +1,312 @@
+//! Async HTTP: one request in, a body (or "not modified") out.
+//!
+//! Fetch knows nothing about feeds, extraction or SQLite; it never parses. It owns politeness
+//! (the per-host limit), conditional GET (validators in, new validators out), bounded retries
+//! for transient failures, and the body size cap, which is enforced while the body streams in
+//! so an oversized response is never buffered whole.
+
+mod client;
+mod limits;
+pub mod retry;
+
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED,
+};
+use tracing::{debug, instrument};
+use url::Url;
+
+pub use client::MAX_REDIRECTS;
+use limits::HostLimits;
+
+use crate::config::Settings;
+use crate::model::Validators;
+
+/// Fetches URLs politely. Cheap to share behind an `Arc`; one per process.
+#[derive(Debug)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    limits: HostLimits,
+    max_body_bytes: u64,
+}
+
+/// What to fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchRequest<'a> {
+    /// The URL.
+    pub url: &'a Url,
+    /// The `Accept` header for what the caller can parse.
+    pub accept: &'static str,
+    /// Validators from the last successful fetch, for a conditional GET.
+    pub validators: &'a Validators,
+}
+
+/// A successful fetch.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// A body arrived (2xx).
+    Body(Response),
+    /// The server answered 304: nothing changed since the validators were stored.
+    NotModified,
+}
+
+/// A 2xx response with its body read in full (within the cap).
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: u16,
+    /// Where the body came from, after redirects; relative links resolve against it.
+    pub final_url: Url,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The raw body, decompressed but not decoded: parsers see the declared encoding.
+    pub body: Bytes,
+    /// Validators to store once the body has been parsed.
+    pub validators: Validators,
+}
+
+impl Fetcher {
+    /// Builds the process's HTTP client from the settings.
+    pub fn new(settings: &Settings) -> Result<Self, FetchError> {
+        let client =
+            client::build_client(settings).map_err(|source| FetchError::Client { source })?;
+        Ok(Self {
+            client,
+            limits: HostLimits::new(settings.per_host),
+            max_body_bytes: settings.max_body_bytes,
+        })
+    }
+
+    /// Fetches one URL with conditional GET, bounded retries and the body cap.
+    #[instrument(skip_all, fields(url = %request.url), err(Display))]
+    pub async fn fetch(&self, request: FetchRequest<'_>) -> Result<Fetched, FetchError> {
+        let mut attempt = 1;
+        loop {
+            let permit = self.limits.acquire(request.url).await;
+            let result = self.attempt(request, attempt).await;
+            drop(permit);
+            match result {
+                Err(err) if err.is_transient() && attempt < retry::MAX_ATTEMPTS => {
+                    let Some(wait) = retry::backoff(attempt + 1, err.retry_after()) else {
+                        return Err(err);
+                    };
+                    debug!(error = %err, ?wait, attempt, "transient failure, retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: FetchRequest<'_>,
+        attempt: u32,
+    ) -> Result<Fetched, FetchError> {
+        let url = request.url;
+        let mut builder = self.client.get(url.clone()).header(ACCEPT, request.accept);
+        if let Some(etag) = header_value(request.validators.etag.as_deref()) {
+            builder = builder.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(modified) = header_value(request.validators.last_modified.as_deref()) {
+            builder = builder.header(IF_MODIFIED_SINCE, modified);
+        }
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|source| FetchError::from_reqwest(url, attempt, source))?;
+        let status = response.status();
+        debug!(status = status.as_u16(), attempt, "response");
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.clone(),
+                status: status.as_u16(),
+                attempts: attempt,
+                retry_after: retry::retry_after(response.headers(), SystemTime::now()),
+            });
+        }
+        let headers = response.headers().clone();
+        let final_url = response.url().clone();
+        // A declared length over the cap is refused before a byte of the body is read. (With
+        // compression the header gives the compressed size, so the streamed check below still
+        // guards the decompressed one.)
+        if let Some(length) = content_length(&headers)
+            && length > self.max_body_bytes
+        {
+            return Err(FetchError::TooLarge { url: url.clone(), limit: self.max_body_bytes });
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|source| FetchError::from_reqwest(url, attempt, source))?
+        {
+            if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
+                return Err(FetchError::TooLarge { url: url.clone(), limit: self.max_body_bytes });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        debug!(bytes = body.len(), "body read");
+        Ok(Fetched::Body(Response {
+            status: status.as_u16(),
+            final_url,
+            content_type: header_string(&headers, &CONTENT_TYPE),
+            body: body.freeze(),
+            validators: Validators {
+                etag: header_string(&headers, &ETAG),
+                last_modified: header_string(&headers, &LAST_MODIFIED),
+            },
+        }))
+    }
+}
+
+fn header_value(value: Option<&str>) -> Option<HeaderValue> {
+    value.and_then(|v| HeaderValue::from_str(v).ok())
+}
+
+fn header_string(headers: &HeaderMap, name: &reqwest::header::HeaderName) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).filter(|v| !v.is_empty())
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Why a fetch failed. Each variant names the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The HTTP client could not be built (bad settings or no TLS roots).
+    #[error("cannot build the HTTP client")]
+    Client {
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// No complete answer within the timeout.
+    #[error("timed out fetching {url} (after {attempts} attempt{})", plural(*attempts))]
+    Timeout {
+        /// The URL.
+        url: Url,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The connection failed (DNS, refused, reset, TLS).
+    #[error("cannot connect to {url} (after {attempts} attempt{})", plural(*attempts))]
+    Connect {
+        /// The URL.
+        url: Url,
+        /// Attempts made.
+        attempts: u32,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A redirect loop, too many redirects, or a redirect away from http(s).
+    #[error("bad redirect from {url}")]
+    Redirect {
+        /// The URL.
+        url: Url,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with an error status.
+    #[error("HTTP {status} from {url}{}", if *attempts > 1 { format!(" (after {attempts} attempts)") } else { String::new() })]
+    Status {
+        /// The URL.
+        url: Url,
+        /// The status code.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+        /// What `Retry-After` asked for, if anything.
+        retry_after: Option<Duration>,
+    },
+    /// The body is larger than `settings.max_body_bytes`.
+    #[error("body of {url} is larger than the {limit}-byte limit (max_body_bytes)")]
+    TooLarge {
+        /// The URL.
+        url: Url,
+        /// The limit.
+        limit: u64,
+    },
+    /// The body broke off or could not be decompressed.
+    #[error("cannot read the body of {url} (after {attempts} attempt{})", plural(*attempts))]
+    Body {
+        /// The URL.
+        url: Url,
+        /// Attempts made.
+        attempts: u32,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Any other request error.
+    #[error("request to {url} failed")]
+    Request {
+        /// The URL.
+        url: Url,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+impl FetchError {
+    fn from_reqwest(url: &Url, attempts: u32, source: reqwest::Error) -> Self {
+        let url = url.clone();
+        if source.is_timeout() {
+            FetchError::Timeout { url, attempts }
+        } else if source.is_redirect() {
+            FetchError::Redirect { url, source }
+        } else if source.is_connect() {
+            FetchError::Connect { url, attempts, source }
+        } else if source.is_body() || source.is_decode() {
+            FetchError::Body { url, attempts, source }
+        } else {
+            FetchError::Request { url, source }
+        }
+    }
+
+    /// Worth another attempt within this pass.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout { .. } | FetchError::Connect { .. } => true,
+            FetchError::Body { source, .. } => !source.is_decode(),
+            FetchError::Status { status, .. } => {
+                StatusCode::from_u16(*status).is_ok_and(retry::is_transient_status)
+            }
+            FetchError::Client { .. }
+            | FetchError::Redirect { .. }
+            | FetchError::TooLarge { .. }
+            | FetchError::Request { .. } => false,
+        }
+    }
+
+    /// The HTTP status received, if the failure came with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}

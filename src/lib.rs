@@ -1,0 +1,24 @@
+//! pmagg collects public postmortems and keeps a curated list of them up to date.
+//!
+//! Data flows one way, each stage a module that imports only [`model`] and stages to its left:
+//!
+//! ```text
+//! sources.toml ─► config ─► fetch ─► parse ─► store
+//!                             ▲                 │
+//!                             └─────────────────┘
+//!        pipeline reads stored Validators → fetch; fetch returns new ones → store
+//! ```
+//!
+//! [`pipeline`] is the only module that calls several stages; [`commands`] wires a command
+//! line to them. `parse` and `store` are synchronous and run on the blocking pool; `fetch`,
+//! `pipeline` and `commands` are async.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod fetch;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod store;
+pub mod telemetry;

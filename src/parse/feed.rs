@@ -1,0 +1,243 @@
+//! RSS 0.9x/1.0/2.0, Atom and JSON Feed via feed-rs.
+//!
+//! feed-rs gets the raw bytes so it honours the encoding the XML declares. Links are resolved
+//! against the URL the feed was fetched from, and only http(s) links are kept. Each item gets an
+//! identity as feed readers agree on it (see [`EntryIdentity`]).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use regex::Regex;
+use url::Url;
+
+use super::{ParseError, content_hash};
+use crate::model::{Entry, EntryIdentity};
+
+/// One parsed item before identities are assigned.
+struct Item {
+    guid: Option<String>,
+    url: Option<String>,
+    title: Option<String>,
+    published: Option<DateTime<Utc>>,
+    summary: Option<String>,
+    content: Option<String>,
+}
+
+/// Parses a feed body; `filter`, when set, keeps only items whose title or summary matches.
+pub fn parse_feed(
+    body: &[u8],
+    base: &Url,
+    content_type: Option<&str>,
+    filter: Option<&Regex>,
+) -> Result<Vec<Entry>, ParseError> {
+    // feed-rs invents an id when an item has none; an empty one tells us there was no GUID,
+    // which the identity rules below need to know.
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .build();
+    let feed = parser.parse(body).map_err(|source| ParseError::Feed {
+        url: base.clone(),
+        hint: hint(content_type, body),
+        source,
+    })?;
+
+    let items: Vec<Item> = feed
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let url = entry
+                .links
+                .iter()
+                .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
+                .or_else(|| entry.links.first())
+                .and_then(|link| resolve(base, &link.href));
+            Item {
+                guid: Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()),
+                url,
+                title: entry.title.map(|t| t.content.trim().to_owned()).filter(|t| !t.is_empty()),
+                published: entry.published.or(entry.updated),
+                summary: entry.summary.map(|t| t.content).filter(|s| !s.trim().is_empty()),
+                content: entry.content.and_then(|c| c.body).filter(|s| !s.trim().is_empty()),
+            }
+        })
+        .filter(|item| filter.is_none_or(|re| matches(re, item)))
+        .collect();
+
+    Ok(assign_identities(items))
+}
+
+fn matches(filter: &Regex, item: &Item) -> bool {
+    item.title.as_deref().is_some_and(|t| filter.is_match(t))
+        || item.summary.as_deref().is_some_and(|s| filter.is_match(s))
+}
+
+/// Resolves a link against the feed URL; only http(s) results are kept.
+fn resolve(base: &Url, href: &str) -> Option<String> {
+    let url = base.join(href.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+/// GUID; GUID plus link when GUIDs repeat in this feed; link; else title plus content.
+/// Items that end up with the same identity are the same item: the first one is kept.
+fn assign_identities(items: Vec<Item>) -> Vec<Entry> {
+    let mut guid_counts: HashMap<&str, usize> = HashMap::new();
+    for guid in items.iter().filter_map(|item| item.guid.as_deref()) {
+        *guid_counts.entry(guid).or_default() += 1;
+    }
+    let identities: Vec<EntryIdentity> = items
+        .iter()
+        .map(|item| {
+            let identity = match (&item.guid, &item.url) {
+                (Some(guid), Some(url)) if guid_counts[guid.as_str()] > 1 => {
+                    format!("guid+link:{guid} {url}")
+                }
+                (Some(guid), _) => format!("guid:{guid}"),
+                (None, Some(url)) => format!("link:{url}"),
+                (None, None) => format!(
+                    "hash:{}",
+                    content_hash([
+                        item.title.as_deref(),
+                        item.content.as_deref().or(item.summary.as_deref())
+                    ])
+                ),
+            };
+            EntryIdentity::new(identity)
+        })
+        .collect();
+
+    let mut seen = HashSet::new();
+    items
+        .into_iter()
+        .zip(identities)
+        .filter(|(_, identity)| seen.insert(identity.clone()))
+        .map(|(item, identity)| {
+            let published = item.published.map(|p| p.to_rfc3339());
+            let content_hash = content_hash([
+                item.url.as_deref(),
+                item.title.as_deref(),
+                published.as_deref(),
+                item.summary.as_deref(),
+                item.content.as_deref(),
+            ]);
+            Entry {
+                identity,
+                url: item.url,
+                title: item.title,
+                published: item.published,
+                summary: item.summary,
+                content: item.content,
+                content_hash,
+            }
+        })
+        .collect()
+}
+
+/// Says what came back instead of a feed, when the content type or the first bytes tell.
+fn hint(content_type: Option<&str>, body: &[u8]) -> String {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        " (the body is empty)".to_owned()
+    } else if content_type.is_some_and(|ct| ct.contains("html"))
+        || head.contains("<html")
+        || head.contains("<!doctype html")
+    {
+        " (an HTML page came back; is the URL the feed's, not the site's?)".to_owned()
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://blog.example/feeds/all.xml").unwrap()
+    }
+
+    #[test]
+    fn rss_items_with_relative_links() {
+        let rss = br#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Blog</title><link>https://blog.example/</link>
+<item><title>Post-mortem of the March 3 outage</title><link>/2024/03/outage/</link>
+<guid isPermaLink="false">p-1</guid><pubDate>Tue, 05 Mar 2024 10:00:00 GMT</pubDate>
+<description>What broke</description></item>
+<item><title>No guid</title><link>https://blog.example/2024/02/x/</link></item>
+</channel></rss>"#;
+        let entries = parse_feed(rss, &base(), None, None).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].identity.as_str(), "guid:p-1");
+        assert_eq!(entries[0].url.as_deref(), Some("https://blog.example/2024/03/outage/"));
+        assert_eq!(entries[0].summary.as_deref(), Some("What broke"));
+        assert_eq!(entries[0].published.unwrap().to_rfc3339(), "2024-03-05T10:00:00+00:00");
+        assert_eq!(entries[1].identity.as_str(), "link:https://blog.example/2024/02/x/");
+    }
+
+    #[test]
+    fn repeated_guids_add_the_link_and_no_guid_no_link_hashes() {
+        let rss = br#"<rss version="2.0"><channel><title>B</title>
+<item><title>A</title><guid>same</guid><link>https://b.example/a</link></item>
+<item><title>B</title><guid>same</guid><link>https://b.example/b</link></item>
+<item><title>Only a title</title><description>text</description></item>
+</channel></rss>"#;
+        let entries = parse_feed(rss, &base(), None, None).unwrap();
+        assert_eq!(entries[0].identity.as_str(), "guid+link:same https://b.example/a");
+        assert_eq!(entries[1].identity.as_str(), "guid+link:same https://b.example/b");
+        assert!(entries[2].identity.as_str().starts_with("hash:"));
+    }
+
+    #[test]
+    fn atom_and_json_feed() {
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id>
+<updated>2024-01-01T00:00:00Z</updated>
+<entry><title>Incident report</title><id>urn:e1</id><link href="e1.html"/>
+<updated>2024-01-02T00:00:00Z</updated><content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"#;
+        let entries = parse_feed(atom, &base(), None, None).unwrap();
+        assert_eq!(entries[0].identity.as_str(), "guid:urn:e1");
+        assert_eq!(entries[0].url.as_deref(), Some("https://blog.example/feeds/e1.html"));
+        assert_eq!(entries[0].content.as_deref(), Some("<p>Body</p>"));
+
+        let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
+{"id":"1","url":"https://j.example/1","title":"RCA: API outage","content_text":"x","date_published":"2024-05-01T12:00:00Z"}]}"#;
+        let entries = parse_feed(json, &base(), Some("application/feed+json"), None).unwrap();
+        assert_eq!(entries[0].identity.as_str(), "guid:1");
+        assert_eq!(entries[0].title.as_deref(), Some("RCA: API outage"));
+    }
+
+    #[test]
+    fn filter_keeps_matching_titles_or_summaries() {
+        let rss = br#"<rss version="2.0"><channel><title>B</title>
+<item><title>Outage on May 1</title><guid>1</guid></item>
+<item><title>Hiring</title><guid>2</guid><description>we had an outage</description></item>
+<item><title>Hiring again</title><guid>3</guid></item>
+</channel></rss>"#;
+        let filter = Regex::new("(?i)outage").unwrap();
+        let entries = parse_feed(rss, &base(), None, Some(&filter)).unwrap();
+        assert_eq!(entries.len(), 2);
+    }
+
+    #[test]
+    fn unsafe_links_are_dropped_and_html_gets_a_hint() {
+        let rss = br#"<rss version="2.0"><channel><title>B</title>
+<item><title>x</title><guid>1</guid><link>javascript:alert(1)</link></item></channel></rss>"#;
+        assert_eq!(parse_feed(rss, &base(), None, None).unwrap()[0].url, None);
+        let err = parse_feed(
+            b"<!DOCTYPE html><html><body>hi</body></html>",
+            &base(),
+            Some("text/html"),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("HTML page"), "{err}");
+    }
+
+    #[test]
+    fn declared_encoding_is_honoured() {
+        let mut rss = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>B</title><item><title>Caf".to_vec();
+        rss.push(0xe9);
+        rss.extend_from_slice(b" outage</title><guid>1</guid></item></channel></rss>");
+        let entries = parse_feed(&rss, &base(), None, None).unwrap();
+        assert_eq!(entries[0].title.as_deref(), Some("Café outage"));
+    }
+}

@@ -1,0 +1,277 @@
+//! One pass over the sources: the only module that calls every stage.
+//!
+//! For each source, concurrently (at most `settings.concurrency` at once): read its stored
+//! validators, fetch with a conditional GET, parse the body on the blocking pool, and store the
+//! entries with the new validators in one transaction. A source that fails is recorded (its
+//! `last_error`, `consecutive_failures`) and reported; the pass goes on. The caller passes `now`
+//! so that passes are deterministic under test.
+
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::config::Source;
+use crate::fetch::{FetchRequest, Fetched, Fetcher};
+use crate::model::{SourceName, Validators, WriteCounts};
+use crate::parse;
+use crate::store::{Store, StoreError};
+
+/// What happened to one source in a pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    /// The source.
+    pub source: SourceName,
+    /// The URL fetched.
+    pub url: String,
+    /// The outcome.
+    #[serde(flatten)]
+    pub outcome: SourceOutcome,
+    /// Wall time spent on it, fetch and write included.
+    pub duration_ms: u64,
+}
+
+/// The outcome of one source.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum SourceOutcome {
+    /// A body was fetched, parsed and stored.
+    Ok {
+        /// What the write changed.
+        #[serde(flatten)]
+        counts: WriteCounts,
+    },
+    /// The server answered 304.
+    NotModified,
+    /// Fetching, parsing or storing failed.
+    Failed {
+        /// The HTTP status, when one was received.
+        status: Option<u16>,
+        /// The error and its causes, one line.
+        error: String,
+    },
+}
+
+/// A failed source, as `--json` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The source.
+    pub source: SourceName,
+    /// Its URL.
+    pub url: String,
+    /// The error and its causes.
+    pub error: String,
+}
+
+/// The summary of a pass.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    /// Sources fetched, parsed and stored.
+    pub sources_ok: u64,
+    /// Sources that failed.
+    pub sources_failed: u64,
+    /// Sources that answered 304.
+    pub sources_not_modified: u64,
+    /// Entries stored for the first time.
+    pub entries_new: u64,
+    /// Entries whose content changed.
+    pub entries_updated: u64,
+    /// Entries seen again unchanged.
+    pub entries_unchanged: u64,
+    /// Wall time of the pass.
+    pub duration_ms: u64,
+    /// Every failure, in the order they finished.
+    pub failures: Vec<Failure>,
+}
+
+impl SyncReport {
+    fn add(&mut self, report: &SourceReport) {
+        match &report.outcome {
+            SourceOutcome::Ok { counts } => {
+                self.sources_ok += 1;
+                self.entries_new += counts.new;
+                self.entries_updated += counts.updated;
+                self.entries_unchanged += counts.unchanged;
+            }
+            SourceOutcome::NotModified => self.sources_not_modified += 1,
+            SourceOutcome::Failed { error, .. } => {
+                self.sources_failed += 1;
+                self.failures.push(Failure {
+                    source: report.source.clone(),
+                    url: report.url.clone(),
+                    error: error.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The store, shared by the blocking tasks of a pass. Writes serialize on the lock, as they
+/// would in SQLite anyway; the lock is only ever taken on the blocking pool.
+pub type SharedStore = Arc<Mutex<Store>>;
+
+/// Runs one pass over `sources`. `on_source` is called as each source finishes (progress).
+///
+/// Fails only when the store cannot be used at all; every per-source failure is in the report.
+pub async fn sync(
+    store: &SharedStore,
+    fetcher: &Arc<Fetcher>,
+    sources: &[Source],
+    concurrency: usize,
+    now: DateTime<Utc>,
+    mut on_source: impl FnMut(&SourceReport),
+) -> Result<SyncReport, StoreError> {
+    let started = Instant::now();
+    let span = info_span!("pass", run_id = %now.timestamp_millis(), sources = sources.len());
+    async move {
+        let registered: Vec<_> =
+            sources.iter().map(|s| (s.name.clone(), s.kind, s.url.to_string())).collect();
+        let validators = with_store(store, move |store| {
+            store.register_sources(registered.iter().map(|(n, k, u)| (n, *k, u.as_str())))?;
+            store.validators()
+        })
+        .await?;
+
+        let mut report = SyncReport::default();
+        let mut results = futures_util::stream::iter(sources.iter().cloned())
+            .map(|source| {
+                let validators = validators.get(&source.name).cloned().unwrap_or_default();
+                sync_source(Arc::clone(store), Arc::clone(fetcher), source, validators, now)
+            })
+            .buffer_unordered(concurrency.max(1));
+        while let Some(source_report) = results.next().await {
+            report.add(&source_report);
+            on_source(&source_report);
+        }
+        report.duration_ms = millis(started);
+        info!(
+            ok = report.sources_ok,
+            not_modified = report.sources_not_modified,
+            failed = report.sources_failed,
+            new = report.entries_new,
+            updated = report.entries_updated,
+            duration_ms = report.duration_ms,
+            "pass finished"
+        );
+        Ok(report)
+    }
+    .instrument(span)
+    .await
+}
+
+async fn sync_source(
+    store: SharedStore,
+    fetcher: Arc<Fetcher>,
+    source: Source,
+    validators: Validators,
+    now: DateTime<Utc>,
+) -> SourceReport {
+    let started = Instant::now();
+    let span = info_span!("source", source = %source.name, url = %source.url);
+    let name = source.name.clone();
+    let url = source.url.to_string();
+    let outcome = async {
+        let request = FetchRequest {
+            url: &source.url,
+            accept: source.kind.accept(),
+            validators: &validators,
+        };
+        let fetched = fetcher.fetch(request).await;
+        let name = source.name.clone();
+        let result = match fetched {
+            Ok(Fetched::NotModified) => {
+                let name = name.clone();
+                with_store(&store, move |store| store.record_not_modified(&name, now))
+                    .await
+                    .map(|()| SourceOutcome::NotModified)
+                    .map_err(|err| (None, describe(&err)))
+            }
+            Ok(Fetched::Body(response)) => {
+                let store = Arc::clone(&store);
+                // Parsing is CPU work: keep it off the async threads, next to the write.
+                run_blocking(move || {
+                    let entries = parse::parse_entries(
+                        &source,
+                        &response.body,
+                        &response.final_url,
+                        response.content_type.as_deref(),
+                    )
+                    .map_err(|err| (Some(response.status), describe(&err)))?;
+                    let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+                    store
+                        .record_entries(
+                            &source.name,
+                            response.status,
+                            &response.validators,
+                            &entries,
+                            now,
+                        )
+                        .map(|counts| SourceOutcome::Ok { counts })
+                        .map_err(|err| (Some(response.status), describe(&err)))
+                })
+                .await
+            }
+            Err(err) => Err((err.status(), describe(&err))),
+        };
+        match result {
+            Ok(outcome) => outcome,
+            Err((status, error)) => {
+                warn!(%error, "source failed");
+                let name = name.clone();
+                let recorded = error.clone();
+                if let Err(store_err) = with_store(&store, move |store| {
+                    store.record_failure(&name, status, &recorded, now)
+                })
+                .await
+                {
+                    warn!(error = %describe(&store_err), "cannot record the failure");
+                }
+                SourceOutcome::Failed { status, error }
+            }
+        }
+    }
+    .instrument(span)
+    .await;
+    SourceReport { source: name, url, outcome, duration_ms: millis(started) }
+}
+
+/// Runs a store call on the blocking pool.
+async fn with_store<T: Send + 'static>(
+    store: &SharedStore,
+    call: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = Arc::clone(store);
+    run_blocking(move || call(&mut store.lock().unwrap_or_else(PoisonError::into_inner))).await
+}
+
+/// `spawn_blocking` that hands a panic on to the caller, as a plain call would.
+async fn run_blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(call).await {
+        Ok(value) => value,
+        Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
+}
+
+/// An error and its causes on one line: `cannot connect to URL: tcp connect error: refused`.
+pub fn describe(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        let text = next.to_string();
+        // Some libraries repeat their cause in their own message; say each thing once.
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = next.source();
+    }
+    out
+}
+
+fn millis(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,199 @@
+//! SQLite: the only module that contains SQL.
+//!
+//! Takes model values, returns model values; never fetches, parses or renders. [`Store::open`]
+//! sets WAL, `foreign_keys` and `busy_timeout`, then brings the schema up to date. Every write
+//! is an idempotent upsert on a natural key, and a source's writes happen in one transaction,
+//! so a crash leaves either the old state or the new one.
+
+mod entries;
+mod migrate;
+mod sources;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags};
+
+/// How long a write waits for another process's write (e.g. the daemon's) before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An open database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "Store::open is the one place that opens SQLite"
+        )]
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // WAL lets `pmagg sync` read and write beside a running daemon; NORMAL sync is safe
+        // with WAL (a crash loses at most the last commits, never consistency).
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        migrate::MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(query("read the schema version"))
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when it answers "ok".
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let result: String = self
+            .conn
+            .pragma_query_value(None, "integrity_check", |row| row.get(0))
+            .map_err(query("run integrity_check"))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt { path: self.path.clone(), detail: result })
+        }
+    }
+}
+
+/// Why the store failed. Any of these makes the database unusable for the pass.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened as a SQLite database.
+    #[error("cannot open database {}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate database {}", path.display())]
+    Migrate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: rusqlite_migration::Error,
+    },
+    /// A statement failed.
+    #[error("database error: cannot {what}")]
+    Query {
+        /// What was being done.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// `integrity_check` found damage.
+    #[error("database {} failed integrity_check: {detail}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite reported.
+        detail: String,
+    },
+    /// A stored value could not be read back.
+    #[error("database holds an invalid {what}: {value:?}")]
+    Invalid {
+        /// Which column.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
+}
+
+/// Names the statement in the error: `.map_err(query("upsert an entry"))`.
+fn query(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Query { what, source }
+}
+
+/// Timestamps are stored as RFC 3339 UTC text with second precision, which sorts.
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse_timestamp(
+    what: &'static str,
+    value: Option<String>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    value
+        .map(|text| {
+            DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| StoreError::Invalid { what, value: text })
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_fresh_database_with_pragmas() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("p.db")).unwrap();
+        let mode: String =
+            store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+        assert_eq!(store.schema_version().unwrap() as usize, 2);
+        store.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn upgrades_an_older_database_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            #[allow(clippy::disallowed_methods)]
+            let mut conn = Connection::open(&path).unwrap();
+            migrate::MIGRATIONS.to_version(&mut conn, 1).unwrap();
+            conn.execute(
+                "INSERT INTO sources (name, kind, url, etag) VALUES ('a', 'feed', 'https://a.example/', '\"v1\"')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        let states = store.source_states().unwrap();
+        assert_eq!(states[0].validators.etag.as_deref(), Some("\"v1\""));
+        assert!(store.list_entries(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_an_open_or_migrate_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junk.db");
+        std::fs::write(&path, vec![b'x'; 8192]).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Open { .. } | StoreError::Migrate { .. }), "{err:?}");
+    }
+}

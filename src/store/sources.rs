@@ -1,0 +1,190 @@
+//! Sources and the state of their last fetch.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, parse_timestamp, query, timestamp};
+use crate::model::{SourceKind, SourceName, SourceState, Validators};
+
+impl Store {
+    /// Makes sure every configured source has a row, with its current kind and URL.
+    ///
+    /// A source whose URL changed forgets its validators: they belonged to the old URL.
+    pub fn register_sources<'a>(
+        &mut self,
+        sources: impl IntoIterator<Item = (&'a SourceName, SourceKind, &'a str)>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(query("begin a transaction"))?;
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO sources (name, kind, url) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (name) DO UPDATE SET
+                         kind = excluded.kind,
+                         url = excluded.url,
+                         etag = CASE WHEN url = excluded.url THEN etag END,
+                         last_modified = CASE WHEN url = excluded.url THEN last_modified END",
+                )
+                .map_err(query("register a source"))?;
+            for (name, kind, url) in sources {
+                upsert
+                    .execute(params![name.as_str(), kind.as_str(), url])
+                    .map_err(query("register a source"))?;
+            }
+        }
+        tx.commit().map_err(query("commit sources"))
+    }
+
+    /// Stored validators by source name.
+    pub fn validators(&self) -> Result<HashMap<SourceName, Validators>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, etag, last_modified FROM sources")
+            .map_err(query("read validators"))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    SourceName::new(row.get::<_, String>(0)?),
+                    Validators { etag: row.get(1)?, last_modified: row.get(2)? },
+                ))
+            })
+            .map_err(query("read validators"))?;
+        rows.collect::<Result<_, _>>().map_err(query("read validators"))
+    }
+
+    /// Records a 304: the source is healthy and nothing changed.
+    pub fn record_not_modified(
+        &mut self,
+        name: &SourceName,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let at = timestamp(at);
+        self.conn
+            .execute(
+                "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = 304,
+                     last_error = NULL, consecutive_failures = 0
+                 WHERE name = ?1",
+                params![name.as_str(), at],
+            )
+            .map_err(query("record a 304"))?;
+        Ok(())
+    }
+
+    /// Records a failed fetch or parse. Stored entries and validators are left as they were.
+    pub fn record_failure(
+        &mut self,
+        name: &SourceName,
+        status: Option<u16>,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sources SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
+                     consecutive_failures = consecutive_failures + 1
+                 WHERE name = ?1",
+                params![name.as_str(), timestamp(at), status, error],
+            )
+            .map_err(query("record a failure"))?;
+        Ok(())
+    }
+
+    /// Every stored source with its fetch state and entry count, by name.
+    pub fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.name, s.kind, s.url, s.etag, s.last_modified, s.last_attempt_at,
+                        s.last_success_at, s.last_status, s.last_error, s.consecutive_failures,
+                        (SELECT count(*) FROM entries e WHERE e.source_id = s.id)
+                 FROM sources s ORDER BY s.name",
+            )
+            .map_err(query("read sources"))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    Validators { etag: row.get(3)?, last_modified: row.get(4)? },
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, Option<u16>>(7)?,
+                    row.get::<_, Option<String>>(8)?,
+                    row.get::<_, u32>(9)?,
+                    row.get::<_, i64>(10)? as u64,
+                ))
+            })
+            .map_err(query("read sources"))?;
+        let mut states = Vec::new();
+        for row in rows {
+            let (name, kind, url, validators, attempt, success, status, error, failures, entries) =
+                row.map_err(query("read sources"))?;
+            states.push(SourceState {
+                name: SourceName::new(name),
+                kind,
+                url,
+                validators,
+                last_attempt_at: parse_timestamp("last_attempt_at", attempt)?,
+                last_success_at: parse_timestamp("last_success_at", success)?,
+                last_status: status,
+                last_error: error,
+                consecutive_failures: failures,
+                entries,
+            });
+        }
+        Ok(states)
+    }
+
+    /// The row id of a source, if it is registered.
+    pub(super) fn source_id(&self, name: &SourceName) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT id FROM sources WHERE name = ?1", [name.as_str()], |row| row.get(0))
+            .optional()
+            .map_err(query("look up a source"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn failures_count_up_and_a_304_resets_them() {
+        let (_dir, mut store) = store();
+        let name = SourceName::new("a");
+        store.register_sources([(&name, SourceKind::Feed, "https://a.example/feed")]).unwrap();
+        let now = Utc::now();
+        store.record_failure(&name, Some(503), "HTTP 503", now).unwrap();
+        store.record_failure(&name, None, "timed out", now).unwrap();
+        let state = &store.source_states().unwrap()[0];
+        assert_eq!(state.consecutive_failures, 2);
+        assert_eq!(state.last_error.as_deref(), Some("timed out"));
+        assert_eq!(state.last_status, None);
+        store.record_not_modified(&name, now).unwrap();
+        let state = &store.source_states().unwrap()[0];
+        assert_eq!(state.consecutive_failures, 0);
+        assert_eq!(state.last_error, None);
+        assert_eq!(state.last_status, Some(304));
+    }
+
+    #[test]
+    fn a_changed_url_forgets_validators() {
+        let (_dir, mut store) = store();
+        let name = SourceName::new("a");
+        store.register_sources([(&name, SourceKind::Feed, "https://a.example/feed")]).unwrap();
+        store.conn.execute("UPDATE sources SET etag = 'x', last_modified = 'y'", []).unwrap();
+        store.register_sources([(&name, SourceKind::Feed, "https://a.example/feed")]).unwrap();
+        assert_eq!(store.validators().unwrap()[&name].etag.as_deref(), Some("x"));
+        store.register_sources([(&name, SourceKind::Feed, "https://a.example/other")]).unwrap();
+        assert!(store.validators().unwrap()[&name].is_empty());
+    }
+}
