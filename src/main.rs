@@ -9,7 +9,7 @@ use pmagg::{cli::Cli, commands, telemetry};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init();
-    match commands::run(cli) {
+    match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pmagg: error: {err:#}");

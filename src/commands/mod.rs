@@ -21,12 +21,12 @@ use crate::store::Store;
 pub struct UsageError(pub String);
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
-        Command::Sync(args) => sync::run(&cli, args),
-        Command::Sources(args) => sources::run(&cli, args),
-        Command::List(args) => query::list(&cli, args),
-        Command::Show(args) => query::show(&cli, args),
+        Command::Sync(args) => sync::run(cli, args),
+        Command::Sources(args) => sources::run(cli, args),
+        Command::List(args) => query::list(cli, args),
+        Command::Show(args) => query::show(cli, args),
     }
 }
 

@@ -1,8 +1,8 @@
 //! `sources.toml` → a validated [`Config`].
 //!
 //! Reads one file and nothing else: no network, no database. Loading happens in two steps, as
-//! in ripgrep's low/high args: [`raw`] mirrors the file with serde (`deny_unknown_fields`), and
-//! [`validate`] turns it into typed values (parsed URLs, compiled regexes, a checked cron
+//! in ripgrep's low/high args: `raw` mirrors the file with serde (`deny_unknown_fields`), and
+//! `validate` turns it into typed values (parsed URLs, compiled regexes, a checked cron
 //! expression). Every problem in the file is collected and reported at once, each with its line
 //! and the source it belongs to.
 //!

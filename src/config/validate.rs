@@ -32,8 +32,8 @@ impl Lines<'_> {
         if span.start == 0 && span.end == 0 {
             return None;
         }
-        let start = span.start.min(self.text.len());
-        Some(self.text.as_bytes()[..start].iter().filter(|&&b| b == b'\n').count() + 1)
+        let before = self.text.get(..span.start).unwrap_or(self.text);
+        Some(before.matches('\n').count() + 1)
     }
 }
 
@@ -231,7 +231,7 @@ fn validate_source(
 ) -> Option<Source> {
     let span = table.span();
     // Name the source in every message: by its name when it has one, else by position.
-    let label = match table.get_ref().get("name").map(|v| v.get_ref()) {
+    let label = match table.get_ref().get("name").map(Spanned::get_ref) {
         Some(DeValue::String(name)) if !name.trim().is_empty() => format!("{name:?}"),
         _ => format!("#{}", index + 1),
     };

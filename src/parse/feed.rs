@@ -39,7 +39,7 @@ pub fn parse_feed(
     let feed = parser.parse(body).map_err(|source| ParseError::Feed {
         url: base.clone(),
         hint: hint(content_type, body),
-        source,
+        source: Box::new(source),
     })?;
 
     let items: Vec<Item> = feed

@@ -34,7 +34,7 @@ pub enum ParseError {
         hint: String,
         /// What the parser said.
         #[source]
-        source: feed_rs::parser::ParseFeedError,
+        source: Box<feed_rs::parser::ParseFeedError>,
     },
 }
 

@@ -1,0 +1,79 @@
+//! The command line itself: help that teaches, documented exit codes, read-only commands.
+
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{Workspace, pmagg, rss};
+
+#[test]
+fn every_subcommand_help_has_an_example() {
+    for command in ["sync", "sources", "list", "show"] {
+        let output = pmagg().args([command, "--help"]).output().unwrap();
+        assert!(output.status.success());
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            help.contains("Examples:") && help.contains(&format!("pmagg {command}")),
+            "{command}: {help}"
+        );
+    }
+    let top = pmagg().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&top.stdout);
+    assert!(help.contains("Exit codes:") && help.contains("PMAGG_DB"), "{help}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(pmagg().arg("frobnicate").output().unwrap().status.code(), Some(2));
+    assert_eq!(pmagg().args(["list", "--limit", "many"]).output().unwrap().status.code(), Some(2));
+}
+
+#[test]
+fn an_unusable_database_exits_1_and_names_the_file() {
+    let ws = Workspace::new();
+    ws.write_feeds("", &[("a".into(), "http://127.0.0.1:9/feed.xml".into())]);
+    std::fs::write(ws.db(), vec![b'x'; 8192]).unwrap();
+    let output = ws.pmagg().arg("sync").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&ws.db().display().to_string()) && stderr.contains("unusable"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn list_and_show_read_what_sync_stored() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(path("/feed.xml"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(rss("blog", 3), "application/rss+xml"),
+            )
+            .mount(&server),
+    );
+    let ws = Workspace::new();
+    ws.write_feeds("", &[("blog".into(), format!("{}/feed.xml", server.uri()))]);
+    ws.sync();
+
+    let list = ws.pmagg().args(["list", "--json", "--limit", "2"]).output().unwrap();
+    let entries: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 2);
+    // Newest first: item 2 was published on Jan 3, item 1 on Jan 2.
+    assert_eq!(entries[0]["title"], "blog post 2");
+    assert_eq!(entries[1]["title"], "blog post 1");
+
+    let id = entries[0]["id"].as_i64().unwrap().to_string();
+    let by_id = ws.pmagg().args(["show", &id, "--json"]).output().unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&by_id.stdout).unwrap();
+    assert_eq!(shown, entries[0]);
+
+    let url = entries[0]["url"].as_str().unwrap();
+    let by_url = ws.pmagg().args(["show", url]).output().unwrap();
+    let text = String::from_utf8_lossy(&by_url.stdout);
+    assert!(text.starts_with("blog post 2\n") && text.contains("Summary of blog 2"), "{text}");
+
+    let missing = ws.pmagg().args(["show", "999999"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no entry with ID 999999"));
+}

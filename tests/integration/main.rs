@@ -1,0 +1,21 @@
+//! pmagg's integration tests: one binary (as in ripgrep), one module per area.
+//!
+//! Every test gets its own temporary directory and database, and talks only to loopback
+//! servers it starts itself (wiremock, or a raw TCP server in `support`).
+
+// A test binary is not an API: its helpers need no docs and may be `pub` for sibling modules.
+#![allow(unreachable_pub, missing_docs)]
+// Fixture builders read best as `push_str(&format!(..))`.
+#![allow(clippy::format_push_string)]
+
+// Helpers: the `pmagg` command, temp dirs, feed builders, raw servers.
+mod support;
+
+// The shipped sources.toml validates; broken files report every problem with its line.
+mod config;
+// The command line: help texts, exit codes, read-only commands.
+mod cli;
+// End to end against loopback servers: storage, conditional GET, retries, failures, limits.
+mod sync;
+// SIGKILL in the middle of a sync leaves a sound database.
+mod crash;
