@@ -7,7 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The unique name of a configured source, as written in `sources.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -38,16 +38,39 @@ impl fmt::Display for SourceName {
 pub enum SourceKind {
     /// An RSS 0.9x/1.0/2.0, Atom or JSON Feed document.
     Feed,
+    /// An Atlassian Statuspage site; its `/api/v2/incidents.json` is read.
+    Statuspage,
+    /// An incident.io status page (e.g. status.openai.com): its Statuspage-compatible API,
+    /// with `/feed.atom` as the fallback.
+    Incidentio,
+    /// A Google Cloud or Google Workspace `incidents.json`.
+    Gcp,
+    /// An HTML index page read with CSS selectors from the config.
+    Html,
+    /// A curated markdown list (awesome-postmortems, danluu/post-mortems, k8s.af shapes).
+    List,
 }
 
 impl SourceKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: &'static [SourceKind] = &[SourceKind::Feed];
+    pub const ALL: &'static [SourceKind] = &[
+        SourceKind::Feed,
+        SourceKind::Statuspage,
+        SourceKind::Incidentio,
+        SourceKind::Gcp,
+        SourceKind::Html,
+        SourceKind::List,
+    ];
 
     /// The name used in `sources.toml` and in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Feed => "feed",
+            SourceKind::Statuspage => "statuspage",
+            SourceKind::Incidentio => "incidentio",
+            SourceKind::Gcp => "gcp",
+            SourceKind::Html => "html",
+            SourceKind::List => "list",
         }
     }
 
@@ -63,6 +86,11 @@ impl SourceKind {
                 "application/atom+xml, application/rss+xml, application/feed+json, \
                  application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
             }
+            SourceKind::Statuspage | SourceKind::Incidentio | SourceKind::Gcp => {
+                "application/json, */*;q=0.5"
+            }
+            SourceKind::Html => "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+            SourceKind::List => "text/markdown, text/plain;q=0.9, */*;q=0.5",
         }
     }
 }
@@ -90,11 +118,11 @@ impl Validators {
 }
 
 /// One item of a source, as parsed from its response and before it is stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// Stable identity of the item within its source (see [`EntryIdentity`]).
     pub identity: EntryIdentity,
-    /// Absolute link to the item, resolved against the feed URL.
+    /// Absolute http(s) link to the item (for incidents, the human page).
     pub url: Option<String>,
     /// The item's title as plain text.
     pub title: Option<String>,
@@ -102,17 +130,107 @@ pub struct Entry {
     pub published: Option<DateTime<Utc>>,
     /// The item's summary or description.
     pub summary: Option<String>,
-    /// The item's full content, when the feed carries it.
+    /// The item's full content, when the source carries it.
     pub content: Option<String>,
-    /// Hex SHA-256 over the fields above; a change means the item changed.
+    /// The company the item speaks for, when the source says (curated lists do); otherwise
+    /// the source's `company` applies.
+    pub company: Option<String>,
+    /// Categories the source gives (e.g. the headings of a curated list).
+    pub categories: Vec<String>,
+    /// Whether this item may be a postmortem, on what the source alone says (a status page's
+    /// postmortem, a list entry, a feed title with postmortem signals). Extraction confirms.
+    pub candidate: bool,
+    /// The postmortem text, when the source carries it (a Statuspage `postmortem_body`, a
+    /// Google Cloud incident report).
+    pub report: Option<Report>,
+    /// Where the report can be fetched when the source only points at it (a Statuspage
+    /// incident marked `postmortem` without a body). The pipeline fetches it while the stored
+    /// entry has no report.
+    pub report_url: Option<String>,
+    /// Status-page incident details.
+    pub incident: Option<Incident>,
+    /// Hex SHA-256 over the fields above but `report`; a change means the item changed.
     pub content_hash: String,
+}
+
+/// A postmortem's text as the source publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// The text.
+    pub text: String,
+    /// How the text is marked up.
+    pub format: TextFormat,
+    /// When the source says it last changed (Statuspage `postmortem_body_last_updated_at`).
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Hex SHA-256 of text and `updated_at`: a new value is a new revision.
+    pub fingerprint: String,
+}
+
+/// Markup of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextFormat {
+    /// Markdown (Statuspage postmortems, Google Cloud reports, curated lists).
+    Markdown,
+    /// HTML (feed content, article pages).
+    Html,
+    /// Plain text.
+    Text,
+}
+
+impl TextFormat {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextFormat::Markdown => "markdown",
+            TextFormat::Html => "html",
+            TextFormat::Text => "text",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [TextFormat::Markdown, TextFormat::Html, TextFormat::Text]
+            .into_iter()
+            .find(|f| f.as_str() == name)
+    }
+}
+
+/// A status-page incident: what the status page says, before any extraction.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// The platform's status: `investigating`, `identified`, `monitoring`, `resolved`,
+    /// `postmortem` (Statuspage), or the platform's own words.
+    pub status: String,
+    /// The platform's impact or severity: `none|minor|major|critical` (Statuspage),
+    /// `degraded_performance|partial_outage|full_outage` (incident.io), `high|medium|low` (GCP).
+    pub impact: Option<String>,
+    /// When it started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it was resolved (else the last update).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Affected components or products.
+    pub components: Vec<String>,
+    /// The updates, oldest first: the incident's timeline as published.
+    pub updates: Vec<IncidentUpdate>,
+}
+
+/// One status update of an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentUpdate {
+    /// When it was posted (or displayed).
+    pub at: Option<DateTime<Utc>>,
+    /// The status it moved the incident to.
+    pub status: Option<String>,
+    /// Its text as published (markdown or plain text).
+    pub text: String,
 }
 
 /// How an entry is recognised when it is seen again.
 ///
 /// Feed readers agree on the order (miniflux, rss2email): the GUID; the GUID plus the link when
 /// GUIDs repeat within one feed; the link when there is no GUID; else a hash of title and content.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct EntryIdentity(String);
 
@@ -135,20 +253,12 @@ pub struct StoredEntry {
     pub id: i64,
     /// The source it came from.
     pub source: SourceName,
-    /// Its identity within that source.
-    pub identity: EntryIdentity,
-    /// Absolute link to the item.
-    pub url: Option<String>,
-    /// Title as plain text.
-    pub title: Option<String>,
-    /// When it was published.
-    pub published: Option<DateTime<Utc>>,
-    /// Summary or description.
-    pub summary: Option<String>,
-    /// Full content, when the source carries it.
-    pub content: Option<String>,
-    /// Hex SHA-256 of the parsed fields.
-    pub content_hash: String,
+    /// The entry's fields as last stored.
+    #[serde(flatten)]
+    pub item: Entry,
+    /// How many versions of the report have been stored: 0 while there is none, 1 when it
+    /// first appears, +1 each time it is revised.
+    pub revision: u32,
     /// When pmagg first stored it.
     pub first_seen: DateTime<Utc>,
     /// When pmagg last saw it in its source.

@@ -1,7 +1,9 @@
 //! One pass over the sources: the only module that calls every stage.
 //!
 //! For each source, concurrently (at most `settings.concurrency` at once): read its stored
-//! validators, fetch with a conditional GET, parse the body on the blocking pool, and store the
+//! validators, fetch its endpoint with a conditional GET (trying the next endpoint, such as an
+//! incident.io page's Atom feed, only when one fails), parse the body on the blocking pool,
+//! fetch the report pages that entries point at and that are not stored yet, and store the
 //! entries with the new validators in one transaction. A source that fails is recorded (its
 //! `last_error`, `consecutive_failures`) and reported; the pass goes on. The caller passes `now`
 //! so that passes are deterministic under test.
@@ -13,12 +15,13 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
+use url::Url;
 
 use crate::config::Source;
 use crate::fetch::{FetchRequest, Fetched, Fetcher};
-use crate::model::{SourceName, Validators, WriteCounts};
-use crate::parse;
+use crate::model::{Entry, Report, SourceName, Validators, WriteCounts};
+use crate::parse::{self, Endpoint};
 use crate::store::{Store, StoreError};
 
 /// What happened to one source in a pass.
@@ -163,6 +166,19 @@ pub async fn sync(
     .await
 }
 
+/// At most this many report pages are fetched for one source in one pass; the rest wait for
+/// the next pass (a status page lists about 50 incidents).
+pub const MAX_REPORT_FETCHES: usize = 100;
+
+/// Why a source failed: the HTTP status when there was one, and the message.
+type Failed = (Option<u16>, String);
+
+/// What fetching and parsing a source's endpoint gave.
+enum Parsed {
+    NotModified,
+    Entries { status: u16, validators: Validators, entries: Vec<Entry> },
+}
+
 async fn sync_source(
     store: SharedStore,
     fetcher: Arc<Fetcher>,
@@ -175,56 +191,14 @@ async fn sync_source(
     let name = source.name.clone();
     let url = source.url.to_string();
     let outcome = async {
-        let request = FetchRequest {
-            url: &source.url,
-            accept: source.kind.accept(),
-            validators: &validators,
-        };
-        let fetched = fetcher.fetch(request).await;
-        let name = source.name.clone();
-        let result = match fetched {
-            Ok(Fetched::NotModified) => {
-                let name = name.clone();
-                with_store(&store, move |store| store.record_not_modified(&name, now))
-                    .await
-                    .map(|()| SourceOutcome::NotModified)
-                    .map_err(|err| (None, describe(&err)))
-            }
-            Ok(Fetched::Body(response)) => {
-                let store = Arc::clone(&store);
-                // Parsing is CPU work: keep it off the async threads, next to the write.
-                run_blocking(move || {
-                    let entries = parse::parse_entries(
-                        &source,
-                        &response.body,
-                        &response.final_url,
-                        response.content_type.as_deref(),
-                    )
-                    .map_err(|err| (Some(response.status), describe(&err)))?;
-                    let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-                    store
-                        .record_entries(
-                            &source.name,
-                            response.status,
-                            &response.validators,
-                            &entries,
-                            now,
-                        )
-                        .map(|counts| SourceOutcome::Ok { counts })
-                        .map_err(|err| (Some(response.status), describe(&err)))
-                })
-                .await
-            }
-            Err(err) => Err((err.status(), describe(&err))),
-        };
-        match result {
+        match run_source(&store, &fetcher, source, validators, now).await {
             Ok(outcome) => outcome,
             Err((status, error)) => {
                 warn!(%error, "source failed");
-                let name = name.clone();
+                let failed = name.clone();
                 let recorded = error.clone();
                 if let Err(store_err) = with_store(&store, move |store| {
-                    store.record_failure(&name, status, &recorded, now)
+                    store.record_failure(&failed, status, &recorded, now)
                 })
                 .await
                 {
@@ -238,6 +212,151 @@ async fn sync_source(
     .await;
     SourceReport { source: name, url, outcome, duration_ms: millis(started) }
 }
+
+/// Fetch (trying each endpoint until one works), parse, fetch missing reports, store.
+async fn run_source(
+    store: &SharedStore,
+    fetcher: &Arc<Fetcher>,
+    source: Source,
+    validators: Validators,
+    now: DateTime<Utc>,
+) -> Result<SourceOutcome, Failed> {
+    let source = Arc::new(source);
+    let mut first_failure = None;
+    let mut parsed = None;
+    for endpoint in parse::endpoints(&source) {
+        match fetch_endpoint(fetcher, &source, endpoint, &validators).await {
+            Ok(result) => {
+                parsed = Some(result);
+                break;
+            }
+            Err(failed) => {
+                debug!(error = %failed.1, "endpoint failed");
+                first_failure.get_or_insert(failed);
+            }
+        }
+    }
+    let Some(parsed) = parsed else {
+        return Err(first_failure.unwrap_or((None, "the source has no endpoint".to_owned())));
+    };
+    let (status, validators, mut entries) = match parsed {
+        Parsed::NotModified => {
+            let name = source.name.clone();
+            return with_store(store, move |store| store.record_not_modified(&name, now))
+                .await
+                .map(|()| SourceOutcome::NotModified)
+                .map_err(|err| (None, describe(&err)));
+        }
+        Parsed::Entries { status, validators, entries } => (status, validators, entries),
+    };
+
+    fetch_missing_reports(store, fetcher, &source, &mut entries).await;
+
+    let name = source.name.clone();
+    with_store(store, move |store| store.record_entries(&name, status, &validators, &entries, now))
+        .await
+        .map(|counts| SourceOutcome::Ok { counts })
+        .map_err(|err| (Some(status), describe(&err)))
+}
+
+async fn fetch_endpoint(
+    fetcher: &Arc<Fetcher>,
+    source: &Arc<Source>,
+    endpoint: Endpoint,
+    validators: &Validators,
+) -> Result<Parsed, Failed> {
+    let request = FetchRequest { url: &endpoint.url, accept: source.kind.accept(), validators };
+    let response = match fetcher.fetch(request).await {
+        Ok(Fetched::NotModified) => return Ok(Parsed::NotModified),
+        Ok(Fetched::Body(response)) => response,
+        Err(err) => return Err((err.status(), describe(&err))),
+    };
+    let source = Arc::clone(source);
+    // Parsing is CPU work: keep it off the async threads.
+    run_blocking(move || {
+        let entries = parse::parse_entries(
+            &source,
+            endpoint.format,
+            &response.body,
+            &response.final_url,
+            response.content_type.as_deref(),
+        )
+        .map_err(|err| (Some(response.status), describe(&err)))?;
+        Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
+    })
+    .await
+}
+
+/// Fetches the report page of entries that point at one and have no stored report yet.
+/// A report that cannot be fetched is logged and left for the next pass; it never fails the
+/// source.
+async fn fetch_missing_reports(
+    store: &SharedStore,
+    fetcher: &Arc<Fetcher>,
+    source: &Arc<Source>,
+    entries: &mut [Entry],
+) {
+    if entries.iter().all(|e| e.report.is_some() || e.report_url.is_none()) {
+        return;
+    }
+    let name = source.name.clone();
+    let known = match with_store(store, move |store| store.identities_with_report(&name)).await {
+        Ok(known) => known,
+        Err(err) => {
+            warn!(error = %describe(&err), "cannot read stored reports");
+            return;
+        }
+    };
+    let wanted: Vec<(usize, Url)> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.report.is_none() && !known.contains(&e.identity))
+        .filter_map(|(i, e)| Some((i, Url::parse(e.report_url.as_deref()?).ok()?)))
+        .take(MAX_REPORT_FETCHES)
+        .collect();
+    let no_validators = Validators::default();
+    let reports: Vec<(usize, Option<Report>)> = futures_util::stream::iter(wanted)
+        .map(|(index, url)| {
+            let no_validators = &no_validators;
+            async move {
+                let request =
+                    FetchRequest { url: &url, accept: REPORT_ACCEPT, validators: no_validators };
+                match fetcher.fetch(request).await {
+                    Ok(Fetched::Body(response)) => {
+                        let source = Arc::clone(source);
+                        let report = run_blocking(move || {
+                            parse::parse_report(
+                                &source,
+                                &response.body,
+                                response.content_type.as_deref(),
+                            )
+                        })
+                        .await;
+                        (index, report)
+                    }
+                    Ok(Fetched::NotModified) => (index, None),
+                    Err(err) => {
+                        debug!(error = %describe(&err), "report not fetched");
+                        (index, None)
+                    }
+                }
+            }
+        })
+        .buffer_unordered(REPORT_CONCURRENCY)
+        .collect()
+        .await;
+    for (index, report) in reports {
+        if let Some(report) = report {
+            entries[index].report = Some(report);
+        }
+    }
+}
+
+/// Report pages are HTML articles or JSON detail documents.
+const REPORT_ACCEPT: &str = "text/html, application/json;q=0.9, */*;q=0.5";
+
+/// Report fetches in flight for one source; the per-host limit applies on top.
+const REPORT_CONCURRENCY: usize = 4;
 
 /// Runs a store call on the blocking pool.
 async fn with_store<T: Send + 'static>(

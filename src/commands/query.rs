@@ -20,9 +20,12 @@ pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
             out,
             "{:>6}  {:<10}  {:<20}  {}",
             entry.id,
-            entry.published.map_or_else(|| DASH.to_owned(), |p| p.format("%Y-%m-%d").to_string()),
+            entry
+                .item
+                .published
+                .map_or_else(|| DASH.to_owned(), |p| p.format("%Y-%m-%d").to_string()),
             cell(entry.source.as_str(), 20),
-            cell(entry.title.as_deref().unwrap_or("(untitled)"), 80),
+            cell(entry.item.title.as_deref().unwrap_or("(untitled)"), 80),
         )?;
     }
     if entries.is_empty() {
@@ -70,22 +73,22 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
 
 fn write_entry(out: &mut impl Write, entry: &StoredEntry) -> std::io::Result<()> {
     let or_dash = |v: Option<&str>| v.map_or_else(|| DASH.to_owned(), str::to_owned);
-    writeln!(out, "{}", entry.title.as_deref().unwrap_or("(untitled)"))?;
+    writeln!(out, "{}", entry.item.title.as_deref().unwrap_or("(untitled)"))?;
     writeln!(out, "  id:         {}", entry.id)?;
     writeln!(out, "  source:     {}", entry.source)?;
-    writeln!(out, "  url:        {}", or_dash(entry.url.as_deref()))?;
+    writeln!(out, "  url:        {}", or_dash(entry.item.url.as_deref()))?;
     writeln!(
         out,
         "  published:  {}",
-        entry.published.map_or_else(|| DASH.to_owned(), |p| p.to_rfc3339())
+        entry.item.published.map_or_else(|| DASH.to_owned(), |p| p.to_rfc3339())
     )?;
     writeln!(out, "  first seen: {}", entry.first_seen.to_rfc3339())?;
     writeln!(out, "  last seen:  {}", entry.last_seen.to_rfc3339())?;
-    writeln!(out, "  identity:   {}", entry.identity.as_str())?;
-    if let Some(summary) = &entry.summary {
+    writeln!(out, "  identity:   {}", entry.item.identity.as_str())?;
+    if let Some(summary) = &entry.item.summary {
         writeln!(out, "\n{}", summary.trim())?;
     }
-    if let Some(content) = &entry.content {
+    if let Some(content) = &entry.item.content {
         writeln!(out, "\n{}", content.trim())?;
     }
     Ok(())

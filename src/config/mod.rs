@@ -130,8 +130,26 @@ pub struct Source {
     pub company_url: Option<Url>,
     /// Disabled sources stay in the file and the database but are not fetched.
     pub enabled: bool,
-    /// Keeps only items whose title or summary matches (feeds).
+    /// Keeps only items whose title or summary matches.
     pub filter: Option<Regex>,
+    /// CSS selectors for `kind = "html"` (always set for that kind, never for others).
+    pub html: Option<HtmlSelectors>,
+}
+
+/// How to read an HTML index page.
+///
+/// With `item`, each matching element is one entry and the other selectors apply inside it;
+/// without it, each element matching `link` is one entry.
+#[derive(Debug, Clone)]
+pub struct HtmlSelectors {
+    /// The element of one entry (optional).
+    pub item: Option<scraper::Selector>,
+    /// The `<a href>` of an entry (required).
+    pub link: scraper::Selector,
+    /// The entry's title (default: the link's text).
+    pub title: Option<scraper::Selector>,
+    /// The entry's date: a `<time datetime>` or text such as "March 3, 2024".
+    pub date: Option<scraper::Selector>,
 }
 
 impl Config {

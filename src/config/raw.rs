@@ -53,11 +53,26 @@ pub(crate) struct RawSource {
     #[serde(default = "defaults::enabled")]
     pub(crate) enabled: bool,
     pub(crate) filter: Option<Spanned<String>>,
+    pub(crate) item_selector: Option<Spanned<String>>,
+    pub(crate) link_selector: Option<Spanned<String>>,
+    pub(crate) title_selector: Option<Spanned<String>>,
+    pub(crate) date_selector: Option<Spanned<String>>,
 }
 
 /// Keys accepted in `[[source]]`; kept beside the struct and checked by a test.
-pub(crate) const SOURCE_KEYS: &[&str] =
-    &["name", "kind", "url", "company", "company_url", "enabled", "filter"];
+pub(crate) const SOURCE_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "url",
+    "company",
+    "company_url",
+    "enabled",
+    "filter",
+    "item_selector",
+    "link_selector",
+    "title_selector",
+    "date_selector",
+];
 
 #[cfg(test)]
 mod tests {
@@ -91,6 +106,10 @@ mod tests {
             company_url = "https://example.com/"
             enabled = false
             filter = "outage"
+            item_selector = "li"
+            link_selector = "a"
+            title_selector = "h2"
+            date_selector = "time"
         "#;
         let parsed: toml::Table = toml::from_str(source).unwrap();
         assert_eq!(parsed.len(), SOURCE_KEYS.len());

@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use url::Url;
 
 use super::raw::{RawSettings, RawSource, SETTINGS_KEYS, SOURCE_KEYS};
-use super::{Problem, Settings, Source, defaults};
+use super::{HtmlSelectors, Problem, Settings, Source, defaults};
 use crate::model::{SourceKind, SourceName};
 
 /// Upper bounds that keep a typo from turning into a denial of service on ourselves.
@@ -112,6 +112,8 @@ pub(super) fn validate(text: &str) -> Result<(Settings, Vec<Source>), Vec<Proble
     if out.problems.is_empty() {
         Ok((settings.unwrap_or_default(), sources))
     } else {
+        // In file order, as an editor would walk them; problems without a line come last.
+        out.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
         Err(out.problems)
     }
 }
@@ -239,6 +241,8 @@ fn validate_source(
     let kept = strip_unknown_keys(table.into_inner(), SOURCE_KEYS, label, out);
     let raw: RawSource = deserialize_table(Spanned::new(span.clone(), kept), label, out)?;
     let before = out.problems.len();
+    let kind = raw.kind.as_ref().and_then(|k| SourceKind::from_name(k.get_ref()));
+    let html = validate_selectors(&raw, kind, label, &span, out);
 
     let name = match raw.name {
         Some(name) if !name.get_ref().trim().is_empty() => {
@@ -321,7 +325,61 @@ fn validate_source(
         company_url,
         enabled: raw.enabled,
         filter,
+        html,
     })
+}
+
+/// The selector keys: required (`link_selector`) for `kind = "html"`, refused elsewhere.
+fn validate_selectors(
+    raw: &RawSource,
+    kind: Option<SourceKind>,
+    label: Option<&str>,
+    span: &Range<usize>,
+    out: &mut Collector<'_>,
+) -> Option<HtmlSelectors> {
+    let keys = [
+        ("item_selector", &raw.item_selector),
+        ("link_selector", &raw.link_selector),
+        ("title_selector", &raw.title_selector),
+        ("date_selector", &raw.date_selector),
+    ];
+    if kind != Some(SourceKind::Html) {
+        for (key, value) in keys {
+            if let Some(value) = value {
+                out.push(
+                    Some(&value.span()),
+                    label,
+                    format!("`{key}` applies only to kind \"html\""),
+                );
+            }
+        }
+        return None;
+    }
+    let mut compile = |key: &str, value: &Option<Spanned<String>>| {
+        value.as_ref().and_then(|value| match scraper::Selector::parse(value.get_ref()) {
+            Ok(selector) => Some(selector),
+            Err(err) => {
+                out.push(
+                    Some(&value.span()),
+                    label,
+                    format!("`{key}` is not a valid CSS selector: {err}"),
+                );
+                None
+            }
+        })
+    };
+    let item = compile("item_selector", &raw.item_selector);
+    let link = compile("link_selector", &raw.link_selector);
+    let title = compile("title_selector", &raw.title_selector);
+    let date = compile("date_selector", &raw.date_selector);
+    if raw.link_selector.is_none() {
+        out.push(
+            Some(span),
+            label,
+            "kind \"html\" needs `link_selector` (e.g. \"main a.post\")".into(),
+        );
+    }
+    Some(HtmlSelectors { item, link: link?, title, date })
 }
 
 /// Parses an absolute http(s) URL; anything else is a problem at the value's line.
@@ -434,6 +492,30 @@ typo = 1
         );
         assert!(problems.iter().any(|p| p.line == Some(2) && p.message.contains("cron")));
         assert!(problems.iter().any(|p| p.line == Some(6) && p.message.contains("http or https")));
+    }
+
+    #[test]
+    fn html_sources_need_valid_selectors_and_others_refuse_them() {
+        let problems = problems(
+            "[[source]]\nname = \"aws\"\nkind = \"html\"\nurl = \"https://aws.example/pes/\"\ntitle_selector = \"h2[\"\n\n\
+             [[source]]\nname = \"f\"\nkind = \"feed\"\nurl = \"https://f.example/\"\nlink_selector = \"a\"\n",
+        );
+        assert!(
+            problems.iter().any(|p| p.line == Some(5) && p.message.contains("CSS selector")),
+            "{problems:#?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == Some(1) && p.message.contains("needs `link_selector`"))
+        );
+        assert!(problems.iter().any(|p| p.line == Some(11) && p.message.contains("only to kind")));
+
+        let (_, sources) = validate(
+            "[[source]]\nname = \"aws\"\nkind = \"html\"\nurl = \"https://aws.example/pes/\"\nlink_selector = \"li > a\"\n",
+        )
+        .unwrap();
+        assert!(sources[0].html.is_some());
     }
 
     #[test]

@@ -7,7 +7,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use regex::Regex;
 use url::Url;
 
 use super::{ParseError, content_hash};
@@ -23,12 +22,11 @@ struct Item {
     content: Option<String>,
 }
 
-/// Parses a feed body; `filter`, when set, keeps only items whose title or summary matches.
+/// Parses a feed body into entries.
 pub fn parse_feed(
     body: &[u8],
     base: &Url,
     content_type: Option<&str>,
-    filter: Option<&Regex>,
 ) -> Result<Vec<Entry>, ParseError> {
     // feed-rs invents an id when an item has none; an empty one tells us there was no GUID,
     // which the identity rules below need to know.
@@ -61,15 +59,9 @@ pub fn parse_feed(
                 content: entry.content.and_then(|c| c.body).filter(|s| !s.trim().is_empty()),
             }
         })
-        .filter(|item| filter.is_none_or(|re| matches(re, item)))
         .collect();
 
     Ok(assign_identities(items))
-}
-
-fn matches(filter: &Regex, item: &Item) -> bool {
-    item.title.as_deref().is_some_and(|t| filter.is_match(t))
-        || item.summary.as_deref().is_some_and(|s| filter.is_match(s))
 }
 
 /// Resolves a link against the feed URL; only http(s) results are kept.
@@ -128,6 +120,7 @@ fn assign_identities(items: Vec<Item>) -> Vec<Entry> {
                 summary: item.summary,
                 content: item.content,
                 content_hash,
+                ..Entry::default()
             }
         })
         .collect()
@@ -165,7 +158,7 @@ mod tests {
 <description>What broke</description></item>
 <item><title>No guid</title><link>https://blog.example/2024/02/x/</link></item>
 </channel></rss>"#;
-        let entries = parse_feed(rss, &base(), None, None).unwrap();
+        let entries = parse_feed(rss, &base(), None).unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].identity.as_str(), "guid:p-1");
         assert_eq!(entries[0].url.as_deref(), Some("https://blog.example/2024/03/outage/"));
@@ -181,7 +174,7 @@ mod tests {
 <item><title>B</title><guid>same</guid><link>https://b.example/b</link></item>
 <item><title>Only a title</title><description>text</description></item>
 </channel></rss>"#;
-        let entries = parse_feed(rss, &base(), None, None).unwrap();
+        let entries = parse_feed(rss, &base(), None).unwrap();
         assert_eq!(entries[0].identity.as_str(), "guid+link:same https://b.example/a");
         assert_eq!(entries[1].identity.as_str(), "guid+link:same https://b.example/b");
         assert!(entries[2].identity.as_str().starts_with("hash:"));
@@ -193,42 +186,26 @@ mod tests {
 <updated>2024-01-01T00:00:00Z</updated>
 <entry><title>Incident report</title><id>urn:e1</id><link href="e1.html"/>
 <updated>2024-01-02T00:00:00Z</updated><content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"#;
-        let entries = parse_feed(atom, &base(), None, None).unwrap();
+        let entries = parse_feed(atom, &base(), None).unwrap();
         assert_eq!(entries[0].identity.as_str(), "guid:urn:e1");
         assert_eq!(entries[0].url.as_deref(), Some("https://blog.example/feeds/e1.html"));
         assert_eq!(entries[0].content.as_deref(), Some("<p>Body</p>"));
 
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[
 {"id":"1","url":"https://j.example/1","title":"RCA: API outage","content_text":"x","date_published":"2024-05-01T12:00:00Z"}]}"#;
-        let entries = parse_feed(json, &base(), Some("application/feed+json"), None).unwrap();
+        let entries = parse_feed(json, &base(), Some("application/feed+json")).unwrap();
         assert_eq!(entries[0].identity.as_str(), "guid:1");
         assert_eq!(entries[0].title.as_deref(), Some("RCA: API outage"));
-    }
-
-    #[test]
-    fn filter_keeps_matching_titles_or_summaries() {
-        let rss = br#"<rss version="2.0"><channel><title>B</title>
-<item><title>Outage on May 1</title><guid>1</guid></item>
-<item><title>Hiring</title><guid>2</guid><description>we had an outage</description></item>
-<item><title>Hiring again</title><guid>3</guid></item>
-</channel></rss>"#;
-        let filter = Regex::new("(?i)outage").unwrap();
-        let entries = parse_feed(rss, &base(), None, Some(&filter)).unwrap();
-        assert_eq!(entries.len(), 2);
     }
 
     #[test]
     fn unsafe_links_are_dropped_and_html_gets_a_hint() {
         let rss = br#"<rss version="2.0"><channel><title>B</title>
 <item><title>x</title><guid>1</guid><link>javascript:alert(1)</link></item></channel></rss>"#;
-        assert_eq!(parse_feed(rss, &base(), None, None).unwrap()[0].url, None);
-        let err = parse_feed(
-            b"<!DOCTYPE html><html><body>hi</body></html>",
-            &base(),
-            Some("text/html"),
-            None,
-        )
-        .unwrap_err();
+        assert_eq!(parse_feed(rss, &base(), None).unwrap()[0].url, None);
+        let err =
+            parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", &base(), Some("text/html"))
+                .unwrap_err();
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
 
@@ -237,7 +214,7 @@ mod tests {
         let mut rss = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>B</title><item><title>Caf".to_vec();
         rss.push(0xe9);
         rss.extend_from_slice(b" outage</title><guid>1</guid></item></channel></rss>");
-        let entries = parse_feed(&rss, &base(), None, None).unwrap();
+        let entries = parse_feed(&rss, &base(), None).unwrap();
         assert_eq!(entries[0].title.as_deref(), Some("Café outage"));
     }
 }

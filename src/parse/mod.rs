@@ -3,23 +3,143 @@
 //! One file per source kind; [`parse_entries`] dispatches on the configured kind.
 
 pub mod feed;
+pub mod gcp;
+pub mod html;
+pub mod incidentio;
+pub mod list;
+pub mod statuspage;
 
+use regex::Regex;
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::Source;
-use crate::model::{Entry, SourceKind};
+use crate::model::{Entry, Report, SourceKind};
 
-/// Parses a fetched body into the source's entries.
+/// What a fetched body is, which decides its parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RSS, Atom or JSON Feed.
+    Feed,
+    /// Statuspage v2 `incidents.json` (also served by incident.io).
+    StatuspageIncidents,
+    /// Google Cloud `incidents.json`.
+    GcpIncidents,
+    /// An HTML index page read with the source's selectors.
+    HtmlIndex,
+    /// A curated markdown list.
+    MarkdownList,
+}
+
+/// One URL to fetch for a source and how to read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// What to fetch.
+    pub url: Url,
+    /// How to parse it.
+    pub format: Format,
+}
+
+/// Where a source's data lives, best first. The pipeline tries the next endpoint only when
+/// the one before it fails (incident.io pages fall back to their Atom feed).
+pub fn endpoints(source: &Source) -> Vec<Endpoint> {
+    let at = |path: &str, format| Endpoint { url: join(&source.url, path), format };
+    match source.kind {
+        SourceKind::Feed => vec![Endpoint { url: source.url.clone(), format: Format::Feed }],
+        SourceKind::Statuspage => vec![at("api/v2/incidents.json", Format::StatuspageIncidents)],
+        SourceKind::Incidentio => vec![
+            at("api/v2/incidents.json", Format::StatuspageIncidents),
+            at("feed.atom", Format::Feed),
+        ],
+        // The config may name the JSON file itself or the status site.
+        SourceKind::Gcp if source.url.path().to_ascii_lowercase().ends_with(".json") => {
+            vec![Endpoint { url: source.url.clone(), format: Format::GcpIncidents }]
+        }
+        SourceKind::Gcp => vec![at("incidents.json", Format::GcpIncidents)],
+        SourceKind::Html => vec![Endpoint { url: source.url.clone(), format: Format::HtmlIndex }],
+        SourceKind::List => {
+            vec![Endpoint { url: source.url.clone(), format: Format::MarkdownList }]
+        }
+    }
+}
+
+/// `base` + `path`, treating `base` as a directory whether or not it ends in a slash.
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    let trimmed = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{trimmed}/{path}"));
+    url
+}
+
+/// Parses a fetched body into the source's entries, then applies the source's `filter` and
+/// marks postmortem candidates among feed items by their titles.
 pub fn parse_entries(
     source: &Source,
+    format: Format,
     body: &[u8],
     base: &Url,
     content_type: Option<&str>,
 ) -> Result<Vec<Entry>, ParseError> {
-    match source.kind {
-        SourceKind::Feed => feed::parse_feed(body, base, content_type, source.filter.as_ref()),
+    let mut entries = match format {
+        Format::Feed => feed::parse_feed(body, base, content_type)?,
+        Format::StatuspageIncidents => statuspage::parse_incidents(body, &source.url)?,
+        Format::GcpIncidents => gcp::parse_incidents(body, base)?,
+        Format::HtmlIndex => match &source.html {
+            Some(selectors) => html::parse_index(body, base, selectors)?,
+            None => {
+                return Err(ParseError::Format {
+                    url: base.clone(),
+                    detail: "no selectors configured".into(),
+                });
+            }
+        },
+        Format::MarkdownList => list::parse_list(body, base)?,
+    };
+    if let Some(filter) = &source.filter {
+        entries.retain(|entry| matches_filter(filter, entry));
     }
+    if format == Format::Feed {
+        for entry in &mut entries {
+            // With a filter, every kept item was chosen as a candidate by the curator.
+            entry.candidate |=
+                source.filter.is_some() || entry.title.as_deref().is_some_and(has_postmortem_title);
+        }
+    }
+    Ok(entries)
+}
+
+/// Reads a report page fetched from an entry's `report_url`, for the kinds that point at one.
+pub fn parse_report(source: &Source, body: &[u8], content_type: Option<&str>) -> Option<Report> {
+    let _ = content_type;
+    match source.kind {
+        SourceKind::Statuspage => statuspage::postmortem_from_page(body),
+        SourceKind::Incidentio => incidentio::report_from_detail(body),
+        SourceKind::Feed | SourceKind::Gcp | SourceKind::Html | SourceKind::List => None,
+    }
+}
+
+fn matches_filter(filter: &Regex, entry: &Entry) -> bool {
+    entry.title.as_deref().is_some_and(|t| filter.is_match(t))
+        || entry.summary.as_deref().is_some_and(|s| filter.is_match(s))
+}
+
+/// Title words that suggest a postmortem. Extraction makes the real decision from the text;
+/// this only decides which feed items are worth a closer look.
+pub fn has_postmortem_title(title: &str) -> bool {
+    static SIGNALS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)\b(
+                post[-\s]?mortem | post[-\s]incident | incident\s+(report|review|analysis|summary)
+              | \brca\b | root[-\s]cause | outage | service\s+(disruption|degradation|event)
+              | what\s+(happened|went\s+wrong) | retrospective | downtime | availability\s+report
+              | summary\s+of\s+the\b
+            )",
+        )
+        .expect("the postmortem title pattern is a valid regex (checked by a test)")
+    });
+    SIGNALS.is_match(title)
 }
 
 /// Why a body could not be parsed. Each variant names the URL it came from.
@@ -35,6 +155,25 @@ pub enum ParseError {
         /// What the parser said.
         #[source]
         source: Box<feed_rs::parser::ParseFeedError>,
+    },
+    /// JSON that does not have the expected shape.
+    #[error("{url} is not {what}")]
+    Json {
+        /// Where the body came from.
+        url: Url,
+        /// What was expected, e.g. "a Statuspage incidents.json".
+        what: &'static str,
+        /// What serde said (with line and column).
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A body that is readable but not in the expected shape.
+    #[error("cannot read {url}: {detail}")]
+    Format {
+        /// Where the body came from.
+        url: Url,
+        /// What is wrong.
+        detail: String,
     },
 }
 
@@ -66,6 +205,49 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postmortem_titles() {
+        for title in [
+            "Post-mortem of the March 3 outage",
+            "Incident report: DNS timeouts on April 8",
+            "What happened on June 12",
+            "RCA: API outage in eu-central-1",
+            "Summary of the Amazon S3 Service Disruption",
+            "May 26 incident review",
+            "Post-incident review: login failures",
+        ] {
+            assert!(has_postmortem_title(title), "{title}");
+        }
+        for title in ["Why we moved from Kafka to Go", "Scaling CI to 120 million requests a day"] {
+            assert!(!has_postmortem_title(title), "{title}");
+        }
+    }
+
+    #[test]
+    fn endpoints_per_kind() {
+        let config = crate::config::parse(
+            "[[source]]\nname = \"s\"\nkind = \"statuspage\"\nurl = \"https://www.githubstatus.com\"\n\
+             [[source]]\nname = \"i\"\nkind = \"incidentio\"\nurl = \"https://status.openai.com/\"\n\
+             [[source]]\nname = \"g\"\nkind = \"gcp\"\nurl = \"https://status.cloud.google.com/incidents.json\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let urls: Vec<Vec<String>> = config
+            .sources
+            .iter()
+            .map(|s| endpoints(s).into_iter().map(|e| e.url.to_string()).collect())
+            .collect();
+        assert_eq!(urls[0], ["https://www.githubstatus.com/api/v2/incidents.json"]);
+        assert_eq!(
+            urls[1],
+            [
+                "https://status.openai.com/api/v2/incidents.json",
+                "https://status.openai.com/feed.atom"
+            ]
+        );
+        assert_eq!(urls[2], ["https://status.cloud.google.com/incidents.json"]);
+    }
 
     #[test]
     fn content_hash_separates_fields() {

@@ -3,17 +3,31 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Store, StoreError, parse_timestamp, query, timestamp};
-use crate::model::{Entry, EntryIdentity, SourceName, StoredEntry, Validators, WriteCounts};
+use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
+use std::collections::HashSet;
+
+use crate::model::{
+    Entry, EntryIdentity, Incident, Report, SourceName, StoredEntry, TextFormat, Validators,
+    WriteCounts,
+};
 
 const ENTRY_COLUMNS: &str = "e.id, s.name, e.identity, e.url, e.title, e.published, e.summary, \
-                             e.content, e.content_hash, e.first_seen, e.last_seen";
+                             e.content, e.content_hash, e.first_seen, e.last_seen, e.company, \
+                             e.categories, e.candidate, e.report, e.report_format, \
+                             e.report_updated_at, e.report_fingerprint, e.revision, e.report_url, \
+                             e.incident";
 
 impl Store {
     /// Stores a source's parsed entries and its new validators in one transaction.
     ///
-    /// New identities are inserted; known ones get `last_seen` and, when their content hash
-    /// changed, their new fields. The source's state becomes "succeeded at `at`".
+    /// New identities are inserted; known ones get `last_seen` and, when their content hash or
+    /// report changed, their new fields. A report is never erased by an entry that carries
+    /// none (it may have been fetched from `report_url`), and each new report fingerprint
+    /// counts a revision. The source's state becomes "succeeded at `at`".
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the statements of one transaction read best together"
+    )]
     pub fn record_entries(
         &mut self,
         name: &SourceName,
@@ -32,20 +46,31 @@ impl Store {
         {
             let mut existing = tx
                 .prepare_cached(
-                    "SELECT content_hash FROM entries WHERE source_id = ?1 AND identity = ?2",
+                    "SELECT content_hash, report_fingerprint FROM entries
+                     WHERE source_id = ?1 AND identity = ?2",
                 )
                 .map_err(query("look up an entry"))?;
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO entries (source_id, identity, url, title, published, summary,
-                                          content, content_hash, first_seen, last_seen)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                         content, content_hash, company, categories, candidate, report_url,
+                         incident, report, report_format, report_updated_at, report_fingerprint,
+                         revision, first_seen, last_seen)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                         ?16, ?17, ?17 IS NOT NULL, ?18, ?18)",
                 )
                 .map_err(query("insert an entry"))?;
             let mut update = tx
                 .prepare_cached(
                     "UPDATE entries SET url = ?3, title = ?4, published = ?5, summary = ?6,
-                                        content = ?7, content_hash = ?8, last_seen = ?9
+                         content = ?7, content_hash = ?8, company = ?9, categories = ?10,
+                         candidate = ?11, report_url = ?12, incident = ?13,
+                         revision = revision + (?17 IS NOT NULL AND ?17 IS NOT report_fingerprint),
+                         report = coalesce(?14, report),
+                         report_format = coalesce(?15, report_format),
+                         report_updated_at = CASE WHEN ?17 IS NULL THEN report_updated_at ELSE ?16 END,
+                         report_fingerprint = coalesce(?17, report_fingerprint),
+                         last_seen = ?18
                      WHERE source_id = ?1 AND identity = ?2",
                 )
                 .map_err(query("update an entry"))?;
@@ -57,20 +82,37 @@ impl Store {
 
             for entry in entries {
                 let identity = entry.identity.as_str();
-                let stored: Option<String> = existing
-                    .query_row(params![source_id, identity], |row| row.get(0))
+                let stored: Option<(String, Option<String>)> = existing
+                    .query_row(params![source_id, identity], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()
                     .map_err(query("look up an entry"))?;
-                let published = entry.published.map(timestamp);
+                let report = entry.report.as_ref();
+                let categories =
+                    serde_json::to_string(&entry.categories).map_err(json("categories"))?;
+                let incident = entry
+                    .incident
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(json("incident"))?;
                 let fields = params![
                     source_id,
                     identity,
                     entry.url,
                     entry.title,
-                    published,
+                    entry.published.map(timestamp),
                     entry.summary,
                     entry.content,
                     entry.content_hash,
+                    entry.company,
+                    categories,
+                    entry.candidate,
+                    entry.report_url,
+                    incident,
+                    report.map(|r| r.text.as_str()),
+                    report.map(|r| r.format.as_str()),
+                    report.and_then(|r| r.updated_at).map(timestamp),
+                    report.map(|r| r.fingerprint.as_str()),
                     at
                 ];
                 match stored {
@@ -78,7 +120,12 @@ impl Store {
                         insert.execute(fields).map_err(query("insert an entry"))?;
                         counts.new += 1;
                     }
-                    Some(hash) if hash != entry.content_hash => {
+                    Some((hash, fingerprint))
+                        if hash != entry.content_hash
+                            || report.is_some_and(|r| {
+                                fingerprint.as_deref() != Some(&r.fingerprint)
+                            }) =>
+                    {
                         update.execute(fields).map_err(query("update an entry"))?;
                         counts.updated += 1;
                     }
@@ -101,6 +148,26 @@ impl Store {
         }
         tx.commit().map_err(query("commit entries"))?;
         Ok(counts)
+    }
+
+    /// Identities of the source's entries that already have a report, so the pipeline does
+    /// not fetch those reports again.
+    pub fn identities_with_report(
+        &self,
+        name: &SourceName,
+    ) -> Result<HashSet<EntryIdentity>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.identity FROM entries e JOIN sources s ON s.id = e.source_id
+                 WHERE s.name = ?1 AND e.report IS NOT NULL",
+            )
+            .map_err(query("find entries with a report"))?;
+        let rows = stmt
+            .query_map([name.as_str()], |row| row.get::<_, String>(0))
+            .map_err(query("find entries with a report"))?;
+        rows.map(|row| row.map(EntryIdentity::new).map_err(query("find entries with a report")))
+            .collect()
     }
 
     /// The most recently published entries first (entries without a date last).
@@ -163,6 +230,16 @@ struct RawEntryRow {
     content_hash: String,
     first_seen: String,
     last_seen: String,
+    company: Option<String>,
+    categories: String,
+    candidate: bool,
+    report: Option<String>,
+    report_format: Option<String>,
+    report_updated_at: Option<String>,
+    report_fingerprint: Option<String>,
+    revision: u32,
+    report_url: Option<String>,
+    incident: Option<String>,
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<RawEntryRow> {
@@ -178,6 +255,16 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<RawEntryRow> {
         content_hash: row.get(8)?,
         first_seen: row.get(9)?,
         last_seen: row.get(10)?,
+        company: row.get(11)?,
+        categories: row.get(12)?,
+        candidate: row.get(13)?,
+        report: row.get(14)?,
+        report_format: row.get(15)?,
+        report_updated_at: row.get(16)?,
+        report_fingerprint: row.get(17)?,
+        revision: row.get(18)?,
+        report_url: row.get(19)?,
+        incident: row.get(20)?,
     })
 }
 
@@ -189,16 +276,47 @@ impl TryFrom<RawEntryRow> for StoredEntry {
             parse_timestamp(what, Some(value))?
                 .ok_or(StoreError::Invalid { what, value: String::new() })
         };
+        let report = match (row.report, row.report_format) {
+            (Some(text), format) => Some(Report {
+                text,
+                format: format
+                    .as_deref()
+                    .and_then(TextFormat::from_name)
+                    .unwrap_or(TextFormat::Text),
+                updated_at: parse_timestamp("report_updated_at", row.report_updated_at)?,
+                fingerprint: row.report_fingerprint.unwrap_or_default(),
+            }),
+            (None, _) => None,
+        };
+        let categories = serde_json::from_str(&row.categories).map_err(|_| {
+            StoreError::Invalid { what: "categories", value: row.categories.clone() }
+        })?;
+        let incident = row
+            .incident
+            .map(|text| {
+                serde_json::from_str::<Incident>(&text)
+                    .map_err(|_| StoreError::Invalid { what: "incident", value: text })
+            })
+            .transpose()?;
         Ok(StoredEntry {
             id: row.id,
             source: SourceName::new(row.source),
-            identity: EntryIdentity::new(row.identity),
-            url: row.url,
-            title: row.title,
-            published: parse_timestamp("published", row.published)?,
-            summary: row.summary,
-            content: row.content,
-            content_hash: row.content_hash,
+            item: Entry {
+                identity: EntryIdentity::new(row.identity),
+                url: row.url,
+                title: row.title,
+                published: parse_timestamp("published", row.published)?,
+                summary: row.summary,
+                content: row.content,
+                company: row.company,
+                categories,
+                candidate: row.candidate,
+                report,
+                report_url: row.report_url,
+                incident,
+                content_hash: row.content_hash,
+            },
+            revision: row.revision,
             first_seen: required("first_seen", row.first_seen)?,
             last_seen: required("last_seen", row.last_seen)?,
         })
@@ -216,10 +334,47 @@ mod tests {
             url: Some(format!("https://a.example/{identity}")),
             title: Some(title.to_owned()),
             published: Some(Utc::now()),
-            summary: None,
-            content: None,
             content_hash: hash.to_owned(),
+            ..Entry::default()
         }
+    }
+
+    fn report(text: &str) -> Report {
+        Report {
+            text: text.to_owned(),
+            format: TextFormat::Markdown,
+            updated_at: None,
+            fingerprint: format!("fp-{text}"),
+        }
+    }
+
+    #[test]
+    fn reports_count_revisions_and_are_never_erased() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("r.db")).unwrap();
+        let name = SourceName::new("s");
+        store.register_sources([(&name, SourceKind::Statuspage, "https://s.example/")]).unwrap();
+        let v = Validators::default();
+        let mut incident = entry("inc", "Outage", "h1");
+        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        assert_eq!(store.entries_by_url("https://a.example/inc").unwrap()[0].revision, 0);
+
+        incident.report = Some(report("first"));
+        incident.content_hash = "h2".into();
+        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        incident.report = Some(report("edited"));
+        let counts = store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        assert_eq!(counts.updated, 1, "a report change alone is an update");
+        // The same report again is no revision; no report at all erases nothing.
+        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        incident.report = None;
+        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+
+        let stored = store.entries_by_url("https://a.example/inc").unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].revision, 2);
+        assert_eq!(stored[0].item.report.as_ref().unwrap().text, "edited");
+        assert!(store.identities_with_report(&name).unwrap().contains(&EntryIdentity::new("inc")));
     }
 
     #[test]
@@ -240,8 +395,8 @@ mod tests {
         assert_eq!(store.count_entries().unwrap(), 3);
 
         let revised = store.entries_by_url("https://a.example/2").unwrap();
-        assert_eq!(revised[0].title.as_deref(), Some("Two, revised"));
-        assert_eq!(store.entry(revised[0].id).unwrap().unwrap().identity.as_str(), "2");
+        assert_eq!(revised[0].item.title.as_deref(), Some("Two, revised"));
+        assert_eq!(store.entry(revised[0].id).unwrap().unwrap().item.identity.as_str(), "2");
         assert_eq!(store.validators().unwrap()[&name].etag.as_deref(), Some("\"1\""));
     }
 }

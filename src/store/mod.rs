@@ -127,6 +127,11 @@ pub enum StoreError {
     },
 }
 
+/// Names the JSON column in the error: `.map_err(json("incident"))`.
+fn json(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
+    move |err| StoreError::Invalid { what, value: err.to_string() }
+}
+
 /// Names the statement in the error: `.map_err(query("upsert an entry"))`.
 fn query(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |source| StoreError::Query { what, source }
@@ -163,7 +168,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 2);
+        assert_eq!(store.schema_version().unwrap() as usize, 3);
         store.integrity_check().unwrap();
     }
 
@@ -182,7 +187,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         let states = store.source_states().unwrap();
         assert_eq!(states[0].validators.etag.as_deref(), Some("\"v1\""));
         assert!(store.list_entries(10).unwrap().is_empty());

@@ -126,7 +126,7 @@ fn changed_items_update_in_place() {
     assert_eq!(store.count_entries().unwrap(), 4);
     let updated = store.entries_by_url(&format!("{}/blog/1/", server.uri())).unwrap();
     assert_eq!(updated.len(), 1);
-    assert_eq!(updated[0].title.as_deref(), Some("blog post 1 (updated)"));
+    assert_eq!(updated[0].item.title.as_deref(), Some("blog post 1 (updated)"));
 }
 
 /// 503 with Retry-After is retried and then succeeds; 404 is tried once and recorded.
