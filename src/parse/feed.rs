@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::{ParseError, content_hash};
+use super::{ParseError, content_hash, seal};
 use crate::model::{Entry, EntryIdentity};
 
 /// One parsed item before identities are assigned.
@@ -104,24 +104,15 @@ fn assign_identities(items: Vec<Item>) -> Vec<Entry> {
         .zip(identities)
         .filter(|(_, identity)| seen.insert(identity.clone()))
         .map(|(item, identity)| {
-            let published = item.published.map(|p| p.to_rfc3339());
-            let content_hash = content_hash([
-                item.url.as_deref(),
-                item.title.as_deref(),
-                published.as_deref(),
-                item.summary.as_deref(),
-                item.content.as_deref(),
-            ]);
-            Entry {
+            seal(Entry {
                 identity,
                 url: item.url,
                 title: item.title,
                 published: item.published,
                 summary: item.summary,
                 content: item.content,
-                content_hash,
                 ..Entry::default()
-            }
+            })
         })
         .collect()
 }

@@ -9,12 +9,13 @@ pub mod incidentio;
 pub mod list;
 pub mod statuspage;
 
+use chrono::{DateTime, Utc};
 use regex::Regex;
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::Source;
-use crate::model::{Entry, Report, SourceKind};
+use crate::model::{Entry, Report, SourceKind, TextFormat};
 
 /// What a fetched body is, which decides its parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +176,40 @@ pub enum ParseError {
         /// What is wrong.
         detail: String,
     },
+}
+
+/// Sets `entry.content_hash` from every field but the report (whose changes count as
+/// revisions on their own). Every parser finishes its entries with this, so that "changed"
+/// means the same thing for every kind.
+pub(crate) fn seal(mut entry: Entry) -> Entry {
+    let published = entry.published.map(|p| p.to_rfc3339());
+    let categories = entry.categories.join("\u{1f}");
+    let incident = entry.incident.as_ref().and_then(|i| serde_json::to_string(i).ok());
+    entry.content_hash = content_hash([
+        entry.url.as_deref(),
+        entry.title.as_deref(),
+        published.as_deref(),
+        entry.summary.as_deref(),
+        entry.content.as_deref(),
+        entry.company.as_deref(),
+        Some(categories.as_str()),
+        Some(if entry.candidate { "candidate" } else { "" }),
+        entry.report_url.as_deref(),
+        incident.as_deref(),
+    ]);
+    entry
+}
+
+/// A report with its fingerprint (text and `updated_at`).
+#[allow(dead_code, reason = "used by the status-page parsers")]
+pub(crate) fn report(
+    text: String,
+    format: TextFormat,
+    updated_at: Option<DateTime<Utc>>,
+) -> Report {
+    let stamp = updated_at.map(|t| t.to_rfc3339());
+    let fingerprint = content_hash([Some(text.as_str()), stamp.as_deref()]);
+    Report { text, format, updated_at, fingerprint }
 }
 
 /// Hex SHA-256 over the parts, each followed by a separator that cannot appear in text.
