@@ -16,6 +16,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod extract;
 pub mod fetch;
 pub mod model;
 pub mod parse;
