@@ -470,3 +470,36 @@ pub enum Category {
     /// A human mistake.
     HumanError,
 }
+
+/// An extraction result on its way to the store, tied to the entry and report it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    /// The entry (within the source being written).
+    pub identity: EntryIdentity,
+    /// The report version it was extracted from.
+    pub report_fingerprint: Option<String>,
+    /// The extractor version, so `pmagg reextract` knows what is stale.
+    pub extractor_version: u32,
+    /// The fields.
+    pub postmortem: Postmortem,
+    /// The report body as markdown, for full-text search.
+    pub body: String,
+}
+
+/// A stored extraction with the ids that link it to its entry and source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredPostmortem {
+    /// Row id.
+    pub id: i64,
+    /// The entry it was extracted from (`pmagg show ID`).
+    pub entry_id: i64,
+    /// The entry's source.
+    pub source: SourceName,
+    /// The extractor version that produced it.
+    pub extractor_version: u32,
+    /// When it was extracted.
+    pub extracted_at: DateTime<Utc>,
+    /// The fields.
+    #[serde(flatten)]
+    pub postmortem: Postmortem,
+}

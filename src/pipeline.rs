@@ -253,10 +253,12 @@ async fn run_source(
     fetch_missing_reports(store, fetcher, &source, &mut entries).await;
 
     let name = source.name.clone();
-    with_store(store, move |store| store.record_entries(&name, status, &validators, &entries, now))
-        .await
-        .map(|counts| SourceOutcome::Ok { counts })
-        .map_err(|err| (Some(status), describe(&err)))
+    with_store(store, move |store| {
+        store.record_entries(&name, status, &validators, &entries, &[], now)
+    })
+    .await
+    .map(|counts| SourceOutcome::Ok { counts })
+    .map_err(|err| (Some(status), describe(&err)))
 }
 
 async fn fetch_endpoint(

@@ -37,6 +37,8 @@ pub mod defaults {
     pub const TIMEOUT_SECS: u64 = 20;
     /// Largest response body read, after decompression (16 MiB).
     pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+    /// Confidence at or over which a document counts as a postmortem.
+    pub const THRESHOLD: f64 = 0.5;
     /// Where the project lives; part of the user agent.
     pub const PROJECT_URL: &str = "https://github.com/pmagg/pmagg";
 
@@ -59,6 +61,9 @@ pub mod defaults {
     }
     pub(crate) fn max_body_bytes() -> Spanned<i64> {
         Spanned::new(0..0, MAX_BODY_BYTES as i64)
+    }
+    pub(crate) fn threshold() -> Spanned<f64> {
+        Spanned::new(0..0, THRESHOLD)
     }
     pub(crate) fn enabled() -> bool {
         true
@@ -97,6 +102,8 @@ pub struct Settings {
     pub user_agent: String,
     /// Largest body read, after decompression.
     pub max_body_bytes: u64,
+    /// Confidence (0 to 1) at or over which a document counts as a postmortem.
+    pub threshold: f32,
 }
 
 impl Default for Settings {
@@ -111,6 +118,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(defaults::TIMEOUT_SECS),
             user_agent: defaults::user_agent(),
             max_body_bytes: defaults::MAX_BODY_BYTES,
+            threshold: defaults::THRESHOLD as f32,
         }
     }
 }
@@ -134,6 +142,8 @@ pub struct Source {
     pub filter: Option<Regex>,
     /// CSS selectors for `kind = "html"` (always set for that kind, never for others).
     pub html: Option<HtmlSelectors>,
+    /// Where an article's main content is, when readability guesses wrong for this site.
+    pub content_selector: Option<scraper::Selector>,
 }
 
 /// How to read an HTML index page.

@@ -26,6 +26,8 @@ pub(crate) struct RawSettings {
     pub(crate) user_agent: Option<Spanned<String>>,
     #[serde(default = "defaults::max_body_bytes")]
     pub(crate) max_body_bytes: Spanned<i64>,
+    #[serde(default = "defaults::threshold")]
+    pub(crate) threshold: Spanned<f64>,
 }
 
 /// Keys accepted in `[settings]`; kept beside the struct and checked by a test.
@@ -39,6 +41,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "timeout_secs",
     "user_agent",
     "max_body_bytes",
+    "threshold",
 ];
 
 /// One `[[source]]` table.
@@ -57,6 +60,7 @@ pub(crate) struct RawSource {
     pub(crate) link_selector: Option<Spanned<String>>,
     pub(crate) title_selector: Option<Spanned<String>>,
     pub(crate) date_selector: Option<Spanned<String>>,
+    pub(crate) content_selector: Option<Spanned<String>>,
 }
 
 /// Keys accepted in `[[source]]`; kept beside the struct and checked by a test.
@@ -72,6 +76,7 @@ pub(crate) const SOURCE_KEYS: &[&str] = &[
     "link_selector",
     "title_selector",
     "date_selector",
+    "content_selector",
 ];
 
 #[cfg(test)]
@@ -92,6 +97,7 @@ mod tests {
             timeout_secs = 5
             user_agent = "x"
             max_body_bytes = 1000
+            threshold = 0.6
         "#;
         let parsed: toml::Table = toml::from_str(settings).unwrap();
         assert_eq!(parsed.len(), SETTINGS_KEYS.len());
@@ -110,6 +116,7 @@ mod tests {
             link_selector = "a"
             title_selector = "h2"
             date_selector = "time"
+            content_selector = "article"
         "#;
         let parsed: toml::Table = toml::from_str(source).unwrap();
         assert_eq!(parsed.len(), SOURCE_KEYS.len());

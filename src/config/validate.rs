@@ -180,6 +180,14 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
     let timeout_secs = in_range(&raw.timeout_secs, "timeout_secs", 1, MAX_TIMEOUT_SECS, out);
     let max_body_bytes =
         in_range(&raw.max_body_bytes, "max_body_bytes", MIN_BODY_BYTES, i64::MAX, out);
+    let threshold = *raw.threshold.get_ref();
+    if !(0.0..=1.0).contains(&threshold) {
+        out.push(
+            Some(&raw.threshold.span()),
+            None,
+            format!("`threshold` must be between 0.0 and 1.0, not {threshold}"),
+        );
+    }
     let user_agent = match raw.user_agent {
         Some(ua) if ua.get_ref().trim().is_empty() => {
             out.push(Some(&ua.span()), None, "`user_agent` must not be empty".into());
@@ -209,6 +217,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         timeout: Duration::from_secs(timeout_secs as u64),
         user_agent,
         max_body_bytes: max_body_bytes as u64,
+        threshold: threshold as f32,
     })
 }
 
@@ -243,6 +252,10 @@ fn validate_source(
     let before = out.problems.len();
     let kind = raw.kind.as_ref().and_then(|k| SourceKind::from_name(k.get_ref()));
     let html = validate_selectors(&raw, kind, label, &span, out);
+    let content_selector = raw
+        .content_selector
+        .as_ref()
+        .and_then(|value| compile_selector("content_selector", value, label, out));
 
     let name = match raw.name {
         Some(name) if !name.get_ref().trim().is_empty() => {
@@ -326,7 +339,27 @@ fn validate_source(
         enabled: raw.enabled,
         filter,
         html,
+        content_selector,
     })
+}
+
+fn compile_selector(
+    key: &str,
+    value: &Spanned<String>,
+    label: Option<&str>,
+    out: &mut Collector<'_>,
+) -> Option<scraper::Selector> {
+    match scraper::Selector::parse(value.get_ref()) {
+        Ok(selector) => Some(selector),
+        Err(err) => {
+            out.push(
+                Some(&value.span()),
+                label,
+                format!("`{key}` is not a valid CSS selector: {err}"),
+            );
+            None
+        }
+    }
 }
 
 /// The selector keys: required (`link_selector`) for `kind = "html"`, refused elsewhere.

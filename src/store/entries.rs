@@ -7,8 +7,8 @@ use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use std::collections::HashSet;
 
 use crate::model::{
-    Entry, EntryIdentity, Incident, Report, SourceName, StoredEntry, TextFormat, Validators,
-    WriteCounts,
+    Entry, EntryIdentity, Extracted, Incident, Report, SourceName, StoredEntry, TextFormat,
+    Validators, WriteCounts,
 };
 
 const ENTRY_COLUMNS: &str = "e.id, s.name, e.identity, e.url, e.title, e.published, e.summary, \
@@ -34,6 +34,7 @@ impl Store {
         status: u16,
         validators: &Validators,
         entries: &[Entry],
+        extracted: &[Extracted],
         at: DateTime<Utc>,
     ) -> Result<WriteCounts, StoreError> {
         let source_id = self.source_id(name)?.ok_or_else(|| StoreError::Invalid {
@@ -145,6 +146,7 @@ impl Store {
                 params![source_id, validators.etag, validators.last_modified, at, status],
             )
             .map_err(query("record a success"))?;
+            Store::write_extracted(&tx, source_id, extracted, &at)?;
         }
         tx.commit().map_err(query("commit entries"))?;
         Ok(counts)
@@ -356,19 +358,20 @@ mod tests {
         store.register_sources([(&name, SourceKind::Statuspage, "https://s.example/")]).unwrap();
         let v = Validators::default();
         let mut incident = entry("inc", "Outage", "h1");
-        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        store.record_entries(&name, 200, &v, &[incident.clone()], &[], Utc::now()).unwrap();
         assert_eq!(store.entries_by_url("https://a.example/inc").unwrap()[0].revision, 0);
 
         incident.report = Some(report("first"));
         incident.content_hash = "h2".into();
-        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        store.record_entries(&name, 200, &v, &[incident.clone()], &[], Utc::now()).unwrap();
         incident.report = Some(report("edited"));
-        let counts = store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        let counts =
+            store.record_entries(&name, 200, &v, &[incident.clone()], &[], Utc::now()).unwrap();
         assert_eq!(counts.updated, 1, "a report change alone is an update");
         // The same report again is no revision; no report at all erases nothing.
-        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        store.record_entries(&name, 200, &v, &[incident.clone()], &[], Utc::now()).unwrap();
         incident.report = None;
-        store.record_entries(&name, 200, &v, &[incident.clone()], Utc::now()).unwrap();
+        store.record_entries(&name, 200, &v, &[incident.clone()], &[], Utc::now()).unwrap();
 
         let stored = store.entries_by_url("https://a.example/inc").unwrap();
         assert_eq!(stored.len(), 1);
@@ -385,12 +388,14 @@ mod tests {
         store.register_sources([(&name, SourceKind::Feed, "https://a.example/feed")]).unwrap();
         let validators = Validators { etag: Some("\"1\"".into()), last_modified: None };
         let first = [entry("1", "One", "h1"), entry("2", "Two", "h2")];
-        let counts = store.record_entries(&name, 200, &validators, &first, Utc::now()).unwrap();
+        let counts =
+            store.record_entries(&name, 200, &validators, &first, &[], Utc::now()).unwrap();
         assert_eq!(counts, WriteCounts { new: 2, updated: 0, unchanged: 0 });
 
         let second =
             [entry("1", "One", "h1"), entry("2", "Two, revised", "h2b"), entry("3", "Three", "h3")];
-        let counts = store.record_entries(&name, 200, &validators, &second, Utc::now()).unwrap();
+        let counts =
+            store.record_entries(&name, 200, &validators, &second, &[], Utc::now()).unwrap();
         assert_eq!(counts, WriteCounts { new: 1, updated: 1, unchanged: 1 });
         assert_eq!(store.count_entries().unwrap(), 3);
 

@@ -7,7 +7,10 @@
 
 mod entries;
 mod migrate;
+mod postmortems;
 mod sources;
+
+pub use postmortems::ExtractionState;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -168,7 +171,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 3);
+        assert_eq!(store.schema_version().unwrap() as usize, 4);
         store.integrity_check().unwrap();
     }
 
@@ -187,7 +190,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap(), 4);
         let states = store.source_states().unwrap();
         assert_eq!(states[0].validators.etag.as_deref(), Some("\"v1\""));
         assert!(store.list_entries(10).unwrap().is_empty());

@@ -1,0 +1,353 @@
+//! Extraction results (`postmortems`) and their full-text index (`postmortems_fts`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
+use crate::model::{
+    Category, EntryIdentity, Extracted, Postmortem, SourceName, StoredPostmortem, TimelineEvent,
+};
+
+/// What is stored about an entry's last extraction: the report version and extractor version.
+pub type ExtractionState = (Option<String>, u32);
+
+const COLUMNS: &str = "p.id, p.entry_id, s.name, p.extractor_version, p.extracted_at, \
+                       p.is_postmortem, p.confidence, p.title, p.company, p.url, p.published, \
+                       p.incident_date, p.start_at, p.end_at, p.duration_minutes, p.impact, \
+                       p.root_cause, p.resolution, p.summary, p.timeline, p.action_items, \
+                       p.categories";
+
+impl Store {
+    /// For each of the source's extracted entries: the report and extractor versions used.
+    pub fn extraction_states(
+        &self,
+        name: &SourceName,
+    ) -> Result<HashMap<EntryIdentity, ExtractionState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.identity, p.report_fingerprint, p.extractor_version
+                 FROM postmortems p JOIN entries e ON e.id = p.entry_id
+                 JOIN sources s ON s.id = e.source_id WHERE s.name = ?1",
+            )
+            .map_err(query("read extraction states"))?;
+        let rows = stmt
+            .query_map([name.as_str()], |row| {
+                Ok((EntryIdentity::new(row.get::<_, String>(0)?), (row.get(1)?, row.get(2)?)))
+            })
+            .map_err(query("read extraction states"))?;
+        rows.collect::<Result<_, _>>().map_err(query("read extraction states"))
+    }
+
+    /// Stores extraction results for entries of `source_id` inside an open transaction.
+    pub(super) fn write_extracted(
+        tx: &Transaction<'_>,
+        source_id: i64,
+        extracted: &[Extracted],
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let mut entry_id = tx
+            .prepare_cached("SELECT id FROM entries WHERE source_id = ?1 AND identity = ?2")
+            .map_err(query("look up an entry"))?;
+        for item in extracted {
+            let Some(id): Option<i64> = entry_id
+                .query_row(params![source_id, item.identity.as_str()], |row| row.get(0))
+                .optional()
+                .map_err(query("look up an entry"))?
+            else {
+                continue;
+            };
+            upsert(tx, id, item, at)?;
+        }
+        Ok(())
+    }
+
+    /// Stores one extraction result for an entry (used by `pmagg reextract`).
+    pub fn record_extraction(
+        &mut self,
+        entry_id: i64,
+        extracted: &Extracted,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(query("begin a transaction"))?;
+        upsert(&tx, entry_id, extracted, &timestamp(at))?;
+        tx.commit().map_err(query("commit an extraction"))
+    }
+
+    /// Confirmed postmortems, newest incident first (published date when the incident date is
+    /// unknown).
+    pub fn list_postmortems(&self, limit: usize) -> Result<Vec<StoredPostmortem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM postmortems p JOIN entries e ON e.id = p.entry_id
+             JOIN sources s ON s.id = e.source_id WHERE p.is_postmortem = 1
+             ORDER BY coalesce(p.incident_date, substr(p.published, 1, 10)) DESC, p.id DESC
+             LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(query("list postmortems"))?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], read_row)
+            .map_err(query("list postmortems"))?;
+        rows.map(|row| row.map_err(query("list postmortems")).and_then(finish)).collect()
+    }
+
+    /// The extraction of one entry, if any.
+    pub fn postmortem_for_entry(
+        &self,
+        entry_id: i64,
+    ) -> Result<Option<StoredPostmortem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM postmortems p JOIN entries e ON e.id = p.entry_id
+             JOIN sources s ON s.id = e.source_id WHERE p.entry_id = ?1"
+        );
+        self.conn
+            .query_row(&sql, [entry_id], read_row)
+            .optional()
+            .map_err(query("read a postmortem"))?
+            .map(finish)
+            .transpose()
+    }
+
+    /// Full-text search (FTS5 syntax: words, "phrases", AND/OR/NOT, prefix*), best first.
+    pub fn search_postmortems(
+        &self,
+        terms: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredPostmortem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM postmortems_fts f JOIN postmortems p ON p.id = f.rowid
+             JOIN entries e ON e.id = p.entry_id JOIN sources s ON s.id = e.source_id
+             WHERE postmortems_fts MATCH ?1 ORDER BY rank LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(query("search postmortems"))?;
+        let rows = stmt
+            .query_map(params![terms, i64::try_from(limit).unwrap_or(i64::MAX)], read_row)
+            .map_err(query("search postmortems"))?;
+        rows.map(|row| row.map_err(query("search postmortems")).and_then(finish)).collect()
+    }
+}
+
+fn upsert(
+    tx: &Transaction<'_>,
+    entry_id: i64,
+    item: &Extracted,
+    at: &str,
+) -> Result<(), StoreError> {
+    let p = &item.postmortem;
+    let timeline = serde_json::to_string(&p.timeline).map_err(json("timeline"))?;
+    let actions = serde_json::to_string(&p.action_items).map_err(json("action_items"))?;
+    let categories = serde_json::to_string(&p.categories).map_err(json("categories"))?;
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO postmortems (entry_id, report_fingerprint, extractor_version, extracted_at,
+                 is_postmortem, confidence, title, company, url, published, incident_date, start_at,
+                 end_at, duration_minutes, impact, root_cause, resolution, summary, timeline,
+                 action_items, categories)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21)
+             ON CONFLICT (entry_id) DO UPDATE SET
+                 report_fingerprint = excluded.report_fingerprint,
+                 extractor_version = excluded.extractor_version,
+                 extracted_at = excluded.extracted_at, is_postmortem = excluded.is_postmortem,
+                 confidence = excluded.confidence, title = excluded.title,
+                 company = excluded.company, url = excluded.url, published = excluded.published,
+                 incident_date = excluded.incident_date, start_at = excluded.start_at,
+                 end_at = excluded.end_at, duration_minutes = excluded.duration_minutes,
+                 impact = excluded.impact, root_cause = excluded.root_cause,
+                 resolution = excluded.resolution, summary = excluded.summary,
+                 timeline = excluded.timeline, action_items = excluded.action_items,
+                 categories = excluded.categories
+             RETURNING id",
+            params![
+                entry_id,
+                item.report_fingerprint,
+                item.extractor_version,
+                at,
+                p.is_postmortem,
+                f64::from(p.confidence),
+                p.title,
+                p.company,
+                p.url,
+                p.published.map(timestamp),
+                p.incident_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                p.start.map(timestamp),
+                p.end.map(timestamp),
+                p.duration_minutes,
+                p.impact,
+                p.root_cause,
+                p.resolution,
+                p.summary,
+                timeline,
+                actions,
+                categories
+            ],
+            |row| row.get(0),
+        )
+        .map_err(query("upsert a postmortem"))?;
+    tx.execute("DELETE FROM postmortems_fts WHERE rowid = ?1", [id])
+        .map_err(query("index a postmortem"))?;
+    tx.execute(
+        "INSERT INTO postmortems_fts (rowid, title, summary, body) VALUES (?1, ?2, ?3, ?4)",
+        params![id, p.title, p.summary, item.body],
+    )
+    .map_err(query("index a postmortem"))?;
+    Ok(())
+}
+
+/// A row as read, before its JSON and timestamps are checked.
+struct RawRow {
+    id: i64,
+    entry_id: i64,
+    source: String,
+    version: u32,
+    extracted_at: String,
+    is_postmortem: bool,
+    confidence: f64,
+    title: Option<String>,
+    company: Option<String>,
+    url: Option<String>,
+    published: Option<String>,
+    incident_date: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    duration_minutes: Option<u32>,
+    impact: Option<String>,
+    root_cause: Option<String>,
+    resolution: Option<String>,
+    summary: Option<String>,
+    timeline: String,
+    action_items: String,
+    categories: String,
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        id: row.get(0)?,
+        entry_id: row.get(1)?,
+        source: row.get(2)?,
+        version: row.get(3)?,
+        extracted_at: row.get(4)?,
+        is_postmortem: row.get(5)?,
+        confidence: row.get(6)?,
+        title: row.get(7)?,
+        company: row.get(8)?,
+        url: row.get(9)?,
+        published: row.get(10)?,
+        incident_date: row.get(11)?,
+        start: row.get(12)?,
+        end: row.get(13)?,
+        duration_minutes: row.get(14)?,
+        impact: row.get(15)?,
+        root_cause: row.get(16)?,
+        resolution: row.get(17)?,
+        summary: row.get(18)?,
+        timeline: row.get(19)?,
+        action_items: row.get(20)?,
+        categories: row.get(21)?,
+    })
+}
+
+fn finish(row: RawRow) -> Result<StoredPostmortem, StoreError> {
+    let invalid =
+        |what: &'static str, value: &str| StoreError::Invalid { what, value: value.to_owned() };
+    let timeline: Vec<TimelineEvent> =
+        serde_json::from_str(&row.timeline).map_err(|_| invalid("timeline", &row.timeline))?;
+    let action_items: Vec<String> = serde_json::from_str(&row.action_items)
+        .map_err(|_| invalid("action_items", &row.action_items))?;
+    let categories: Vec<Category> = serde_json::from_str(&row.categories)
+        .map_err(|_| invalid("categories", &row.categories))?;
+    let incident_date = row
+        .incident_date
+        .map(|d| {
+            NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| invalid("incident_date", &d))
+        })
+        .transpose()?;
+    Ok(StoredPostmortem {
+        id: row.id,
+        entry_id: row.entry_id,
+        source: SourceName::new(row.source),
+        extractor_version: row.version,
+        extracted_at: parse_timestamp("extracted_at", Some(row.extracted_at))?.unwrap_or_default(),
+        postmortem: Postmortem {
+            is_postmortem: row.is_postmortem,
+            confidence: row.confidence as f32,
+            title: row.title,
+            company: row.company,
+            url: row.url,
+            published: parse_timestamp("published", row.published)?,
+            incident_date,
+            start: parse_timestamp("start_at", row.start)?,
+            end: parse_timestamp("end_at", row.end)?,
+            duration_minutes: row.duration_minutes,
+            impact: row.impact,
+            root_cause: row.root_cause,
+            resolution: row.resolution,
+            summary: row.summary,
+            timeline,
+            action_items,
+            categories,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Entry, SourceKind, Validators};
+
+    #[test]
+    fn extractions_are_upserted_searchable_and_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let name = SourceName::new("blog");
+        store.register_sources([(&name, SourceKind::Feed, "https://b.example/feed")]).unwrap();
+        let entry = Entry {
+            identity: EntryIdentity::new("guid:1"),
+            url: Some("https://b.example/outage".into()),
+            content_hash: "h".into(),
+            ..Entry::default()
+        };
+        let mut extracted = Extracted {
+            identity: entry.identity.clone(),
+            report_fingerprint: Some("fp1".into()),
+            extractor_version: 1,
+            postmortem: Postmortem {
+                is_postmortem: true,
+                confidence: 0.9,
+                title: Some("Checkout outage".into()),
+                incident_date: NaiveDate::from_ymd_opt(2023, 12, 21),
+                duration_minutes: Some(240),
+                root_cause: Some("A memory leak in the checkout service.".into()),
+                timeline: vec![TimelineEvent { time: "02:00".into(), event: "Alert".into() }],
+                categories: vec![Category::ResourceExhaustion, Category::Bug],
+                ..Postmortem::default()
+            },
+            body: "The checkout service leaked memory until the servers ran out.".into(),
+        };
+        let v = Validators::default();
+        store
+            .record_entries(&name, 200, &v, std::slice::from_ref(&entry), std::slice::from_ref(&extracted), Utc::now())
+            .unwrap();
+        extracted.postmortem.summary = Some("Checkout was down for four hours.".into());
+        extracted.report_fingerprint = Some("fp2".into());
+        store.record_entries(&name, 200, &v, &[entry], &[extracted.clone()], Utc::now()).unwrap();
+
+        let listed = store.list_postmortems(10).unwrap();
+        assert_eq!(listed.len(), 1, "upserted, not duplicated");
+        assert_eq!(
+            listed[0].postmortem.summary.as_deref(),
+            Some("Checkout was down for four hours.")
+        );
+        assert_eq!(listed[0].postmortem.categories, [Category::ResourceExhaustion, Category::Bug]);
+        assert_eq!(listed[0].postmortem.timeline[0].event, "Alert");
+        let found = store.search_postmortems("leaked", 10).unwrap();
+        assert_eq!(found.len(), 1, "porter stemming finds `leaked` in the body");
+        assert!(store.search_postmortems("kubernetes", 10).unwrap().is_empty());
+        let states = store.extraction_states(&name).unwrap();
+        assert_eq!(states[&EntryIdentity::new("guid:1")], (Some("fp2".to_owned()), 1));
+        let fts_rows: i64 =
+            store.conn.query_row("SELECT count(*) FROM postmortems_fts", [], |r| r.get(0)).unwrap();
+        assert_eq!(fts_rows, 1);
+    }
+}
