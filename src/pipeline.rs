@@ -18,11 +18,16 @@ use serde::Serialize;
 use tracing::{Instrument, debug, info, info_span, warn};
 use url::Url;
 
-use crate::config::Source;
+use std::collections::HashMap;
+
+use crate::config::{Settings, Source};
+use crate::extract;
 use crate::fetch::{FetchRequest, Fetched, Fetcher};
-use crate::model::{Entry, Report, SourceName, Validators, WriteCounts};
+use crate::model::{
+    Entry, EntryIdentity, Extracted, Hints, Report, SourceName, Validators, WriteCounts,
+};
 use crate::parse::{self, Endpoint};
-use crate::store::{Store, StoreError};
+use crate::store::{ExtractionState, Store, StoreError};
 
 /// What happened to one source in a pass.
 #[derive(Debug, Clone, Serialize)]
@@ -124,7 +129,7 @@ pub async fn sync(
     store: &SharedStore,
     fetcher: &Arc<Fetcher>,
     sources: &[Source],
-    concurrency: usize,
+    settings: &Settings,
     now: DateTime<Utc>,
     mut on_source: impl FnMut(&SourceReport),
 ) -> Result<SyncReport, StoreError> {
@@ -139,13 +144,21 @@ pub async fn sync(
         })
         .await?;
 
+        let threshold = settings.threshold;
         let mut report = SyncReport::default();
         let mut results = futures_util::stream::iter(sources.iter().cloned())
             .map(|source| {
                 let validators = validators.get(&source.name).cloned().unwrap_or_default();
-                sync_source(Arc::clone(store), Arc::clone(fetcher), source, validators, now)
+                sync_source(
+                    Arc::clone(store),
+                    Arc::clone(fetcher),
+                    source,
+                    validators,
+                    threshold,
+                    now,
+                )
             })
-            .buffer_unordered(concurrency.max(1));
+            .buffer_unordered(settings.concurrency.max(1));
         while let Some(source_report) = results.next().await {
             report.add(&source_report);
             on_source(&source_report);
@@ -184,6 +197,7 @@ async fn sync_source(
     fetcher: Arc<Fetcher>,
     source: Source,
     validators: Validators,
+    threshold: f32,
     now: DateTime<Utc>,
 ) -> SourceReport {
     let started = Instant::now();
@@ -191,7 +205,7 @@ async fn sync_source(
     let name = source.name.clone();
     let url = source.url.to_string();
     let outcome = async {
-        match run_source(&store, &fetcher, source, validators, now).await {
+        match run_source(&store, &fetcher, source, validators, threshold, now).await {
             Ok(outcome) => outcome,
             Err((status, error)) => {
                 warn!(%error, "source failed");
@@ -219,6 +233,7 @@ async fn run_source(
     fetcher: &Arc<Fetcher>,
     source: Source,
     validators: Validators,
+    threshold: f32,
     now: DateTime<Utc>,
 ) -> Result<SourceOutcome, Failed> {
     let source = Arc::new(source);
@@ -253,8 +268,21 @@ async fn run_source(
     fetch_missing_reports(store, fetcher, &source, &mut entries).await;
 
     let name = source.name.clone();
+    let states = with_store(store, move |store| store.extraction_states(&name))
+        .await
+        .map_err(|err| (Some(status), describe(&err)))?;
+    let (entries, extracted) = {
+        let source = Arc::clone(&source);
+        run_blocking(move || {
+            let extracted = extract_reports(&source, &entries, &states, threshold);
+            (entries, extracted)
+        })
+        .await
+    };
+
+    let name = source.name.clone();
     with_store(store, move |store| {
-        store.record_entries(&name, status, &validators, &entries, &[], now)
+        store.record_entries(&name, status, &validators, &entries, &extracted, now)
     })
     .await
     .map(|counts| SourceOutcome::Ok { counts })
@@ -287,6 +315,51 @@ async fn fetch_endpoint(
         Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
     })
     .await
+}
+
+/// Runs extraction on every candidate whose report is new, changed, or was extracted by an
+/// older extractor. CPU work: call it on the blocking pool.
+fn extract_reports(
+    source: &Source,
+    entries: &[Entry],
+    states: &HashMap<EntryIdentity, ExtractionState>,
+    threshold: f32,
+) -> Vec<Extracted> {
+    entries
+        .iter()
+        .filter(|entry| entry.candidate)
+        .filter_map(|entry| {
+            let report = entry.report.as_ref()?;
+            let fresh = states.get(&entry.identity).is_some_and(|(fingerprint, version)| {
+                fingerprint.as_deref() == Some(report.fingerprint.as_str())
+                    && *version >= extract::VERSION
+            });
+            if fresh {
+                return None;
+            }
+            let document = parse::report_document(report);
+            let postmortem = extract::extract(&document, &hints(source, entry), threshold);
+            Some(Extracted {
+                identity: entry.identity.clone(),
+                report_fingerprint: Some(report.fingerprint.clone()),
+                extractor_version: extract::VERSION,
+                postmortem,
+                body: document.markdown,
+            })
+        })
+        .collect()
+}
+
+/// What the source says about an entry, for extraction to fall back on.
+pub fn hints(source: &Source, entry: &Entry) -> Hints {
+    Hints {
+        title: entry.title.clone(),
+        company: entry.company.clone().or_else(|| Some(source.company.clone())),
+        url: entry.url.clone(),
+        published: entry.published,
+        started_at: entry.incident.as_ref().and_then(|i| i.started_at),
+        resolved_at: entry.incident.as_ref().and_then(|i| i.resolved_at),
+    }
 }
 
 /// Fetches the report page of entries that point at one and have no stored report yet.
@@ -331,6 +404,7 @@ async fn fetch_missing_reports(
                                 &source,
                                 &response.body,
                                 response.content_type.as_deref(),
+                                &response.final_url,
                             )
                         })
                         .await;

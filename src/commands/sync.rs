@@ -29,7 +29,7 @@ pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
         &store,
         &fetcher,
         &sources,
-        config.settings.concurrency,
+        &config.settings,
         Utc::now(),
         |done| {
             if let SourceOutcome::Failed { error, .. } = &done.outcome {

@@ -6,6 +6,9 @@
 
 use crate::model::{Document, Hints, Postmortem};
 
+/// Bumped whenever extraction results change, so `pmagg reextract` knows what is stale.
+pub const VERSION: u32 = 1;
+
 /// Extracts the fields; `is_postmortem` is `confidence >= threshold`.
 pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem {
     let _ = (document, threshold);

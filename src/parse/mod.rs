@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::Source;
-use crate::model::{Entry, Report, SourceKind, TextFormat};
+use crate::model::{Document, Entry, Report, SourceKind, TextFormat};
 
 /// What a fetched body is, which decides its parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,21 +105,63 @@ pub fn parse_entries(
     if format == Format::Feed {
         for entry in &mut entries {
             // With a filter, every kept item was chosen as a candidate by the curator.
-            entry.candidate |=
+            entry.candidate =
                 source.filter.is_some() || entry.title.as_deref().is_some_and(has_postmortem_title);
+        }
+    }
+    if matches!(format, Format::Feed | Format::HtmlIndex | Format::MarkdownList) {
+        for entry in entries.iter_mut().filter(|e| e.candidate && e.report.is_none()) {
+            match entry.content.as_deref() {
+                // A feed that carries the whole article saves fetching it.
+                Some(content) if content.len() >= FULL_CONTENT_BYTES => {
+                    entry.report = Some(report(content.to_owned(), TextFormat::Html, None));
+                }
+                // Otherwise the article is the report: the pipeline fetches it while none is
+                // stored.
+                _ => entry.report_url.clone_from(&entry.url),
+            }
+            *entry = seal(std::mem::take(entry));
         }
     }
     Ok(entries)
 }
 
-/// Reads a report page fetched from an entry's `report_url`, for the kinds that point at one.
-pub fn parse_report(source: &Source, body: &[u8], content_type: Option<&str>) -> Option<Report> {
-    let _ = content_type;
+/// Feed content at least this long is taken as the whole article (a summary is shorter).
+pub const FULL_CONTENT_BYTES: usize = 2_000;
+
+/// Reads a report page fetched from an entry's `report_url`: a Statuspage incident page, an
+/// incident.io detail document, or (for feeds, index pages and lists) the article itself,
+/// reduced to its main content as markdown.
+pub fn parse_report(
+    source: &Source,
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+) -> Option<Report> {
     match source.kind {
         SourceKind::Statuspage => statuspage::postmortem_from_page(body),
         SourceKind::Incidentio => incidentio::report_from_detail(body),
-        SourceKind::Feed | SourceKind::Gcp | SourceKind::Html | SourceKind::List => None,
+        SourceKind::Feed | SourceKind::Gcp | SourceKind::Html | SourceKind::List => {
+            let document = document::parse_document(
+                body,
+                content_type,
+                Some(url),
+                source.content_selector.as_ref(),
+            );
+            (!document.markdown.trim().is_empty())
+                .then(|| report(document.markdown, TextFormat::Markdown, None))
+        }
     }
+}
+
+/// A stored report as a [`Document`] for extraction.
+pub fn report_document(report: &Report) -> Document {
+    let content_type = match report.format {
+        TextFormat::Markdown => "text/markdown",
+        TextFormat::Html => "text/html",
+        TextFormat::Text => "text/plain",
+    };
+    document::parse_document(report.text.as_bytes(), Some(content_type), None, None)
 }
 
 fn matches_filter(filter: &Regex, entry: &Entry) -> bool {
@@ -202,7 +244,6 @@ pub(crate) fn seal(mut entry: Entry) -> Entry {
 }
 
 /// A report with its fingerprint (text and `updated_at`).
-#[allow(dead_code, reason = "used by the status-page parsers")]
 pub(crate) fn report(
     text: String,
     format: TextFormat,

@@ -327,7 +327,14 @@ mod tests {
         };
         let v = Validators::default();
         store
-            .record_entries(&name, 200, &v, std::slice::from_ref(&entry), std::slice::from_ref(&extracted), Utc::now())
+            .record_entries(
+                &name,
+                200,
+                &v,
+                std::slice::from_ref(&entry),
+                std::slice::from_ref(&extracted),
+                Utc::now(),
+            )
             .unwrap();
         extracted.postmortem.summary = Some("Checkout was down for four hours.".into());
         extracted.report_fingerprint = Some("fp2".into());
