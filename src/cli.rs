@@ -64,9 +64,38 @@ Examples:
     /// List stored entries, newest first.
     #[command(after_help = "\
 Examples:
-  pmagg list               the 20 newest entries
+  pmagg list                    the 20 newest entries
+  pmagg list --postmortems      confirmed postmortems, newest incident first
   pmagg list --limit 100 --json")]
     List(ListArgs),
+
+    /// Find full-text matches among extracted postmortems.
+    #[command(after_help = "\
+Examples:
+  pmagg search dns                       postmortems that mention DNS
+  pmagg search '\"root cause\" AND bgp'   FTS5 syntax: phrases, AND/OR/NOT, prefix*
+  pmagg search certificate --json")]
+    Search(SearchArgs),
+
+    /// Recognise a postmortem in one file or URL and print its fields (nothing is stored).
+    #[command(after_help = "\
+Examples:
+  pmagg extract report.md                 a readable view of the fields
+  pmagg extract https://example.com/post-mortem/ --json
+  curl -s https://example.com/pm | pmagg extract - --json
+
+HTML, markdown and plain text are recognised by the file extension or the Content-Type, else
+by their first bytes. The JSON fields: is_postmortem, confidence, title, company, url,
+published, incident_date, start, end, duration_minutes, impact, root_cause, resolution,
+summary, timeline [{time, event}], action_items, categories.")]
+    Extract(ExtractArgs),
+
+    /// Run extraction again over stored reports, without fetching anything.
+    #[command(after_help = "\
+Examples:
+  pmagg reextract          reports never extracted, or extracted by an older pmagg
+  pmagg reextract --all    every stored report")]
+    Reextract(ReextractArgs),
 
     /// Show one stored entry by its ID (from `pmagg list`) or its URL.
     #[command(after_help = "\
@@ -101,7 +130,55 @@ pub struct ListArgs {
     /// How many entries to show.
     #[arg(long, short = 'n', default_value_t = 20)]
     pub limit: usize,
+    /// Only confirmed postmortems, newest incident first, with their extracted fields.
+    #[arg(long, short = 'p')]
+    pub postmortems: bool,
     /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pmagg search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words, "phrases", AND/OR/NOT, prefix* (SQLite FTS5 syntax).
+    pub query: String,
+    /// How many results to show.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pmagg extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// A file, an http(s) URL, or `-` for standard input.
+    #[arg(value_name = "FILE|URL")]
+    pub input: String,
+    /// Print the fields as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Confidence at or over which the document counts as a postmortem (default:
+    /// `settings.threshold`, else 0.5).
+    #[arg(long, value_name = "0.0-1.0")]
+    pub threshold: Option<f32>,
+    /// The title to assume when the document has none.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The company the document is about.
+    #[arg(long)]
+    pub company: Option<String>,
+}
+
+/// `pmagg reextract`.
+#[derive(Debug, Args)]
+pub struct ReextractArgs {
+    /// Every stored report, not only those never extracted or extracted by an older version.
+    #[arg(long)]
+    pub all: bool,
+    /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -3,6 +3,7 @@
 //! Shared here: resolving `--config` / `--db` / environment / settings, opening the store, and
 //! the mapping from error types to exit codes.
 
+mod extract;
 mod query;
 mod sources;
 mod sync;
@@ -27,6 +28,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sources(args) => sources::run(cli, args),
         Command::List(args) => query::list(cli, args),
         Command::Show(args) => query::show(cli, args),
+        Command::Search(args) => query::search(cli, args),
+        Command::Extract(args) => extract::run_extract(cli, args),
+        Command::Reextract(args) => extract::run_reextract(cli, args),
     }
 }
 

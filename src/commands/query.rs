@@ -3,11 +3,14 @@
 use std::io::Write;
 
 use super::{DASH, UsageError, cell, open_store_for_reading};
-use crate::cli::{Cli, ListArgs, ShowArgs};
-use crate::model::StoredEntry;
+use crate::cli::{Cli, ListArgs, SearchArgs, ShowArgs};
+use crate::model::{StoredEntry, StoredPostmortem};
 
 pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
+    if args.postmortems {
+        return write_postmortems(&store.list_postmortems(args.limit)?, args.json);
+    }
     let entries = store.list_entries(args.limit)?;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -61,12 +64,19 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
         ))
         .into());
     };
+    let postmortem = store.postmortem_for_entry(entry.id)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &entry)?;
+        let mut value = serde_json::to_value(&entry)?;
+        value["postmortem"] = serde_json::to_value(postmortem.map(|p| p.postmortem))?;
+        serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
         write_entry(&mut out, &entry)?;
+        if let Some(p) = postmortem {
+            writeln!(out, "\nExtracted (extractor v{}):", p.extractor_version)?;
+            super::extract::write_postmortem(&mut out, &p.postmortem)?;
+        }
     }
     Ok(())
 }
@@ -85,11 +95,62 @@ fn write_entry(out: &mut impl Write, entry: &StoredEntry) -> std::io::Result<()>
     writeln!(out, "  first seen: {}", entry.first_seen.to_rfc3339())?;
     writeln!(out, "  last seen:  {}", entry.last_seen.to_rfc3339())?;
     writeln!(out, "  identity:   {}", entry.item.identity.as_str())?;
+    writeln!(out, "  candidate:  {}", if entry.item.candidate { "yes" } else { "no" })?;
+    if let Some(incident) = &entry.item.incident {
+        writeln!(out, "  incident:   {} ({} updates)", incident.status, incident.updates.len())?;
+    }
+    if let Some(report) = &entry.item.report {
+        writeln!(
+            out,
+            "  report:     {} chars of {}, revision {}",
+            report.text.len(),
+            report.format.as_str(),
+            entry.revision
+        )?;
+    }
     if let Some(summary) = &entry.item.summary {
         writeln!(out, "\n{}", summary.trim())?;
     }
     if let Some(content) = &entry.item.content {
         writeln!(out, "\n{}", content.trim())?;
+    }
+    Ok(())
+}
+
+pub(super) fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<()> {
+    let store = open_store_for_reading(cli)?;
+    let found = store.search_postmortems(&args.query, args.limit).map_err(|err| {
+        anyhow::Error::new(UsageError(format!(
+            "cannot search for {:?}: {} (FTS5 syntax: words, \"phrases\", AND/OR/NOT, prefix*)",
+            args.query,
+            crate::pipeline::describe(&err)
+        )))
+    })?;
+    write_postmortems(&found, args.json)
+}
+
+fn write_postmortems(found: &[StoredPostmortem], json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, found)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for p in found {
+        writeln!(
+            out,
+            "{:>6}  {:<10}  {:<20}  {}",
+            p.entry_id,
+            p.postmortem.incident_date.map_or_else(|| DASH.to_owned(), |d| d.to_string()),
+            cell(p.postmortem.company.as_deref().unwrap_or(p.source.as_str()), 20),
+            cell(p.postmortem.title.as_deref().unwrap_or("(untitled)"), 80),
+        )?;
+        if let Some(summary) = &p.postmortem.summary {
+            writeln!(out, "{:>6}  {}", "", cell(summary, 110))?;
+        }
+    }
+    if found.is_empty() {
+        writeln!(out, "no postmortems found")?;
     }
     Ok(())
 }

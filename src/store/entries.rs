@@ -325,6 +325,26 @@ impl TryFrom<RawEntryRow> for StoredEntry {
     }
 }
 
+impl Store {
+    /// Entries that carry a report, with their source's name, for `pmagg reextract`:
+    /// all of them, or only those never extracted or extracted by an older extractor version.
+    pub fn entries_with_reports(
+        &self,
+        older_than: Option<u32>,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id
+             LEFT JOIN postmortems p ON p.entry_id = e.id
+             WHERE e.report IS NOT NULL AND e.candidate = 1
+               AND (?1 IS NULL OR p.id IS NULL OR p.extractor_version < ?1)
+             ORDER BY e.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(query("find reports"))?;
+        let rows = stmt.query_map([older_than], read_row).map_err(query("find reports"))?;
+        rows.map(|row| row.map_err(query("find reports")).and_then(StoredEntry::try_from)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
