@@ -201,7 +201,6 @@ pub(crate) fn seal(mut entry: Entry) -> Entry {
 }
 
 /// A report with its fingerprint (text and `updated_at`).
-#[allow(dead_code, reason = "used by the status-page parsers")]
 pub(crate) fn report(
     text: String,
     format: TextFormat,
