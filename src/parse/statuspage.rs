@@ -128,13 +128,15 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
         }
     }
 
+    // An ongoing incident has not ended: only a finished one falls back to its last update.
+    let finished = matches!(status.as_deref(), Some("resolved" | "postmortem" | "completed"));
     let incident = Incident {
         status: status.unwrap_or_default(),
         impact: non_empty(raw.impact),
         started_at: parse_timestamp(raw.started_at.as_deref())
             .or_else(|| parse_timestamp(raw.created_at.as_deref())),
         resolved_at: parse_timestamp(raw.resolved_at.as_deref())
-            .or_else(|| updates.last().and_then(|u| u.at)),
+            .or_else(|| if finished { updates.last().and_then(|u| u.at) } else { None }),
         components,
         updates: updates
             .iter()
@@ -433,9 +435,9 @@ mod tests {
         );
         let incident = entry.incident.as_ref().unwrap();
         assert_eq!(incident.status, "investigating");
-        // No started_at: created_at. No resolved_at: the last update.
+        // No started_at: created_at. Still investigating: no end yet, whatever the updates.
         assert_eq!(utc(incident.started_at), "2024-03-09T22:15:03+00:00");
-        assert_eq!(utc(incident.resolved_at), "2024-03-09T22:40:11+00:00");
+        assert_eq!(incident.resolved_at, None);
         assert!(incident.components.is_empty());
         assert_eq!(incident.updates.len(), 2);
     }

@@ -17,5 +17,7 @@ mod config;
 mod cli;
 // End to end against loopback servers: storage, conditional GET, retries, failures, limits.
 mod sync;
+// Every source kind through `pmagg sync`: statuspage, incidentio, gcp, html, list.
+mod kinds;
 // SIGKILL in the middle of a sync leaves a sound database.
 mod crash;
