@@ -451,22 +451,52 @@ async fn run_blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'stat
     }
 }
 
-/// An error and its causes on one line: `cannot connect to URL: tcp connect error: refused`.
+/// An error on one line: its own message, then its root cause when that adds something.
+///
+/// The layers in between (reqwest's "error sending request for url (...)", hyper's "client
+/// error (Connect)") repeat what the outer message says, while the root cause ("failed to
+/// lookup address information", "invalid peer certificate: UnknownIssuer") is what a user
+/// acts on.
 pub fn describe(err: &(dyn StdError + 'static)) -> String {
     let mut out = err.to_string();
+    let mut root = None;
     let mut cause = err.source();
     while let Some(next) = cause {
-        let text = next.to_string();
-        // Some libraries repeat their cause in their own message; say each thing once.
-        if !out.contains(&text) {
+        root = Some(next);
+        cause = next.source();
+    }
+    if let Some(root) = root {
+        let text = root.to_string();
+        if !text.is_empty() && !out.contains(&text) {
             out.push_str(": ");
             out.push_str(&text);
         }
-        cause = next.source();
     }
     out
 }
 
 fn millis(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Layer(&'static str, #[source] Option<Box<Layer>>);
+
+    #[test]
+    fn describe_keeps_the_message_and_the_root_cause() {
+        let root = Layer("failed to lookup address information", None);
+        let middle =
+            Layer("error sending request for url (https://x.example/)", Some(Box::new(root)));
+        let top = Layer("cannot connect to https://x.example/", Some(Box::new(middle)));
+        assert_eq!(
+            describe(&top),
+            "cannot connect to https://x.example/: failed to lookup address information"
+        );
+        assert_eq!(describe(&Layer("alone", None)), "alone");
+    }
 }

@@ -82,7 +82,7 @@ impl Fetcher {
     }
 
     /// Fetches one URL with conditional GET, bounded retries and the body cap.
-    #[instrument(skip_all, fields(url = %request.url), err(Display))]
+    #[instrument(skip_all, fields(url = %request.url), err(level = tracing::Level::DEBUG, Display))]
     pub async fn fetch(&self, request: FetchRequest<'_>) -> Result<Fetched, FetchError> {
         let mut attempt = 1;
         loop {
