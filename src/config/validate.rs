@@ -389,17 +389,7 @@ fn validate_selectors(
         return None;
     }
     let mut compile = |key: &str, value: &Option<Spanned<String>>| {
-        value.as_ref().and_then(|value| match scraper::Selector::parse(value.get_ref()) {
-            Ok(selector) => Some(selector),
-            Err(err) => {
-                out.push(
-                    Some(&value.span()),
-                    label,
-                    format!("`{key}` is not a valid CSS selector: {err}"),
-                );
-                None
-            }
-        })
+        value.as_ref().and_then(|value| compile_selector(key, value, label, out))
     };
     let item = compile("item_selector", &raw.item_selector);
     let link = compile("link_selector", &raw.link_selector);
