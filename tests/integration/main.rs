@@ -19,3 +19,5 @@ mod cli;
 mod sync;
 // SIGKILL in the middle of a sync leaves a sound database.
 mod crash;
+// Managing sources: add (discovery), check, import-opml and export-opml.
+mod sources;
