@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  the command ran (for sync: the pass ran, even if some sources failed)
-  1  nothing could run (e.g. the database is unusable)
+  1  nothing could run (e.g. the database is unusable); for `sources check`: a source failed
   2  bad configuration or usage
 
 Environment:
@@ -54,11 +54,16 @@ GET, so an unchanged source costs one 304. A failing source is reported on stder
 (see `pmagg sources`); the pass goes on and exits 0.")]
     Sync(SyncArgs),
 
-    /// Show the configured sources with their kind, URL and last outcome.
+    /// Show the configured sources with their kind, URL and last outcome, or manage them.
     #[command(after_help = "\
 Examples:
-  pmagg sources          a table: name, kind, last outcome, failures, entries, URL
-  pmagg sources --json   the same as a JSON array")]
+  pmagg sources                                   a table: name, kind, last outcome, failures,
+                                                  entries, URL
+  pmagg sources --json                            the same as a JSON array
+  pmagg sources add https://blog.example.com/     find the feed and add it to sources.toml
+  pmagg sources check                             fetch and parse every enabled source once
+  pmagg sources import-opml feeds.opml --dry-run  show the sources an OPML file would add
+  pmagg sources export-opml > feeds.opml          every feed source as OPML")]
     Sources(SourcesArgs),
 
     /// List stored entries, newest first.
@@ -116,12 +121,116 @@ pub struct SyncArgs {
     pub json: bool,
 }
 
-/// `pmagg sources`.
+/// `pmagg sources`: the listing, or one of the subcommands that manage sources.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SourcesArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// What to do instead of listing.
+    #[command(subcommand)]
+    pub action: Option<SourcesAction>,
+}
+
+/// The subcommands of `pmagg sources`.
+#[derive(Debug, Subcommand)]
+pub enum SourcesAction {
+    /// Find out what a URL is (feed, status page, incidents.json, blog) and append it to the
+    /// config as a new `[[source]]`.
+    #[command(after_help = "\
+Examples:
+  pmagg sources add https://blog.example.com/             a blog: its feed is found and added
+  pmagg sources add https://www.githubstatus.com          a Statuspage (or incident.io) site
+  pmagg sources add https://status.cloud.google.com/incidents.json --name \"Google Cloud\"
+  pmagg sources add https://blog.example.com/ --dry-run   print the [[source]] instead
+
+What URL is, tried in order:
+  1. a feed itself (RSS, Atom, JSON Feed)                        -> kind \"feed\"
+  2. URL/api/v2/incidents.json (or summary.json) answers Statuspage JSON ({\"page\": ...})
+     -> kind \"incidentio\" when an id in it is a ULID (26 chars of Crockford base32) or the
+        site's page shows incident.io (a script or link on an incident.io host, a generator
+        meta tag, \"Powered by incident.io\"); kind \"statuspage\" otherwise
+  3. a Google Cloud style incidents.json (a JSON array of incidents) -> kind \"gcp\"
+  4. an HTML page linking a feed with <link rel=\"alternate\"> (RSS, Atom, JSON Feed), then
+     URL/feed.xml, atom.xml, rss.xml, feed/, rss/, index.xml      -> kind \"feed\"
+  Anything else is an error: add it by hand as kind \"html\" with CSS selectors.
+
+Defaults: the name is the feed's title, the page's <title> or the host; the company is the
+name (for status pages, the page's own name from its API); company_url is the site's root.
+A name or URL already in the config is refused (exit 2), naming the existing source. The
+file keeps its comments and layout: the new table is appended at the end, and the file is
+replaced atomically.")]
+    Add(AddArgs),
+
+    /// Fetch and parse every enabled source once, without touching the database.
+    #[command(after_help = "\
+Examples:
+  pmagg sources check          a table: result, HTTP status, items, candidates, time
+  pmagg sources check --json   the same as a JSON array
+
+The config is validated first (exit 2 when it has problems). Every enabled source is fetched
+without cache validators, at most settings.concurrency at once, and parsed as `pmagg sync`
+would; nothing is written. Failures are also reported on stderr. Exits 1 when any source
+failed, 0 when all worked.")]
+    Check(CheckArgs),
+
+    /// Append the feeds of an OPML file (a feed reader's export) as `kind = "feed"` sources.
+    #[command(after_help = "\
+Examples:
+  pmagg sources import-opml feeds.opml --dry-run   print the [[source]] tables it would add
+  pmagg sources import-opml feeds.opml             append them to the config
+
+Every <outline> with an xmlUrl becomes a source: name from its title (or text), company the
+same, company_url from its htmlUrl. URLs already configured are skipped and listed. A name
+already taken gets \" (2)\", \" (3)\"... appended.")]
+    ImportOpml(ImportOpmlArgs),
+
+    /// Print every feed source as OPML 2.0 on stdout, for feed readers.
+    #[command(after_help = "\
+Examples:
+  pmagg sources export-opml > feeds.opml
+  pmagg sources export-opml | pmagg --config other.toml sources import-opml /dev/stdin")]
+    ExportOpml,
+}
+
+/// `pmagg sources add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A feed, a status page, an incidents.json or a blog's home page.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The source's name (default: the feed's title, the page's title or the host).
+    #[arg(long, value_name = "N")]
+    pub name: Option<String>,
+    /// The company the postmortems are from (default: the name).
+    #[arg(long, value_name = "C")]
+    pub company: Option<String>,
+    /// The company's home page (default: the site's root).
+    #[arg(long, value_name = "U")]
+    pub company_url: Option<String>,
+    /// Print the `[[source]]` table instead of adding it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `pmagg sources check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pmagg sources import-opml`.
+#[derive(Debug, Args)]
+pub struct ImportOpmlArgs {
+    /// The OPML file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print the `[[source]]` tables instead of adding them.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `pmagg list`.

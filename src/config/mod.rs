@@ -9,6 +9,7 @@
 //! Relative paths in `[settings]` are relative to the working directory, like every other path
 //! a command line takes.
 
+pub mod edit;
 mod raw;
 mod validate;
 

@@ -2,6 +2,7 @@
 //!
 //! One file per source kind; [`parse_entries`] dispatches on the configured kind.
 
+pub mod discover;
 pub mod document;
 pub mod feed;
 pub mod gcp;

@@ -7,8 +7,20 @@ use crate::support::{Workspace, pmagg, rss};
 
 #[test]
 fn every_subcommand_help_has_an_example() {
-    for command in ["sync", "sources", "list", "show", "search", "extract", "reextract"] {
-        let output = pmagg().args([command, "--help"]).output().unwrap();
+    for command in [
+        "sync",
+        "sources",
+        "sources add",
+        "sources check",
+        "sources import-opml",
+        "sources export-opml",
+        "list",
+        "show",
+        "search",
+        "extract",
+        "reextract",
+    ] {
+        let output = pmagg().args(command.split(' ')).arg("--help").output().unwrap();
         assert!(output.status.success());
         let help = String::from_utf8_lossy(&output.stdout);
         assert!(

@@ -9,8 +9,30 @@ use crate::support::{Workspace, pmagg};
 fn shipped_sources_toml_validates() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sources.toml");
     let config = pmagg::config::load(&path).unwrap_or_else(|err| panic!("{err}"));
-    assert!(config.sources.len() >= 3);
+    assert!(config.sources.len() >= 40, "only {} sources", config.sources.len());
     assert!(config.enabled_sources().count() < config.sources.len(), "shows `enabled = false`");
+    let kinds: std::collections::HashSet<_> = config.sources.iter().map(|s| s.kind).collect();
+    assert!(kinds.len() >= 4, "kinds: {kinds:?}");
+    // `company` defaults to the name, so it is checked in the file itself.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let sources = table["source"].as_array().unwrap();
+    assert_eq!(sources.len(), config.sources.len());
+    for source in sources {
+        let name = &source["name"];
+        assert!(source.get("company").is_some_and(toml::Value::is_str), "{name}: no company");
+        assert!(
+            source.get("company_url").is_some_and(toml::Value::is_str),
+            "{name}: no company_url"
+        );
+    }
+    // The comments document every kind and every html selector key.
+    let comments: String = text.lines().filter(|l| l.starts_with('#')).collect();
+    let kinds = pmagg::model::SourceKind::ALL.iter().map(|k| format!("\"{}\"", k.as_str()));
+    let selectors = ["item_selector", "link_selector", "title_selector", "date_selector"];
+    for word in kinds.chain(selectors.map(String::from)) {
+        assert!(comments.contains(&word), "the comments do not document {word}");
+    }
 }
 
 /// Every TOML block in the README is a valid config (or a valid fragment of one).

@@ -21,3 +21,5 @@ mod sync;
 mod kinds;
 // SIGKILL in the middle of a sync leaves a sound database.
 mod crash;
+// Managing sources: add (discovery), check, import-opml and export-opml.
+mod sources;

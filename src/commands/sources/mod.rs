@@ -1,12 +1,25 @@
-//! `pmagg sources`: the configured sources beside their stored fetch state.
+//! `pmagg sources`: the configured sources beside their stored fetch state, and the
+//! subcommands that manage them.
+//!
+//! `add` (discover what a URL is and append it), `check` (probe every source without writing
+//! the database), and `import-opml` / `export-opml` each live in their own file. Edits to the
+//! config go through `config::edit`, which keeps the file's comments and layout.
+
+mod add;
+mod check;
+mod opml;
 
 use std::io::Write;
+use std::path::Path;
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use url::Url;
 
-use super::{DASH, cell, database_path, load_config, open_store};
-use crate::cli::{Cli, SourcesArgs};
+use super::{DASH, UsageError, cell, database_path, load_config, open_store};
+use crate::cli::{Cli, SourcesAction, SourcesArgs};
+use crate::config::{Config, ConfigError, edit};
 use crate::model::SourceState;
 
 /// One row of the listing.
@@ -27,6 +40,17 @@ struct Row<'a> {
 }
 
 pub(super) fn run(cli: &Cli, args: &SourcesArgs) -> anyhow::Result<()> {
+    match &args.action {
+        None => list(cli, args.json),
+        Some(SourcesAction::Add(add)) => add::run(cli, add),
+        Some(SourcesAction::Check(check)) => check::run(cli, check),
+        Some(SourcesAction::ImportOpml(import)) => opml::import(cli, import),
+        Some(SourcesAction::ExportOpml) => opml::export(cli),
+    }
+}
+
+/// The listing: every configured source with its stored state.
+fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
     let config = load_config(cli)?;
     let path = database_path(cli, Some(&config));
     // Listing sources must work before the first sync, so a missing database is not an error.
@@ -54,7 +78,7 @@ pub(super) fn run(cli: &Cli, args: &SourcesArgs) -> anyhow::Result<()> {
         .collect();
 
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
         return Ok(());
@@ -94,4 +118,35 @@ fn outcome(state: &SourceState) -> &'static str {
         (Some(_), None, Some(304)) => "not modified",
         (Some(_), None, _) => "ok",
     }
+}
+
+/// The config's text and what it holds, for commands that edit it. A file without any
+/// `[[source]]` yet is accepted here (see `edit::parse_for_editing`), so sources can be added
+/// to a fresh one.
+fn read_config_for_editing(path: &Path) -> anyhow::Result<(String, Config)> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    let config = edit::parse_for_editing(&text, path)?;
+    Ok((text, config))
+}
+
+/// An http(s) URL from the command line; anything else is a usage error naming `what`.
+fn http_url_arg(text: &str, what: &str) -> anyhow::Result<Url> {
+    match Url::parse(text.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        Ok(url) => Err(UsageError(format!(
+            "{what} {text:?} must be an http or https URL, not {}:",
+            url.scheme()
+        ))
+        .into()),
+        Err(err) => Err(UsageError(format!("{what} {text:?} is not a URL: {err}")).into()),
+    }
+}
+
+/// A multi-threaded runtime for the subcommands that fetch.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
