@@ -21,5 +21,6 @@ pub mod fetch;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod render;
 pub mod store;
 pub mod telemetry;
