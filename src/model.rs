@@ -660,7 +660,8 @@ pub fn canonical_url(url: &str) -> String {
     let path = parsed.path().trim_end_matches('/').to_owned();
     let mut out = format!("https://{host}");
     if let Some(port) = port {
-        out.push_str(&format!(":{port}"));
+        out.push(':');
+        out.push_str(&port.to_string());
     }
     out.push_str(&path);
     if let Some(query) = query {
@@ -708,10 +709,7 @@ mod tests {
             ("http://example.com", "https://example.com"),
             ("https://example.com/", "https://example.com"),
             ("https://example.com/a#section", "https://example.com/a"),
-            (
-                "https://example.com/a?utm_source=x&id=3&UTM_medium=y",
-                "https://example.com/a?id=3",
-            ),
+            ("https://example.com/a?utm_source=x&id=3&UTM_medium=y", "https://example.com/a?id=3"),
             ("https://example.com/a?b=1&a=2", "https://example.com/a?b=1&a=2"),
             ("https://example.com/a?utm_source=rss", "https://example.com/a"),
             ("http://example.com:80/x", "https://example.com/x"),
@@ -737,10 +735,10 @@ mod tests {
         use std::path::Path;
         assert_eq!(list_key(Path::new("./README.md"), None), "README.md");
         assert_eq!(list_key(Path::new("docs/./list.md"), None), "docs/list.md");
+        assert_eq!(list_key(Path::new("/repo/README.md"), Some(Path::new("/repo"))), "README.md");
         assert_eq!(
-            list_key(Path::new("/repo/README.md"), Some(Path::new("/repo"))),
-            "README.md"
+            list_key(Path::new("/elsewhere/x.md"), Some(Path::new("/repo"))),
+            "/elsewhere/x.md"
         );
-        assert_eq!(list_key(Path::new("/elsewhere/x.md"), Some(Path::new("/repo"))), "/elsewhere/x.md");
     }
 }

@@ -898,6 +898,48 @@ mod tests {
     }
 
     #[test]
+    fn curated_entries_keep_their_bytes() {
+        let text = std::str::from_utf8(AWESOME).unwrap();
+        let curated = read_curated(text, "README.md");
+        assert_eq!(curated.len(), 5, "the link listed twice keeps its first entry");
+        let first = &curated[0];
+        assert_eq!(
+            first.raw,
+            "- 12-26-2024 - [High error rates for Chat and APIs](https://status.example-ai.com/incidents/6bwlxn) by [ExampleAI](https://example-ai.com/)\n\t- A power failure in a datacenter took the primary databases down. Failover was slow because the databases are large.\n"
+        );
+        assert_eq!(first.company_url.as_deref(), Some("https://example-ai.com/"));
+        assert_eq!(first.canonical_url, "https://status.example-ai.com/incidents/6bwlxn");
+        assert_eq!(
+            (first.position, first.shape, first.list.as_str()),
+            (0, ListShape::Dated, "README.md")
+        );
+        assert!(curated[2].raw.ends_with(
+            "\n  - A failed migration dropped production tables; they were restored from backups.\n"
+        ));
+        assert_eq!(curated[2].company_url, None);
+        // No summary: the bullet line alone.
+        assert!(curated[4].raw.starts_with("- 11-06-2023") && curated[4].raw.lines().count() == 1);
+
+        // CRLF stays in the bytes; every entry's bytes are a slice of the file.
+        let crlf = text.replace('\n', "\r\n");
+        let curated = read_curated(&crlf, "README.md");
+        assert!(curated[0].raw.ends_with("large.\r\n"));
+        assert!(curated.iter().all(|c| crlf.contains(&c.raw)));
+
+        // Paragraphs keep their lines; escapes are undone.
+        let danluu = read_curated(std::str::from_utf8(DANLUU).unwrap(), "danluu.md");
+        assert_eq!(
+            danluu[5].raw,
+            "[Reddit](https://www.reddit.com/r/announcements/comments/4y0m56/why_reddit_was_down/)\nexperienced an outage for 1.5 hours, followed by another 1.5 hours of\ndegraded performance.\n"
+        );
+        let escaped = read_curated(
+            "## Postmortems\n\n- 01-02-2024 - [a \\[b\\] \\<c\\>](https://e.example/) by X\n",
+            "R",
+        );
+        assert_eq!(escaped[0].title.as_deref(), Some("a [b] <c>"));
+    }
+
+    #[test]
     fn crlf_and_bom_read_the_same() {
         let mut crlf = b"\xef\xbb\xbf".to_vec();
         for line in AWESOME.split(|&b| b == b'\n') {

@@ -108,7 +108,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 fn date_part(date: Option<NaiveDate>) -> String {
@@ -170,7 +174,10 @@ mod tests {
             curated: vec![],
             entry_ids: vec![1],
             sources: vec![],
-            report: Some(ArchivedReport { url: url.into(), body: "## Summary\r\n\r\nIt broke.\n\n".into() }),
+            report: Some(ArchivedReport {
+                url: url.into(),
+                body: "## Summary\r\n\r\nIt broke.\n\n".into(),
+            }),
         }
     }
 
@@ -188,10 +195,14 @@ mod tests {
     #[test]
     fn files_are_planned_inside_the_archive() {
         let evil = listing("../../etc", "x](javascript:alert(1)) <script>", "https://e.example/a");
-        let files = plan_archive(&[evil, listing("Resend", "Core Outage", "https://resend.example/core")]);
+        let files =
+            plan_archive(&[evil, listing("Resend", "Core Outage", "https://resend.example/core")]);
         assert_eq!(files[0].path, "etc/02-21-2024-x-javascript-alert-1-script.md");
         assert_eq!(files[1].path, "resend/02-21-2024-core-outage.md");
-        assert_eq!(files[1].contents, "[Source](https://resend.example/core)\n\n## Summary\n\nIt broke.\n");
+        assert_eq!(
+            files[1].contents,
+            "[Source](https://resend.example/core)\n\n## Summary\n\nIt broke.\n"
+        );
         for file in &files {
             assert!(!file.path.contains("..") && !file.path.starts_with('/'));
         }
@@ -221,7 +232,10 @@ mod tests {
         let files = plan_archive(&[a, b, curated]);
         assert_eq!(files.len(), 2);
         assert_ne!(files[0].path, files[1].path);
-        assert!(files[0].path.starts_with("acme/02-21-2024-outage-") && files[0].path.len() == "acme/02-21-2024-outage-12345678.md".len());
+        assert!(
+            files[0].path.starts_with("acme/02-21-2024-outage-")
+                && files[0].path.len() == "acme/02-21-2024-outage-12345678.md".len()
+        );
     }
 
     #[test]

@@ -146,7 +146,8 @@ mod tests {
 
     #[test]
     fn json_rows() {
-        let json: serde_json::Value = serde_json::from_str(&export_json(&[listing()]).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&export_json(&[listing()]).unwrap()).unwrap();
         assert_eq!(json[0]["incident_date"], "2024-02-21");
         assert_eq!(json[0]["categories"][1], "deploy");
         assert_eq!(json[0]["entry_ids"][0], 3);

@@ -14,9 +14,9 @@ use super::listing::Listing;
 use super::readme::safe_href;
 
 /// Feed title when `settings.feed_title` is unset.
-pub const DEFAULT_TITLE: &str = "New postmortems";
+pub const DEFAULT_TITLE: &str = crate::config::defaults::FEED_TITLE;
 /// Entries in the feed when `settings.feed_entries` is unset.
-pub const DEFAULT_ENTRIES: usize = 50;
+pub const DEFAULT_ENTRIES: usize = crate::config::defaults::FEED_ENTRIES;
 /// The feed's id when `settings.feed_link` is unset.
 pub const DEFAULT_ID: &str = "urn:pmagg:postmortems";
 
@@ -81,9 +81,11 @@ fn entry(listing: &Listing, href: String) -> Entry {
     let updated = listing.published.map(|p| p.fixed_offset()).or(midnight).unwrap_or_else(epoch);
     let mut summary = String::new();
     if let Some(date) = listing.date {
-        summary.push_str(&format!("Incident on {}", date.format("%Y-%m-%d")));
+        summary.push_str("Incident on ");
+        summary.push_str(&date.format("%Y-%m-%d").to_string());
         if let Some(company) = &company {
-            summary.push_str(&format!(" at {company}"));
+            summary.push_str(" at ");
+            summary.push_str(company);
         }
         summary.push_str(". ");
     }

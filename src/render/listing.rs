@@ -101,10 +101,10 @@ enum Kind<'a> {
 /// Collapses duplicates and orders the result: newest first (by [`Listing::date`]; undated
 /// last), then company, title and link, so that the same records always give the same list.
 /// Curated entries marked removed take their whole listing out.
-pub fn collect_listings(
+pub fn collect_listings<S: std::hash::BuildHasher>(
     curated: &[CuratedEntry],
     postmortems: &[ListablePostmortem],
-    companies: &HashMap<SourceName, SourceCompany>,
+    companies: &HashMap<SourceName, SourceCompany, S>,
 ) -> Vec<Listing> {
     let mut members = Vec::new();
     let mut curated_sorted: Vec<&CuratedEntry> = curated.iter().collect();
@@ -181,15 +181,16 @@ fn lower(text: Option<&str>) -> String {
 }
 
 /// Union-find over the members; groups in order of their first member.
+fn root(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
 fn group_duplicates(members: &[Member<'_>]) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..members.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
     let union = |parent: &mut Vec<usize>, a: usize, b: usize| {
         let (ra, rb) = (root(parent, a), root(parent, b));
         if ra != rb {
@@ -460,7 +461,12 @@ mod tests {
 
     #[test]
     fn same_link_collapses_and_curated_text_wins() {
-        let c = curated("README.md", 0, "https://status.openai.com/incidents/00fpy0yxrx1q", "API Outage");
+        let c = curated(
+            "README.md",
+            0,
+            "https://status.openai.com/incidents/00fpy0yxrx1q",
+            "API Outage",
+        );
         let p = postmortem(
             1,
             "http://www.status.openai.com/incidents/00fpy0yxrx1q/?utm_source=x",
@@ -481,10 +487,20 @@ mod tests {
 
     #[test]
     fn similar_reports_a_day_apart_collapse_and_the_companys_own_link_wins() {
-        let mut news = postmortem(1, "https://news.example/openai-api-outage", "OpenAI API outage", "2023-11-15");
+        let mut news = postmortem(
+            1,
+            "https://news.example/openai-api-outage",
+            "OpenAI API outage",
+            "2023-11-15",
+        );
         news.stored.source = SourceName::new("News");
         news.stored.postmortem.company = Some("OpenAI".into());
-        let own = postmortem(2, "https://openai.com/blog/api-outage-report", "API Outage: report", "2023-11-16");
+        let own = postmortem(
+            2,
+            "https://openai.com/blog/api-outage-report",
+            "API Outage: report",
+            "2023-11-16",
+        );
         let other = postmortem(3, "https://openai.com/blog/dalle", "DALL-E down", "2023-11-16");
         let listings = collect_listings(&[], &[news, own, other], &companies());
         assert_eq!(listings.len(), 2);
@@ -514,12 +530,23 @@ mod tests {
     #[test]
     fn titles_and_companies_compare_loosely() {
         assert!(similar_titles("Dicsord Authentication Outage", "Authentication outage"));
-        assert!(similar_titles("API, ChatGPT & Sora Facing Issues", "ChatGPT, API and Sora facing issues"));
+        assert!(similar_titles(
+            "API, ChatGPT & Sora Facing Issues",
+            "ChatGPT, API and Sora facing issues"
+        ));
         assert!(!similar_titles("OpenAI API Outage", "DALL-E Web Interface Down"));
         assert!(!similar_titles("Outage", "Database"));
         assert_eq!(company_key("Fly.io"), "flyio");
         assert!(is_companys_own("https://status.openai.com/x", Some("OpenAI"), None));
-        assert!(is_companys_own("https://blog.cloudflare.com/x", None, Some("https://cloudflare.com/")));
-        assert!(!is_companys_own("https://web.archive.org/web/1/https://openai.com/", Some("OpenAI"), None));
+        assert!(is_companys_own(
+            "https://blog.cloudflare.com/x",
+            None,
+            Some("https://cloudflare.com/")
+        ));
+        assert!(!is_companys_own(
+            "https://web.archive.org/web/1/https://openai.com/",
+            Some("OpenAI"),
+            None
+        ));
     }
 }

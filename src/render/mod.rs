@@ -182,10 +182,10 @@ pub struct ArchiveOutcome {
 /// Brings the archive copies under `dir` up to date (see [`archive`] for which files may be
 /// replaced); with `check`, only says what it would write. `recorded` maps each relative path
 /// pmagg wrote before to the SHA-256 it wrote.
-pub fn write_archive(
+pub fn write_archive<S: std::hash::BuildHasher>(
     dir: &Path,
     files: &[ArchiveFile],
-    recorded: &HashMap<String, String>,
+    recorded: &HashMap<String, String, S>,
     check: bool,
 ) -> Result<ArchiveOutcome, RenderError> {
     let mut outcome = ArchiveOutcome::default();
@@ -220,7 +220,9 @@ fn contained(dir: &Path, relative: &str) -> Result<PathBuf, RenderError> {
     let plain = |part: &str| {
         !part.is_empty()
             && !part.starts_with('.')
-            && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b))
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b))
     };
     if !relative.split('/').all(plain)
         || !Path::new(relative).components().all(|c| matches!(c, Component::Normal(_)))
@@ -251,7 +253,8 @@ mod tests {
         assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
         assert!(write_if_changed(&path, b"two\n").unwrap());
         assert_eq!(fs::read(&path).unwrap(), b"two\n");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["README.md"]);
     }
 
@@ -276,7 +279,10 @@ mod tests {
     #[test]
     fn archive_files_are_written_once_and_curated_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let file = |contents: &str| ArchiveFile { path: "acme/01-02-2024-x.md".into(), contents: contents.into() };
+        let file = |contents: &str| ArchiveFile {
+            path: "acme/01-02-2024-x.md".into(),
+            contents: contents.into(),
+        };
         let first = write_archive(dir.path(), &[file("v1")], &HashMap::new(), false).unwrap();
         assert_eq!(first.written.len(), 1);
         let recorded: HashMap<_, _> = first.written.into_iter().collect();
@@ -289,6 +295,9 @@ mod tests {
         let recorded: HashMap<_, _> = updated.written.into_iter().collect();
         let kept = write_archive(dir.path(), &[file("v3")], &recorded, false).unwrap();
         assert_eq!(kept.kept, ["acme/01-02-2024-x.md"]);
-        assert_eq!(fs::read_to_string(dir.path().join("acme/01-02-2024-x.md")).unwrap(), "curator's");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("acme/01-02-2024-x.md")).unwrap(),
+            "curator's"
+        );
     }
 }

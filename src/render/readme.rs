@@ -39,6 +39,8 @@ use crate::model::canonical_url;
 pub const START_MARKER: &str = "<!-- pmagg:start -->";
 /// The line that closes the rendered list.
 pub const END_MARKER: &str = "<!-- pmagg:end -->";
+/// What `render` starts from when the README does not exist yet.
+pub const NEW_README: &str = "# Postmortems\n\n<!-- pmagg:start -->\n<!-- pmagg:end -->\n";
 /// Longest title written for a new entry, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Longest summary written for a new entry, in characters.
@@ -182,8 +184,7 @@ fn lines_of(text: &str) -> Vec<Line<'_>> {
     let mut at = 0;
     text.split_inclusive('\n')
         .map(|full| {
-            let text =
-                full.strip_suffix('\n').map_or(full, |l| l.strip_suffix('\r').unwrap_or(l));
+            let text = full.strip_suffix('\n').map_or(full, |l| l.strip_suffix('\r').unwrap_or(l));
             let line = Line { at, text, full };
             at += full.len();
             line
@@ -217,7 +218,8 @@ static POSTMORTEMS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the postmortems pattern is a valid regex (checked by a test)")
 });
 static HTTP_LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\]\(\s*<?https?://").expect("the link pattern is a valid regex (checked by a test)")
+    Regex::new(r"(?i)\]\(\s*<?https?://")
+        .expect("the link pattern is a valid regex (checked by a test)")
 });
 
 fn is_bullet(text: &str) -> bool {
@@ -294,12 +296,18 @@ fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
     };
     for &(heading, _, next) in &candidates {
         let start = (heading + 1..next).find(|&i| {
-            is_top_bullet(lines[i].text) && HTTP_LINK.is_match(lines[i].text) && !in_fence(&lines, i)
+            is_top_bullet(lines[i].text)
+                && HTTP_LINK.is_match(lines[i].text)
+                && !in_fence(&lines, i)
         });
         if let Some(start) = start {
             let end = list_end(&lines, start, next);
             let range_end = lines[end].at + lines[end].full.len();
-            return Ok(Region { range: lines[start].at..range_end, lead: String::new(), trail: String::new() });
+            return Ok(Region {
+                range: lines[start].at..range_end,
+                lead: String::new(),
+                trail: String::new(),
+            });
         }
     }
     // An empty list: entries go under the heading, after its blank lines.
@@ -307,15 +315,15 @@ fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
     let heading = &lines[first_heading];
     let mut at = heading.at + heading.full.len();
     let mut lead = String::new();
-    if !heading.full.ends_with('\n') {
-        lead = format!("{ending}{ending}");
-    } else {
+    if heading.full.ends_with('\n') {
         let blank = lines[first_heading + 1..].iter().take_while(|l| l.text.trim().is_empty());
         let blanks: Vec<_> = blank.collect();
         if blanks.is_empty() {
             lead.push_str(&ending);
         }
         at += blanks.iter().map(|l| l.full.len()).sum::<usize>();
+    } else {
+        lead = format!("{ending}{ending}");
     }
     let trail = if at < text.len() { ending } else { String::new() };
     Ok(Region { range: at..at, lead, trail })
@@ -379,7 +387,12 @@ impl Block<'_> {
         };
         company_key(a) == company_key(b)
             && !company_key(a).is_empty()
-            && same_incident(self.date, self.title.as_deref(), listing.date, listing.title.as_deref())
+            && same_incident(
+                self.date,
+                self.title.as_deref(),
+                listing.date,
+                listing.title.as_deref(),
+            )
     }
 }
 
@@ -410,7 +423,8 @@ impl<'a> Layout<'a> {
         let mut gap_start = lines[first].at;
         for (n, &start) in starts.iter().enumerate() {
             let next = starts.get(n + 1).copied().unwrap_or(lines.len());
-            let last = (start..next).rev().find(|&i| !lines[i].text.trim().is_empty()).unwrap_or(start);
+            let last =
+                (start..next).rev().find(|&i| !lines[i].text.trim().is_empty()).unwrap_or(start);
             let begin = lines[start].at;
             let end = lines[last].at + lines[last].full.len();
             let (canonical, date, title, company) = read_entry_line(lines[start].text);
@@ -443,7 +457,9 @@ fn read_entry_line(
     let Some(caps) = ENTRY.captures(line) else { return (None, None, None, None) };
     let number = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
     let date = match (number("y"), number("iy")) {
-        (Some(y), _) => NaiveDate::from_ymd_opt(y as i32, number("m").unwrap_or(0), number("d").unwrap_or(0)),
+        (Some(y), _) => {
+            NaiveDate::from_ymd_opt(y as i32, number("m").unwrap_or(0), number("d").unwrap_or(0))
+        }
         (None, Some(y)) => {
             NaiveDate::from_ymd_opt(y as i32, number("im").unwrap_or(0), number("id").unwrap_or(0))
         }
@@ -549,30 +565,35 @@ impl Style {
             line.push_str(&date.format("%m-%d-%Y - ").to_string());
         }
         let company = listing.company.as_deref().map(str::trim).filter(|c| !c.is_empty());
-        let (title, by_company) = match listing.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(title) => (title.to_owned(), company),
-            None => match company {
-                Some(company) => (company.to_owned(), None),
-                None => (host_of(&listing.url), None),
-            },
-        };
+        let (title, by_company) =
+            match listing.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(title) => (title.to_owned(), company),
+                None => match company {
+                    Some(company) => (company.to_owned(), None),
+                    None => (host_of(&listing.url), None),
+                },
+            };
         let href = safe_href(&listing.url).unwrap_or_default();
-        line.push_str(&format!("[{}]({href})", escape_inline(&title, MAX_TITLE_CHARS)));
+        line.push('[');
+        line.push_str(&escape_inline(&title, MAX_TITLE_CHARS));
+        line.push_str("](");
+        line.push_str(&href);
+        line.push(')');
         if let Some(company) = by_company {
+            line.push_str(" by ");
             let name = escape_inline(company, MAX_TITLE_CHARS);
             match listing.company_url.as_deref().and_then(safe_href) {
-                Some(url) => line.push_str(&format!(" by [{name}]({url})")),
-                None => line.push_str(&format!(" by {name}")),
+                Some(url) => line.push_str(&["[", &name, "](", &url, ")"].concat()),
+                None => line.push_str(&name),
             }
         }
         line.push_str(le);
         if let Some(summary) = listing.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            line.push_str(&format!(
-                "{}{} {}{le}",
-                self.indent,
-                self.nested_bullet,
-                escape_inline(summary, MAX_SUMMARY_CHARS)
-            ));
+            line.push_str(&self.indent);
+            line.push(self.nested_bullet);
+            line.push(' ');
+            line.push_str(&escape_inline(summary, MAX_SUMMARY_CHARS));
+            line.push_str(le);
         }
         line
     }
@@ -633,15 +654,13 @@ pub fn escape_inline(text: &str, max_chars: usize) -> String {
                 .collect();
             !name.is_empty() && chars.get(i + 1 + name.len()) == Some(&';')
         };
-        if matches!(c, '\\' | '[' | ']' | '<' | '>' | '|' | '*' | '_' | '`' | '~') || entity_like {
-            out.push('\\');
-        } else if i == 0 && matches!(c, '#' | '+' | '-' | '=') {
-            out.push('\\');
-        } else if matches!(c, '.' | ')')
-            && i > 0
-            && chars[..i].iter().all(char::is_ascii_digit)
+        // A leading `#`, `+`, `-` or `=` would start a heading or a list, and so would `1.`.
+        let leading = (i == 0 && matches!(c, '#' | '+' | '-' | '='))
+            || (matches!(c, '.' | ')') && i > 0 && chars[..i].iter().all(char::is_ascii_digit));
+        if matches!(c, '\\' | '[' | ']' | '<' | '>' | '|' | '*' | '_' | '`' | '~')
+            || entity_like
+            || leading
         {
-            // `1. text` at the start would become an ordered list.
             out.push('\\');
         }
         out.push(c);
@@ -735,7 +754,13 @@ mod tests {
     #[test]
     fn crlf_tabs_and_no_final_newline_carry_over() {
         let text = "## Postmortems\r\n\r\n- 01-02-2024 - [A](https://a.example/)\r\n\t- x\r\n- 01-01-2020 - [B](https://b.example/)\r\n\t- y";
-        let out = render(text, &[listing("2021-01-01", "C", "https://c.example/", None), listing("2019-01-01", "D", "https://d.example/", None)]);
+        let out = render(
+            text,
+            &[
+                listing("2021-01-01", "C", "https://c.example/", None),
+                listing("2019-01-01", "D", "https://d.example/", None),
+            ],
+        );
         assert_eq!(
             out.text,
             "## Postmortems\r\n\r\n- 01-02-2024 - [A](https://a.example/)\r\n\t- x\r\n\
@@ -755,8 +780,14 @@ mod tests {
         );
         let heading_only = "# T\n\n## Postmortems\n\n## Other\n";
         let out = render(heading_only, &[listing("2024-01-01", "A", "https://a.example/", None)]);
-        assert_eq!(out.text, "# T\n\n## Postmortems\n\n- 01-01-2024 - [A](https://a.example/)\n  - What happened to A.\n\n## Other\n");
-        assert_eq!(render(&out.text, &[listing("2024-01-01", "A", "https://a.example/", None)]).text, out.text);
+        assert_eq!(
+            out.text,
+            "# T\n\n## Postmortems\n\n- 01-01-2024 - [A](https://a.example/)\n  - What happened to A.\n\n## Other\n"
+        );
+        assert_eq!(
+            render(&out.text, &[listing("2024-01-01", "A", "https://a.example/", None)]).text,
+            out.text
+        );
         let broken = "<!-- pmagg:end -->\n<!-- pmagg:start -->\n";
         assert!(matches!(
             render_readme(broken, &[], "R", Path::new("R")),
@@ -770,8 +801,14 @@ mod tests {
 
     #[test]
     fn hostile_text_is_escaped_and_bad_links_are_not_written() {
-        let mut evil = listing("2024-01-01", "x](javascript:alert(1)) <script>", "https://e.example/a(b)", Some("../../etc"));
-        evil.summary = Some("line one\nline | two <img src=x onerror=alert(1)> [y](javascript:z)".into());
+        let mut evil = listing(
+            "2024-01-01",
+            "x](javascript:alert(1)) <script>",
+            "https://e.example/a(b)",
+            Some("../../etc"),
+        );
+        evil.summary =
+            Some("line one\nline | two <img src=x onerror=alert(1)> [y](javascript:z)".into());
         evil.company_url = Some("javascript:alert(1)".into());
         let out = render("## Postmortems\n", &[evil.clone()]);
         assert_eq!(

@@ -118,7 +118,9 @@ impl Store {
                 )
                 .map_err(query("mark a curated entry removed"))?;
             for url in &gone {
-                remove.execute(params![list, url, at]).map_err(query("mark a curated entry removed"))?;
+                remove
+                    .execute(params![list, url, at])
+                    .map_err(query("mark a curated entry removed"))?;
                 counts.removed += 1;
             }
         }
@@ -223,10 +225,8 @@ fn finish(row: RawRow) -> Result<CuratedEntry, StoreError> {
         categories,
         removed,
     ) = row;
-    let invalid = |what: &'static str, value: &str| StoreError::Invalid {
-        what,
-        value: value.to_owned(),
-    };
+    let invalid =
+        |what: &'static str, value: &str| StoreError::Invalid { what, value: value.to_owned() };
     Ok(CuratedEntry {
         list,
         position,
@@ -280,12 +280,14 @@ mod tests {
         let mut store = Store::open(&dir.path().join("c.db")).unwrap();
         let a = entry("https://a.example/1", 0, "- a\r\n");
         let b = entry("https://b.example/2", 1, "- b\n\t- tab\n");
-        let counts = store.import_curated("README.md", &[a.clone(), b.clone()], Utc::now()).unwrap();
+        let counts =
+            store.import_curated("README.md", &[a.clone(), b.clone()], Utc::now()).unwrap();
         assert_eq!(counts, CuratedCounts { new: 2, ..CuratedCounts::default() });
         assert_eq!(store.curated_entries().unwrap(), [a.clone(), b.clone()]);
 
         // Again: unchanged. Then b alone, edited and first: a is removed, not erased.
-        let counts = store.import_curated("README.md", &[a.clone(), b.clone()], Utc::now()).unwrap();
+        let counts =
+            store.import_curated("README.md", &[a.clone(), b.clone()], Utc::now()).unwrap();
         assert_eq!(counts.unchanged, 2);
         let mut edited = CuratedEntry { raw: "- b, edited\n".into(), position: 0, ..b.clone() };
         edited.origin = CuratedOrigin::Render;

@@ -7,7 +7,18 @@ use crate::support::{Workspace, pmagg, rss};
 
 #[test]
 fn every_subcommand_help_has_an_example() {
-    for command in ["sync", "sources", "list", "show", "search", "extract", "reextract"] {
+    for command in [
+        "sync",
+        "sources",
+        "list",
+        "show",
+        "search",
+        "extract",
+        "reextract",
+        "import",
+        "render",
+        "export",
+    ] {
         let output = pmagg().args([command, "--help"]).output().unwrap();
         assert!(output.status.success());
         let help = String::from_utf8_lossy(&output.stdout);

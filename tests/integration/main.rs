@@ -21,3 +21,5 @@ mod sync;
 mod kinds;
 // SIGKILL in the middle of a sync leaves a sound database.
 mod crash;
+// import, render (README list, archive, Atom feed), export and sync's render step.
+mod render;
