@@ -4,7 +4,7 @@
 //! Two records are one postmortem when their [`canonical_url`]s are equal (so a Wayback copy
 //! matches its original, and `http://www.x.com/a/` matches `https://x.com/a`), or when they
 //! name the same company, their incident dates are at most a day apart and their titles are
-//! similar (mostly the same words). Two entries of the same curated list are never merged by
+//! similar (see [`similar_titles`]). Two entries of the same curated list are never merged by
 //! the second rule: the curator listed them apart.
 //!
 //! A listing's text comes from its curated entries first (curated text is authoritative) and
@@ -212,17 +212,31 @@ fn group_duplicates(members: &[Member<'_>]) -> Vec<Vec<usize>> {
             by_company.entry(company).or_default().push(i);
         }
     }
+    // Within a company, only records at most a day apart can match: sort by date and compare
+    // each with the next ones until the gap grows, so a company with thousands of incidents
+    // costs a sort, not a square.
     for indices in by_company.values() {
-        for (n, &i) in indices.iter().enumerate() {
-            for &j in &indices[n + 1..] {
-                let (a, b) = (&members[i], &members[j]);
-                if let (Kind::Curated(x), Kind::Curated(y)) = (&a.kind, &b.kind)
+        let mut dated: Vec<(NaiveDate, usize, BTreeSet<String>)> = indices
+            .iter()
+            .filter_map(|&i| {
+                let m = &members[i];
+                Some((m.date?, i, title_words(m.title.as_deref()?)))
+            })
+            .filter(|(_, _, words)| !words.is_empty())
+            .collect();
+        dated.sort_by_key(|(date, i, _)| (*date, *i));
+        for (n, (date, i, words)) in dated.iter().enumerate() {
+            for (other_date, j, other_words) in &dated[n + 1..] {
+                if (*other_date - *date).num_days() > 1 {
+                    break;
+                }
+                if let (Kind::Curated(x), Kind::Curated(y)) = (&members[*i].kind, &members[*j].kind)
                     && x.list == y.list
                 {
                     continue;
                 }
-                if same_incident(a.date, a.title.as_deref(), b.date, b.title.as_deref()) {
-                    union(&mut parent, i, j);
+                if similar_words(words, other_words) {
+                    union(&mut parent, *i, *j);
                 }
             }
         }
@@ -264,16 +278,21 @@ fn title_words(title: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Mostly the same words: a Jaccard index of at least one half, or every word of a title of
-/// two or more words found in the other.
-pub(crate) fn similar_titles(a: &str, b: &str) -> bool {
-    let (a, b) = (title_words(a), title_words(b));
+/// Mostly the same words: a Jaccard index of at least three quarters, or every word of a title
+/// of two or more words found in the other. Strict on purpose: a status page often has two
+/// incidents on one day named alike ("Elevated errors on API", "... on ChatGPT"), and merging
+/// them would drop one from the list.
+pub fn similar_titles(a: &str, b: &str) -> bool {
+    similar_words(&title_words(a), &title_words(b))
+}
+
+fn similar_words(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
-    let shared = a.intersection(&b).count();
-    let (small, large) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
-    shared * 2 >= a.union(&b).count() || (small.len() >= 2 && small.is_subset(large))
+    let shared = a.intersection(b).count();
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    shared * 4 >= a.union(b).count() * 3 || (small.len() >= 2 && small.is_subset(large))
 }
 
 /// A company name reduced to lowercase letters and digits (`Fly.io` → `flyio`).
@@ -495,12 +514,8 @@ mod tests {
         );
         news.stored.source = SourceName::new("News");
         news.stored.postmortem.company = Some("OpenAI".into());
-        let own = postmortem(
-            2,
-            "https://openai.com/blog/api-outage-report",
-            "API Outage: report",
-            "2023-11-16",
-        );
+        let own =
+            postmortem(2, "https://openai.com/blog/api-outage-report", "API outage", "2023-11-16");
         let other = postmortem(3, "https://openai.com/blog/dalle", "DALL-E down", "2023-11-16");
         let listings = collect_listings(&[], &[news, own, other], &companies());
         assert_eq!(listings.len(), 2);
@@ -535,6 +550,8 @@ mod tests {
             "ChatGPT, API and Sora facing issues"
         ));
         assert!(!similar_titles("OpenAI API Outage", "DALL-E Web Interface Down"));
+        assert!(!similar_titles("Elevated error rates on API", "Elevated error rates on ChatGPT"));
+        assert!(similar_titles("Elevated error rates", "Elevated error rates on the API"));
         assert!(!similar_titles("Outage", "Database"));
         assert_eq!(company_key("Fly.io"), "flyio");
         assert!(is_companys_own("https://status.openai.com/x", Some("OpenAI"), None));

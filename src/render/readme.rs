@@ -23,7 +23,7 @@
 //! the first entry that is older, after those of the same day. Text is escaped for markdown,
 //! and a link that is not http(s) is never written.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -72,11 +72,21 @@ pub fn render_readme(
     let blocks = &layout.blocks;
 
     let block_urls: HashSet<&str> = blocks.iter().filter_map(|b| b.canonical.as_deref()).collect();
+    let mut by_company: HashMap<String, Vec<&Block<'_>>> = HashMap::new();
+    for block in blocks {
+        if let Some(key) = block.company.as_deref().map(company_key).filter(|k| !k.is_empty()) {
+            by_company.entry(key).or_default().push(block);
+        }
+    }
     let mut new: Vec<&Listing> = listings
         .iter()
         .filter(|listing| {
             let listed = listing.canonical_urls.iter().any(|u| block_urls.contains(u.as_str()))
-                || blocks.iter().any(|b| b.duplicates(listing));
+                || listing.company.as_deref().is_some_and(|company| {
+                    by_company
+                        .get(&company_key(company))
+                        .is_some_and(|same| same.iter().any(|b| b.duplicates(listing)))
+                });
             // A curated entry of this list is either still in the file (anywhere in it: it
             // stays as it is) or was deleted by hand (it stays out).
             let ours = listing.curated.iter().any(|c| c.list == list);
@@ -86,13 +96,15 @@ pub fn render_readme(
     new.sort_by(|a, b| compare_listings(a, b));
 
     // A block's place in the order: its own date, else its listing's, else the one above.
+    let dates: HashMap<&str, NaiveDate> = listings
+        .iter()
+        .filter_map(|l| Some((l, l.date?)))
+        .flat_map(|(l, date)| l.canonical_urls.iter().map(move |u| (u.as_str(), date)))
+        .collect();
     let mut keys = Vec::with_capacity(blocks.len());
     let mut above = i64::MAX;
     for block in blocks {
-        let date = block.date.or_else(|| {
-            let url = block.canonical.as_deref()?;
-            listings.iter().find(|l| l.canonical_urls.iter().any(|u| u == url))?.date
-        });
+        let date = block.date.or_else(|| dates.get(block.canonical.as_deref()?).copied());
         above = date.map_or(above, |d| i64::from(d.num_days_from_ce()));
         keys.push(above);
     }
@@ -294,11 +306,10 @@ fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
     let Some(&(first_heading, _, _)) = candidates.first() else {
         return Err(RenderError::NoList { path: path.to_owned() });
     };
+    let fenced = fenced(&lines);
     for &(heading, _, next) in &candidates {
         let start = (heading + 1..next).find(|&i| {
-            is_top_bullet(lines[i].text)
-                && HTTP_LINK.is_match(lines[i].text)
-                && !in_fence(&lines, i)
+            is_top_bullet(lines[i].text) && HTTP_LINK.is_match(lines[i].text) && !fenced[i]
         });
         if let Some(start) = start {
             let end = list_end(&lines, start, next);
@@ -329,8 +340,19 @@ fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
     Ok(Region { range: at..at, lead, trail })
 }
 
-fn in_fence(lines: &[Line<'_>], index: usize) -> bool {
-    lines[..index].iter().filter(|l| is_fence(l.text)).count() % 2 == 1
+/// For each line, whether it is inside fenced code (fences themselves count as inside).
+fn fenced(lines: &[Line<'_>]) -> Vec<bool> {
+    let mut inside = false;
+    lines
+        .iter()
+        .map(|l| {
+            if is_fence(l.text) {
+                inside = !inside;
+                return true;
+            }
+            inside
+        })
+        .collect()
 }
 
 /// The last line of the list that starts at `start`, before line `limit`.
@@ -380,19 +402,10 @@ struct Block<'a> {
 }
 
 impl Block<'_> {
-    /// The duplicate rule against an entry that names its company, date and title.
+    /// The duplicate rule against a listing of the same company: dates a day apart at most
+    /// and similar titles.
     fn duplicates(&self, listing: &Listing) -> bool {
-        let (Some(a), Some(b)) = (self.company.as_deref(), listing.company.as_deref()) else {
-            return false;
-        };
-        company_key(a) == company_key(b)
-            && !company_key(a).is_empty()
-            && same_incident(
-                self.date,
-                self.title.as_deref(),
-                listing.date,
-                listing.title.as_deref(),
-            )
+        same_incident(self.date, self.title.as_deref(), listing.date, listing.title.as_deref())
     }
 }
 
@@ -409,10 +422,11 @@ impl<'a> Layout<'a> {
     fn read(text: &'a str, region: &Region) -> Self {
         let region_text = &text[region.range.clone()];
         let lines = lines_of(region_text);
+        let fenced = fenced(&lines);
         let starts: Vec<usize> = lines
             .iter()
             .enumerate()
-            .filter(|(i, l)| is_top_bullet(l.text) && !in_fence(&lines, *i))
+            .filter(|(i, l)| is_top_bullet(l.text) && !fenced[*i])
             .map(|(i, _)| i)
             .collect();
         let Some(&first) = starts.first() else {
