@@ -108,6 +108,42 @@ Examples:
   pmagg show 42
   pmagg show https://blog.example.com/2024/03/outage/ --json")]
     Show(ShowArgs),
+
+    /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) into the store.
+    #[command(after_help = "\
+Examples:
+  pmagg import README.md              the list that `pmagg render` regenerates
+  pmagg import danluu.md --json       another list: its entries join the store
+
+Each entry is stored with its exact bytes, its fields and its place. Curated text (title,
+date, summary, company) is authoritative: extraction never overwrites it. Importing a list
+again makes the store match the file; an entry no longer in the file is marked removed and
+is not listed again. Sections about the list (\"Other lists\", \"Analysis\", contributing...)
+are not entries.")]
+    Import(ImportArgs),
+
+    /// Rewrite the curated list in the README, the archive copies and the Atom feed.
+    #[command(after_help = "\
+Examples:
+  pmagg render                        settings.readme, settings.archive_dir, settings.feed
+  pmagg render --readme README.md --archive postmortems
+  pmagg render --check                exit 1 if a file is out of date (for CI)
+
+Only the list changes: between <!-- pmagg:start --> and <!-- pmagg:end --> lines, else the
+bullet list under the postmortems heading; every other byte stays. Entries already listed keep
+their bytes and place; new postmortems go in at their incident date. Files are written
+atomically, and only when their content changes.")]
+    Render(RenderArgs),
+
+    /// Print the list's postmortems as JSON or CSV.
+    #[command(after_help = "\
+Examples:
+  pmagg export                        JSON array on stdout
+  pmagg export --format csv > postmortems.csv
+
+One row per postmortem, duplicates collapsed, newest first: incident_date, title, url,
+company, company_url, summary, categories, curated, sources (and entry_ids in JSON).")]
+    Export(ExportArgs),
 }
 
 /// `pmagg sync`.
@@ -119,6 +155,9 @@ pub struct SyncArgs {
     /// Print the pass summary as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Do not render `settings.readme` (and the archive and feed) after the pass.
+    #[arg(long)]
+    pub no_render: bool,
 }
 
 /// `pmagg sources`: the listing, or one of the subcommands that manage sources.
@@ -301,6 +340,51 @@ pub struct ShowArgs {
     /// Print a JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `pmagg import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The list's markdown file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print what changed as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pmagg render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The README whose list is rewritten (default: `settings.readme`).
+    #[arg(long, value_name = "FILE")]
+    pub readme: Option<PathBuf>,
+    /// Folder for archive copies (default: `settings.archive_dir`).
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+    /// The Atom feed to write (default: `settings.feed`).
+    #[arg(long, value_name = "FILE")]
+    pub feed: Option<PathBuf>,
+    /// Write nothing; exit 1 when a file is out of date.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `pmagg export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+}
+
+/// What `pmagg export` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A JSON array of objects.
+    Json,
+    /// CSV with a header row.
+    Csv,
 }
 
 #[cfg(test)]

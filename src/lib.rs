@@ -3,15 +3,15 @@
 //! Data flows one way, each stage a module that imports only [`model`] and stages to its left:
 //!
 //! ```text
-//! sources.toml ─► config ─► fetch ─► parse ─► store
-//!                             ▲                 │
-//!                             └─────────────────┘
+//! sources.toml ─► config ─► fetch ─► parse ─► extract ─► store ─► render
+//!                             ▲                            │
+//!                             └────────────────────────────┘
 //!        pipeline reads stored Validators → fetch; fetch returns new ones → store
 //! ```
 //!
 //! [`pipeline`] is the only module that calls several stages; [`commands`] wires a command
-//! line to them. `parse` and `store` are synchronous and run on the blocking pool; `fetch`,
-//! `pipeline` and `commands` are async.
+//! line to them. `parse`, `extract`, `store` and `render` are synchronous (`render` gets model
+//! values and never opens the database); `fetch`, `pipeline` and `commands` are async.
 
 pub mod cli;
 pub mod commands;
@@ -21,5 +21,6 @@ pub mod fetch;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod render;
 pub mod store;
 pub mod telemetry;

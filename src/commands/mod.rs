@@ -3,8 +3,11 @@
 //! Shared here: resolving `--config` / `--db` / environment / settings, opening the store, and
 //! the mapping from error types to exit codes.
 
+mod export;
 mod extract;
+mod import;
 mod query;
+mod render;
 mod sources;
 mod sync;
 
@@ -31,6 +34,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Search(args) => query::search(cli, args),
         Command::Extract(args) => extract::run_extract(cli, args),
         Command::Reextract(args) => extract::run_reextract(cli, args),
+        Command::Import(args) => import::run(cli, args),
+        Command::Render(args) => render::run(cli, args),
+        Command::Export(args) => export::run(cli, args),
     }
 }
 

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::render::{RenderReport, Targets, render_all, write_report};
 use super::{UsageError, database_path, load_config, open_store};
 use crate::cli::{Cli, SyncArgs};
 use crate::config::Source;
@@ -39,7 +40,18 @@ pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
         },
     ))?;
     progress.finish_and_clear();
-    print_report(&report, args.json)
+    // The list, its archive and its feed follow the pass, unless told not to.
+    let targets = Targets::from_settings(&config.settings);
+    let rendered = if args.no_render || targets.is_empty() {
+        None
+    } else {
+        let mut store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let rendered =
+            render_all(&mut store, &config.sources, &config.settings, &targets, false, Utc::now())
+                .context("the pass ran, but rendering failed")?;
+        Some(rendered)
+    };
+    print_report(&report, rendered.as_ref(), args.json)
 }
 
 /// The sources to run: every enabled one, or exactly those named with `--source`.
@@ -78,10 +90,18 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn print_report(report: &SyncReport, json: bool) -> anyhow::Result<()> {
+fn print_report(
+    report: &SyncReport,
+    rendered: Option<&RenderReport>,
+    json: bool,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer(&mut out, report)?;
+        let mut value = serde_json::to_value(report)?;
+        if let Some(rendered) = rendered {
+            value["render"] = serde_json::to_value(rendered)?;
+        }
+        serde_json::to_writer(&mut out, &value)?;
         writeln!(out)?;
     } else {
         let sources = report.sources_ok + report.sources_not_modified + report.sources_failed;
@@ -97,6 +117,9 @@ fn print_report(report: &SyncReport, json: bool) -> anyhow::Result<()> {
             report.entries_updated,
             report.duration_ms as f64 / 1000.0,
         )?;
+        if let Some(rendered) = rendered {
+            write_report(&mut out, rendered, false)?;
+        }
     }
     out.flush()?;
     Ok(())

@@ -40,6 +40,10 @@ pub mod defaults {
     pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
     /// Confidence at or over which a document counts as a postmortem.
     pub const THRESHOLD: f64 = 0.5;
+    /// Title of the Atom feed (`settings.feed_title`).
+    pub const FEED_TITLE: &str = "New postmortems";
+    /// Entries in the Atom feed (`settings.feed_entries`).
+    pub const FEED_ENTRIES: usize = 50;
     /// Where the project lives; part of the user agent.
     pub const PROJECT_URL: &str = "https://github.com/pmagg/pmagg";
 
@@ -66,6 +70,12 @@ pub mod defaults {
     pub(crate) fn threshold() -> Spanned<f64> {
         Spanned::new(0..0, THRESHOLD)
     }
+    pub(crate) fn feed_title() -> Spanned<String> {
+        Spanned::new(0..0, FEED_TITLE.to_owned())
+    }
+    pub(crate) fn feed_entries() -> Spanned<i64> {
+        Spanned::new(0..0, FEED_ENTRIES as i64)
+    }
     pub(crate) fn enabled() -> bool {
         true
     }
@@ -91,6 +101,14 @@ pub struct Settings {
     pub readme: Option<PathBuf>,
     /// Folder for archived markdown copies.
     pub archive_dir: Option<PathBuf>,
+    /// The Atom feed of the newest postmortems that `render` writes.
+    pub feed: Option<PathBuf>,
+    /// The feed's title.
+    pub feed_title: String,
+    /// The public page of the list: the feed's id and link.
+    pub feed_link: Option<Url>,
+    /// How many postmortems the feed holds.
+    pub feed_entries: usize,
     /// Daemon schedule, cron with seconds (`sec min hour day month weekday`).
     pub schedule: String,
     /// Sources fetched at the same time.
@@ -113,6 +131,10 @@ impl Default for Settings {
             database: None,
             readme: None,
             archive_dir: None,
+            feed: None,
+            feed_title: defaults::FEED_TITLE.to_owned(),
+            feed_link: None,
+            feed_entries: defaults::FEED_ENTRIES,
             schedule: defaults::SCHEDULE.to_owned(),
             concurrency: defaults::CONCURRENCY,
             per_host: defaults::PER_HOST,

@@ -15,6 +15,12 @@ pub(crate) struct RawSettings {
     pub(crate) database: Option<String>,
     pub(crate) readme: Option<String>,
     pub(crate) archive_dir: Option<String>,
+    pub(crate) feed: Option<String>,
+    #[serde(default = "defaults::feed_title")]
+    pub(crate) feed_title: Spanned<String>,
+    pub(crate) feed_link: Option<Spanned<String>>,
+    #[serde(default = "defaults::feed_entries")]
+    pub(crate) feed_entries: Spanned<i64>,
     #[serde(default = "defaults::schedule")]
     pub(crate) schedule: Spanned<String>,
     #[serde(default = "defaults::concurrency")]
@@ -35,6 +41,10 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "database",
     "readme",
     "archive_dir",
+    "feed",
+    "feed_title",
+    "feed_link",
+    "feed_entries",
     "schedule",
     "concurrency",
     "per_host",
@@ -91,6 +101,10 @@ mod tests {
             database = "a.db"
             readme = "README.md"
             archive_dir = "postmortems"
+            feed = "feed.xml"
+            feed_title = "Postmortems"
+            feed_link = "https://example.com/postmortems"
+            feed_entries = 20
             schedule = "0 0 * * * *"
             concurrency = 4
             per_host = 1

@@ -20,6 +20,7 @@ use crate::model::{SourceKind, SourceName};
 const MAX_CONCURRENCY: i64 = 1024;
 const MAX_TIMEOUT_SECS: i64 = 3600;
 const MIN_BODY_BYTES: i64 = 1024;
+const MAX_FEED_ENTRIES: i64 = 10_000;
 
 /// Byte offsets → 1-based line numbers.
 struct Lines<'a> {
@@ -204,6 +205,11 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         Some(ua) => ua.into_inner(),
         None => defaults::user_agent(),
     };
+    let feed_entries = in_range(&raw.feed_entries, "feed_entries", 1, MAX_FEED_ENTRIES, out);
+    if raw.feed_title.get_ref().trim().is_empty() {
+        out.push(Some(&raw.feed_title.span()), None, "`feed_title` must not be empty".into());
+    }
+    let feed_link = raw.feed_link.as_ref().and_then(|u| parse_http_url(u, "feed_link", None, out));
     if out.problems.len() > before {
         return None;
     }
@@ -211,6 +217,10 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         database: raw.database.map(PathBuf::from),
         readme: raw.readme.map(PathBuf::from),
         archive_dir: raw.archive_dir.map(PathBuf::from),
+        feed: raw.feed.map(PathBuf::from),
+        feed_title: raw.feed_title.into_inner(),
+        feed_link,
+        feed_entries: feed_entries as usize,
         schedule: raw.schedule.into_inner(),
         concurrency: concurrency as usize,
         per_host: per_host as usize,

@@ -41,6 +41,7 @@
 //! identity is `link:<url as written>`, and the first entry for a URL wins.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveTime};
@@ -48,7 +49,7 @@ use regex::{Captures, Regex};
 use url::Url;
 
 use super::{ParseError, seal};
-use crate::model::{Entry, EntryIdentity};
+use crate::model::{CuratedEntry, CuratedOrigin, Entry, EntryIdentity, ListShape, canonical_url};
 
 /// Parses a curated list into one entry per listed postmortem.
 ///
@@ -76,11 +77,66 @@ pub fn parse_list(body: &[u8], base: &Url) -> Result<Vec<Entry>, ParseError> {
 /// (`https://web.archive.org/web/<timestamp>[modifier_]/<original>`), when it is an absolute
 /// http(s) URL; `None` for any other link.
 pub fn unwrap_wayback(url: &str) -> Option<&str> {
-    static WAYBACK: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^https?://(?:web|wayback)\.archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/(https?://[^/\s].*)$")
-            .expect("the wayback pattern is a valid regex (checked by a test)")
-    });
-    WAYBACK.captures(url).and_then(|caps| caps.get(1)).map(|original| original.as_str())
+    crate::model::unwrap_wayback(url)
+}
+
+/// Every entry of a list with the exact bytes it is written in, for `pmagg import` (and for
+/// `pmagg render`, which records the entries of the list it wrote).
+///
+/// Entries are read as [`parse_list`] reads them; each also keeps its raw lines (`raw`: from
+/// its first line through the last line that belongs to it, line endings included, so a tab or
+/// two-space indent and CRLF survive), its place in the file and its company link. A link
+/// listed twice keeps its first entry (matched on [`canonical_url`]). Markdown backslash
+/// escapes in titles, companies and summaries are undone, so text that `render` escaped
+/// comes back as it was.
+pub fn read_curated(text: &str, list: &str) -> Vec<CuratedEntry> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for listed in read_list(body) {
+        let canonical = canonical_url(&listed.url);
+        if !seen.insert(canonical.clone()) {
+            continue;
+        }
+        let raw = body[listed.span.clone()].to_owned();
+        out.push(CuratedEntry {
+            list: list.to_owned(),
+            position: u32::try_from(out.len()).unwrap_or(u32::MAX),
+            raw,
+            shape: match listed.shape {
+                Shape::Dated => ListShape::Dated,
+                Shape::Linked => ListShape::Linked,
+                Shape::Paragraph => ListShape::Paragraph,
+            },
+            origin: CuratedOrigin::Import,
+            url: listed.url,
+            canonical_url: canonical,
+            title: listed.title.map(|t| unescape(&t)),
+            company: listed.company.map(|c| unescape(&c)),
+            company_url: listed.company_url,
+            incident_date: listed.published,
+            summary: listed.summary.map(|s| unescape(&s)),
+            categories: listed.categories,
+            removed: false,
+        });
+    }
+    out
+}
+
+/// Undoes markdown backslash escapes (`\[` → `[`); other backslashes stay.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -106,6 +162,10 @@ struct Listed {
     url: String,
     title: Option<String>,
     company: Option<String>,
+    /// The company's link (`by [Company](url)`), when http(s).
+    company_url: Option<String>,
+    /// Where the entry is written: its first line through its last, line endings included.
+    span: Range<usize>,
     published: Option<NaiveDate>,
     summary: Option<String>,
     categories: Vec<String>,
@@ -388,6 +448,7 @@ struct Item<'a> {
     link_text: &'a str,
     url: &'a str,
     company: Option<String>,
+    company_url: Option<&'a str>,
     /// Continuation lines of the bullet itself (a `(date, company)` line).
     tail: String,
     notes: Vec<String>,
@@ -412,19 +473,24 @@ impl<'a> Item<'a> {
         if link.text.starts_with('!') || !is_http(link.url) {
             return None;
         }
-        let company = BY_COMPANY.captures(link.rest).and_then(|caps| caps.get(1)).and_then(|by| {
-            let by = by.as_str().trim();
-            match leading_link(by) {
-                Some(company) => non_empty(plain_text(company.text)),
-                None => non_empty(plain_text(by.trim_end_matches(['.', ',', ';']))),
-            }
-        });
+        let by = BY_COMPANY.captures(link.rest).and_then(|caps| caps.get(1));
+        let (company, company_url) = match by.map(|by| by.as_str().trim()) {
+            Some(by) => match leading_link(by) {
+                Some(company) => (
+                    non_empty(plain_text(company.text)),
+                    Some(company.url).filter(|url| is_http(url)),
+                ),
+                None => (non_empty(plain_text(by.trim_end_matches(['.', ',', ';']))), None),
+            },
+            None => (None, None),
+        };
         Some(Item {
             shape,
             date,
             link_text: link.text.trim(),
             url: link.url,
             company,
+            company_url,
             tail: String::new(),
             notes: Vec::new(),
             impact: None,
@@ -482,7 +548,7 @@ impl<'a> Item<'a> {
         }
     }
 
-    fn finish(self) -> Listed {
+    fn finish(self, span: Range<usize>) -> Listed {
         let mut title = self.link_text.to_owned();
         let mut company = self.company;
         let mut published = self.date;
@@ -512,6 +578,8 @@ impl<'a> Item<'a> {
             url: self.url.to_owned(),
             title: non_empty(title),
             company,
+            company_url: self.company_url.map(str::to_owned),
+            span,
             published,
             summary: self.impact.or_else(|| non_empty(notes.join(" "))),
             categories: self.involved,
@@ -549,6 +617,10 @@ struct Reader<'a> {
     after_blank: bool,
     fenced: bool,
     in_comment: bool,
+    /// Byte range of the line being read, line ending included.
+    line_at: Range<usize>,
+    /// Byte range of the open block so far: its first line through its last.
+    block_at: Range<usize>,
     out: Vec<Listed>,
 }
 
@@ -560,10 +632,19 @@ fn read_list(text: &str) -> Vec<Listed> {
         after_blank: true,
         fenced: false,
         in_comment: false,
+        line_at: 0..0,
+        block_at: 0..0,
         out: Vec::new(),
     };
-    for line in text.lines() {
+    let mut offset = 0;
+    for with_ending in text.split_inclusive('\n') {
+        let end = offset + with_ending.len();
+        let line = with_ending
+            .strip_suffix('\n')
+            .map_or(with_ending, |line| line.strip_suffix('\r').unwrap_or(line));
+        reader.line_at = offset..end;
         reader.line(line);
+        offset = end;
     }
     reader.close();
     reader.out
@@ -623,8 +704,10 @@ impl<'a> Reader<'a> {
                         Some(item) if !self.in_meta_section() => Block::Item(Box::new(item)),
                         _ => Block::Other,
                     };
+                    self.block_at = self.line_at.clone();
                 } else if let Block::Item(item) = &mut self.block {
                     item.nested(text);
+                    self.block_at.end = self.line_at.end;
                 } else {
                     self.close();
                     self.block = Block::Other;
@@ -634,13 +717,20 @@ impl<'a> Reader<'a> {
             Line::Text { indent, text } => {
                 let continues = !self.after_blank || indent >= 2;
                 match &mut self.block {
-                    Block::Item(item) if continues => item.continuation(text),
+                    Block::Item(item) if continues => {
+                        item.continuation(text);
+                        self.block_at.end = self.line_at.end;
+                    }
                     Block::Other if continues => {}
-                    Block::Paragraph(lines) => lines.push(text),
+                    Block::Paragraph(lines) => {
+                        lines.push(text);
+                        self.block_at.end = self.line_at.end;
+                    }
                     _ => {
                         self.close();
                         self.block =
                             if indent <= 3 { Block::Paragraph(vec![text]) } else { Block::Other };
+                        self.block_at = self.line_at.clone();
                     }
                 }
                 self.after_blank = false;
@@ -669,7 +759,7 @@ impl<'a> Reader<'a> {
                     self.out.push(listed);
                 }
             }
-            Block::Item(item) => self.out.push(item.finish()),
+            Block::Item(item) => self.out.push(item.finish(self.block_at.clone())),
             Block::None | Block::Other => {}
         }
     }
@@ -689,6 +779,8 @@ impl<'a> Reader<'a> {
         Some(Listed {
             shape: Shape::Paragraph,
             url: link.url.to_owned(),
+            company_url: None,
+            span: self.block_at.clone(),
             title: None,
             company: non_empty(plain_text(link.text)),
             published: None,
@@ -803,6 +895,48 @@ mod tests {
         // read_list keeps duplicates; parse_list drops all but the first.
         assert_eq!(read_list(std::str::from_utf8(AWESOME).unwrap()).len(), 6);
         assert_eq!(read_list(std::str::from_utf8(DANLUU).unwrap()).len(), 9);
+    }
+
+    #[test]
+    fn curated_entries_keep_their_bytes() {
+        let text = std::str::from_utf8(AWESOME).unwrap();
+        let curated = read_curated(text, "README.md");
+        assert_eq!(curated.len(), 5, "the link listed twice keeps its first entry");
+        let first = &curated[0];
+        assert_eq!(
+            first.raw,
+            "- 12-26-2024 - [High error rates for Chat and APIs](https://status.example-ai.com/incidents/6bwlxn) by [ExampleAI](https://example-ai.com/)\n\t- A power failure in a datacenter took the primary databases down. Failover was slow because the databases are large.\n"
+        );
+        assert_eq!(first.company_url.as_deref(), Some("https://example-ai.com/"));
+        assert_eq!(first.canonical_url, "https://status.example-ai.com/incidents/6bwlxn");
+        assert_eq!(
+            (first.position, first.shape, first.list.as_str()),
+            (0, ListShape::Dated, "README.md")
+        );
+        assert!(curated[2].raw.ends_with(
+            "\n  - A failed migration dropped production tables; they were restored from backups.\n"
+        ));
+        assert_eq!(curated[2].company_url, None);
+        // No summary: the bullet line alone.
+        assert!(curated[4].raw.starts_with("- 11-06-2023") && curated[4].raw.lines().count() == 1);
+
+        // CRLF stays in the bytes; every entry's bytes are a slice of the file.
+        let crlf = text.replace('\n', "\r\n");
+        let curated = read_curated(&crlf, "README.md");
+        assert!(curated[0].raw.ends_with("large.\r\n"));
+        assert!(curated.iter().all(|c| crlf.contains(&c.raw)));
+
+        // Paragraphs keep their lines; escapes are undone.
+        let danluu = read_curated(std::str::from_utf8(DANLUU).unwrap(), "danluu.md");
+        assert_eq!(
+            danluu[5].raw,
+            "[Reddit](https://www.reddit.com/r/announcements/comments/4y0m56/why_reddit_was_down/)\nexperienced an outage for 1.5 hours, followed by another 1.5 hours of\ndegraded performance.\n"
+        );
+        let escaped = read_curated(
+            "## Postmortems\n\n- 01-02-2024 - [a \\[b\\] \\<c\\>](https://e.example/) by X\n",
+            "R",
+        );
+        assert_eq!(escaped[0].title.as_deref(), Some("a [b] <c>"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! is an idempotent upsert on a natural key, and a source's writes happen in one transaction,
 //! so a crash leaves either the old state or the new one.
 
+mod curated;
 mod entries;
 mod migrate;
 mod postmortems;
@@ -171,7 +172,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 4);
+        assert_eq!(store.schema_version().unwrap() as usize, 5);
         store.integrity_check().unwrap();
     }
 
@@ -190,7 +191,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 4);
+        assert_eq!(store.schema_version().unwrap(), 5);
         let states = store.source_states().unwrap();
         assert_eq!(states[0].validators.etag.as_deref(), Some("\"v1\""));
         assert!(store.list_entries(10).unwrap().is_empty());

@@ -7,7 +7,8 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use crate::model::{
-    Category, EntryIdentity, Extracted, Postmortem, SourceName, StoredPostmortem, TimelineEvent,
+    Category, EntryIdentity, Extracted, ListablePostmortem, Postmortem, SourceName,
+    StoredPostmortem, TimelineEvent,
 };
 
 /// What is stored about an entry's last extraction: the report version and extractor version.
@@ -90,6 +91,39 @@ impl Store {
             .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], read_row)
             .map_err(query("list postmortems"))?;
         rows.map(|row| row.map_err(query("list postmortems")).and_then(finish)).collect()
+    }
+
+    /// Every confirmed postmortem with its entry's link and date and its report body: what
+    /// `render` lists, archives and puts in the feed. In id order; `render` sorts.
+    pub fn listable_postmortems(&self) -> Result<Vec<ListablePostmortem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS}, e.url, e.published, f.body FROM postmortems p
+             JOIN entries e ON e.id = p.entry_id JOIN sources s ON s.id = e.source_id
+             LEFT JOIN postmortems_fts f ON f.rowid = p.id
+             WHERE p.is_postmortem = 1 ORDER BY p.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(query("list postmortems"))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    read_row(row)?,
+                    row.get::<_, Option<String>>(22)?,
+                    row.get::<_, Option<String>>(23)?,
+                    row.get::<_, Option<String>>(24)?,
+                ))
+            })
+            .map_err(query("list postmortems"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (raw, entry_url, entry_published, body) = row.map_err(query("list postmortems"))?;
+            out.push(ListablePostmortem {
+                stored: finish(raw)?,
+                entry_url,
+                entry_published: parse_timestamp("published", entry_published)?,
+                body: body.filter(|b| !b.trim().is_empty()),
+            });
+        }
+        Ok(out)
     }
 
     /// The extraction of one entry, if any.

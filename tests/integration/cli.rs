@@ -19,6 +19,9 @@ fn every_subcommand_help_has_an_example() {
         "search",
         "extract",
         "reextract",
+        "import",
+        "render",
+        "export",
     ] {
         let output = pmagg().args(command.split(' ')).arg("--help").output().unwrap();
         assert!(output.status.success());

@@ -23,3 +23,5 @@ mod kinds;
 mod crash;
 // Managing sources: add (discovery), check, import-opml and export-opml.
 mod sources;
+// import, render (README list, archive, Atom feed), export and sync's render step.
+mod render;

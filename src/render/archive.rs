@@ -1,0 +1,251 @@
+//! Archive copies: one markdown file per listed postmortem whose report is stored.
+//!
+//! Takes [`Listing`]s; returns the files to have under `archive_dir`, as relative paths and
+//! contents, plus the rule that decides whether an existing file may be replaced. Pure: the
+//! files are read and written by [`super::write_archive`].
+//!
+//! A copy is `<company-slug>/<MM-DD-YYYY>-<title-slug>.md` (`undated-...` without a date),
+//! holding `[Source](url)`, a blank line, then the report as markdown. Slugs are lowercase
+//! ASCII letters, digits and single hyphens, at most [`MAX_COMPANY_SLUG`] and
+//! [`MAX_TITLE_SLUG`] characters, never empty and never a device name, so a path can never
+//! leave `archive_dir` whatever a company or title says. Two postmortems that would share a
+//! path each get a short hash of their link appended.
+//!
+//! Postmortems listed by a person (a curated entry that pmagg did not write) get no copy from
+//! pmagg: their copies are the curator's. A file is written when it is missing, or when it
+//! still holds exactly what pmagg last wrote there and that changed; a file pmagg did not
+//! write, or one edited since, is never overwritten.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use super::listing::Listing;
+use super::readme::safe_href;
+
+/// Longest company folder name.
+pub const MAX_COMPANY_SLUG: usize = 40;
+/// Longest title part of a file name (the date and `.md` come on top).
+pub const MAX_TITLE_SLUG: usize = 60;
+/// Folder for postmortems whose company is unknown.
+pub const UNKNOWN_COMPANY: &str = "unknown";
+
+/// One archive copy to have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveFile {
+    /// Relative to `archive_dir`, `/`-separated: `openai/12-26-2024-api-outage.md`.
+    pub path: String,
+    /// The file's text.
+    pub contents: String,
+}
+
+/// What to do with one archive copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveAction {
+    /// The file already holds this text.
+    Unchanged,
+    /// Missing, or pmagg's own and out of date: write it.
+    Write,
+    /// Someone else's file (or pmagg's, edited since): leave it.
+    Keep,
+}
+
+/// The archive copies for `listings`, in list order.
+pub fn plan_archive(listings: &[Listing]) -> Vec<ArchiveFile> {
+    let mut planned: Vec<(String, String, String, &Listing)> = Vec::new();
+    for listing in listings {
+        let Some(report) = &listing.report else { continue };
+        if listing.is_hand_curated() {
+            continue;
+        }
+        let Some(href) = safe_href(&report.url) else { continue };
+        let company = slug(listing.company.as_deref().unwrap_or_default(), MAX_COMPANY_SLUG);
+        let company = if company.is_empty() { UNKNOWN_COMPANY.to_owned() } else { company };
+        let title = slug(
+            listing.title.as_deref().or(listing.company.as_deref()).unwrap_or_default(),
+            MAX_TITLE_SLUG,
+        );
+        let title = if title.is_empty() { "postmortem".to_owned() } else { title };
+        let stem = format!("{}-{title}", date_part(listing.date));
+        let body = report.body.replace("\r\n", "\n");
+        let contents = format!("[Source]({href})\n\n{}\n", body.trim_end());
+        planned.push((company, stem, contents, listing));
+    }
+    let mut count: HashMap<(String, String), usize> = HashMap::new();
+    for (company, stem, _, _) in &planned {
+        *count.entry((company.clone(), stem.clone())).or_default() += 1;
+    }
+    planned
+        .into_iter()
+        .map(|(company, stem, contents, listing)| {
+            let shared = count[&(company.clone(), stem.clone())] > 1;
+            let name = if shared {
+                let hash = hex(&Sha256::digest(listing.canonical_url.as_bytes()));
+                format!("{stem}-{}", &hash[..8])
+            } else {
+                stem
+            };
+            ArchiveFile { path: format!("{company}/{name}.md"), contents }
+        })
+        .collect()
+}
+
+/// Whether to write `desired` over what the file holds (`existing`, `None` when missing),
+/// given the SHA-256 recorded when pmagg last wrote it.
+pub fn decide(existing: Option<&[u8]>, desired: &[u8], recorded: Option<&str>) -> ArchiveAction {
+    match existing {
+        None => ArchiveAction::Write,
+        Some(existing) if existing == desired => ArchiveAction::Unchanged,
+        Some(existing) if recorded == Some(sha256_hex(existing).as_str()) => ArchiveAction::Write,
+        Some(_) => ArchiveAction::Keep,
+    }
+}
+
+/// Hex SHA-256, as recorded for archive copies.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+fn date_part(date: Option<NaiveDate>) -> String {
+    date.map_or_else(|| "undated".to_owned(), |d| d.format("%m-%d-%Y").to_string())
+}
+
+/// Names Windows reserves for devices, in any folder.
+const DEVICE_NAMES: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Lowercase ASCII letters and digits joined by single hyphens, at most `max` characters (cut
+/// at a hyphen when one is near), never a device name; empty when the text has no ASCII
+/// letter or digit.
+pub fn slug(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let mut out = out.trim_end_matches('-').to_owned();
+    if out.len() > max {
+        out.truncate(max);
+        if let Some(cut) = out.rfind('-').filter(|&at| at >= max / 2) {
+            out.truncate(cut);
+        }
+        out = out.trim_end_matches('-').to_owned();
+    }
+    if DEVICE_NAMES.contains(&out.as_str()) {
+        out.push_str("-x");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::model::{CuratedEntry, CuratedOrigin, ListShape, canonical_url};
+    use crate::render::listing::ArchivedReport;
+
+    fn listing(company: &str, title: &str, url: &str) -> Listing {
+        Listing {
+            url: url.into(),
+            canonical_url: canonical_url(url),
+            canonical_urls: vec![canonical_url(url)],
+            title: Some(title.into()),
+            company: Some(company.into()),
+            company_url: None,
+            date: NaiveDate::from_ymd_opt(2024, 2, 21),
+            published: None,
+            summary: None,
+            categories: vec![],
+            curated: vec![],
+            entry_ids: vec![1],
+            sources: vec![],
+            report: Some(ArchivedReport {
+                url: url.into(),
+                body: "## Summary\r\n\r\nIt broke.\n\n".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn slugs_are_bounded_ascii() {
+        assert_eq!(slug("../../etc", 40), "etc");
+        assert_eq!(slug("Resend Core Outage!", 60), "resend-core-outage");
+        assert_eq!(slug("Café — Ünïcode", 60), "caf-n-code");
+        assert_eq!(slug("日本語", 60), "");
+        assert_eq!(slug("CON", 40), "con-x");
+        assert_eq!(slug("a-very-long-title-that-goes-on-and-on", 20), "a-very-long-title");
+        assert!(slug(&"x".repeat(500), 60).len() <= 60);
+    }
+
+    #[test]
+    fn files_are_planned_inside_the_archive() {
+        let evil = listing("../../etc", "x](javascript:alert(1)) <script>", "https://e.example/a");
+        let files =
+            plan_archive(&[evil, listing("Resend", "Core Outage", "https://resend.example/core")]);
+        assert_eq!(files[0].path, "etc/02-21-2024-x-javascript-alert-1-script.md");
+        assert_eq!(files[1].path, "resend/02-21-2024-core-outage.md");
+        assert_eq!(
+            files[1].contents,
+            "[Source](https://resend.example/core)\n\n## Summary\n\nIt broke.\n"
+        );
+        for file in &files {
+            assert!(!file.path.contains("..") && !file.path.starts_with('/'));
+        }
+    }
+
+    #[test]
+    fn shared_paths_get_a_hash_and_curated_listings_get_no_copy() {
+        let a = listing("Acme", "Outage", "https://acme.example/a");
+        let b = listing("Acme", "Outage", "https://acme.example/b");
+        let mut curated = listing("Acme", "Other", "https://acme.example/c");
+        curated.curated.push(CuratedEntry {
+            list: "README.md".into(),
+            position: 0,
+            raw: String::new(),
+            shape: ListShape::Dated,
+            origin: CuratedOrigin::Import,
+            url: curated.url.clone(),
+            canonical_url: curated.canonical_url.clone(),
+            title: None,
+            company: None,
+            company_url: None,
+            incident_date: None,
+            summary: None,
+            categories: vec![],
+            removed: false,
+        });
+        let files = plan_archive(&[a, b, curated]);
+        assert_eq!(files.len(), 2);
+        assert_ne!(files[0].path, files[1].path);
+        assert!(
+            files[0].path.starts_with("acme/02-21-2024-outage-")
+                && files[0].path.len() == "acme/02-21-2024-outage-12345678.md".len()
+        );
+    }
+
+    #[test]
+    fn only_pmaggs_unedited_files_are_replaced() {
+        let old = b"old";
+        let recorded = sha256_hex(old);
+        assert_eq!(decide(None, b"new", None), ArchiveAction::Write);
+        assert_eq!(decide(Some(b"new"), b"new", None), ArchiveAction::Unchanged);
+        assert_eq!(decide(Some(old), b"new", Some(&recorded)), ArchiveAction::Write);
+        assert_eq!(decide(Some(b"edited"), b"new", Some(&recorded)), ArchiveAction::Keep);
+        assert_eq!(decide(Some(old), b"new", None), ArchiveAction::Keep);
+    }
+}
