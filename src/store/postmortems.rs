@@ -71,7 +71,7 @@ impl Store {
         extracted: &Extracted,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(query("begin a transaction"))?;
+        let tx = self.write_transaction()?;
         upsert(&tx, entry_id, extracted, &timestamp(at))?;
         tx.commit().map_err(query("commit an extraction"))
     }
