@@ -9,8 +9,8 @@
 //!        pipeline reads stored Validators → fetch; fetch returns new ones → store
 //! ```
 //!
-//! [`pipeline`] is the only module that calls several stages; [`commands`] wires a command
-//! line to them. `parse` and `store` are synchronous and run on the blocking pool; `fetch`,
+//! [`pipeline`] is the only module that calls several stages; [`schedule`] runs it on cron
+//! schedules for `pmagg daemon`; [`commands`] wires a command line to them. `parse` and `store` are synchronous and run on the blocking pool; `fetch`,
 //! `pipeline` and `commands` are async.
 
 pub mod cli;
@@ -21,5 +21,6 @@ pub mod fetch;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod schedule;
 pub mod store;
 pub mod telemetry;

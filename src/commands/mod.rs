@@ -3,6 +3,7 @@
 //! Shared here: resolving `--config` / `--db` / environment / settings, opening the store, and
 //! the mapping from error types to exit codes.
 
+mod daemon;
 mod extract;
 mod query;
 mod sources;
@@ -31,6 +32,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Search(args) => query::search(cli, args),
         Command::Extract(args) => extract::run_extract(cli, args),
         Command::Reextract(args) => extract::run_reextract(cli, args),
+        Command::Daemon(args) => daemon::run(cli, args),
     }
 }
 

@@ -573,7 +573,7 @@ typo = 1
         )
         .unwrap();
         assert_eq!(settings.listen, Some("[::1]:9187".parse().unwrap()));
-        assert_eq!(settings.max_backoff, Duration::from_secs(600));
+        assert_eq!(settings.max_backoff, Duration::from_mins(10));
         assert_eq!(settings.shutdown_grace, Duration::from_secs(defaults::SHUTDOWN_GRACE_SECS));
         assert_eq!(sources[0].schedule_or(&settings), "*/5 * * * * *");
         assert_eq!(sources[1].schedule_or(&settings), defaults::SCHEDULE);

@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The wait after the first failure; it doubles with each consecutive failure after it.
-pub const BASE: Duration = Duration::from_secs(60);
+pub const BASE: Duration = Duration::from_mins(1);
 
 /// The share of a wait the jitter may take off: waits fall in `[¾ w, w]`.
 pub const JITTER: f64 = 0.25;
@@ -54,7 +54,7 @@ pub fn next_attempt_at(
 mod tests {
     use super::*;
 
-    const DAY: Duration = Duration::from_secs(24 * 3600);
+    const DAY: Duration = Duration::from_hours(24);
 
     #[test]
     fn waits_double_with_each_failure() {
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn retry_after_wins_when_longer_and_is_capped() {
-        let asked = Duration::from_secs(3600);
+        let asked = Duration::from_hours(1);
         assert_eq!(delay(1, Some(asked), DAY, 0.5), asked);
         // A short Retry-After does not shorten the backoff.
         assert_eq!(delay(8, Some(Duration::from_secs(5)), DAY, 0.0), exponential(8, DAY));
@@ -112,6 +112,6 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2024-03-05T10:00:00Z").unwrap().to_utc();
         let at = next_attempt_at(now, 3, None, DAY);
         let wait = (at - now).to_std().unwrap();
-        assert!(wait <= Duration::from_secs(240) && wait >= Duration::from_secs(180), "{wait:?}");
+        assert!(wait <= Duration::from_mins(4) && wait >= Duration::from_mins(3), "{wait:?}");
     }
 }

@@ -76,6 +76,16 @@ impl Store {
         tx.commit().map_err(query("commit an extraction"))
     }
 
+    /// How many confirmed postmortems are stored.
+    pub fn count_postmortems(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM postmortems WHERE is_postmortem = 1", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(query("count postmortems"))
+    }
+
     /// Confirmed postmortems, newest incident first (published date when the incident date is
     /// unknown).
     pub fn list_postmortems(&self, limit: usize) -> Result<Vec<StoredPostmortem>, StoreError> {

@@ -23,3 +23,5 @@ mod kinds;
 mod crash;
 // Managing sources: add (discovery), check, import-opml and export-opml.
 mod sources;
+// `pmagg daemon`: passes on schedule, /healthz and /metrics, backoff, signals, sync beside it.
+mod daemon;
