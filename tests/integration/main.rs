@@ -25,3 +25,5 @@ mod crash;
 mod sources;
 // `pmagg daemon`: passes on schedule, /healthz and /metrics, backoff, signals, sync beside it.
 mod daemon;
+// Dockerfile and systemd unit: what can be checked without Docker or a running systemd.
+mod packaging;
