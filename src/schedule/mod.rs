@@ -2,8 +2,10 @@
 //!
 //! Takes a validated config, the store and the fetcher; runs [`pipeline::sync`] when a
 //! schedule ticks, and serves `/healthz`, `/metrics` and `/feed.xml` when `settings.listen` is
-//! set. It calls no stage itself: which sources are due, how healthy the daemon is and what the
-//! metrics say are pure functions in [`plan`], [`health`] and [`metrics`].
+//! set. It writes nothing itself: every fetch and write goes through the pipeline, and the
+//! daemon only reads the store (each source's backoff before a pass, counts for the metrics
+//! after it). Which sources are due, how healthy the daemon is and what the metrics say are
+//! pure functions and plain state in [`plan`], [`health`] and [`metrics`].
 //!
 //! How it runs:
 //!
@@ -209,6 +211,7 @@ impl Daemon {
             None => None,
         };
 
+        // Unbounded in type only: a group queues at most one pass (see `Shared::pending`).
         let (queue, queued) = mpsc::unbounded_channel();
         let (stop, stopped) = watch::channel(false);
         let runner = tokio::spawn(run_passes(Arc::clone(&shared), queued, stopped));

@@ -21,7 +21,7 @@ pub struct Group {
 }
 
 /// How many upcoming ticks [`period`] looks at: enough to see a weekend in a weekday schedule.
-const PERIOD_LOOKAHEAD: usize = 16;
+pub const PERIOD_LOOKAHEAD: usize = 16;
 
 /// Groups the enabled sources by their schedule (their own `schedule`, else
 /// `settings.schedule`), in order of first appearance. Disabled sources are left out.

@@ -31,8 +31,13 @@ struct Daemon {
 
 impl Daemon {
     fn start(ws: &Workspace, name: &str) -> Self {
+        Self::start_with(ws, name, &[])
+    }
+
+    fn start_with(ws: &Workspace, name: &str, global_args: &[&str]) -> Self {
         let log = ws.path(&format!("{name}.log"));
         let child = Command::new(assert_cmd::cargo::cargo_bin("pmagg"))
+            .args(global_args)
             .arg("--config")
             .arg(ws.config())
             .arg("--db")
@@ -40,6 +45,7 @@ impl Daemon {
             .arg("daemon")
             .env_remove("PMAGG_LOG")
             .env_remove("PMAGG_LISTEN")
+            .env_remove("PMAGG_LOG_FORMAT")
             .stdout(Stdio::null())
             .stderr(File::create(&log).expect("log file"))
             .spawn()
@@ -273,6 +279,18 @@ fn a_failing_source_backs_off_survives_a_restart_and_recovers() {
     assert_eq!(during.consecutive_failures, 5);
     assert_eq!(during.next_attempt_at, before.next_attempt_at);
     assert!(daemon.log().contains("backing_off=1"), "{}", daemon.log());
+    // `pmagg sources` shows the source's health.
+    let output = ws.pmagg().args(["sources", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let flaky = rows.as_array().unwrap().iter().find(|r| r["name"] == "flaky").unwrap();
+    assert_eq!(flaky["consecutive_failures"], 5);
+    assert_eq!(flaky["last_outcome"], "failed");
+    let shown: DateTime<Utc> = serde_json::from_value(flaky["next_attempt_at"].clone()).unwrap();
+    assert_eq!(Some(shown), before.next_attempt_at);
+    let table = ws.pmagg().arg("sources").output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    let next = shown.format("%Y-%m-%d %H:%M").to_string();
+    assert!(table.contains("NEXT ATTEMPT") && table.contains(&next), "{table}");
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(Duration::from_secs(5)).and_then(|s| s.code()), Some(0));
 
@@ -291,7 +309,7 @@ fn a_failing_source_backs_off_survives_a_restart_and_recovers() {
     conn.execute("UPDATE sources SET next_attempt_at = ?1 WHERE name = 'flaky'", [&soon]).unwrap();
     drop(conn);
 
-    let daemon = Daemon::start(&ws, "recovered");
+    let daemon = Daemon::start_with(&ws, "recovered", &["--log-format", "json"]);
     assert!(
         wait_until(Duration::from_secs(10), || state(&ws, "flaky").consecutive_failures == 0),
         "{}",
@@ -307,6 +325,14 @@ fn a_failing_source_backs_off_survives_a_restart_and_recovers() {
         "{}",
         daemon.log()
     );
+    // Every log line is one JSON object, with the source's span.
+    let log = daemon.log();
+    for line in log.lines() {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|err| panic!("{err}: {line}"));
+        assert!(event["level"].is_string() && event["fields"]["message"].is_string(), "{line}");
+    }
+    assert!(log.contains("\"source polled\"") && log.contains("\"source\":\"flaky\""), "{log}");
 }
 
 /// Acceptance 3: `pmagg sync` typed while the daemon is in the middle of passes completes,
