@@ -496,3 +496,34 @@ fn a_taken_listen_address_stops_the_daemon_at_startup() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")), "{stderr}");
 }
+
+/// A server that asks for more time than a pass waits (`Retry-After` over 30 s) gets it: the
+/// backoff is at least what it asked, up to `max_backoff_secs`.
+#[test]
+fn retry_after_sets_the_backoff_up_to_the_cap() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(path("/busy.xml"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+            .mount(&server),
+    );
+    rt.block_on(
+        Mock::given(path("/greedy.xml"))
+            .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "864000"))
+            .mount(&server),
+    );
+    let ws = Workspace::new();
+    ws.write_feeds(
+        "max_backoff_secs = 7200",
+        &[
+            ("busy".into(), format!("{}/busy.xml", server.uri())),
+            ("greedy".into(), format!("{}/greedy.xml", server.uri())),
+        ],
+    );
+    let report = ws.sync();
+    assert_eq!(report["sources_failed"], 2, "{report}");
+    assert_eq!(hits(&rt, &server, "/busy.xml"), 1, "not retried within the pass");
+    assert!((3599..=3601).contains(&backoff_secs(&ws, "busy")), "{}", backoff_secs(&ws, "busy"));
+    assert!((7199..=7201).contains(&backoff_secs(&ws, "greedy")), "capped");
+}
