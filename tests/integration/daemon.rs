@@ -415,6 +415,14 @@ fn sigterm_during_a_stuck_pass_rolls_it_back_after_the_grace_period() {
         "{}",
         daemon.log()
     );
+    // The next ticks find the pass still running: skipped, so the stuck source is never
+    // polled twice at once.
+    assert!(
+        wait_until(Duration::from_secs(5), || daemon.log().contains("tick skipped")),
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(hits(&rt, &server, "/stuck.xml"), 1);
     daemon.signal("TERM");
     let started = Instant::now();
     let status = daemon.wait_exit(Duration::from_secs(5)).expect("exits after the grace period");
