@@ -1,8 +1,11 @@
 //! The command line: what `pmagg --help` shows. Parsing only; `commands` does the work.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::telemetry::LogFormat;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -13,7 +16,8 @@ Exit codes:
 Environment:
   PMAGG_CONFIG  config file (default ./sources.toml)
   PMAGG_DB      database file (default: settings.database, else ./pmagg.db)
-  PMAGG_LOG     log filter, e.g. `info` or `pmagg=debug` (logs go to stderr)";
+  PMAGG_LOG     log filter, e.g. `info` or `pmagg=debug` (logs go to stderr)
+  PMAGG_LOG_FORMAT  compact or json, like --log-format";
 
 /// Collects public postmortems from status pages, engineering blogs and curated lists, and
 /// keeps a curated list of them up to date.
@@ -34,6 +38,11 @@ pub struct Cli {
     /// The SQLite database (overrides `settings.database`).
     #[arg(long, global = true, env = "PMAGG_DB", value_name = "FILE")]
     pub db: Option<PathBuf>,
+
+    /// How logs on stderr are written: compact lines, or one JSON object per line for log
+    /// collectors.
+    #[arg(long, global = true, env = "PMAGG_LOG_FORMAT", value_enum, default_value_t)]
+    pub log_format: LogFormat,
 
     /// What to do.
     #[command(subcommand)]
@@ -144,6 +153,23 @@ Examples:
 One row per postmortem, duplicates collapsed, newest first: incident_date, title, url,
 company, company_url, summary, categories, curated, sources (and entry_ids in JSON).")]
     Export(ExportArgs),
+    /// Run as a service: poll the sources on their schedules until SIGTERM or SIGINT.
+    #[command(after_help = "\
+Examples:
+  pmagg daemon                                  passes on settings.schedule, logs on stderr
+  pmagg daemon --listen 127.0.0.1:9187          serve /healthz, /metrics and /feed.xml
+  pmagg --log-format json daemon                JSON log lines for a log collector
+
+Each source is polled on its own `schedule`, else on settings.schedule (cron with seconds, in
+UTC). A tick that finds the previous pass still running is skipped. A failing source backs
+off (doubling waits with jitter, honouring Retry-After, at most settings.max_backoff_secs) and
+is skipped until its next attempt; `pmagg sources` shows it. `pmagg sync` works beside a
+running daemon and polls its sources whatever their backoff.
+
+SIGTERM or SIGINT stops scheduling, lets the running pass finish (up to
+settings.shutdown_grace_secs, then rolls it back) and exits 0; a second signal exits at once
+with 1. The database is consistent either way.")]
+    Daemon(DaemonArgs),
 }
 
 /// `pmagg sync`.
@@ -329,6 +355,14 @@ pub struct ReextractArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `pmagg daemon`.
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Serve /healthz, /metrics and /feed.xml on this address (overrides `settings.listen`).
+    #[arg(long, env = "PMAGG_LISTEN", value_name = "IP:PORT")]
+    pub listen: Option<SocketAddr>,
 }
 
 /// `pmagg show`.

@@ -9,9 +9,10 @@
 //!        pipeline reads stored Validators → fetch; fetch returns new ones → store
 //! ```
 //!
-//! [`pipeline`] is the only module that calls several stages; [`commands`] wires a command
-//! line to them. `parse`, `extract`, `store` and `render` are synchronous (`render` gets model
-//! values and never opens the database); `fetch`, `pipeline` and `commands` are async.
+//! [`pipeline`] is the only module that calls several stages; [`schedule`] runs it on cron
+//! schedules for `pmagg daemon`; [`commands`] wires a command line to them. `parse`,
+//! `extract`, `store` and `render` are synchronous (`render` gets model values and never opens
+//! the database); `fetch`, `pipeline`, `schedule` and `commands` are async.
 
 pub mod cli;
 pub mod commands;
@@ -22,5 +23,6 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod render;
+pub mod schedule;
 pub mod store;
 pub mod telemetry;

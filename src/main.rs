@@ -4,11 +4,17 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pmagg::{cli::Cli, commands, telemetry};
+use pmagg::cli::{Cli, Command};
+use pmagg::{commands, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
+    // The daemon's logs are its only output; a one-shot command reports on stdout/stderr itself.
+    let default_filter = match cli.command {
+        Command::Daemon(_) => telemetry::DAEMON_FILTER,
+        _ => telemetry::DEFAULT_FILTER,
+    };
+    telemetry::init(cli.log_format, default_filter);
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -286,6 +286,9 @@ pub struct SourceState {
     pub last_error: Option<String>,
     /// Failures since the last success.
     pub consecutive_failures: u32,
+    /// While the source backs off after failures: when it may be polled again (the daemon
+    /// skips it until then). `None` after a success.
+    pub next_attempt_at: Option<DateTime<Utc>>,
     /// How many entries are stored for it.
     pub entries: u64,
 }

@@ -5,12 +5,13 @@
 //! incident.io page's Atom feed, only when one fails), parse the body on the blocking pool,
 //! fetch the report pages that entries point at and that are not stored yet, and store the
 //! entries with the new validators in one transaction. A source that fails is recorded (its
-//! `last_error`, `consecutive_failures`) and reported; the pass goes on. The caller passes `now`
-//! so that passes are deterministic under test.
+//! `last_error`, `consecutive_failures`, and a `next_attempt_at` from [`fetch::backoff`] that
+//! the daemon honours; a success clears it) and reported; the pass goes on. The caller passes
+//! `now` so that passes are deterministic under test.
 
 use std::error::Error as StdError;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -22,7 +23,7 @@ use std::collections::HashMap;
 
 use crate::config::{Settings, Source};
 use crate::extract;
-use crate::fetch::{FetchRequest, Fetched, Fetcher};
+use crate::fetch::{self, FetchRequest, Fetched, Fetcher};
 use crate::model::{
     Entry, EntryIdentity, Extracted, Hints, Report, SourceName, Validators, WriteCounts,
 };
@@ -145,6 +146,7 @@ pub async fn sync(
         .await?;
 
         let threshold = settings.threshold;
+        let max_backoff = settings.max_backoff;
         let mut report = SyncReport::default();
         let mut results = futures_util::stream::iter(sources.iter().cloned())
             .map(|source| {
@@ -155,6 +157,7 @@ pub async fn sync(
                     source,
                     validators,
                     threshold,
+                    max_backoff,
                     now,
                 )
             })
@@ -183,8 +186,9 @@ pub async fn sync(
 /// the next pass (a status page lists about 50 incidents).
 pub const MAX_REPORT_FETCHES: usize = 100;
 
-/// Why a source failed: the HTTP status when there was one, and the message.
-type Failed = (Option<u16>, String);
+/// Why a source failed: the HTTP status when there was one, the message, and the wait the
+/// server's `Retry-After` asked for (which the backoff honours).
+type Failed = (Option<u16>, String, Option<Duration>);
 
 /// What fetching and parsing a source's endpoint gave.
 enum Parsed {
@@ -198,8 +202,10 @@ async fn sync_source(
     source: Source,
     validators: Validators,
     threshold: f32,
+    max_backoff: Duration,
     now: DateTime<Utc>,
 ) -> SourceReport {
+    fetcher.stagger().await;
     let started = Instant::now();
     let span = info_span!("source", source = %source.name, url = %source.url);
     let name = source.name.clone();
@@ -207,12 +213,14 @@ async fn sync_source(
     let outcome = async {
         match run_source(&store, &fetcher, source, validators, threshold, now).await {
             Ok(outcome) => outcome,
-            Err((status, error)) => {
+            Err((status, error, retry_after)) => {
                 warn!(%error, "source failed");
                 let failed = name.clone();
                 let recorded = error.clone();
                 if let Err(store_err) = with_store(&store, move |store| {
-                    store.record_failure(&failed, status, &recorded, now)
+                    store.record_failure(&failed, status, &recorded, now, |failures| {
+                        fetch::backoff::next_attempt_at(now, failures, retry_after, max_backoff)
+                    })
                 })
                 .await
                 {
@@ -252,7 +260,7 @@ async fn run_source(
         }
     }
     let Some(parsed) = parsed else {
-        return Err(first_failure.unwrap_or((None, "the source has no endpoint".to_owned())));
+        return Err(first_failure.unwrap_or((None, "the source has no endpoint".to_owned(), None)));
     };
     let (status, validators, mut entries) = match parsed {
         Parsed::NotModified => {
@@ -260,7 +268,7 @@ async fn run_source(
             return with_store(store, move |store| store.record_not_modified(&name, now))
                 .await
                 .map(|()| SourceOutcome::NotModified)
-                .map_err(|err| (None, describe(&err)));
+                .map_err(|err| (None, describe(&err), None));
         }
         Parsed::Entries { status, validators, entries } => (status, validators, entries),
     };
@@ -270,7 +278,7 @@ async fn run_source(
     let name = source.name.clone();
     let states = with_store(store, move |store| store.extraction_states(&name))
         .await
-        .map_err(|err| (Some(status), describe(&err)))?;
+        .map_err(|err| (Some(status), describe(&err), None))?;
     let (entries, extracted) = {
         let source = Arc::clone(&source);
         run_blocking(move || {
@@ -286,7 +294,7 @@ async fn run_source(
     })
     .await
     .map(|counts| SourceOutcome::Ok { counts })
-    .map_err(|err| (Some(status), describe(&err)))
+    .map_err(|err| (Some(status), describe(&err), None))
 }
 
 async fn fetch_endpoint(
@@ -299,7 +307,7 @@ async fn fetch_endpoint(
     let response = match fetcher.fetch(request).await {
         Ok(Fetched::NotModified) => return Ok(Parsed::NotModified),
         Ok(Fetched::Body(response)) => response,
-        Err(err) => return Err((err.status(), describe(&err))),
+        Err(err) => return Err((err.status(), describe(&err), err.retry_after())),
     };
     let source = Arc::clone(source);
     // Parsing is CPU work: keep it off the async threads.
@@ -311,7 +319,7 @@ async fn fetch_endpoint(
             &response.final_url,
             response.content_type.as_deref(),
         )
-        .map_err(|err| (Some(response.status), describe(&err)))?;
+        .map_err(|err| (Some(response.status), describe(&err), None))?;
         Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
     })
     .await

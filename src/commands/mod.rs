@@ -3,6 +3,7 @@
 //! Shared here: resolving `--config` / `--db` / environment / settings, opening the store, and
 //! the mapping from error types to exit codes.
 
+mod daemon;
 mod export;
 mod extract;
 mod import;
@@ -37,6 +38,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(cli, args),
         Command::Render(args) => render::run(cli, args),
         Command::Export(args) => export::run(cli, args),
+        Command::Daemon(args) => daemon::run(cli, args),
     }
 }
 

@@ -14,8 +14,12 @@ mod raw;
 mod validate;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use croner::Cron;
+use croner::parser::{CronParser, Seconds};
 
 use regex::Regex;
 use url::Url;
@@ -44,6 +48,10 @@ pub mod defaults {
     pub const FEED_TITLE: &str = "New postmortems";
     /// Entries in the Atom feed (`settings.feed_entries`).
     pub const FEED_ENTRIES: usize = 50;
+    /// The longest a failing source waits between two attempts (24 h).
+    pub const MAX_BACKOFF_SECS: u64 = 24 * 3600;
+    /// How long `pmagg daemon` lets a running pass finish after SIGTERM / SIGINT.
+    pub const SHUTDOWN_GRACE_SECS: u64 = 25;
     /// Where the project lives; part of the user agent.
     pub const PROJECT_URL: &str = "https://github.com/pmagg/pmagg";
 
@@ -75,6 +83,12 @@ pub mod defaults {
     }
     pub(crate) fn feed_entries() -> Spanned<i64> {
         Spanned::new(0..0, FEED_ENTRIES as i64)
+    }
+    pub(crate) fn max_backoff_secs() -> Spanned<i64> {
+        Spanned::new(0..0, MAX_BACKOFF_SECS as i64)
+    }
+    pub(crate) fn shutdown_grace_secs() -> Spanned<i64> {
+        Spanned::new(0..0, SHUTDOWN_GRACE_SECS as i64)
     }
     pub(crate) fn enabled() -> bool {
         true
@@ -123,6 +137,12 @@ pub struct Settings {
     pub max_body_bytes: u64,
     /// Confidence (0 to 1) at or over which a document counts as a postmortem.
     pub threshold: f32,
+    /// The longest a failing source waits before it is polled again.
+    pub max_backoff: Duration,
+    /// Where `pmagg daemon` serves /healthz, /metrics and /feed.xml (unset: no server).
+    pub listen: Option<SocketAddr>,
+    /// How long `pmagg daemon` lets a running pass finish after a stop signal.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Settings {
@@ -142,6 +162,9 @@ impl Default for Settings {
             user_agent: defaults::user_agent(),
             max_body_bytes: defaults::MAX_BODY_BYTES,
             threshold: defaults::THRESHOLD as f32,
+            max_backoff: Duration::from_secs(defaults::MAX_BACKOFF_SECS),
+            listen: None,
+            shutdown_grace: Duration::from_secs(defaults::SHUTDOWN_GRACE_SECS),
         }
     }
 }
@@ -167,6 +190,22 @@ pub struct Source {
     pub html: Option<HtmlSelectors>,
     /// Where an article's main content is, when readability guesses wrong for this site.
     pub content_selector: Option<scraper::Selector>,
+    /// When the daemon polls this source, if not on `settings.schedule` (cron with seconds).
+    pub schedule: Option<String>,
+}
+
+impl Source {
+    /// The cron expression the daemon polls this source on.
+    pub fn schedule_or<'a>(&'a self, settings: &'a Settings) -> &'a str {
+        self.schedule.as_deref().unwrap_or(&settings.schedule)
+    }
+}
+
+/// Parses a cron expression with seconds (`sec min hour day month weekday`) the way the
+/// daemon's scheduler does (tokio-cron-scheduler: seconds required, and a day-of-month plus a
+/// weekday must both match), so a schedule that validates is one the daemon runs as written.
+pub fn parse_cron(expression: &str) -> Result<Cron, croner::errors::CronError> {
+    CronParser::builder().seconds(Seconds::Required).dom_and_dow(true).build().parse(expression)
 }
 
 /// How to read an HTML index page.

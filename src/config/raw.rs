@@ -34,6 +34,11 @@ pub(crate) struct RawSettings {
     pub(crate) max_body_bytes: Spanned<i64>,
     #[serde(default = "defaults::threshold")]
     pub(crate) threshold: Spanned<f64>,
+    #[serde(default = "defaults::max_backoff_secs")]
+    pub(crate) max_backoff_secs: Spanned<i64>,
+    pub(crate) listen: Option<Spanned<String>>,
+    #[serde(default = "defaults::shutdown_grace_secs")]
+    pub(crate) shutdown_grace_secs: Spanned<i64>,
 }
 
 /// Keys accepted in `[settings]`; kept beside the struct and checked by a test.
@@ -52,6 +57,9 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "user_agent",
     "max_body_bytes",
     "threshold",
+    "max_backoff_secs",
+    "listen",
+    "shutdown_grace_secs",
 ];
 
 /// One `[[source]]` table.
@@ -71,6 +79,7 @@ pub(crate) struct RawSource {
     pub(crate) title_selector: Option<Spanned<String>>,
     pub(crate) date_selector: Option<Spanned<String>>,
     pub(crate) content_selector: Option<Spanned<String>>,
+    pub(crate) schedule: Option<Spanned<String>>,
 }
 
 /// Keys accepted in `[[source]]`; kept beside the struct and checked by a test.
@@ -87,6 +96,7 @@ pub(crate) const SOURCE_KEYS: &[&str] = &[
     "title_selector",
     "date_selector",
     "content_selector",
+    "schedule",
 ];
 
 #[cfg(test)]
@@ -112,6 +122,9 @@ mod tests {
             user_agent = "x"
             max_body_bytes = 1000
             threshold = 0.6
+            max_backoff_secs = 3600
+            listen = "127.0.0.1:9187"
+            shutdown_grace_secs = 10
         "#;
         let parsed: toml::Table = toml::from_str(settings).unwrap();
         assert_eq!(parsed.len(), SETTINGS_KEYS.len());
@@ -131,6 +144,7 @@ mod tests {
             title_selector = "h2"
             date_selector = "time"
             content_selector = "article"
+            schedule = "0 */15 * * * *"
         "#;
         let parsed: toml::Table = toml::from_str(source).unwrap();
         assert_eq!(parsed.len(), SOURCE_KEYS.len());

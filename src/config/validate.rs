@@ -1,11 +1,11 @@
 //! Raw tables → typed [`Settings`] and [`Source`]s, collecting every problem on the way.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use croner::parser::{CronParser, Seconds};
 use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use url::Url;
 
 use super::raw::{RawSettings, RawSource, SETTINGS_KEYS, SOURCE_KEYS};
-use super::{HtmlSelectors, Problem, Settings, Source, defaults};
+use super::{HtmlSelectors, Problem, Settings, Source, defaults, parse_cron};
 use crate::model::{SourceKind, SourceName};
 
 /// Upper bounds that keep a typo from turning into a denial of service on ourselves.
@@ -21,6 +21,9 @@ const MAX_CONCURRENCY: i64 = 1024;
 const MAX_TIMEOUT_SECS: i64 = 3600;
 const MIN_BODY_BYTES: i64 = 1024;
 const MAX_FEED_ENTRIES: i64 = 10_000;
+/// A month: longer than any sensible backoff, short enough that a source is never forgotten.
+const MAX_BACKOFF_SECS: i64 = 30 * 24 * 3600;
+const MAX_SHUTDOWN_GRACE_SECS: i64 = 3600;
 
 /// Byte offsets → 1-based line numbers.
 struct Lines<'a> {
@@ -164,18 +167,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
     let raw: RawSettings = deserialize_table(Spanned::new(span, kept), None, out)?;
     let before = out.problems.len();
 
-    let parser = CronParser::builder().seconds(Seconds::Required).build();
-    if let Err(err) = parser.parse(raw.schedule.get_ref()) {
-        out.push(
-            Some(&raw.schedule.span()),
-            None,
-            format!(
-                "`schedule` {:?} is not a cron expression with seconds \
-                 (`sec min hour day month weekday`, e.g. \"0 0 * * * *\"): {err}",
-                raw.schedule.get_ref()
-            ),
-        );
-    }
+    check_cron(&raw.schedule, None, out);
     let concurrency = in_range(&raw.concurrency, "concurrency", 1, MAX_CONCURRENCY, out);
     let per_host = in_range(&raw.per_host, "per_host", 1, MAX_CONCURRENCY, out);
     let timeout_secs = in_range(&raw.timeout_secs, "timeout_secs", 1, MAX_TIMEOUT_SECS, out);
@@ -189,6 +181,26 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
             format!("`threshold` must be between 0.0 and 1.0, not {threshold}"),
         );
     }
+    let max_backoff_secs =
+        in_range(&raw.max_backoff_secs, "max_backoff_secs", 1, MAX_BACKOFF_SECS, out);
+    let shutdown_grace_secs =
+        in_range(&raw.shutdown_grace_secs, "shutdown_grace_secs", 0, MAX_SHUTDOWN_GRACE_SECS, out);
+    let listen =
+        raw.listen.as_ref().and_then(|listen| match listen.get_ref().parse::<SocketAddr>() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                out.push(
+                    Some(&listen.span()),
+                    None,
+                    format!(
+                        "`listen` {:?} is not an IP address and port, e.g. \"127.0.0.1:9187\" \
+                     or \"[::]:9187\"",
+                        listen.get_ref()
+                    ),
+                );
+                None
+            }
+        });
     let user_agent = match raw.user_agent {
         Some(ua) if ua.get_ref().trim().is_empty() => {
             out.push(Some(&ua.span()), None, "`user_agent` must not be empty".into());
@@ -228,7 +240,25 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         user_agent,
         max_body_bytes: max_body_bytes as u64,
         threshold: threshold as f32,
+        max_backoff: Duration::from_secs(max_backoff_secs as u64),
+        listen,
+        shutdown_grace: Duration::from_secs(shutdown_grace_secs as u64),
     })
+}
+
+/// A `schedule` (in `[settings]` or a `[[source]]`) must be cron with seconds.
+fn check_cron(value: &Spanned<String>, source: Option<&str>, out: &mut Collector<'_>) {
+    if let Err(err) = parse_cron(value.get_ref()) {
+        out.push(
+            Some(&value.span()),
+            source,
+            format!(
+                "`schedule` {:?} is not a cron expression with seconds \
+                 (`sec min hour day month weekday`, e.g. \"0 0 * * * *\"): {err}",
+                value.get_ref()
+            ),
+        );
+    }
 }
 
 fn in_range(value: &Spanned<i64>, key: &str, min: i64, max: i64, out: &mut Collector<'_>) -> i64 {
@@ -326,6 +356,10 @@ fn validate_source(
     let company_url =
         raw.company_url.as_ref().and_then(|u| parse_http_url(u, "company_url", label, out));
 
+    if let Some(schedule) = &raw.schedule {
+        check_cron(schedule, label, out);
+    }
+
     let filter = raw.filter.as_ref().and_then(|filter| match Regex::new(filter.get_ref()) {
         Ok(regex) => Some(regex),
         Err(err) => {
@@ -350,6 +384,7 @@ fn validate_source(
         filter,
         html,
         content_selector,
+        schedule: raw.schedule.map(Spanned::into_inner),
     })
 }
 
@@ -525,6 +560,33 @@ typo = 1
         );
         assert!(problems.iter().any(|p| p.line == Some(2) && p.message.contains("cron")));
         assert!(problems.iter().any(|p| p.line == Some(6) && p.message.contains("http or https")));
+    }
+
+    #[test]
+    fn daemon_settings_and_source_schedules_are_checked_with_their_lines() {
+        let problems = problems(
+            "[settings]\nlisten = \"localhost\"\nmax_backoff_secs = 0\nshutdown_grace_secs = -1\n\n\
+             [[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nschedule = \"@hourly please\"\n",
+        );
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.line == Some(2) && p.message.contains("`listen`")));
+        assert!(problems.iter().any(|p| p.line == Some(3) && p.message.contains("max_backoff")));
+        assert!(problems.iter().any(|p| p.line == Some(4) && p.message.contains("grace")));
+        assert!(problems.iter().any(|p| p.line == Some(10)
+            && p.source.as_deref() == Some("\"x\"")
+            && p.message.contains("cron")));
+
+        let (settings, sources) = validate(
+            "[settings]\nlisten = \"[::1]:9187\"\nmax_backoff_secs = 600\n\
+             [[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nschedule = \"*/5 * * * * *\"\n\
+             [[source]]\nname = \"y\"\nkind = \"feed\"\nurl = \"https://y.example/\"\n",
+        )
+        .unwrap();
+        assert_eq!(settings.listen, Some("[::1]:9187".parse().unwrap()));
+        assert_eq!(settings.max_backoff, Duration::from_mins(10));
+        assert_eq!(settings.shutdown_grace, Duration::from_secs(defaults::SHUTDOWN_GRACE_SECS));
+        assert_eq!(sources[0].schedule_or(&settings), "*/5 * * * * *");
+        assert_eq!(sources[1].schedule_or(&settings), defaults::SCHEDULE);
     }
 
     #[test]

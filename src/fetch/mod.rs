@@ -3,8 +3,10 @@
 //! Fetch knows nothing about feeds, extraction or SQLite; it never parses. It owns politeness
 //! (the per-host limit), conditional GET (validators in, new validators out), bounded retries
 //! for transient failures, and the body size cap, which is enforced while the body streams in
-//! so an oversized response is never buffered whole.
+//! so an oversized response is never buffered whole. [`backoff`] holds the policy for sources
+//! that keep failing from pass to pass; the pipeline applies it.
 
+pub mod backoff;
 mod client;
 mod limits;
 pub mod retry;
@@ -32,6 +34,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     limits: HostLimits,
     max_body_bytes: u64,
+    start_jitter: Duration,
 }
 
 /// What to fetch.
@@ -78,7 +81,25 @@ impl Fetcher {
             client,
             limits: HostLimits::new(settings.per_host),
             max_body_bytes: settings.max_body_bytes,
+            start_jitter: Duration::ZERO,
         })
+    }
+
+    /// Makes [`Fetcher::stagger`] wait up to `max` (the daemon sets this; `pmagg sync` runs
+    /// without, as someone is waiting for it).
+    #[must_use]
+    pub fn with_start_jitter(mut self, max: Duration) -> Self {
+        self.start_jitter = max;
+        self
+    }
+
+    /// Waits a random moment below the start jitter (none by default). Called once per source
+    /// before its first request, so that sources ticking together, several of them often on
+    /// one host, do not reach it in the same instant. The per-host limit still applies after.
+    pub async fn stagger(&self) {
+        if !self.start_jitter.is_zero() {
+            tokio::time::sleep(self.start_jitter.mul_f64(fastrand::f64())).await;
+        }
     }
 
     /// Fetches one URL with conditional GET, bounded retries and the body cap.
@@ -303,7 +324,8 @@ impl FetchError {
         }
     }
 
-    fn retry_after(&self) -> Option<Duration> {
+    /// What the server's `Retry-After` asked for, if the failure came with one.
+    pub fn retry_after(&self) -> Option<Duration> {
         match self {
             FetchError::Status { retry_after, .. } => *retry_after,
             _ => None,

@@ -42,7 +42,7 @@ impl Store {
             value: name.to_string(),
         })?;
         let at = timestamp(at);
-        let tx = self.conn.transaction().map_err(query("begin a transaction"))?;
+        let tx = self.write_transaction()?;
         let mut counts = WriteCounts::default();
         {
             let mut existing = tx
@@ -141,7 +141,7 @@ impl Store {
             tx.execute(
                 "UPDATE sources SET etag = ?2, last_modified = ?3, last_attempt_at = ?4,
                      last_success_at = ?4, last_status = ?5, last_error = NULL,
-                     consecutive_failures = 0
+                     consecutive_failures = 0, next_attempt_at = NULL
                  WHERE id = ?1",
                 params![source_id, validators.etag, validators.last_modified, at, status],
             )

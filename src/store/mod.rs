@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 /// How long a write waits for another process's write (e.g. the daemon's) before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -55,6 +55,19 @@ impl Store {
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
         Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// Begins a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
+    ///
+    /// A deferred transaction that reads before it writes cannot wait for another process's
+    /// write: when that write commits first, SQLite refuses the upgrade at once with
+    /// SQLITE_BUSY ("database is locked"), whatever the busy timeout. Taking the lock up front
+    /// makes every writer queue on [`BUSY_TIMEOUT`] instead, so a `pmagg sync` typed beside a
+    /// running daemon waits for the daemon's (short, one-source) transaction and goes on.
+    fn write_transaction(&mut self) -> Result<Transaction<'_>, StoreError> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(query("begin a transaction"))
     }
 
     /// The database file.
@@ -172,7 +185,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 5);
+        assert_eq!(store.schema_version().unwrap() as usize, 6);
         store.integrity_check().unwrap();
     }
 
@@ -191,7 +204,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 5);
+        assert_eq!(store.schema_version().unwrap(), 6);
         let states = store.source_states().unwrap();
         assert_eq!(states[0].validators.etag.as_deref(), Some("\"v1\""));
         assert!(store.list_entries(10).unwrap().is_empty());

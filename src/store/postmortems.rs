@@ -72,9 +72,19 @@ impl Store {
         extracted: &Extracted,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(query("begin a transaction"))?;
+        let tx = self.write_transaction()?;
         upsert(&tx, entry_id, extracted, &timestamp(at))?;
         tx.commit().map_err(query("commit an extraction"))
+    }
+
+    /// How many confirmed postmortems are stored.
+    pub fn count_postmortems(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM postmortems WHERE is_postmortem = 1", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(query("count postmortems"))
     }
 
     /// Confirmed postmortems, newest incident first (published date when the incident date is

@@ -16,7 +16,7 @@ impl Store {
         &mut self,
         sources: impl IntoIterator<Item = (&'a SourceName, SourceKind, &'a str)>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(query("begin a transaction"))?;
+        let tx = self.write_transaction()?;
         {
             let mut upsert = tx
                 .prepare_cached(
@@ -54,7 +54,7 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(query("read validators"))
     }
 
-    /// Records a 304: the source is healthy and nothing changed.
+    /// Records a 304: the source is healthy and nothing changed (any backoff ends).
     pub fn record_not_modified(
         &mut self,
         name: &SourceName,
@@ -64,7 +64,7 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = 304,
-                     last_error = NULL, consecutive_failures = 0
+                     last_error = NULL, consecutive_failures = 0, next_attempt_at = NULL
                  WHERE name = ?1",
                 params![name.as_str(), at],
             )
@@ -73,22 +73,41 @@ impl Store {
     }
 
     /// Records a failed fetch or parse. Stored entries and validators are left as they were.
+    ///
+    /// `next_attempt` gets the failure count including this one and says when the source may
+    /// be polled again; the store keeps the answer in `next_attempt_at` (the backoff policy is
+    /// the caller's, see `fetch::backoff`). Both happen in one transaction, so two processes
+    /// recording failures of the same source cannot lose a count. Returns the stored time.
     pub fn record_failure(
         &mut self,
         name: &SourceName,
         status: Option<u16>,
         error: &str,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        next_attempt: impl FnOnce(u32) -> DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let tx = self.write_transaction()?;
+        let failures: Option<u32> = tx
+            .query_row(
                 "UPDATE sources SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
                      consecutive_failures = consecutive_failures + 1
-                 WHERE name = ?1",
+                 WHERE name = ?1
+                 RETURNING consecutive_failures",
                 params![name.as_str(), timestamp(at), status, error],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(query("record a failure"))?;
+        let next = failures.map(next_attempt);
+        if let Some(next) = next {
+            tx.execute(
+                "UPDATE sources SET next_attempt_at = ?2 WHERE name = ?1",
+                params![name.as_str(), timestamp(next)],
             )
             .map_err(query("record a failure"))?;
-        Ok(())
+        }
+        tx.commit().map_err(query("commit a failure"))?;
+        Ok(next)
     }
 
     /// Every stored source with its fetch state and entry count, by name.
@@ -98,7 +117,8 @@ impl Store {
             .prepare_cached(
                 "SELECT s.name, s.kind, s.url, s.etag, s.last_modified, s.last_attempt_at,
                         s.last_success_at, s.last_status, s.last_error, s.consecutive_failures,
-                        (SELECT count(*) FROM entries e WHERE e.source_id = s.id)
+                        (SELECT count(*) FROM entries e WHERE e.source_id = s.id),
+                        s.next_attempt_at
                  FROM sources s ORDER BY s.name",
             )
             .map_err(query("read sources"))?;
@@ -115,13 +135,25 @@ impl Store {
                     row.get::<_, Option<String>>(8)?,
                     row.get::<_, u32>(9)?,
                     row.get::<_, i64>(10)? as u64,
+                    row.get::<_, Option<String>>(11)?,
                 ))
             })
             .map_err(query("read sources"))?;
         let mut states = Vec::new();
         for row in rows {
-            let (name, kind, url, validators, attempt, success, status, error, failures, entries) =
-                row.map_err(query("read sources"))?;
+            let (
+                name,
+                kind,
+                url,
+                validators,
+                attempt,
+                success,
+                status,
+                error,
+                failures,
+                entries,
+                next_attempt,
+            ) = row.map_err(query("read sources"))?;
             states.push(SourceState {
                 name: SourceName::new(name),
                 kind,
@@ -132,6 +164,7 @@ impl Store {
                 last_status: status,
                 last_error: error,
                 consecutive_failures: failures,
+                next_attempt_at: parse_timestamp("next_attempt_at", next_attempt)?,
                 entries,
             });
         }
@@ -163,17 +196,39 @@ mod tests {
         let name = SourceName::new("a");
         store.register_sources([(&name, SourceKind::Feed, "https://a.example/feed")]).unwrap();
         let now = Utc::now();
-        store.record_failure(&name, Some(503), "HTTP 503", now).unwrap();
-        store.record_failure(&name, None, "timed out", now).unwrap();
+        let later = |failures: u32| now + chrono::Duration::minutes(i64::from(failures));
+        store.record_failure(&name, Some(503), "HTTP 503", now, later).unwrap();
+        let mut seen = Vec::new();
+        let next = store
+            .record_failure(&name, None, "timed out", now, |failures| {
+                seen.push(failures);
+                later(failures)
+            })
+            .unwrap();
+        assert_eq!(seen, [2], "the policy sees the count including this failure");
         let state = &store.source_states().unwrap()[0];
         assert_eq!(state.consecutive_failures, 2);
         assert_eq!(state.last_error.as_deref(), Some("timed out"));
         assert_eq!(state.last_status, None);
+        // Stored with second precision, like every timestamp.
+        assert_eq!(next, Some(later(2)));
+        assert_eq!(state.next_attempt_at.map(|t| t.timestamp()), Some(later(2).timestamp()));
         store.record_not_modified(&name, now).unwrap();
         let state = &store.source_states().unwrap()[0];
         assert_eq!(state.consecutive_failures, 0);
         assert_eq!(state.last_error, None);
         assert_eq!(state.last_status, Some(304));
+        assert_eq!(state.next_attempt_at, None, "a 304 ends the backoff");
+    }
+
+    #[test]
+    fn a_failure_of_an_unregistered_source_stores_nothing() {
+        let (_dir, mut store) = store();
+        let next = store
+            .record_failure(&SourceName::new("ghost"), None, "x", Utc::now(), |_| Utc::now())
+            .unwrap();
+        assert_eq!(next, None);
+        assert!(store.source_states().unwrap().is_empty());
     }
 
     #[test]

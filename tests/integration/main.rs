@@ -25,3 +25,7 @@ mod crash;
 mod sources;
 // import, render (README list, archive, Atom feed), export and sync's render step.
 mod render;
+// `pmagg daemon`: passes on schedule, /healthz and /metrics, backoff, signals, sync beside it.
+mod daemon;
+// Dockerfile and systemd unit: what can be checked without Docker or a running systemd.
+mod packaging;

@@ -36,6 +36,8 @@ struct Row<'a> {
     last_success_at: Option<DateTime<Utc>>,
     last_error: Option<&'a str>,
     consecutive_failures: u32,
+    /// While the source backs off: when the daemon polls it again.
+    next_attempt_at: Option<DateTime<Utc>>,
     entries: u64,
 }
 
@@ -72,6 +74,7 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
                 last_success_at: state.and_then(|s| s.last_success_at),
                 last_error: state.and_then(|s| s.last_error.as_deref()),
                 consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
+                next_attempt_at: state.and_then(|s| s.next_attempt_at),
                 entries: state.map_or(0, |s| s.entries),
             }
         })
@@ -85,22 +88,23 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "{:<24} {:<6} {:<13} {:<17} {:>5} {:>7}  URL",
-        "NAME", "KIND", "LAST", "LAST SUCCESS", "FAILS", "ENTRIES"
+        "{:<24} {:<6} {:<13} {:<17} {:>5} {:<17} {:>7}  URL",
+        "NAME", "KIND", "LAST", "LAST SUCCESS", "FAILS", "NEXT ATTEMPT", "ENTRIES"
     )?;
+    let minute = |t: Option<DateTime<Utc>>| {
+        t.map_or_else(|| DASH.to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+    };
     for row in &rows {
         let last = if row.enabled { row.last_outcome } else { "disabled" };
-        let success = row
-            .last_success_at
-            .map_or_else(|| DASH.to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string());
         writeln!(
             out,
-            "{:<24} {:<6} {:<13} {:<17} {:>5} {:>7}  {}",
+            "{:<24} {:<6} {:<13} {:<17} {:>5} {:<17} {:>7}  {}",
             cell(row.name, 24),
             row.kind,
             last,
-            success,
+            minute(row.last_success_at),
             row.consecutive_failures,
+            minute(row.next_attempt_at),
             row.entries,
             row.url
         )?;
