@@ -155,7 +155,13 @@ fn content_type(path: &str) -> &'static str {
 fn run(corpus: &Path, path: &str, threshold: f32) -> Option<(Document, Postmortem)> {
     let body = std::fs::read(corpus.join(path)).ok()?;
     let document = parse_document(&body, Some(content_type(path)), None, None);
-    let postmortem = extract(&document, &Hints::default(), threshold);
+    // The entry's link, as the pipeline would give it: a file in a repository is linked by its
+    // path, which often carries the date (`2024-02-28-decide_is_down.md`).
+    let hints = Hints {
+        url: url::Url::from_file_path(corpus.join(path)).ok().map(String::from),
+        ..Hints::default()
+    };
+    let postmortem = extract(&document, &hints, threshold);
     Some((document, postmortem))
 }
 

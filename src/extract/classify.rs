@@ -42,8 +42,11 @@ pub(crate) struct Signals {
     pub(crate) guide: usize,
     /// Marks of a template ([`template_hits`]).
     pub(crate) template: usize,
-    /// The document is mostly a list of links.
+    /// The document is a collection: mostly a list of links, or the same report section
+    /// repeated entry after entry (a curated list with `**Summary**:` labels).
     pub(crate) link_list: bool,
+    /// Its opening calls itself a postmortem or incident report ([`calls_itself_a_report`]).
+    pub(crate) self_reference: bool,
 }
 
 /// Weights (log-odds) of the signals.
@@ -66,6 +69,9 @@ mod weight {
     pub(super) const TEMPLATE: f32 = -1.5;
     pub(super) const MAX_MARKS: usize = 4;
     pub(super) const LINK_LIST: f32 = -4.0;
+    pub(super) const SELF_REFERENCE: f32 = 1.0;
+    /// No date, time, span or timeline at all: nothing says an incident happened.
+    pub(super) const NOTHING_CONCRETE: f32 = -1.0;
     pub(super) const STUB_WORDS: usize = 40;
     pub(super) const STUB: f32 = -5.0;
     pub(super) const SHORT_WORDS: usize = 80;
@@ -81,13 +87,13 @@ fn regex(pattern: &str, _what: &str) -> Regex {
 
 static RE_TITLE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\bpost[- ]?mortem\b|\bpost[- ]?morterm\b|\bpost[- ]?moterm\b|\bincident (report|review|analysis|summary)\b|\bpost[- ]incident\b|\brca\b|\broot cause analysis\b|\boutage\b|\bwhat happened\b|\bservice (disruption|interruption|unavailability)\b|\bpost-event summary\b",
+        r"(?i)\bpost?[- ]?mor?te?r?m\b|\bincident (report|review|analysis|summary)\b|\bpost[- ]incident\b|\brca\b|\broot cause analysis\b|\boutage\b|\bwhat happened\b|\bservice (disruption|interruption|unavailability)\b|\bpost-event summary\b",
         "strong title words",
     )
 });
 static RE_TITLE_WEAK: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\bincident\b|\bdowntime\b|\bdisruption\b|\bdegrad|\bfailure\b|\berrors?\b|\bis down\b|\bwent down\b|\bunavailab|\bdelays?\b|\bexhaustion\b|\bbroken\b|\bcrash",
+        r"(?i)\bincident\b|\bdowntime\b|\bdisruption\b|\bdegrad|\bfail(ure|ed|ing|s)\b|\berrors?\b|\bis down\b|\bwent down\b|\bunavailab|\bdelays?\b|\bexhaustion\b|\bbroken\b|\bcrash",
         "weak title words",
     )
 });
@@ -99,7 +105,7 @@ static RE_TITLE_NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_NARRATIVE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\b(we|the team|engineers?|on-call( engineer)?|i|they|sre)\s+(quickly\s+)?(identified|discovered|noticed|detected|deployed|restarted|rolled (back|out)|reverted|investigated|escalated|mitigated|fixed|restored|failed over|scaled|began|started|realized|realised|found|confirmed|declared|paged|applied|patched)\b|\b(was|were|went|became)\s+(completely\s+|partially\s+|temporarily\s+)?(down|unavailable|degraded|unreachable|offline|unresponsive|restored|resolved|affected|impacted|inaccessible)\b|\b(outage|incident|disruption|downtime|issue)\s+(began|started|lasted|occurred|ended|was (resolved|detected|declared|mitigated))\b|\b\d{1,3}(\.\d+)?\s?%\s+of\s+(our\s+)?(users|traffic|requests|customers)\b|\b(users|customers)\s+(were|experienced|could not|couldn't|saw|received|encountered|reported)\b|\b[45]\d\d\s+(errors?|responses?|status)\b|\berror rates?\b|\b(alert(s|ed)?|paged)\b|\brolled back\b|\broot cause\b|\bservice (was )?restored\b",
+        r"(?i)\b(we|the team|engineers?|on-call( engineer)?|i|they|sre)\s+(quickly\s+)?(identified|discovered|noticed|detected|deployed|restarted|rolled (back|out)|reverted|investigated|escalated|mitigated|fixed|restored|failed over|scaled|began|started|realized|realised|found|confirmed|declared|paged|applied|patched)\b|\b(was|were|went|became)\s+(completely\s+|partially\s+|temporarily\s+)?(down|unavailable|degraded|unreachable|offline|unresponsive|restored|resolved|affected|impacted|inaccessible)\b|\b(outage|incident|disruption|downtime|issue)\s+(began|started|lasted|occurred|ended|was (resolved|detected|declared|mitigated))\b|\b\d{1,3}(\.\d+)?\s?%\s+of\s+(our\s+)?(users|traffic|requests|customers)\b|\b(users|customers)\s+(were|experienced|could not|couldn't|saw|received|encountered|reported)\b|\b[45]\d\d\s+(errors?|responses?|status)\b|\berror rates?\b|\b(alert(s|ed)?|paged)\b|\brolled back\b|\broll ?back\b|\broot cause\b|\bservice (was )?restored\b|\brestored (the )?service\b|\bwent (down|offline)\b|\b(an? |the )?(outage|incident|issue|failure|error) (occurred|happened)\b|\binternal server errors?\b|\b[45]\d\ds\b|\bfailed with\b|\bmitigated\b|\btimed? ?outs?\b",
         "incident narrative",
     )
 });
@@ -117,10 +123,23 @@ static RE_GUIDE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_TEMPLATE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)dd/mm/yyyy|mm/dd/yyyy|yyyy-mm-dd|\[ \]|to be done (pre|in|during|after)|\btbd\b|\btbc\b|<[a-z][a-z ]{2,30}>|\{\{[^}]*\}\}|\[(insert|describe|your|add)\b|lorem ipsum|^incident title|\bplaceholder\b|copy these from",
+        r"(?i)dd/mm/yyyy|mm/dd/yyyy|yyyy-mm-dd|\[ \]|to be done (pre|in|during|after)|\btbd\b|\btbc\b|\{\{[^}]*\}\}|\[(insert|describe|your|add)\b|lorem ipsum|^incident title|\bplaceholder\b|copy these from",
         "templates",
     )
 });
+
+static RE_SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(this|our|internal|the following is the|here is (the|our)) (public )?(post-?mortem|incident report|post-incident review|root cause analysis|rca|incident review)\b|\bincident report for\b",
+        "a report naming itself",
+    )
+});
+
+/// Whether a report's opening names what it is ("This post-mortem details...", "The following
+/// is the incident report for...").
+pub(crate) fn calls_itself_a_report(opening: &str) -> bool {
+    RE_SELF_REFERENCE.is_match(opening)
+}
 
 /// Confidence from 0 to 1.
 pub(crate) fn score(signals: &Signals) -> f32 {
@@ -152,6 +171,16 @@ pub(crate) fn score(signals: &Signals) -> f32 {
     z += TEMPLATE * signals.template.min(MAX_MARKS) as f32;
     if signals.link_list {
         z += LINK_LIST;
+    }
+    if signals.self_reference {
+        z += SELF_REFERENCE;
+    }
+    let concrete = signals.incident_date
+        || signals.stated_span
+        || signals.timeline_events >= 2
+        || signals.times >= 2;
+    if !concrete {
+        z += NOTHING_CONCRETE;
     }
     if signals.words < STUB_WORDS {
         z += STUB;
@@ -251,6 +280,7 @@ mod tests {
             &*RE_ASSIGNMENT,
             &*RE_GUIDE,
             &*RE_TEMPLATE,
+            &*RE_SELF_REFERENCE,
         ] {
             assert!(!re.as_str().is_empty());
         }
@@ -299,6 +329,8 @@ mod tests {
     fn titles() {
         assert!(title_score("Post-mortem: API outage on March 3") >= 1.5);
         assert!(title_score("Incident Report for Site Outage") >= 1.5);
+        assert!(title_score("Posmortem") >= 1.5 && title_score("Postmoterm: EVENT") >= 1.5);
+        assert!(title_score("Builds failing due to an upgraded image") > 0.5);
         assert!(title_score("Elevated errors on checkout") > 0.5);
         assert!(title_score("How we run incident reviews") < 0.0);
         assert!(title_score("Writing better postmortem templates") <= 0.0);

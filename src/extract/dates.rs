@@ -157,7 +157,7 @@ static RE_TIME: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_DATE_MONTH_FIRST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b{MONTH_PATTERN}\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s*(?P<y>(?:19|20)\d{{2}})\b)?"
+        r"(?i)\b{MONTH_PATTERN}\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:\s*[-–]\s*[0-3]?\d(?:st|nd|rd|th)?\b)?(?:,?\s*(?P<y>(?:19|20)\d{{2}})\b)?"
     ))
     .expect("literal regex for month-first dates")
 });
@@ -174,6 +174,14 @@ static RE_DATE_ISO: LazyLock<Regex> = LazyLock::new(|| {
 static RE_DATE_NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)[/.-](?P<y>(?:19|20)\d{2})\b")
         .expect("literal regex for numeric dates")
+});
+static RE_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
+        .expect("literal regex for weekdays")
+});
+static RE_URL_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[/_.-])((?:19|20)\d{2})(?:[/_.-]|$)")
+        .expect("literal regex for a year in a URL")
 });
 static RE_RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[\s,]*(?:-|–|—|->|to|until|till|through|and)[\s,]*(?:on\s+)?$")
@@ -372,6 +380,12 @@ pub(crate) struct Dates {
     pub(crate) stated_span: bool,
 }
 
+/// Text units (paragraphs, list items, long headings) read as the report's opening.
+const OPENING_UNITS: usize = 8;
+
+/// Longest span taken as one incident (two weeks).
+const MAX_SPAN_MINUTES: i64 = 14 * 24 * 60;
+
 /// A unit of text that dates are read from, with the label or heading right before it.
 struct Unit<'a> {
     text: &'a str,
@@ -385,6 +399,7 @@ pub(crate) fn extract_dates(
     title: Option<&str>,
     sections: &[Section<'_>],
     published: Option<DateTime<Utc>>,
+    url: Option<&str>,
     hints: &Hints,
 ) -> Dates {
     let mut units: Vec<Unit<'_>> = Vec::new();
@@ -392,13 +407,21 @@ pub(crate) fn extract_dates(
         units.push(Unit { text: title, label: None, kinds: &[], in_opening: true });
     }
     let mut seen_vocabulary_heading = false;
-    for (index, section) in sections.iter().enumerate() {
-        if section.own
-            && !section.has(Kind::Summary)
-            && !section.has(Kind::Duration)
-            && !section.has(Kind::Impact)
-        {
+    for section in sections {
+        let summary_like =
+            section.has(Kind::Summary) || section.has(Kind::Duration) || section.has(Kind::Impact);
+        if section.own && !summary_like {
             seen_vocabulary_heading = true;
+        }
+        let opening = |units: &Vec<Unit<'_>>| {
+            units.len() < OPENING_UNITS && (!seen_vocabulary_heading || summary_like)
+        };
+        // A long heading can carry the facts ("#### On August 15, 2024, at 00:00 hours, ...").
+        if let Some(heading) = section.heading
+            && heading.len() > 20
+        {
+            let in_opening = opening(&units);
+            units.push(Unit { text: heading, label: None, kinds: &section.kinds, in_opening });
         }
         let mut label = section.heading;
         for block in &section.blocks {
@@ -406,24 +429,31 @@ pub(crate) fn extract_dates(
                 Block::Paragraph { text } | Block::ListItem { text } => text.as_str(),
                 _ => continue,
             };
-            units.push(Unit {
-                text,
-                label,
-                kinds: &section.kinds,
-                in_opening: !seen_vocabulary_heading || index <= 1,
-            });
+            let in_opening = opening(&units);
+            units.push(Unit { text, label, kinds: &section.kinds, in_opening });
             label = None;
         }
     }
 
     let all_text_years = units.iter().flat_map(|u| find_dates(u.text)).filter_map(|d| d.year);
+    let url_year = [url, hints.url.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()));
     let year_hint = most_common(all_text_years)
         .or_else(|| published.map(|p| p.year()))
         .or_else(|| hints.published.map(|p| p.year()))
+        .or(url_year)
         .or_else(|| hints.started_at.map(|p| p.year()));
     let zone = default_zone(sections, &units);
 
     let mut dates = Dates { zone, year_hint, ..Dates::default() };
+    let opening = || units.iter().filter(|u| u.in_opening);
+    let outside_timeline = || {
+        units
+            .iter()
+            .filter(|u| !u.kinds.contains(&Kind::Timeline) && !u.kinds.contains(&Kind::ActionItems))
+    };
 
     // 1. A labelled span: "Duration: ... 02:00 - 06:00 (EST)", "Start:" / "End:".
     let mut span: Option<(Instant, Instant)> = None;
@@ -431,48 +461,37 @@ pub(crate) fn extract_dates(
     for unit in &units {
         let label = unit.label.unwrap_or("").to_ascii_lowercase();
         let is_duration =
-            label.contains("duration") || unit.text.to_ascii_lowercase().starts_with("duration");
+            label.contains("duration") || unit.text.to_ascii_lowercase().contains("duration");
         if is_duration {
             if span.is_none() {
                 span = find_range(unit.text, year_hint);
             }
             if explicit_minutes.is_none() {
-                explicit_minutes = find_duration(unit.text, true);
+                explicit_minutes = find_duration(unit.text, label.contains("duration"));
             }
         }
     }
     if span.is_none() {
         span = labelled_start_end(&units, year_hint);
     }
-    // 2. A range in the opening or the summary-like sections, else anywhere but the timeline.
+    // 2. The opening: a range, a stated duration ("lasting ~50 minutes"), a start.
     if span.is_none() {
-        span = units
-            .iter()
-            .filter(|u| {
-                u.in_opening || u.kinds.iter().any(|k| matches!(k, Kind::Summary | Kind::Impact))
-            })
-            .find_map(|u| find_range(u.text, year_hint));
+        span = opening().find_map(|u| find_range(u.text, year_hint));
     }
-    if span.is_none() {
-        span = units
-            .iter()
-            .filter(|u| !u.kinds.contains(&Kind::Timeline))
-            .find_map(|u| find_range(u.text, year_hint));
-    }
-    // A single start ("beginning at 10:52 AM PST") when no range says more.
-    if span.is_none() {
-        span = units
-            .iter()
-            .filter(|u| {
-                u.in_opening || u.kinds.iter().any(|k| matches!(k, Kind::Summary | Kind::Impact))
-            })
-            .find_map(|u| find_start(u.text, year_hint));
-    }
-    // 3. A stated duration: "lasting ~50 minutes", "Time to recovery: 55 minutes".
     if explicit_minutes.is_none() {
-        let opening = units.iter().filter(|u| u.in_opening || u.kinds.contains(&Kind::Summary));
-        let rest = units.iter().filter(|u| !u.kinds.contains(&Kind::Timeline));
-        explicit_minutes = opening.chain(rest).find_map(|u| find_duration(u.text, false));
+        explicit_minutes = opening().find_map(|u| find_duration(u.text, false));
+    }
+    if span.is_none() {
+        span = opening().find_map(|u| find_start(u.text, year_hint));
+    }
+    // 3. Anywhere but the timeline; a stated duration then wins over such a range.
+    let mut span_is_weak = false;
+    if span.is_none() {
+        span = outside_timeline().find_map(|u| find_range(u.text, year_hint));
+        span_is_weak = span.is_some();
+    }
+    if explicit_minutes.is_none() {
+        explicit_minutes = outside_timeline().find_map(|u| find_duration(u.text, false));
     }
 
     let fill_zone = |i: Instant| Instant { zone: i.zone.or(zone), ..i };
@@ -497,7 +516,7 @@ pub(crate) fn extract_dates(
         }
         if let (Some(start), Some(end)) = (dates.start, dates.end) {
             let minutes = (end - start).num_minutes();
-            if (1..=14 * 24 * 60).contains(&minutes) {
+            if (1..=MAX_SPAN_MINUTES).contains(&minutes) {
                 dates.duration_minutes = Some(minutes as u32);
             } else {
                 dates.end = None;
@@ -517,8 +536,11 @@ pub(crate) fn extract_dates(
         dates.stated_span = true;
     }
     if let Some(minutes) = explicit_minutes {
-        if dates.duration_minutes.is_none() {
+        if dates.duration_minutes.is_none() || span_is_weak {
             dates.duration_minutes = Some(minutes);
+            if span_is_weak {
+                dates.end = None;
+            }
         }
         dates.stated_span = true;
         if let (Some(start), None) = (dates.start, dates.end) {
@@ -637,7 +659,8 @@ fn find_range(text: &str, year_hint: Option<i32>) -> Option<(Instant, Instant)> 
             Some(d) => format!("{}{}", &text[t1.end..d.start], &text[d.end..t2.start]),
             None => gap.to_owned(),
         };
-        let gap_words = gap_words.replace(" at ", " ").replace(" on ", " ");
+        let gap_words =
+            RE_WEEKDAY.replace_all(&gap_words, " ").replace(" at ", " ").replace(" on ", " ");
         if !RE_RANGE_GAP.is_match(&gap_words) {
             continue;
         }
@@ -797,7 +820,7 @@ mod tests {
     fn dates_of(blocks: Vec<Block>) -> Dates {
         let doc = Document { blocks, ..Document::default() };
         let sections = read_sections(&doc);
-        extract_dates(None, &sections, None, &Hints::default())
+        extract_dates(None, &sections, None, None, &Hints::default())
     }
     fn p(text: &str) -> Block {
         Block::Paragraph { text: text.into() }
@@ -921,7 +944,7 @@ mod tests {
         };
         let sections = read_sections(&doc);
         let published = utc("2021-03-01T10:00:00Z");
-        let d = extract_dates(None, &sections, published, &Hints::default());
+        let d = extract_dates(None, &sections, published, None, &Hints::default());
         assert_eq!(d.incident_date, ymd(2021, 2, 15));
     }
 
@@ -957,7 +980,7 @@ mod tests {
             ..Document::default()
         };
         let sections = read_sections(&doc);
-        let d = extract_dates(None, &sections, None, &Hints::default());
+        let d = extract_dates(None, &sections, None, None, &Hints::default());
         assert_eq!(d.zone, Some(Zone::Fixed(3600)));
         assert_eq!(d.incident_date, ymd(2021, 2, 15));
     }

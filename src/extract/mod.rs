@@ -28,6 +28,10 @@ pub const DEFAULT_THRESHOLD: f32 = 0.5;
 /// that the article decides (a recall-first gate; `extract` rejects look-alikes).
 pub const PRESCREEN_THRESHOLD: f32 = 0.3;
 
+/// A section kind repeated this often makes a collection of reports, not one report (a
+/// file with two reports, or four incidents in one review, stays under it).
+const COLLECTION_REPEATS: usize = 6;
+
 /// Sections with less prose than this (questions aside) do not count as a report's section.
 const MIN_SECTION_CHARS: usize = 30;
 
@@ -37,7 +41,13 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
     let fields = sections::extract_fields(&sections);
     let title = document.title.clone().or_else(|| hints.title.clone());
     let published = document.published.or(hints.published);
-    let dates = dates::extract_dates(title.as_deref(), &sections, published, hints);
+    let dates = dates::extract_dates(
+        title.as_deref(),
+        &sections,
+        published,
+        document.url.as_deref(),
+        hints,
+    );
     let timeline = timeline::extract_timeline(&sections, &dates);
 
     let prose = prose_text(document);
@@ -60,6 +70,7 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
 
     let signals = signals(document, hints, &sections, &fields, &dates, timeline.len(), &prose);
     let confidence = classify::score(&signals);
+
     Postmortem {
         is_postmortem: confidence >= threshold,
         confidence,
@@ -147,8 +158,22 @@ fn signals(
         assignment: classify::assignment_hits(lines()),
         guide: classify::guide_hits(lines()),
         template: classify::template_hits(lines()) + task_boxes,
-        link_list: link_items >= 5 && link_items * 4 >= markdown_lines.len(),
+        link_list: (link_items >= 5 && link_items * 4 >= markdown_lines.len())
+            || most_repeated_section(sections) >= COLLECTION_REPEATS,
+        self_reference: classify::calls_itself_a_report(first_chars(prose)),
     }
+}
+
+/// How often the most repeated kind of section heading occurs.
+fn most_repeated_section(sections: &[Section<'_>]) -> usize {
+    let mut counts: Vec<(Kind, usize)> = Vec::new();
+    for kind in sections.iter().filter(|s| s.own).flat_map(|s| s.kinds.iter()) {
+        match counts.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((*kind, 1)),
+        }
+    }
+    counts.iter().map(|(_, n)| *n).max().unwrap_or(0)
 }
 
 /// Distinct kinds of report section that hold real content (not only questions).

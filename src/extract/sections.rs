@@ -109,11 +109,11 @@ pub(crate) struct Fields {
 static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
     let table: &[(&str, &'static [Kind])] = &[
         (
-            r"less likely|less impactful|action items?|corrective|preventa?tive|prevention|prevent (this|similar|it|recurrence|future)|next steps|follow[- ]?ups?|what we('re| are) (doing|changing)|changes we('re| are) making|going forward|future work|improvements|^tasks|to do|todo|remediation items|what('s| is) next|how we('ll| will) (prevent|improve)",
+            r"less likely|less impactful|action items?|corrective|preventa?tive|prevention|prevent (this|similar|it|recurrence|future)|next steps|follow[- ]?ups?|prevent(ing)? (this|similar|it|recurrence|future)|what we('re| are) (doing|changing)|changes we('re| are) making|going forward|moving forward|looking ahead|future work|improvements|^tasks|to do|todo|remediation items|what('s| is) next|how we('ll| will) (prevent|improve)|long[- ]term|(planned|follow[- ]up|future|preventive|preventative|corrective|immediate) actions",
             &[Kind::ActionItems],
         ),
         (
-            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|underlying (issue|problem|cause)|\brca\b|what caused",
+            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|underlying (issue|problem|cause)|\brca\b|what caused",
             &[Kind::RootCause],
         ),
         (r"^what went wrong$", &[Kind::Trigger]),
@@ -132,10 +132,13 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
             &[Kind::Impact],
         ),
         (
-            r"summary|overview|tl;?dr|what happened|^description|incident description|^introduction|^background|^context|executive",
+            r"summary|summation|overview|tl;?dr|what happened|how did (it|this) happen|^description|incident description|^introduction|^background|^context|executive",
             &[Kind::Summary],
         ),
-        (r"lessons?|what went well|where we got lucky|takeaways|retrospective", &[Kind::Lessons]),
+        (
+            r"lessons?|what went well|where we got lucky|takeaways|retrospective|could have gone better",
+            &[Kind::Lessons],
+        ),
         (r"detection|how (was it|we) detected", &[Kind::Detection]),
         (r"duration", &[Kind::Duration]),
     ];
@@ -164,7 +167,8 @@ static RE_CAUSE_PROSE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r"(?i)\broot[- ]causes?\b",
         r"(?i)\b(was|were|is) (caused|triggered) by\b|\bcaused by\b|\btriggered by\b|\bthe cause (of|was)\b|\bwas the result of\b|\bresulted from\b|\bstemmed from\b",
-        r"(?i)\b(outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime)\b[^.]{0,80}\b(due to|because( of)?)\b|\b(due to|because of)\b[^.]{0,120}\b(outage|incident|failed|failure|down|unavailable|errors?)\b",
+        r"(?i)\b(outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime)\b[^.]{0,80}\b(due to|because( of)?)\b|\b(due to|because of)\b[^.]{0,120}\b(outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b|^(this|it|that|the (outage|incident|issue|problem|degradation|failure))\s+(was|is)\s+(due to|because|the result of)",
+        r"(?i)\b(an?|the)\s+(typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression)\b",
     ]
     .iter()
     .map(|p| Regex::new(p).expect("literal regex for root-cause prose"))
@@ -522,7 +526,7 @@ mod tests {
         assert!(VOCABULARY.len() > 5);
         assert!(!RE_HEADING_NOISE.as_str().is_empty());
         assert!(!RE_RESOLUTION_SENTENCE.as_str().is_empty());
-        assert_eq!(RE_CAUSE_PROSE.len(), 3);
+        assert_eq!(RE_CAUSE_PROSE.len(), 4);
         assert!(!RE_IMPACT_PROSE.as_str().is_empty() && !RE_RESOLUTION_PROSE.as_str().is_empty());
     }
 
@@ -549,6 +553,10 @@ mod tests {
             ("Recovery", &[Kind::Resolution]),
             ("Timeline", &[Kind::Timeline]),
             ("Lessons learned", &[Kind::Lessons]),
+            ("Summation", &[Kind::Summary]),
+            ("Why did it happen?", &[Kind::RootCause]),
+            ("How are we preventing it from happening again?", &[Kind::ActionItems]),
+            ("Long term solution", &[Kind::ActionItems]),
             ("## 3. TIMELINE:", &[Kind::Timeline]),
             ("Duration of the Outage", &[Kind::Duration]),
         ];

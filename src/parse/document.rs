@@ -178,7 +178,10 @@ pub fn parse_document(
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
     };
-    if let Some(url) = url {
+    // An archived copy's `[Source](url)` names the original; otherwise the fetched URL.
+    if let Some(url) = url
+        && document.url.is_none()
+    {
         document.url = Some(url.to_string());
     }
     document
@@ -346,7 +349,10 @@ fn parse_markdown(text: &str) -> Document {
         url = Some(caps[1].to_owned());
         body = rest;
     }
-    let blocks = markdown_blocks(body);
+    let mut blocks = markdown_blocks(body);
+    if !matches!(blocks.first(), Some(Block::Heading { level: 1, .. })) {
+        promote_first_line(&mut blocks);
+    }
     Document {
         title: title_from_blocks(&blocks),
         url,
@@ -377,6 +383,8 @@ struct MarkdownReader {
     cell: Option<String>,
     image_depth: usize,
     html: String,
+    /// The open code block is indented (not fenced): plain-text reports indent prose.
+    indented_code: bool,
 }
 
 impl MarkdownReader {
@@ -450,8 +458,9 @@ impl MarkdownReader {
                     self.item_buf.push('\n');
                 }
             }
-            Tag::CodeBlock(_) => {
+            Tag::CodeBlock(kind) => {
                 self.collecting = Some(Collecting::Code);
+                self.indented_code = matches!(kind, pulldown_cmark::CodeBlockKind::Indented);
                 self.buf.clear();
             }
             Tag::List(_) if self.item_depth > 0 => self.flush_item(),
@@ -495,7 +504,9 @@ impl MarkdownReader {
                 self.collecting = None;
                 let text = std::mem::take(&mut self.buf);
                 let text = text.trim_end();
-                if !text.trim().is_empty() {
+                if self.indented_code && looks_like_prose(text) {
+                    split_lines(text.split('\n'), &mut self.blocks);
+                } else if !text.trim().is_empty() {
                     self.blocks.push(Block::Code { text: text.to_owned() });
                 }
             }
@@ -541,6 +552,23 @@ fn markdown_blocks(markdown: &str) -> Vec<Block> {
         reader.flush_item();
     }
     reader.blocks
+}
+
+/// Indented text that reads like sentences, not code: few code symbols, mostly words.
+fn looks_like_prose(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if lines.is_empty() {
+        return false;
+    }
+    let code_like = lines
+        .iter()
+        .filter(|l| {
+            l.contains(['{', '}', ';', '=', '$', '<', '>', '\\'])
+                || l.starts_with(['/', '#', '[', '.'])
+                || l.split_whitespace().count() < 2
+        })
+        .count();
+    code_like * 3 < lines.len()
 }
 
 /// Raw HTML inside markdown: `<hN>` become headings, other tags are dropped and the text
@@ -627,7 +655,8 @@ fn promote_first_line(blocks: &mut [Block]) {
     if let Some(first) = blocks.first_mut()
         && let Block::Paragraph { text } = first
         && text.chars().count() <= 100
-        && !text.ends_with('.')
+        && !text.ends_with(['.', ':'])
+        && !text.contains("http")
     {
         *first = Block::Heading { level: 1, text: std::mem::take(text) };
     }
@@ -793,14 +822,16 @@ fn collapse(text: &str) -> String {
 
 /// The first level-1 heading near the top, else the first heading, else a short first line.
 fn title_from_blocks(blocks: &[Block]) -> Option<String> {
+    // "# Title:" followed by the title as the next heading.
+    let is_label = |t: &str| normalize_heading(t) == "title";
     let top = blocks.iter().take(4);
     let h1 = top.clone().find_map(|b| match b {
-        Block::Heading { level: 1, text } => Some(text.clone()),
+        Block::Heading { level: 1, text } if !is_label(text) => Some(text.clone()),
         _ => None,
     });
     h1.or_else(|| {
         blocks.iter().take(3).find_map(|b| match b {
-            Block::Heading { level, text } if *level <= 3 => Some(text.clone()),
+            Block::Heading { level, text } if *level <= 3 && !is_label(text) => Some(text.clone()),
             _ => None,
         })
     })
