@@ -99,7 +99,8 @@ static KEYWORDS: LazyLock<Vec<(Category, Regex)>> = LazyLock::new(|| {
         .map(|(category, pattern)| {
             (
                 *category,
-                Regex::new(&format!("(?i){pattern}")).expect("literal category keyword regex"),
+                crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
+                    .expect("literal category keyword regex"),
             )
         })
         .collect()

@@ -82,7 +82,8 @@ mod weight {
 
 /// Compiles a literal pattern; `regex_literals_compile` checks every one.
 fn regex(pattern: &str, _what: &str) -> Regex {
-    Regex::new(pattern).expect("literal classifier regex (checked by regex_literals_compile)")
+    crate::extract::ascii_word_regex(pattern)
+        .expect("literal classifier regex (checked by regex_literals_compile)")
 }
 
 static RE_TITLE_STRONG: LazyLock<Regex> = LazyLock::new(|| {

@@ -150,57 +150,61 @@ pub(crate) fn parse_zone(name: &str) -> Option<Zone> {
 const MONTH_PATTERN: &str = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
 
 static RE_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    crate::extract::ascii_word_regex(&format!(
         r"(?i)\b(?P<h>2[0-3]|[01]?\d)(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?)|(?P<hrs>[0-5]\d)\s*hrs\b)?\s*(?P<ampm>[ap]\.?\s?m\b\.?)?(?:\s*\(?\s*(?-i:(?P<zone>{ZONE_PATTERN}|Z))\b\)?)?"
     ))
     .expect("literal regex for clock times")
 });
 static RE_DATE_MONTH_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    crate::extract::ascii_word_regex(&format!(
         r"(?i)\b{MONTH_PATTERN}\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:\s*[-–]\s*[0-3]?\d(?:st|nd|rd|th)?\b)?(?:,?\s*(?P<y>(?:19|20)\d{{2}})\b)?"
     ))
     .expect("literal regex for month-first dates")
 });
 static RE_DATE_DAY_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    crate::extract::ascii_word_regex(&format!(
         r"(?i)\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}\b(?:,?\s*(?P<y>(?:19|20)\d{{2}})\b)?"
     ))
     .expect("literal regex for day-first dates")
 });
 static RE_DATE_ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
+    crate::extract::ascii_word_regex(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
         .expect("literal regex for ISO dates")
 });
 static RE_DATE_NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)[/.-](?P<y>(?:19|20)\d{2})\b")
-        .expect("literal regex for numeric dates")
+    crate::extract::ascii_word_regex(
+        r"\b(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)[/.-](?P<y>(?:19|20)\d{2})\b",
+    )
+    .expect("literal regex for numeric dates")
 });
 static RE_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
+    crate::extract::ascii_word_regex(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
         .expect("literal regex for weekdays")
 });
 static RE_URL_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[/_.-])((?:19|20)\d{2})(?:[/_.-]|$)")
+    crate::extract::ascii_word_regex(r"(?:^|[/_.-])((?:19|20)\d{2})(?:[/_.-]|$)")
         .expect("literal regex for a year in a URL")
 });
 static RE_RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s,]*(?:-|–|—|->|to|until|till|through|and)[\s,]*(?:on\s+)?$")
-        .expect("literal regex for the words between two times of a range")
+    crate::extract::ascii_word_regex(
+        r"(?i)^[\s,]*(?:-|–|—|->|to|until|till|through|and)[\s,]*(?:on\s+)?$",
+    )
+    .expect("literal regex for the words between two times of a range")
 });
 static RE_DURATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::extract::ascii_word_regex(
         r"(?i)(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|half an?)\s*(?:-\s*)?(?P<unit>hours?|hrs?|h\b|minutes?|mins?\b|days?)(?:\s*(?:and\s*)?(?P<n2>\d+)\s*(?:minutes?|mins?)\b)?",
     )
     .expect("literal regex for durations")
 });
 static RE_DURATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::extract::ascii_word_regex(
         r"(?i)(?:duration(?: of [a-z ]{0,20})?\s*(?::|was|of|lasted)?|lasting(?: for)?|lasted(?: for)?|for a total of|a total of|totall?ing|outage of|downtime of|(?:down|outage|offline|unavailable|degraded|unreachable|inaccessible|disrupted|interrupted|failing|impacted)\s+for|time to (?:recovery|recover|resolution|resolve|restore|mitigate)\s*:?)\s*(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~|≈)?\s*$",
     )
     .expect("literal regex for words before a duration")
 });
 static RE_DEFAULT_ZONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    crate::extract::ascii_word_regex(&format!(
         r"(?i:\btimes?\b[^.\n|]{{0,25}}?\b(?:in|are)\s+|\ball times\s+|\btimes?\s*\(\s*)(?P<zone>{ZONE_PATTERN})\b"
     ))
     .expect("literal regex for 'all times in ZONE'")

@@ -21,6 +21,13 @@ use crate::model::{Block, Document, Hints, Postmortem};
 
 use self::sections::{Kind, Section};
 
+/// Compiles a pattern with ASCII word boundaries: a Unicode `\b` sends the regex engine to
+/// its slow paths on any non-ASCII text (an em dash is enough), which made extraction of one
+/// article page take 15 ms instead of 1.
+pub(crate) fn ascii_word_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+}
+
 /// The confidence at or over which a document is a postmortem.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
 

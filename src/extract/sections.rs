@@ -146,7 +146,8 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
         .iter()
         .map(|(pattern, kinds)| {
             (
-                Regex::new(&format!("(?i){pattern}")).expect("literal section vocabulary regex"),
+                crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
+                    .expect("literal section vocabulary regex"),
                 *kinds,
             )
         })
@@ -154,11 +155,13 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
 });
 
 static RE_HEADING_NOISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+|[:?.!*_]+$")
-        .expect("literal regex for heading numbering")
+    crate::extract::ascii_word_regex(
+        r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+|[:?.!*_]+$",
+    )
+    .expect("literal regex for heading numbering")
 });
 static RE_RESOLUTION_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::extract::ascii_word_regex(
         r"(?i)\b(resolved|resolve|fixed|fix (was|is)|restored|restart(ed|ing)?|rolled back|roll(ing)? back|reverted|mitigat|recovered|workaround|was fixed|we (deployed|applied|patched|corrected|replaced|added|increased|removed|updated|failed over)|has been (fixed|addressed))",
     )
     .expect("literal regex for resolution sentences")
@@ -171,17 +174,17 @@ static RE_CAUSE_PROSE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)\b(an?|the)\s+(typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression)\b",
     ]
     .iter()
-    .map(|p| Regex::new(p).expect("literal regex for root-cause prose"))
+    .map(|p| crate::extract::ascii_word_regex(p).expect("literal regex for root-cause prose"))
     .collect()
 });
 static RE_IMPACT_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::extract::ascii_word_regex(
         r"(?i)\b(affect(ed|ing)|impact(ed|ing)|unable to|could not|couldn't|were not able|unavailable|experienced|error rates?|\d+(\.\d+)?\s?%\s+of)\b",
     )
     .expect("literal regex for impact prose")
 });
 static RE_RESOLUTION_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::extract::ascii_word_regex(
         r"(?i)\b(was|were|is|has been) (resolved|fixed|mitigated|restored) (by|when|after)\b|\bresolved (the|this) (issue|incident|problem)\b|\bto (resolve|fix|mitigate) (the|this)\b|\bwe (rolled back|reverted|restarted|failed over|deployed a fix|rolled out a fix|fixed)\b|\bthe fix was\b|\bresolution was\b",
     )
     .expect("literal regex for resolution prose")

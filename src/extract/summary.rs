@@ -14,24 +14,28 @@ use crate::extract::sections::{clip, sentences};
 pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
 
 static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::extract::ascii_word_regex(
         r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke|delay|impact|lost|slow)",
     )
     .expect("literal regex for incident words")
 });
 static RE_META: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::extract::ascii_word_regex(
         r"(?i)^(this (post|document|report|post-mortem|postmortem|blog)|in this (post|report)|internal post-?mortem|we('d| would) like to|we (apologi[sz]e|are sorry)|i am sorry|the following is|here is|below)|https?://",
     )
     .expect("literal regex for sentences about the report itself")
 });
 static RE_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(caus|due to|because|triggered|led to|resulted|root cause|stemm)")
-        .expect("literal regex for cause words")
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(caus|due to|because|triggered|led to|resulted|root cause|stemm)",
+    )
+    .expect("literal regex for cause words")
 });
 static RE_FIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(resolv|fixed|restor|rolled back|revert|mitigat|recover)")
-        .expect("literal regex for fix words")
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(resolv|fixed|restor|rolled back|revert|mitigat|recover)",
+    )
+    .expect("literal regex for fix words")
 });
 
 /// Builds the summary; `None` when the report has no usable sentence.

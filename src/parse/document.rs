@@ -131,38 +131,49 @@ const VALUE_LABELS: &[&str] = &[
 ];
 
 static RE_TAG_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)<h([1-6])\b[^>]*>(.*?)</h[1-6]\s*>").expect("literal regex for HTML headings")
+    ascii_word_regex(r"(?is)<h([1-6])\b[^>]*>(.*?)</h[1-6]\s*>")
+        .expect("literal regex for HTML headings")
 });
 static RE_TAG_BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)</?(?:p|br|hr|ul|ol|li|div|tr|table|pre|blockquote|section|article)\b[^>]*>")
-        .expect("literal regex for block-level HTML tags")
+    ascii_word_regex(
+        r"(?i)</?(?:p|br|hr|ul|ol|li|div|tr|table|pre|blockquote|section|article)\b[^>]*>",
+    )
+    .expect("literal regex for block-level HTML tags")
 });
 static RE_TAG_ANY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").expect("literal regex for any HTML tag"));
-static RE_UNDERLINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:={3,}|-{3,})\s*$").expect("literal regex for underlines"));
+    LazyLock::new(|| ascii_word_regex(r"(?s)<[^>]*>").expect("literal regex for any HTML tag"));
+static RE_UNDERLINE: LazyLock<Regex> = LazyLock::new(|| {
+    ascii_word_regex(r"^\s*(?:={3,}|-{3,})\s*$").expect("literal regex for underlines")
+});
 static RE_LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-*+•●▪◦→]|->|=>|\d{1,2}[.)])\s+").expect("literal regex for list markers")
+    ascii_word_regex(r"^\s*(?:[-*+•●▪◦→]|->|=>|\d{1,2}[.)])\s+")
+        .expect("literal regex for list markers")
 });
 static RE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z][^:]{0,60}?)\s*:(?:\s+(.*))?$").expect("literal regex for label lines")
+    ascii_word_regex(r"^([A-Za-z][^:]{0,60}?)\s*:(?:\s+(.*))?$")
+        .expect("literal regex for label lines")
 });
 static RE_TIME_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    ascii_word_regex(
         r"(?i)^\W{0,4}(?:\d{1,2}:\d{2}|\d{3,4}\s*hrs|\d{4}-\d{2}-\d{2}|\d{1,2}\s*[ap]\.?m\b)",
     )
     .expect("literal regex for lines that start with a time")
 });
 static RE_NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+")
+    ascii_word_regex(r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+")
         .expect("literal regex for heading numbering")
 });
 static RE_SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\[Source\]\((https?://[^)\s]+)\)\s*$")
+    ascii_word_regex(r"^\s*\[Source\]\((https?://[^)\s]+)\)\s*$")
         .expect("literal regex for [Source](url)")
 });
 static RE_SPACES: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s+").expect("literal regex for whitespace runs"));
+    LazyLock::new(|| ascii_word_regex(r"\s+").expect("literal regex for whitespace runs"));
+
+/// Compiles a pattern with ASCII word boundaries (a Unicode `\b` is slow on non-ASCII text).
+fn ascii_word_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+}
 
 /// Reduces a page to its main content. Never fails: an unreadable body is an empty document.
 pub fn parse_document(
