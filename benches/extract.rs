@@ -89,21 +89,26 @@ fn article_page(target: usize) -> String {
          <li>Stage configuration rollouts region by region</li><li>Cap client retries</li></ul>\n",
     );
 
-    let nav: String = ["Blog", "Engineering", "Product", "Careers", "Security", "Status", "Docs"]
-        .iter()
-        .map(|x| format!("<li><a href=\"https://acme.example/{x}/\">{x}</a></li>"))
-        .collect();
-    let side: String = (0..8)
-        .map(|i| format!("<li><a href=\"https://acme.example/blog/post-{i}/\">How we rebuilt search {i}</a></li>"))
-        .collect();
-    let footer: String = (0..4)
-        .map(|c| {
-            let links: String = (0..9)
-                .map(|i| format!("<li><a href=\"https://acme.example/{c}/{i}\">Link {i}</a></li>"))
-                .collect();
-            format!("<div class=\"col\"><h4>Column {c}</h4><ul>{links}</ul></div>")
-        })
-        .collect();
+    let mut nav = String::new();
+    for x in ["Blog", "Engineering", "Product", "Careers", "Security", "Status", "Docs"] {
+        let _ = write!(nav, "<li><a href=\"https://acme.example/{x}/\">{x}</a></li>");
+    }
+    let mut side = String::new();
+    for i in 0..8 {
+        let _ = write!(
+            side,
+            "<li><a href=\"https://acme.example/blog/post-{i}/\">How we rebuilt search {i}</a></li>"
+        );
+    }
+    let mut footer = String::new();
+    for c in 0..4 {
+        let _ = write!(footer, "<div class=\"col\"><h4>Column {c}</h4><ul>");
+        for i in 0..9 {
+            let _ =
+                write!(footer, "<li><a href=\"https://acme.example/{c}/{i}\">Link {i}</a></li>");
+        }
+        footer.push_str("</ul></div>");
+    }
     let head = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
         <title>Post-incident review: checkout outage | Acme Engineering</title>\n\
         <meta property=\"og:title\" content=\"Post-incident review: checkout outage on March 3, 2024\">\n\
@@ -175,7 +180,7 @@ fn bench_parts(c: &mut Criterion) {
         b.iter(|| parse_document(black_box(page.as_bytes()), Some("text/html"), None, None));
     });
     c.bench_function("extract alone", |b| {
-        b.iter(|| extract(black_box(&document), &hints, DEFAULT_THRESHOLD))
+        b.iter(|| extract(black_box(&document), &hints, DEFAULT_THRESHOLD));
     });
 }
 

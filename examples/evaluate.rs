@@ -96,7 +96,7 @@ fn main() -> ExitCode {
             "--corpus" => corpus = args.next().map_or(corpus, PathBuf::from),
             "--dump" => dump = args.next(),
             "--threshold" => {
-                threshold = args.next().and_then(|t| t.parse().ok()).unwrap_or(threshold)
+                threshold = args.next().and_then(|t| t.parse().ok()).unwrap_or(threshold);
             }
             other => {
                 eprintln!(
@@ -143,12 +143,10 @@ fn read_labels(path: &Path) -> std::io::Result<Vec<Label>> {
 }
 
 fn content_type(path: &str) -> &'static str {
-    if path.ends_with(".html") {
-        "text/html"
-    } else if path.ends_with(".md") {
-        "text/markdown"
-    } else {
-        "text/plain"
+    match Path::new(path).extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html",
+        Some("md") => "text/markdown",
+        _ => "text/plain",
     }
 }
 
@@ -176,10 +174,7 @@ fn dump_one(corpus: &Path, path: &str, threshold: f32) -> ExitCode {
 }
 
 fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
-    let mut core = Confusion::default();
-    let mut all = Confusion::default();
-    let (mut date_ok, mut date_n, mut rc_ok, mut rc_n, mut dur_ok, mut dur_n) = (0, 0, 0, 0, 0, 0);
-    let (mut core_date_ok, mut core_date_n, mut core_rc_ok, mut core_rc_n) = (0, 0, 0, 0);
+    let mut s = Scores::default();
     let mut problems = String::new();
     let mut skipped = 0;
     let started = Instant::now();
@@ -190,9 +185,9 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
             continue;
         };
         let core_doc = in_core_set(&label.path);
-        all.add(label.is_postmortem, pm.is_postmortem);
+        s.all.add(label.is_postmortem, pm.is_postmortem);
         if core_doc {
-            core.add(label.is_postmortem, pm.is_postmortem);
+            s.core.add(label.is_postmortem, pm.is_postmortem);
         }
         if label.is_postmortem != pm.is_postmortem {
             let _ = writeln!(
@@ -213,16 +208,55 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
                 pm.categories
             );
         }
-        if !label.is_postmortem {
-            continue;
+        if label.is_postmortem {
+            s.add_fields(label, &pm, core_doc, &mut problems);
         }
+    }
+    let elapsed = started.elapsed();
+    print_summary(corpus, labels, threshold, skipped, &s);
+    println!(
+        "time: {:.1} ms for {} documents (parse + extract)",
+        elapsed.as_secs_f64() * 1000.0,
+        labels.len()
+    );
+    if !problems.is_empty() {
+        println!("misses:\n{problems}");
+    }
+}
+
+/// The counts the evaluation ends with.
+#[derive(Default)]
+struct Scores {
+    core: Confusion,
+    all: Confusion,
+    date_ok: usize,
+    date_n: usize,
+    core_date_ok: usize,
+    core_date_n: usize,
+    rc_ok: usize,
+    rc_n: usize,
+    core_rc_ok: usize,
+    core_rc_n: usize,
+    dur_ok: usize,
+    dur_n: usize,
+}
+
+impl Scores {
+    /// Field scores of one labelled postmortem.
+    fn add_fields(
+        &mut self,
+        label: &Label,
+        pm: &Postmortem,
+        core_doc: bool,
+        problems: &mut String,
+    ) {
         if let Some(expected) = label.incident_date {
-            date_n += 1;
             let ok = pm.incident_date == Some(expected);
-            date_ok += usize::from(ok);
+            self.date_n += 1;
+            self.date_ok += usize::from(ok);
             if core_doc {
-                core_date_n += 1;
-                core_date_ok += usize::from(ok);
+                self.core_date_n += 1;
+                self.core_date_ok += usize::from(ok);
             }
             if !ok {
                 let _ = writeln!(
@@ -233,21 +267,21 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
             }
         }
         if label.root_cause {
-            rc_n += 1;
             let ok = pm.root_cause.is_some();
-            rc_ok += usize::from(ok);
+            self.rc_n += 1;
+            self.rc_ok += usize::from(ok);
             if core_doc {
-                core_rc_n += 1;
-                core_rc_ok += usize::from(ok);
+                self.core_rc_n += 1;
+                self.core_rc_ok += usize::from(ok);
             }
             if !ok {
                 let _ = writeln!(problems, "  cause    {}: none found", label.path);
             }
         }
         if let Some(expected) = label.duration {
-            dur_n += 1;
             let ok = pm.duration_minutes == Some(expected);
-            dur_ok += usize::from(ok);
+            self.dur_n += 1;
+            self.dur_ok += usize::from(ok);
             if !ok {
                 let _ = writeln!(
                     problems,
@@ -257,7 +291,9 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
             }
         }
     }
-    let elapsed = started.elapsed();
+}
+
+fn print_summary(corpus: &Path, labels: &[Label], threshold: f32, skipped: usize, s: &Scores) {
     println!();
     println!(
         "pmagg extraction evaluation ({} labelled documents, {skipped} skipped, threshold {threshold})",
@@ -265,14 +301,15 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
     );
     println!(
         "{}",
-        core.line("classification, acceptance set (students + companies + readability negatives)")
+        s.core
+            .line("classification, acceptance set (students + companies + readability negatives)")
     );
-    println!("{}", all.line("classification, all labelled documents (+ seeds, jimmyl02, lists)"));
-    println!("incident date accuracy, acceptance set: {}", percent(core_date_ok, core_date_n));
-    println!("incident date accuracy, all:            {}", percent(date_ok, date_n));
-    println!("root cause found, acceptance set:       {}", percent(core_rc_ok, core_rc_n));
-    println!("root cause found, all:                  {}", percent(rc_ok, rc_n));
-    println!("duration accuracy (exact minutes), all: {}", percent(dur_ok, dur_n));
+    println!("{}", s.all.line("classification, all labelled documents (+ seeds, jimmyl02, lists)"));
+    println!("incident date accuracy, acceptance set: {}", percent(s.core_date_ok, s.core_date_n));
+    println!("incident date accuracy, all:            {}", percent(s.date_ok, s.date_n));
+    println!("root cause found, acceptance set:       {}", percent(s.core_rc_ok, s.core_rc_n));
+    println!("root cause found, all:                  {}", percent(s.rc_ok, s.rc_n));
+    println!("duration accuracy (exact minutes), all: {}", percent(s.dur_ok, s.dur_n));
     println!("seeds:");
     for label in labels.iter().filter(|l| l.path.starts_with("seeds/")) {
         if let Some((_, pm)) = run(corpus, &label.path, threshold) {
@@ -289,14 +326,6 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
         }
     }
     main_content(corpus);
-    println!(
-        "time: {:.1} ms for {} documents (parse + extract)",
-        elapsed.as_secs_f64() * 1000.0,
-        labels.len()
-    );
-    if !problems.is_empty() {
-        println!("misses:\n{problems}");
-    }
 }
 
 /// Readability pages: how much of the expected main content our markdown holds, as a

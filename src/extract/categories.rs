@@ -118,7 +118,7 @@ pub(crate) fn extract_categories(cause: &str, body: &str) -> Vec<Category> {
         }
     }
     // Stable: equal scores keep the vocabulary's order.
-    scored.sort_by(|a, b| b.1.cmp(&a.1));
+    scored.sort_by_key(|&(_, score)| std::cmp::Reverse(score));
     let mut categories: Vec<Category> =
         scored.into_iter().take(MAX_CATEGORIES).map(|(c, _)| c).collect();
     categories.sort();

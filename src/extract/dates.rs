@@ -118,15 +118,12 @@ pub(crate) fn parse_zone(name: &str) -> Option<Zone> {
                 Zone::Us(std)
             }
         }
-        "EST" => Zone::Fixed(-5 * 3600),
-        "EDT" | "CDT" => Zone::Fixed(if name == "EDT" { -4 } else { -5 } * 3600),
-        "CST" => Zone::Fixed(-6 * 3600),
-        "MST" => Zone::Fixed(-7 * 3600),
-        "MDT" => Zone::Fixed(-6 * 3600),
-        "PST" => Zone::Fixed(-8 * 3600),
-        "PDT" => Zone::Fixed(-7 * 3600),
+        "EDT" => Zone::Fixed(-4 * 3600),
+        "EST" | "CDT" => Zone::Fixed(-5 * 3600),
+        "CST" | "MDT" => Zone::Fixed(-6 * 3600),
+        "MST" | "PDT" => Zone::Fixed(-7 * 3600),
+        "PST" | "AKDT" => Zone::Fixed(-8 * 3600),
         "AKST" => Zone::Fixed(-9 * 3600),
-        "AKDT" => Zone::Fixed(-8 * 3600),
         "HST" => Zone::Fixed(-10 * 3600),
         "WET" => Zone::Fixed(0),
         "CET" | "WEST" | "BST" | "WAT" => Zone::Fixed(3600),
@@ -398,14 +395,8 @@ struct Unit<'a> {
     in_opening: bool,
 }
 
-/// Reads the incident's dates from the sections, falling back to the hints.
-pub(crate) fn extract_dates(
-    title: Option<&str>,
-    sections: &[Section<'_>],
-    published: Option<DateTime<Utc>>,
-    url: Option<&str>,
-    hints: &Hints,
-) -> Dates {
+/// The text units dates are read from: the title, long headings, paragraphs and list items.
+fn read_units<'a>(title: Option<&'a str>, sections: &'a [Section<'a>]) -> Vec<Unit<'a>> {
     let mut units: Vec<Unit<'_>> = Vec::new();
     if let Some(title) = title {
         units.push(Unit { text: title, label: None, kinds: &[], in_opening: true });
@@ -439,6 +430,18 @@ pub(crate) fn extract_dates(
         }
     }
 
+    units
+}
+
+/// Reads the incident's dates from the sections, falling back to the hints.
+pub(crate) fn extract_dates(
+    title: Option<&str>,
+    sections: &[Section<'_>],
+    published: Option<DateTime<Utc>>,
+    url: Option<&str>,
+    hints: &Hints,
+) -> Dates {
+    let units = read_units(title, sections);
     let all_text_years = units.iter().flat_map(|u| find_dates(u.text)).filter_map(|d| d.year);
     let url_year = [url, hints.url.as_deref()]
         .into_iter()
@@ -498,46 +501,8 @@ pub(crate) fn extract_dates(
         explicit_minutes = outside_timeline().find_map(|u| find_duration(u.text, false));
     }
 
-    let fill_zone = |i: Instant| Instant { zone: i.zone.or(zone), ..i };
     if let Some((a, b)) = span {
-        let (a, b) = (fill_zone(a), fill_zone(b));
-        let zone_a = a.zone.or(b.zone).unwrap_or(Zone::Fixed(0));
-        let zone_b = b.zone.or(a.zone).unwrap_or(Zone::Fixed(0));
-        dates.incident_date = a.date;
-        if let (Some(date), Some(time)) = (a.date, a.time) {
-            dates.start = Some(to_utc(date, time, zone_a));
-        }
-        let end_date = b.date.or(a.date);
-        if let (Some(date), Some(time)) = (end_date, b.time) {
-            let mut end = to_utc(date, time, zone_b);
-            if let Some(start) = dates.start
-                && end < start
-                && b.date.is_none()
-            {
-                end += Duration::days(1);
-            }
-            dates.end = Some(end);
-        }
-        if let (Some(start), Some(end)) = (dates.start, dates.end) {
-            let minutes = (end - start).num_minutes();
-            if (1..=MAX_SPAN_MINUTES).contains(&minutes) {
-                dates.duration_minutes = Some(minutes as u32);
-            } else {
-                dates.end = None;
-            }
-        } else if a.date.is_none()
-            && let (Some(t1), Some(t2)) = (a.time, b.time)
-        {
-            // Times without a date still give a duration.
-            let mut minutes = (t2 - t1).num_minutes();
-            if minutes < 0 {
-                minutes += 24 * 60;
-            }
-            if minutes > 0 {
-                dates.duration_minutes = Some(minutes as u32);
-            }
-        }
-        dates.stated_span = true;
+        apply_span(&mut dates, a, b);
     }
     if let Some(minutes) = explicit_minutes {
         if dates.duration_minutes.is_none() || span_is_weak {
@@ -581,6 +546,12 @@ pub(crate) fn extract_dates(
         dates.incident_date = Some(earlier);
     }
 
+    fill_from_hints(&mut dates, hints);
+    dates
+}
+
+/// What the text did not say, the source's hints do (a status page's start and resolution).
+fn fill_from_hints(dates: &mut Dates, hints: &Hints) {
     dates.start = dates.start.or(hints.started_at);
     dates.end = dates.end.or(hints.resolved_at);
     if dates.duration_minutes.is_none()
@@ -594,7 +565,50 @@ pub(crate) fn extract_dates(
     if dates.incident_date.is_none() {
         dates.incident_date = hints.started_at.map(|s| s.date_naive());
     }
-    dates
+}
+
+/// Start, end and duration from a span's two ends; the report's zone fills a missing one.
+fn apply_span(dates: &mut Dates, a: Instant, b: Instant) {
+    let zone = dates.zone;
+    let fill_zone = |i: Instant| Instant { zone: i.zone.or(zone), ..i };
+    let (a, b) = (fill_zone(a), fill_zone(b));
+    let zone_a = a.zone.or(b.zone).unwrap_or(Zone::Fixed(0));
+    let zone_b = b.zone.or(a.zone).unwrap_or(Zone::Fixed(0));
+    dates.incident_date = a.date;
+    if let (Some(date), Some(time)) = (a.date, a.time) {
+        dates.start = Some(to_utc(date, time, zone_a));
+    }
+    let end_date = b.date.or(a.date);
+    if let (Some(date), Some(time)) = (end_date, b.time) {
+        let mut end = to_utc(date, time, zone_b);
+        if let Some(start) = dates.start
+            && end < start
+            && b.date.is_none()
+        {
+            end += Duration::days(1);
+        }
+        dates.end = Some(end);
+    }
+    if let (Some(start), Some(end)) = (dates.start, dates.end) {
+        let minutes = (end - start).num_minutes();
+        if (1..=MAX_SPAN_MINUTES).contains(&minutes) {
+            dates.duration_minutes = Some(minutes as u32);
+        } else {
+            dates.end = None;
+        }
+    } else if a.date.is_none()
+        && let (Some(t1), Some(t2)) = (a.time, b.time)
+    {
+        // Times without a date still give a duration.
+        let mut minutes = (t2 - t1).num_minutes();
+        if minutes < 0 {
+            minutes += 24 * 60;
+        }
+        if minutes > 0 {
+            dates.duration_minutes = Some(minutes as u32);
+        }
+    }
+    dates.stated_span = true;
 }
 
 fn most_common(values: impl Iterator<Item = i32>) -> Option<i32> {

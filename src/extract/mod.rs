@@ -212,6 +212,8 @@ fn statement_chars(section: &Section<'_>) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use crate::model::Category;
 
@@ -402,7 +404,11 @@ mod tests {
         {
             blocks.push(li(&format!("0{}-21-2024 - {company} outage", i + 1)));
             blocks.push(li("A failed database migration caused the production tables to be dropped; the API was unavailable."));
-            markdown.push_str(&format!("- 0{}-21-2024 - [{company} outage](https://example.com/{i})\n  - A failed migration.\n", i + 1));
+            let _ = writeln!(
+                markdown,
+                "- 0{}-21-2024 - [{company} outage](https://example.com/{i})\n  - A failed migration.",
+                i + 1
+            );
         }
         let document = Document { blocks, markdown, ..Document::default() };
         rejected(&document);

@@ -217,10 +217,11 @@ fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> M
         return Markup::Html;
     }
     let path = url.map(|u| u.path().to_ascii_lowercase()).unwrap_or_default();
-    if path.ends_with(".md") || path.ends_with(".markdown") {
+    let extension = std::path::Path::new(&path).extension().and_then(|e| e.to_str()).unwrap_or("");
+    if extension == "md" || extension == "markdown" {
         return Markup::Markdown;
     }
-    if path.ends_with(".txt") || mime == "text/plain" && !looks_like_markdown(text) {
+    if extension == "txt" || mime == "text/plain" && !looks_like_markdown(text) {
         return Markup::Text;
     }
     if looks_like_markdown(text) { Markup::Markdown } else { Markup::Text }
@@ -321,7 +322,8 @@ fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Op
     }
 }
 
-fn non_empty(s: String) -> Option<String> {
+fn non_empty(s: impl AsRef<str>) -> Option<String> {
+    let s = s.as_ref();
     let t = s.trim();
     if t.is_empty() { None } else { Some(collapse(t)) }
 }
@@ -464,11 +466,7 @@ impl MarkdownReader {
                 self.collecting = Some(Collecting::Paragraph);
                 self.buf.clear();
             }
-            Tag::Paragraph => {
-                if !self.item_buf.is_empty() {
-                    self.item_buf.push('\n');
-                }
-            }
+            Tag::Paragraph if !self.item_buf.is_empty() => self.item_buf.push('\n'),
             Tag::CodeBlock(kind) => {
                 self.collecting = Some(Collecting::Code);
                 self.indented_code = matches!(kind, pulldown_cmark::CodeBlockKind::Indented);
@@ -538,12 +536,11 @@ impl MarkdownReader {
                 }
             }
             TagEnd::Image => self.image_depth = self.image_depth.saturating_sub(1),
-            TagEnd::Strong => {
+            TagEnd::Strong
                 if self.buf.chars().filter(|&c| c == STRONG_OPEN).count()
-                    > self.buf.chars().filter(|&c| c == STRONG_CLOSE).count()
-                {
-                    self.buf.push(STRONG_CLOSE);
-                }
+                    > self.buf.chars().filter(|&c| c == STRONG_CLOSE).count() =>
+            {
+                self.buf.push(STRONG_CLOSE);
             }
             _ => {}
         }
