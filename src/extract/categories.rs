@@ -15,7 +15,7 @@ use crate::model::Category;
 const MAX_CATEGORIES: usize = 5;
 
 /// Mentions in the whole report that make a category without the cause text naming it.
-const BODY_MENTIONS: usize = 4;
+const BODY_MENTIONS: usize = 5;
 
 static KEYWORDS: LazyLock<Vec<(Category, Regex)>> = LazyLock::new(|| {
     let table: &[(Category, &str)] = &[

@@ -452,7 +452,7 @@ pub(crate) fn extract_dates(
         .or_else(|| hints.published.map(|p| p.year()))
         .or(url_year)
         .or_else(|| hints.started_at.map(|p| p.year()));
-    let zone = default_zone(sections, &units);
+    let (zone, zone_stated) = default_zone(sections, &units);
 
     let mut dates = Dates { zone, year_hint, ..Dates::default() };
     let opening = || units.iter().filter(|u| u.in_opening);
@@ -502,6 +502,10 @@ pub(crate) fn extract_dates(
     }
 
     if let Some((a, b)) = span {
+        // The zone the incident's span is written in is the report's, unless it says otherwise.
+        if !zone_stated && let Some(span_zone) = a.zone.or(b.zone) {
+            dates.zone = Some(span_zone);
+        }
         apply_span(&mut dates, a, b);
     }
     if let Some(minutes) = explicit_minutes {
@@ -630,7 +634,9 @@ fn most_common(values: impl Iterator<Item = i32>) -> Option<i32> {
 }
 
 /// "All times in CET", a "Time (UTC)" table header, else the zone most times are written in.
-fn default_zone(sections: &[Section<'_>], units: &[Unit<'_>]) -> Option<Zone> {
+/// The zone is `(zone, stated)`: `stated` when the report says it outright ("All times in
+/// CET"), not when it is only the zone most times are written in.
+fn default_zone(sections: &[Section<'_>], units: &[Unit<'_>]) -> (Option<Zone>, bool) {
     for section in sections {
         for text in
             section.heading.into_iter().chain(section.blocks.iter().filter_map(|b| match b {
@@ -642,7 +648,7 @@ fn default_zone(sections: &[Section<'_>], units: &[Unit<'_>]) -> Option<Zone> {
             if let Some(caps) = RE_DEFAULT_ZONE.captures(text)
                 && let Some(zone) = parse_zone(&caps["zone"])
             {
-                return Some(zone);
+                return (Some(zone), true);
             }
         }
     }
@@ -661,7 +667,12 @@ fn default_zone(sections: &[Section<'_>], units: &[Unit<'_>]) -> Option<Zone> {
             }
         }
     }
-    zones.iter().max_by_key(|(_, n)| *n).map(|(z, _)| *z)
+    // Ties go to the zone seen first (the first report of a file that holds two).
+    let best = zones.iter().fold(None, |best: Option<(Zone, usize)>, &(z, n)| match best {
+        Some((_, bn)) if bn >= n => best,
+        _ => Some((z, n)),
+    });
+    (best.map(|(z, _)| z), false)
 }
 
 /// Two times joined by "-", "to", "until" or "and" (with "between"), with the dates around them.
@@ -914,6 +925,8 @@ mod tests {
         assert_eq!(d.duration_minutes, Some(50));
         assert_eq!(d.start, utc("2023-11-06T18:52:00Z"));
         assert_eq!(d.end, utc("2023-11-06T19:42:00Z"));
+        let d = dates_of(vec![p("Checkout failed, lasting ~50 minutes.")]);
+        assert_eq!(d.duration_minutes, Some(50));
         let d = dates_of(vec![p("The outage lasted 1 hour and 48 minutes in total.")]);
         assert_eq!(d.duration_minutes, Some(108));
         let d = dates_of(vec![h(2, "Stats"), p("Time to recovery: 55 minutes")]);

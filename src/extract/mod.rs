@@ -58,6 +58,8 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
     let timeline = timeline::extract_timeline(&sections, &dates);
 
     let prose = prose_text(document);
+    // Categories describe the first report of a file that holds two.
+    let first_report = prose_text_of(&sections[..first_report_end(&sections)]);
     let cause = [
         title.as_deref(),
         fields.root_cause.as_deref(),
@@ -67,7 +69,7 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
     .flatten()
     .collect::<Vec<_>>()
     .join("\n");
-    let categories = categories::extract_categories(&cause, &prose);
+    let categories = categories::extract_categories(&cause, &first_report);
     let summary = summary::build_summary(
         fields.opening.as_deref(),
         fields.impact.as_deref(),
@@ -124,6 +126,33 @@ fn prose_text(document: &Document) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Paragraphs, list items and table rows of some sections, one per line.
+fn prose_text_of(sections: &[Section<'_>]) -> String {
+    let mut out = String::new();
+    for block in sections.iter().flat_map(|s| s.blocks.iter()) {
+        if !matches!(block, Block::Code { .. }) {
+            out.push_str(&sections::block_text(block));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Where a second report starts: the first heading that repeats a core section (Timeline,
+/// Root cause, Impact, Action items) seen before. `sections.len()` when there is none.
+fn first_report_end(sections: &[Section<'_>]) -> usize {
+    let core = [Kind::Timeline, Kind::RootCause, Kind::Impact, Kind::ActionItems];
+    let mut seen: Vec<Kind> = Vec::new();
+    for (index, section) in sections.iter().enumerate().filter(|(_, s)| s.own) {
+        let kinds: Vec<Kind> = section.kinds.iter().copied().filter(|k| core.contains(k)).collect();
+        if kinds.iter().any(|k| seen.contains(k)) {
+            return index;
+        }
+        seen.extend(kinds);
+    }
+    sections.len()
 }
 
 fn signals(

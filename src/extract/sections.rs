@@ -443,9 +443,14 @@ fn opening(sections: &[Section<'_>]) -> Option<String> {
     (!paragraphs.is_empty()).then(|| paragraphs.join(" "))
 }
 
-/// Splits prose into sentences at `.`, `!` or `?` followed by a space and a capital, digit
-/// or quote; keeps abbreviations such as "e.g." and "a.m." inside their sentence.
+/// Splits prose into sentences at line breaks (each block of a section is a line) and at
+/// `.`, `!` or `?` followed by a space and a capital, digit or quote; keeps abbreviations such
+/// as "e.g." and "a.m." inside their sentence.
 pub(crate) fn sentences(text: &str) -> Vec<&str> {
+    text.lines().flat_map(line_sentences).collect()
+}
+
+fn line_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut start = 0;
