@@ -324,6 +324,29 @@ mod tests {
     }
 
     #[test]
+    fn two_reports_in_one_file_yield_the_first() {
+        let mut blocks = classic().blocks;
+        blocks.extend([
+            h(1, "Outage Postmortem: The Second Story"),
+            h(1, "Issue Summary"),
+            h(4, "Duration"),
+            p("April 9, 2024, 09:00 - 09:45 (UTC)"),
+            h(4, "Root Cause"),
+            p("An expired certificate on the search cluster."),
+            h(1, "Timeline"),
+            p("09:00: Alerts fired."),
+            p("09:45: Certificate renewed."),
+            h(1, "Corrective and Preventative Measures"),
+            li("Renew certificates automatically."),
+        ]);
+        let pm = extract(&doc(blocks), &Hints::default(), DEFAULT_THRESHOLD);
+        assert_eq!(pm.duration_minutes, Some(150));
+        assert_eq!(pm.timeline.len(), 4);
+        assert_eq!(pm.action_items.len(), 2);
+        assert!(!pm.categories.contains(&Category::Certificate));
+    }
+
+    #[test]
     fn threshold_is_a_parameter() {
         let pm = extract(&classic(), &Hints::default(), 1.01);
         assert!(!pm.is_postmortem);

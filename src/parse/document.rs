@@ -996,6 +996,61 @@ mod tests {
         assert_eq!(doc.title.as_deref(), Some("API outage"));
     }
 
+    const CLASSIC: &str = include_str!("../../tests/fixtures/documents/classic-two-reports.txt");
+    const GUIDE: &str = include_str!("../../tests/fixtures/documents/writing-guide.md");
+    const ARTICLE: &str = include_str!("../../tests/fixtures/documents/article.html");
+
+    #[test]
+    fn fixture_classic_template_text() {
+        let url = Url::parse("https://example.com/pm/classic-two-reports.txt").ok();
+        let doc = parse_document(CLASSIC.as_bytes(), None, url.as_ref(), None);
+        assert_eq!(doc.title.as_deref(), Some("Outage Postmortem: The Stalled Queue"));
+        let hs = headings(&doc);
+        assert_eq!(hs.iter().filter(|(_, t)| *t == "Timeline").count(), 2);
+        assert!(hs.contains(&(4, "Duration")) && hs.contains(&(4, "Root Cause")));
+        assert!(
+            doc.blocks
+                .contains(&Block::Paragraph { text: "March 3, 2024, 14:00 - 16:30 (CET)".into() })
+        );
+        assert!(doc.blocks.contains(&Block::ListItem {
+            text: "Alert on queue age, not only queue length.".into()
+        }));
+        assert!(doc.blocks.contains(&Block::Paragraph {
+            text: "15:40: Rolled back the configuration change.".into()
+        }));
+    }
+
+    #[test]
+    fn fixture_guide_markdown_keeps_bold_list_labels_in_items() {
+        let doc = parse_document(GUIDE.as_bytes(), Some("text/markdown"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Writing an Effective Postmortem"));
+        assert!(doc.blocks.contains(&Block::ListItem {
+            text: "Impact Assessment: Describe the impact of the incident on customers and revenue.".into()
+        }));
+        assert_eq!(headings(&doc).len(), 4);
+    }
+
+    #[test]
+    fn fixture_article_page() {
+        let doc = parse_document(ARTICLE.as_bytes(), Some("text/html"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Incident report: API errors on May 14"));
+        assert_eq!(doc.site_name.as_deref(), Some("Example"));
+        assert_eq!(
+            doc.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some("2024-05-20T09:00:00+00:00")
+        );
+        assert!(
+            doc.blocks.contains(&Block::ListItem {
+                text: "3:16 PM PDT — Error rates rise; the on-call engineer is paged.".into()
+            }),
+            "{:?}",
+            doc.blocks
+        );
+        for boilerplate in ["Recent posts", "Subscribe", "Careers", "__APP_STATE__", "color:#333"] {
+            assert!(!doc.markdown.contains(boilerplate), "{boilerplate} in {}", doc.markdown);
+        }
+    }
+
     #[test]
     fn empty_and_binary_bodies_do_not_fail() {
         assert!(parse_document(b"", None, None, None).blocks.is_empty());
