@@ -48,6 +48,10 @@ pub(crate) struct Signals {
     pub(crate) link_list: bool,
     /// Its opening calls itself a postmortem or incident report ([`calls_itself_a_report`]).
     pub(crate) self_reference: bool,
+    /// Lines that start with a response action in the past tense ("Checked running
+    /// processes", "Rolled back the deploy"): how responders write, where guides write
+    /// imperatives ("Describe the impact") and templates questions.
+    pub(crate) actions: usize,
 }
 
 /// Weights (log-odds) of the signals.
@@ -71,6 +75,8 @@ mod weight {
     pub(super) const MAX_MARKS: usize = 4;
     pub(super) const LINK_LIST: f32 = -4.0;
     pub(super) const SELF_REFERENCE: f32 = 1.0;
+    pub(super) const ACTION: f32 = 0.25;
+    pub(super) const MAX_ACTIONS: usize = 6;
     /// No date, time, span or timeline at all: nothing says an incident happened.
     pub(super) const NOTHING_CONCRETE: f32 = -1.0;
     pub(super) const STUB_WORDS: usize = 40;
@@ -146,10 +152,10 @@ pub(crate) fn calls_itself_a_report(opening: &str) -> bool {
 /// Confidence from 0 to 1.
 pub(crate) fn score(signals: &Signals) -> f32 {
     use weight::{
-        ASSIGNMENT, BIAS, GUIDE, INCIDENT_DATE, LINK_LIST, MAX_MARKS, MAX_NARRATIVE, MAX_SECTIONS,
-        MAX_TIMES, NARRATIVE, NOTHING_CONCRETE, ROOT_CAUSE_HEADING, ROOT_CAUSE_PROSE, SECTION,
-        SELF_REFERENCE, SHORT, SHORT_TIMELINE, SHORT_WORDS, SPAN, STUB, STUB_WORDS, TEMPLATE, TIME,
-        TIMELINE,
+        ACTION, ASSIGNMENT, BIAS, GUIDE, INCIDENT_DATE, LINK_LIST, MAX_ACTIONS, MAX_MARKS,
+        MAX_NARRATIVE, MAX_SECTIONS, MAX_TIMES, NARRATIVE, NOTHING_CONCRETE, ROOT_CAUSE_HEADING,
+        ROOT_CAUSE_PROSE, SECTION, SELF_REFERENCE, SHORT, SHORT_TIMELINE, SHORT_WORDS, SPAN, STUB,
+        STUB_WORDS, TEMPLATE, TIME, TIMELINE,
     };
     let mut z = BIAS + signals.title;
     z += SECTION * signals.sections.min(MAX_SECTIONS) as f32;
@@ -182,6 +188,7 @@ pub(crate) fn score(signals: &Signals) -> f32 {
     if signals.self_reference {
         z += SELF_REFERENCE;
     }
+    z += ACTION * signals.actions.min(MAX_ACTIONS) as f32;
     let concrete = signals.incident_date
         || signals.stated_span
         || signals.timeline_events >= 2
@@ -221,6 +228,79 @@ pub(crate) fn title_score(title: &str) -> f32 {
 /// Incident narrative phrases in a text ("we rolled back", "was unavailable", "30% of users").
 pub(crate) fn narrative_hits(text: &str) -> usize {
     RE_NARRATIVE.find_iter(text).count()
+}
+
+/// Past-tense verbs responders start a line with.
+const ACTION_VERBS: &[&str] = &[
+    "added",
+    "analysed",
+    "analyzed",
+    "applied",
+    "attempted",
+    "began",
+    "changed",
+    "checked",
+    "confirmed",
+    "contacted",
+    "corrected",
+    "declared",
+    "deployed",
+    "detected",
+    "disabled",
+    "discovered",
+    "downgraded",
+    "enabled",
+    "escalated",
+    "fixed",
+    "found",
+    "identified",
+    "increased",
+    "investigated",
+    "killed",
+    "located",
+    "looked",
+    "migrated",
+    "moved",
+    "noticed",
+    "notified",
+    "opened",
+    "paged",
+    "patched",
+    "ran",
+    "realised",
+    "realized",
+    "rebooted",
+    "reconfigured",
+    "redeployed",
+    "removed",
+    "replaced",
+    "resolved",
+    "restarted",
+    "restored",
+    "reverted",
+    "reviewed",
+    "rolled",
+    "scaled",
+    "started",
+    "tested",
+    "traced",
+    "tried",
+    "updated",
+    "upgraded",
+    "used",
+    "verified",
+    "wrote",
+];
+
+/// Lines whose first word is a response action in the past tense.
+pub(crate) fn action_hits<'a>(lines: impl Iterator<Item = &'a str>) -> usize {
+    lines
+        .filter(|line| {
+            line.split(|c: char| !c.is_alphabetic())
+                .find(|w| !w.is_empty())
+                .is_some_and(|w| ACTION_VERBS.contains(&w.to_lowercase().as_str()))
+        })
+        .count()
 }
 
 /// Assignment marks, counted per line ("must contain", "Add URLs here", "Directory:").
@@ -367,6 +447,13 @@ mod tests {
         );
         assert_eq!(guide_hits(["Describe the impact of the incident."].into_iter()), 1);
         assert_eq!(template_hits(["Incident title - DD/MM/YYYY", "- [ ]"].into_iter()), 3);
+        assert_eq!(
+            action_hits(
+                ["Checked running processes.", "14:20: Rolled back.", "Describe the impact."]
+                    .into_iter()
+            ),
+            2
+        );
         assert!(narrative_hits("We rolled back the deploy and 30% of users saw 500 errors.") >= 2);
     }
 }

@@ -179,6 +179,8 @@ fn signals(
             (l.starts_with("- ") || l.starts_with("* ") || l.starts_with("+ ")) && l.contains("](")
         })
         .count();
+    let link_lines =
+        markdown_lines.iter().filter(|l| l.contains("](") || l.contains("http")).count();
     let task_boxes = markdown_lines.iter().filter(|l| l.contains("[ ]")).count();
     classify::Signals {
         title,
@@ -195,8 +197,10 @@ fn signals(
         guide: classify::guide_hits(lines()),
         template: classify::template_hits(lines()) + task_boxes,
         link_list: (link_items >= 5 && link_items * 4 >= markdown_lines.len())
+            || (link_lines >= 8 && link_lines * 4 >= markdown_lines.len())
             || most_repeated_section(sections) >= COLLECTION_REPEATS,
         self_reference: classify::calls_itself_a_report(first_chars(prose)),
+        actions: classify::action_hits(lines()),
     }
 }
 

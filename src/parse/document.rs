@@ -830,8 +830,16 @@ fn collapse(text: &str) -> String {
 
 /// The first level-1 heading near the top, else the first heading, else a short first line.
 fn title_from_blocks(blocks: &[Block]) -> Option<String> {
-    // "# Title:" followed by the title as the next heading.
+    // "# Title:" followed by the title as the next block.
     let is_label = |t: &str| normalize_heading(t) == "title";
+    if let Some(index) = blocks
+        .iter()
+        .take(3)
+        .position(|b| matches!(b, Block::Heading { text, .. } if is_label(text)))
+        && let Some(Block::Heading { text, .. } | Block::Paragraph { text }) = blocks.get(index + 1)
+    {
+        return Some(text.clone());
+    }
     let top = blocks.iter().take(4);
     let h1 = top.clone().find_map(|b| match b {
         Block::Heading { level: 1, text } if !is_label(text) => Some(text.clone()),
