@@ -4,10 +4,10 @@
 //! in `confidence`, never as an error. Never reads the clock, the network or the store; the
 //! only inputs are the document, the source's hints and the threshold.
 //!
-//! The submodules run in order: [`sections`] groups blocks under headings and finds impact,
-//! root cause, resolution and action items; [`dates`] reads start, end, duration and the
-//! incident date; [`timeline`] reads timestamped lines and tables; [`categories`] and
-//! [`summary`] describe the incident; [`classify`] weighs everything into a confidence.
+//! The submodules run in order: `sections` groups blocks under headings and finds impact,
+//! root cause, resolution and action items; `dates` reads start, end, duration and the
+//! incident date; `timeline` reads timestamped lines and tables; `categories` and
+//! `summary` describe the incident; `classify` weighs everything into a confidence.
 //! A file that holds two reports (or the same report twice) yields the first one.
 
 mod categories;
