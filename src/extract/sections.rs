@@ -1,0 +1,643 @@
+//! Headings → sections → impact, root cause, resolution and action items.
+//!
+//! Takes a [`Document`]'s blocks; groups them under their headings and maps each heading to
+//! the fields it carries through a vocabulary (Issue Summary, Impact, Root Cause(s), Trigger,
+//! Contributing Factors, Resolution, Remediation, Timeline, Action Items, Azure's "What went
+//! wrong, and why?", ...). Where no heading carries a field, falls back to prose ("the root
+//! cause was", "caused by", "was resolved by"). Pure; reads nothing but the document.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{Block, Document};
+
+/// What a section of a report is about. A heading may carry several ("Root Cause and
+/// Resolution").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Issue Summary, Overview, What happened.
+    Summary,
+    /// Impact, Customer impact.
+    Impact,
+    /// Root Cause(s), What went wrong and why.
+    RootCause,
+    /// Trigger.
+    Trigger,
+    /// Contributing Factors.
+    Contributing,
+    /// Resolution, Remediation, Recovery, Mitigation.
+    Resolution,
+    /// Timeline, How did we respond.
+    Timeline,
+    /// Action Items, Corrective and Preventative Measures, Prevention, Next steps.
+    ActionItems,
+    /// Lessons learned.
+    Lessons,
+    /// Detection.
+    Detection,
+    /// Duration (a label in the classic template).
+    Duration,
+}
+
+/// One heading and the blocks under it (up to the next heading).
+#[derive(Debug, Clone)]
+pub(crate) struct Section<'a> {
+    /// The heading text; `None` for the blocks before the first heading.
+    pub(crate) heading: Option<&'a str>,
+    /// The heading's level (0 before the first heading).
+    pub(crate) level: u8,
+    /// What the heading says the section holds, inherited from the enclosing heading when the
+    /// heading itself says nothing.
+    pub(crate) kinds: Vec<Kind>,
+    /// Whether `kinds` came from this heading (not inherited).
+    pub(crate) own: bool,
+    /// The blocks under the heading.
+    pub(crate) blocks: Vec<&'a Block>,
+}
+
+impl Section<'_> {
+    /// Whether the section holds `kind`.
+    pub(crate) fn has(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// The section's text, blocks joined by newlines.
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            let text = block_text(block);
+            if text.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&text);
+        }
+        out
+    }
+}
+
+/// The text of a block; a table row's cells joined by ` | `.
+pub(crate) fn block_text(block: &Block) -> std::borrow::Cow<'_, str> {
+    match block {
+        Block::Heading { text, .. }
+        | Block::Paragraph { text }
+        | Block::ListItem { text }
+        | Block::Code { text } => std::borrow::Cow::Borrowed(text.as_str()),
+        Block::TableRow { cells } => std::borrow::Cow::Owned(cells.join(" | ")),
+    }
+}
+
+/// A field found in the text, with how it was found (a lower rank is better evidence).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Fields {
+    pub(crate) impact: Option<String>,
+    pub(crate) root_cause: Option<String>,
+    /// Whether `root_cause` came from a heading (not from prose).
+    pub(crate) root_cause_from_heading: bool,
+    pub(crate) resolution: Option<String>,
+    pub(crate) action_items: Vec<String>,
+    /// The summary-like opening: the Summary section, else the first paragraphs.
+    pub(crate) opening: Option<String>,
+}
+
+/// Section vocabulary, checked in order; a heading takes every kind whose pattern matches,
+/// except that the first group (prevention) stops the Impact match in Azure's "less likely
+/// or less impactful".
+static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
+    let table: &[(&str, &'static [Kind])] = &[
+        (
+            r"less likely|less impactful|action items?|corrective|preventa?tive|prevention|prevent (this|similar|it|recurrence|future)|next steps|follow[- ]?ups?|prevent(ing)? (this|similar|it|recurrence|future)|what we('re| are) (doing|changing)|changes we('re| are) making|going forward|moving forward|looking ahead|future work|improvements|^tasks|to do|todo|remediation items|what('s| is) next|how we('ll| will) (prevent|improve)|long[- ]term|(planned|follow[- ]up|future|preventive|preventative|corrective|immediate) actions",
+            &[Kind::ActionItems],
+        ),
+        (
+            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|underlying (issue|problem|cause)|\brca\b|what caused",
+            &[Kind::RootCause],
+        ),
+        (r"^what went wrong$", &[Kind::Trigger]),
+        (r"\btrigger", &[Kind::Trigger]),
+        (r"contributing factors?|contributors", &[Kind::Contributing]),
+        (
+            r"resolution|resolv|remediation|recovery|mitigation|mitigat|\bfix(es|ed)?\b|how we fixed|repair|restor|how did we respond|response",
+            &[Kind::Resolution],
+        ),
+        (
+            r"timeline|chronolog|sequence of events|how did we respond|play[- ]by[- ]play",
+            &[Kind::Timeline],
+        ),
+        (
+            r"\bimpact\b|who was affected|customer experience|affected (users|services|customers)|^scope$|user experience",
+            &[Kind::Impact],
+        ),
+        (
+            r"summary|summation|overview|tl;?dr|what happened|how did (it|this) happen|^description|incident description|^introduction|executive",
+            &[Kind::Summary],
+        ),
+        (
+            r"lessons?|what went well|where we got lucky|takeaways|retrospective|could have gone better",
+            &[Kind::Lessons],
+        ),
+        (r"detection|how (was it|we) detected", &[Kind::Detection]),
+        (r"duration", &[Kind::Duration]),
+    ];
+    table
+        .iter()
+        .map(|(pattern, kinds)| {
+            (
+                crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
+                    .expect("literal section vocabulary regex"),
+                *kinds,
+            )
+        })
+        .collect()
+});
+
+static RE_HEADING_NOISE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+|[:?.!*_]+$",
+    )
+    .expect("literal regex for heading numbering")
+});
+static RE_RESOLUTION_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(resolved|resolve|fixed|fix (was|is)|restored|restart(ed|ing)?|rolled back|roll(ing)? back|reverted|mitigat|recovered|workaround|was fixed|we (deployed|applied|patched|corrected|replaced|added|increased|removed|updated|failed over)|has been (fixed|addressed))",
+    )
+    .expect("literal regex for resolution sentences")
+});
+static RE_CAUSE_PROSE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"(?i)\broot[- ]causes?\b",
+        r"(?i)\b(was|were|is) (caused|triggered) by\b|\bcaused by\b|\btriggered by\b|\bthe cause (of|was)\b|\bwas the result of\b|\bresulted from\b|\bstemmed from\b",
+        r"(?i)\b(outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime)\b[^.]{0,80}\b(due to|because( of)?)\b|\b(due to|because of)\b[^.]{0,120}\b(outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b|^(this|it|that|the (outage|incident|issue|problem|degradation|failure))\s+(was|is)\s+(due to|because|the result of)",
+        r"(?i)\b(an?|the)\s+(typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression)\b",
+    ]
+    .iter()
+    .map(|p| crate::extract::ascii_word_regex(p).expect("literal regex for root-cause prose"))
+    .collect()
+});
+static RE_IMPACT_PROSE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(affect(ed|ing)|impact(ed|ing)|unable to|could not|couldn't|were not able|unavailable|experienced|error rates?|\d+(\.\d+)?\s?%\s+of)\b",
+    )
+    .expect("literal regex for impact prose")
+});
+static RE_RESOLUTION_PROSE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(was|were|is|has been) (resolved|fixed|mitigated|restored) (by|when|after)\b|\bresolved (the|this) (issue|incident|problem)\b|\bto (resolve|fix|mitigate) (the|this)\b|\bwe (rolled back|reverted|restarted|failed over|deployed a fix|rolled out a fix|fixed)\b|\bthe fix was\b|\bresolution was\b",
+    )
+    .expect("literal regex for resolution prose")
+});
+
+/// Reads the document into sections.
+pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
+    let mut sections: Vec<Section<'_>> = vec![Section {
+        heading: None,
+        level: 0,
+        kinds: Vec::new(),
+        own: false,
+        blocks: Vec::new(),
+    }];
+    for block in &document.blocks {
+        if let Block::Heading { level, text } = block {
+            let own = heading_kinds(text);
+            let (kinds, is_own) = if own.is_empty() {
+                // Inherit from the nearest enclosing heading (a higher level number is deeper).
+                let parent = sections
+                    .iter()
+                    .rev()
+                    .find(|s| s.heading.is_some() && s.level < *level)
+                    .map(|s| s.kinds.clone())
+                    .unwrap_or_default();
+                (parent, false)
+            } else {
+                (own, true)
+            };
+            sections.push(Section {
+                heading: Some(text.as_str()),
+                level: *level,
+                kinds,
+                own: is_own,
+                blocks: Vec::new(),
+            });
+        } else if let Some(last) = sections.last_mut() {
+            last.blocks.push(block);
+        }
+    }
+    sections
+}
+
+/// What a heading says its section holds.
+pub(crate) fn heading_kinds(heading: &str) -> Vec<Kind> {
+    let norm = RE_HEADING_NOISE.replace_all(heading.trim(), "");
+    let norm = norm.trim().to_lowercase();
+    // A sentence is not a heading's vocabulary (bold lead-ins, long labels).
+    if norm.is_empty() || norm.split_whitespace().count() > 14 {
+        return Vec::new();
+    }
+    let mut kinds = Vec::new();
+    for (index, (regex, found)) in VOCABULARY.iter().enumerate() {
+        if regex.is_match(&norm) {
+            // "less impactful": the prevention group wins over Impact.
+            if index > 0 && kinds.contains(&Kind::ActionItems) && found.contains(&Kind::Impact) {
+                continue;
+            }
+            for kind in *found {
+                if !kinds.contains(kind) {
+                    kinds.push(*kind);
+                }
+            }
+        }
+    }
+    // "Root Cause and Resolution", "Root Cause & Remediation": both, but "Remediation and
+    // Prevention" is resolution and action items only.
+    if kinds.contains(&Kind::Trigger) && kinds.contains(&Kind::RootCause) {
+        kinds.retain(|k| *k != Kind::Trigger);
+    }
+    kinds
+}
+
+/// Finds impact, root cause, resolution and action items.
+pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
+    let mut fields = Fields::default();
+
+    // Root cause: a Root Cause heading, else Trigger, else Contributing Factors.
+    for kind in [Kind::RootCause, Kind::Trigger, Kind::Contributing] {
+        if let Some(text) = first_text(sections, kind, |s| cause_text(s)) {
+            fields.root_cause = Some(text);
+            fields.root_cause_from_heading = true;
+            break;
+        }
+    }
+    fields.resolution = first_text(sections, Kind::Resolution, |s| resolution_text(s));
+    fields.impact = first_text(sections, Kind::Impact, |s| {
+        let text = s.text();
+        (!text.is_empty()).then(|| clip(&text, 600))
+    });
+    fields.action_items = action_items(sections);
+    fields.opening = opening(sections);
+
+    // Prose fallbacks.
+    let prose: Vec<&str> = sections
+        .iter()
+        .filter(|s| !s.has(Kind::Timeline))
+        .flat_map(|s| s.blocks.iter())
+        .filter_map(|b| match b {
+            Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    if fields.root_cause.is_none() {
+        fields.root_cause = RE_CAUSE_PROSE.iter().find_map(|re| {
+            prose.iter().flat_map(|p| sentences(p)).find(|s| re.is_match(s)).map(|s| clip(s, 600))
+        });
+    }
+    if fields.resolution.is_none() {
+        fields.resolution = prose
+            .iter()
+            .flat_map(|p| sentences(p))
+            .find(|s| RE_RESOLUTION_PROSE.is_match(s))
+            .map(|s| clip(s, 600));
+    }
+    if fields.impact.is_none() {
+        let summary_like = sections
+            .iter()
+            .filter(|s| s.has(Kind::Summary) || s.heading.is_none())
+            .flat_map(|s| s.blocks.iter())
+            .filter_map(|b| match b {
+                Block::Paragraph { text } => Some(text.as_str()),
+                _ => None,
+            });
+        fields.impact = summary_like
+            .chain(prose.iter().copied().take(6))
+            .flat_map(sentences)
+            .find(|s| RE_IMPACT_PROSE.is_match(s))
+            .map(|s| clip(s, 600));
+    }
+    fields
+}
+
+/// The text of the first non-empty section holding `kind`, sections whose own heading says so
+/// before those that inherit it.
+fn first_text<'a>(
+    sections: &[Section<'a>],
+    kind: Kind,
+    text: impl Fn(&Section<'a>) -> Option<String>,
+) -> Option<String> {
+    let own = sections.iter().filter(|s| s.own && s.has(kind)).find_map(&text);
+    own.or_else(|| sections.iter().filter(|s| s.has(kind)).find_map(&text))
+}
+
+/// A root-cause section's text; in a combined "Root cause and resolution" section, the
+/// sentences that are not about the fix.
+fn cause_text(section: &Section<'_>) -> Option<String> {
+    let text = section.text();
+    if text.trim().is_empty() {
+        return None;
+    }
+    if section.has(Kind::Resolution) {
+        let cause: Vec<&str> =
+            sentences(&text).into_iter().filter(|s| !RE_RESOLUTION_SENTENCE.is_match(s)).collect();
+        if !cause.is_empty() {
+            return Some(clip(&cause.join(" "), 600));
+        }
+    }
+    Some(clip(&text, 600))
+}
+
+fn resolution_text(section: &Section<'_>) -> Option<String> {
+    let text = section.text();
+    if text.trim().is_empty() {
+        return None;
+    }
+    if section.has(Kind::RootCause) || section.has(Kind::Trigger) {
+        let fix: Vec<&str> =
+            sentences(&text).into_iter().filter(|s| RE_RESOLUTION_SENTENCE.is_match(s)).collect();
+        return (!fix.is_empty()).then(|| clip(&fix.join(" "), 600));
+    }
+    Some(clip(&text, 600))
+}
+
+/// List items (else sentences) under the first action-item headings.
+fn action_items(sections: &[Section<'_>]) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut started = false;
+    for section in sections {
+        if section.has(Kind::ActionItems) {
+            started = true;
+            for block in &section.blocks {
+                match block {
+                    Block::ListItem { text } => items.push(clip(text, 300)),
+                    Block::TableRow { cells } => {
+                        let joined =
+                            cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>();
+                        let row = joined.join(" — ");
+                        if !row.is_empty() && !looks_like_table_header(cells) {
+                            items.push(clip(&row, 300));
+                        }
+                    }
+                    Block::Paragraph { text } => {
+                        for sentence in sentences(text) {
+                            // Lead-ins ("To prevent this, we will:") are not items.
+                            if !sentence.ends_with(':') && sentence.len() > 12 {
+                                items.push(clip(sentence, 300));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else if started && section.own {
+            // The first run of action-item sections is the report's list; a second report
+            // in the same file (seed 001) repeats the structure.
+            if items.len() >= 2 {
+                break;
+            }
+        }
+        if items.len() >= 30 {
+            break;
+        }
+    }
+    items.dedup();
+    items
+}
+
+fn looks_like_table_header(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.split_whitespace().count() <= 3)
+        && cells.iter().any(|c| {
+            let l = c.to_lowercase();
+            l.contains("action")
+                || l.contains("owner")
+                || l.contains("status")
+                || l.contains("item")
+        })
+}
+
+/// The opening of the report: the Summary section's text, else the paragraphs before the
+/// first section heading of the vocabulary.
+fn opening(sections: &[Section<'_>]) -> Option<String> {
+    if let Some(text) = sections.iter().filter(|s| s.own && s.has(Kind::Summary)).find_map(|s| {
+        let paragraphs: Vec<&str> = s
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        (!paragraphs.is_empty()).then(|| paragraphs.join(" "))
+    }) {
+        return Some(text);
+    }
+    let paragraphs: Vec<&str> = sections
+        .iter()
+        .take_while(|s| s.kinds.is_empty())
+        .flat_map(|s| s.blocks.iter())
+        .filter_map(|b| match b {
+            Block::Paragraph { text } if text.len() > 40 => Some(text.as_str()),
+            _ => None,
+        })
+        .take(3)
+        .collect();
+    (!paragraphs.is_empty()).then(|| paragraphs.join(" "))
+}
+
+/// Splits prose into sentences at line breaks (each block of a section is a line) and at
+/// `.`, `!` or `?` followed by a space and a capital, digit or quote; keeps abbreviations such
+/// as "e.g." and "a.m." inside their sentence.
+pub(crate) fn sentences(text: &str) -> Vec<&str> {
+    text.lines().flat_map(line_sentences).collect()
+}
+
+fn line_sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if matches!(b, b'.' | b'!' | b'?') && i + 2 < bytes.len() && bytes[i + 1] == b' ' {
+            let next = text[i + 2..].chars().next().unwrap_or(' ');
+            let word_start = text[..i].rfind(|c: char| c.is_whitespace()).map_or(0, |p| p + 1);
+            let word = text[word_start..i].to_ascii_lowercase();
+            let abbreviation = matches!(
+                word.as_str(),
+                "e.g"
+                    | "i.e"
+                    | "etc"
+                    | "vs"
+                    | "approx"
+                    | "a.m"
+                    | "p.m"
+                    | "inc"
+                    | "mr"
+                    | "dr"
+                    | "no"
+                    | "u.s"
+            ) || (word.len() == 1 && word.chars().all(char::is_alphabetic));
+            if (next.is_uppercase()
+                || next.is_ascii_digit()
+                || matches!(next, '"' | '“' | '(' | '['))
+                && !abbreviation
+            {
+                let sentence = text[start..=i].trim();
+                if !sentence.is_empty() {
+                    out.push(sentence);
+                }
+                start = i + 2;
+            }
+        }
+        i += 1;
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// At most `max` bytes, cut at a word boundary with an ellipsis.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut cut = max.saturating_sub(3);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
+    let head = head.rfind(' ').map_or(head, |p| &head[..p]);
+    format!("{}…", head.trim_end_matches([',', ';', ':', ' ']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(blocks: Vec<Block>) -> Document {
+        Document { blocks, ..Document::default() }
+    }
+    fn h(level: u8, text: &str) -> Block {
+        Block::Heading { level, text: text.into() }
+    }
+    fn p(text: &str) -> Block {
+        Block::Paragraph { text: text.into() }
+    }
+    fn li(text: &str) -> Block {
+        Block::ListItem { text: text.into() }
+    }
+
+    #[test]
+    fn vocabulary_literals_compile() {
+        assert!(VOCABULARY.len() > 5);
+        assert!(!RE_HEADING_NOISE.as_str().is_empty());
+        assert!(!RE_RESOLUTION_SENTENCE.as_str().is_empty());
+        assert_eq!(RE_CAUSE_PROSE.len(), 4);
+        assert!(!RE_IMPACT_PROSE.as_str().is_empty() && !RE_RESOLUTION_PROSE.as_str().is_empty());
+    }
+
+    #[test]
+    fn headings_vocabulary() {
+        let cases: &[(&str, &[Kind])] = &[
+            ("Issue Summary", &[Kind::Summary]),
+            ("Impact", &[Kind::Impact]),
+            ("Root Causes", &[Kind::RootCause]),
+            ("Root Cause and Resolution", &[Kind::RootCause, Kind::Resolution]),
+            ("Trigger", &[Kind::Trigger]),
+            ("Contributing Factors", &[Kind::Contributing]),
+            ("What went wrong, and why?", &[Kind::RootCause]),
+            ("What happened?", &[Kind::Summary]),
+            ("How did we respond?", &[Kind::Resolution, Kind::Timeline]),
+            (
+                "How are we making incidents like this less likely or less impactful?",
+                &[Kind::ActionItems],
+            ),
+            ("Corrective and Preventative Measures", &[Kind::ActionItems]),
+            ("Action Items", &[Kind::ActionItems]),
+            ("Prevention", &[Kind::ActionItems]),
+            ("Remediation", &[Kind::Resolution]),
+            ("Recovery", &[Kind::Resolution]),
+            ("Timeline", &[Kind::Timeline]),
+            ("Lessons learned", &[Kind::Lessons]),
+            ("Summation", &[Kind::Summary]),
+            ("Why did it happen?", &[Kind::RootCause]),
+            ("How are we preventing it from happening again?", &[Kind::ActionItems]),
+            ("Long term solution", &[Kind::ActionItems]),
+            ("## 3. TIMELINE:", &[Kind::Timeline]),
+            ("Duration of the Outage", &[Kind::Duration]),
+        ];
+        for (heading, expected) in cases {
+            let mut got = heading_kinds(heading);
+            got.sort_by_key(|k| format!("{k:?}"));
+            let mut want = expected.to_vec();
+            want.sort_by_key(|k| format!("{k:?}"));
+            assert_eq!(got, want, "{heading}");
+        }
+        assert!(heading_kinds("Intended Design").is_empty());
+    }
+
+    #[test]
+    fn fields_from_headings_with_inheritance() {
+        let d = doc(vec![
+            h(1, "Checkout outage"),
+            h(2, "Root Cause and Resolution"),
+            p(
+                "The root cause was a memory leak in the checkout service. The issue was resolved by restarting the service.",
+            ),
+            h(2, "Impact"),
+            p("30% of users could not pay."),
+            h(2, "Corrective and Preventative Measures"),
+            h(4, "Tasks"),
+            li("Add memory alerts"),
+            li("Load test before peak season"),
+        ]);
+        let sections = read_sections(&d);
+        let fields = extract_fields(&sections);
+        assert_eq!(
+            fields.root_cause.as_deref(),
+            Some("The root cause was a memory leak in the checkout service.")
+        );
+        assert_eq!(
+            fields.resolution.as_deref(),
+            Some("The issue was resolved by restarting the service.")
+        );
+        assert_eq!(fields.impact.as_deref(), Some("30% of users could not pay."));
+        assert_eq!(fields.action_items, vec!["Add memory alerts", "Load test before peak season"]);
+        assert!(fields.root_cause_from_heading);
+    }
+
+    #[test]
+    fn prose_fallback_without_headings() {
+        let d = doc(vec![p(
+            "On May 3 our API was down for an hour. The outage was caused by an expired certificate on the load balancer. It was resolved by renewing the certificate.",
+        )]);
+        let fields = extract_fields(&read_sections(&d));
+        assert_eq!(
+            fields.root_cause.as_deref(),
+            Some("The outage was caused by an expired certificate on the load balancer.")
+        );
+        assert_eq!(
+            fields.resolution.as_deref(),
+            Some("It was resolved by renewing the certificate.")
+        );
+        assert!(!fields.root_cause_from_heading);
+    }
+
+    #[test]
+    fn sentences_keep_abbreviations_and_times() {
+        let s =
+            sentences("At 2:00 p.m. UTC the site failed, e.g. checkout. Then it recovered! Done.");
+        assert_eq!(
+            s,
+            vec!["At 2:00 p.m. UTC the site failed, e.g. checkout.", "Then it recovered!", "Done."]
+        );
+    }
+
+    #[test]
+    fn clip_cuts_at_words() {
+        let c = clip("alpha beta gamma delta", 15);
+        assert!(c.len() <= 15 + '…'.len_utf8() && c.ends_with('…'), "{c}");
+    }
+}

@@ -1,0 +1,148 @@
+//! The one-or-two-sentence summary of a curated list entry.
+//!
+//! Takes the report's opening, impact, root cause and resolution texts; returns at most two
+//! of the report's own sentences (what broke, then why or how it was fixed), under
+//! [`MAX_SUMMARY_CHARS`] characters. Never writes new prose.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::extract::sections::{clip, sentences};
+
+/// The summary is shorter than this many characters.
+pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
+
+static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke|delay|impact|lost|slow)",
+    )
+    .expect("literal regex for incident words")
+});
+static RE_META: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^(this (post|document|report|post-mortem|postmortem|blog)|in this (post|report)|internal post-?mortem|we('d| would) like to|we (apologi[sz]e|are sorry)|i am sorry|the following is|here is|below)|https?://",
+    )
+    .expect("literal regex for sentences about the report itself")
+});
+static RE_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(caus|due to|because|triggered|led to|resulted|root cause|stemm)",
+    )
+    .expect("literal regex for cause words")
+});
+static RE_FIX: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(resolv|fixed|restor|rolled back|revert|mitigat|recover)",
+    )
+    .expect("literal regex for fix words")
+});
+
+/// Builds the summary; `None` when the report has no usable sentence.
+pub(crate) fn build_summary(
+    opening: Option<&str>,
+    impact: Option<&str>,
+    root_cause: Option<&str>,
+    resolution: Option<&str>,
+) -> Option<String> {
+    let usable = |s: &&str| s.len() >= 20 && !RE_META.is_match(s) && !s.ends_with(':');
+    let first_of = |text: Option<&str>, want: &Regex| -> Option<String> {
+        sentences(text?).into_iter().filter(usable).find(|s| want.is_match(s)).map(tidy)
+    };
+    let what = first_of(opening, &RE_INCIDENT).or_else(|| first_of(impact, &RE_INCIDENT)).or_else(
+        || first_of(root_cause, &RE_CAUSE).or_else(|| first_of(root_cause, &RE_INCIDENT)),
+    )?;
+    let mut summary = clip(&what, MAX_SUMMARY_CHARS - 1);
+    let second = if RE_CAUSE.is_match(&what) {
+        (!RE_FIX.is_match(&what)).then(|| first_of(resolution, &RE_FIX)).flatten()
+    } else {
+        root_cause
+            .and_then(|text| sentences(text).into_iter().find(usable).map(tidy))
+            .or_else(|| first_of(resolution, &RE_FIX))
+    };
+    if let Some(second) = second
+        && second != what
+        && summary.chars().count() + 1 + second.chars().count() < MAX_SUMMARY_CHARS
+    {
+        summary.push(' ');
+        summary.push_str(&second);
+    }
+    Some(summary)
+}
+
+/// A sentence as it should read in a list: capitalised, ending with a full stop.
+fn tidy(sentence: &str) -> String {
+    let s = sentence.trim().trim_start_matches(['-', '*', '•', ' ']);
+    let mut out = String::with_capacity(s.len() + 1);
+    let mut chars = s.chars();
+    if let Some(first) = chars.next() {
+        out.extend(first.to_uppercase());
+        out.push_str(chars.as_str());
+    }
+    if !out.ends_with(['.', '!', '?', '…']) {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regex_literals_compile() {
+        for re in [&*RE_INCIDENT, &*RE_META, &*RE_CAUSE, &*RE_FIX] {
+            assert!(!re.as_str().is_empty());
+        }
+    }
+
+    #[test]
+    fn what_broke_then_why() {
+        let s = build_summary(
+            Some(
+                "This post explains the outage. On May 3 the API was down for 2 hours for all users.",
+            ),
+            None,
+            Some("an expired certificate on the load balancer"),
+            Some("We renewed the certificate."),
+        );
+        assert_eq!(
+            s.as_deref(),
+            Some(
+                "On May 3 the API was down for 2 hours for all users. An expired certificate on the load balancer."
+            )
+        );
+    }
+
+    #[test]
+    fn cause_in_first_sentence_adds_the_fix() {
+        let s = build_summary(
+            Some("The site failed because a disk filled up."),
+            None,
+            None,
+            Some("It was resolved by deleting old logs."),
+        );
+        assert_eq!(
+            s.as_deref(),
+            Some("The site failed because a disk filled up. It was resolved by deleting old logs.")
+        );
+    }
+
+    #[test]
+    fn stays_under_the_limit() {
+        let long = format!("The service failed {}.", "and failed again ".repeat(40));
+        let s =
+            build_summary(Some(&long), None, Some("A bug caused it."), None).unwrap_or_default();
+        assert!(s.chars().count() < MAX_SUMMARY_CHARS, "{}", s.chars().count());
+        assert!(!s.is_empty());
+    }
+
+    #[test]
+    fn nothing_usable() {
+        assert_eq!(build_summary(None, None, None, None), None);
+        assert_eq!(
+            build_summary(Some("Hello there, friends and readers."), None, None, None),
+            None
+        );
+    }
+}

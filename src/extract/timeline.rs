@@ -1,0 +1,321 @@
+//! Timestamped lines and timeline tables → [`TimelineEvent`]s.
+//!
+//! Takes the sections (the Timeline section when there is one, else every line that starts
+//! with a time) and the report's dates (its day and zone); returns the events in order.
+//! A time is given as RFC 3339 when a full date, time and zone can be resolved (the row's own
+//! date, else the incident date, rolling over midnight), else as written.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, SecondsFormat};
+
+use crate::extract::dates::{Dates, Zone, find_dates, find_times};
+use crate::extract::sections::{Kind, Section};
+use crate::model::{Block, TimelineEvent};
+
+/// At most this many events are kept (a timeline, not a log dump).
+const MAX_EVENTS: usize = 200;
+
+/// One event before its time is resolved.
+struct RawEvent {
+    written: String,
+    date: Option<NaiveDate>,
+    time: Option<chrono::NaiveTime>,
+    zone: Option<Zone>,
+    event: String,
+}
+
+/// Reads the timeline.
+pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Vec<TimelineEvent> {
+    let mut raw = Vec::new();
+    let mut started = false;
+    for section in sections {
+        if section.has(Kind::Timeline) {
+            started = true;
+            for block in &section.blocks {
+                read_block(block, dates, &mut raw);
+            }
+        } else if started && section.own {
+            break;
+        }
+    }
+    if raw.is_empty() {
+        // No Timeline heading: lines that start with a time, when there are a few of them.
+        let mut loose = Vec::new();
+        for block in sections.iter().flat_map(|s| s.blocks.iter()) {
+            if let Block::Paragraph { text } | Block::ListItem { text } = block
+                && lead_time(text).is_some()
+            {
+                read_block(block, dates, &mut loose);
+            }
+        }
+        if loose.len() >= 3 {
+            raw = loose;
+        }
+    }
+    resolve(raw, dates)
+}
+
+/// The first time in a text when it sits at the start (after bullets, emoji or a date).
+fn lead_time(text: &str) -> Option<usize> {
+    let first = find_times(text).into_iter().next()?;
+    let prefix = &text[..first.start];
+    let prefix_ok = prefix.chars().all(|c| !c.is_alphanumeric())
+        || find_dates(prefix).first().is_some_and(|d| d.start <= 4 && is_gap(&prefix[d.end..]));
+    prefix_ok.then_some(first.start)
+}
+
+fn is_gap(text: &str) -> bool {
+    let t = text.trim_matches(|c: char| c.is_whitespace() || c == ',');
+    t.is_empty() || t.eq_ignore_ascii_case("at")
+}
+
+fn read_block(block: &Block, dates: &Dates, out: &mut Vec<RawEvent>) {
+    match block {
+        Block::TableRow { cells } => read_row(cells, out),
+        Block::Paragraph { text } | Block::ListItem { text } => read_text(text, dates, out),
+        _ => {}
+    }
+}
+
+fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {
+    if cells.len() < 2 {
+        return;
+    }
+    let Some(index) =
+        cells.iter().position(|c| !find_times(c).is_empty() || !find_dates(c).is_empty())
+    else {
+        return;
+    };
+    let cell = &cells[index];
+    let time = find_times(cell).into_iter().next();
+    let event = cells
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i != index && !c.trim().is_empty())
+        .map(|(_, c)| c.trim())
+        .collect::<Vec<_>>()
+        .join(" — ");
+    if event.is_empty() {
+        return;
+    }
+    out.push(RawEvent {
+        written: cell.trim().to_owned(),
+        date: find_dates(cell).first().and_then(|d| d.date(None)),
+        time: time.as_ref().map(|t| t.time),
+        zone: time.and_then(|t| t.zone),
+        event,
+    });
+}
+
+/// A line may hold several events ("11:26 AM: Outage begins 11:54 AM: Rollback failed").
+fn read_text(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
+    let times = find_times(text);
+    let date_mentions = find_dates(text);
+    let Some(lead) = lead_time(text) else { return };
+    // Split points: the leading time, and later times followed by a separator.
+    let mut splits = Vec::new();
+    for t in &times {
+        if t.start < lead {
+            continue;
+        }
+        let after = text[t.end..].trim_start();
+        let separated = after.starts_with([':', '-', '–', '—', '|']) && {
+            let rest = after[after.chars().next().map_or(0, char::len_utf8)..].trim_start();
+            // "14:00 - 18:30" is a range, not an event.
+            find_times(rest).first().is_none_or(|n| n.start > 0)
+        };
+        if t.start == lead || separated {
+            // Start the event at a date written right before the time.
+            let begin = date_mentions
+                .iter()
+                .rev()
+                .find(|d| d.end <= t.start && is_gap(&text[d.end..t.start]))
+                .filter(|d| splits.last().is_none_or(|&(_, end, _)| d.start >= end))
+                .map_or(t.start, |d| d.start);
+            let date = date_mentions
+                .iter()
+                .find(|d| d.start == begin)
+                .and_then(|d| d.date(dates.year_hint));
+            splits.push((begin, t.end, (date, t.time, t.zone)));
+        }
+    }
+    for (i, &(begin, end, (date, time, zone))) in splits.iter().enumerate() {
+        let next = splits.get(i + 1).map_or(text.len(), |s| s.0);
+        let event = text[end..next]
+            .trim()
+            .trim_start_matches([':', '-', '–', '—', '|', ')', ']'])
+            .trim()
+            .trim_end_matches([',', ';'])
+            .trim();
+        if event.is_empty() {
+            continue;
+        }
+        out.push(RawEvent {
+            written: text[begin..end].trim().trim_matches(['(', ')', '[', ']']).trim().to_owned(),
+            date,
+            time: Some(time),
+            zone,
+            event: event.to_owned(),
+        });
+    }
+}
+
+fn resolve(raw: Vec<RawEvent>, dates: &Dates) -> Vec<TimelineEvent> {
+    let mut out = Vec::with_capacity(raw.len().min(MAX_EVENTS));
+    let mut running: Option<NaiveDate> = dates.incident_date;
+    let mut last: Option<NaiveDateTime> = None;
+    for event in raw.into_iter().take(MAX_EVENTS) {
+        let date = match event.date {
+            Some(date) => {
+                running = Some(date);
+                Some(date)
+            }
+            None => running,
+        };
+        let zone = event.zone.or(dates.zone);
+        let time = match (date, event.time, zone) {
+            (Some(mut date), Some(time), Some(zone)) => {
+                let mut local = date.and_time(time);
+                // An undated time earlier than the last one is past midnight.
+                if event.date.is_none()
+                    && let Some(prev) = last
+                    && local + Duration::hours(1) < prev
+                {
+                    date += Duration::days(1);
+                    running = Some(date);
+                    local = date.and_time(time);
+                }
+                last = Some(local);
+                let offset = zone.offset_at(local);
+                match local.and_local_timezone(offset).single() {
+                    Some(at) => at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    None => event.written,
+                }
+            }
+            _ => event.written,
+        };
+        out.push(TimelineEvent { time, event: event.event });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::sections::read_sections;
+    use crate::model::Document;
+
+    fn timeline(blocks: Vec<Block>, dates: &Dates) -> Vec<(String, String)> {
+        let doc = Document { blocks, ..Document::default() };
+        extract_timeline(&read_sections(&doc), dates)
+            .into_iter()
+            .map(|e| (e.time, e.event))
+            .collect()
+    }
+    fn p(text: &str) -> Block {
+        Block::Paragraph { text: text.into() }
+    }
+    fn h(text: &str) -> Block {
+        Block::Heading { level: 2, text: text.into() }
+    }
+    fn row(cells: &[&str]) -> Block {
+        Block::TableRow { cells: cells.iter().map(|c| (*c).to_owned()).collect() }
+    }
+
+    #[test]
+    fn lines_with_incident_date_and_zone_resolve_and_roll_over_midnight() {
+        let dates = Dates {
+            incident_date: NaiveDate::from_ymd_opt(2023, 12, 21),
+            zone: Some(Zone::Fixed(-5 * 3600)),
+            ..Dates::default()
+        };
+        let got = timeline(
+            vec![
+                h("Timeline"),
+                p("23:30: Alert fired."),
+                p("00:15: Rolled back."),
+                h("Root cause"),
+                p("12:00: not timeline"),
+            ],
+            &dates,
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("2023-12-21T23:30:00-05:00".to_owned(), "Alert fired.".to_owned()),
+                ("2023-12-22T00:15:00-05:00".to_owned(), "Rolled back.".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn merged_events_on_one_line_and_times_as_written() {
+        let got = timeline(
+            vec![
+                h("TIMELINE"),
+                p(
+                    "11:26 AM: Outage begins 11:54 AM: Failed rollback 12:15 PM - Successful rollback",
+                ),
+            ],
+            &Dates::default(),
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("11:26 AM".to_owned(), "Outage begins".to_owned()),
+                ("11:54 AM".to_owned(), "Failed rollback".to_owned()),
+                ("12:15 PM".to_owned(), "Successful rollback".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn table_rows_with_dates() {
+        let dates = Dates { zone: Some(Zone::Fixed(3600)), ..Dates::default() };
+        let got = timeline(
+            vec![
+                h("Timeline"),
+                p("All times in CET."),
+                row(&["Time", "Event"]),
+                row(&["2021-02-15 06:05", "Pipeline failed"]),
+                row(&["2021-02-15 07:00", "Back to normal"]),
+            ],
+            &dates,
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("2021-02-15T06:05:00+01:00".to_owned(), "Pipeline failed".to_owned()),
+                ("2021-02-15T07:00:00+01:00".to_owned(), "Back to normal".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn bullets_with_zone_and_dates_before_times() {
+        let got = timeline(
+            vec![
+                h("Timeline"),
+                Block::ListItem { text: "16:58 UTC - Writer database saturates".into() },
+                p("2018-08-22, 03:26pm: first noticed the error."),
+                p("A paragraph without a time at 10:00 in the middle."),
+            ],
+            &Dates::default(),
+        );
+        assert_eq!(got[0], ("16:58 UTC".to_owned(), "Writer database saturates".to_owned()));
+        // No zone anywhere: the time stays as written.
+        assert_eq!(
+            got[1],
+            ("2018-08-22, 03:26pm".to_owned(), "first noticed the error.".to_owned())
+        );
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn without_a_timeline_heading_needs_several_timed_lines() {
+        let few = timeline(vec![p("10:00 one"), p("Nothing")], &Dates::default());
+        assert!(few.is_empty());
+        let many =
+            timeline(vec![p("10:00 one"), p("10:05 two"), p("10:10 three")], &Dates::default());
+        assert_eq!(many.len(), 3);
+    }
+}
