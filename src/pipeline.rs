@@ -318,11 +318,17 @@ async fn fetch_endpoint(
             &response.body,
             &response.final_url,
             response.content_type.as_deref(),
+            &worth_a_look,
         )
         .map_err(|err| (Some(response.status), describe(&err), None))?;
         Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
     })
     .await
+}
+
+/// The extractor's prescreen as parse wants it: may this feed item be a postmortem?
+pub fn worth_a_look(title: Option<&str>, summary: Option<&str>) -> bool {
+    extract::prescreen(title, summary) >= extract::PRESCREEN_THRESHOLD
 }
 
 /// Runs extraction on every candidate whose report is new, changed, or was extracted by an

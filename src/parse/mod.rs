@@ -76,14 +76,19 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
+/// Decides from a feed item's title and summary whether it may be a postmortem. The pipeline
+/// passes the extractor's prescreen; parse itself knows no classification.
+pub type Prescreen<'a> = &'a dyn Fn(Option<&str>, Option<&str>) -> bool;
+
 /// Parses a fetched body into the source's entries, then applies the source's `filter` and
-/// marks postmortem candidates among feed items by their titles.
+/// marks postmortem candidates among feed items with `prescreen`.
 pub fn parse_entries(
     source: &Source,
     format: Format,
     body: &[u8],
     base: &Url,
     content_type: Option<&str>,
+    prescreen: Prescreen<'_>,
 ) -> Result<Vec<Entry>, ParseError> {
     let mut entries = match format {
         Format::Feed => feed::parse_feed(body, base, content_type)?,
@@ -106,8 +111,8 @@ pub fn parse_entries(
     if format == Format::Feed {
         for entry in &mut entries {
             // With a filter, every kept item was chosen as a candidate by the curator.
-            entry.candidate =
-                source.filter.is_some() || entry.title.as_deref().is_some_and(has_postmortem_title);
+            entry.candidate = source.filter.is_some()
+                || prescreen(entry.title.as_deref(), entry.summary.as_deref());
         }
     }
     if matches!(format, Format::Feed | Format::HtmlIndex | Format::MarkdownList) {
@@ -168,23 +173,6 @@ pub fn report_document(report: &Report) -> Document {
 fn matches_filter(filter: &Regex, entry: &Entry) -> bool {
     entry.title.as_deref().is_some_and(|t| filter.is_match(t))
         || entry.summary.as_deref().is_some_and(|s| filter.is_match(s))
-}
-
-/// Title words that suggest a postmortem. Extraction makes the real decision from the text;
-/// this only decides which feed items are worth a closer look.
-pub fn has_postmortem_title(title: &str) -> bool {
-    static SIGNALS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-        Regex::new(
-            r"(?ix)\b(
-                post[-\s]?mortem | post[-\s]incident | incident\s+(report|review|analysis|summary)
-              | \brca\b | root[-\s]cause | outage | service\s+(disruption|degradation|event)
-              | what\s+(happened|went\s+wrong) | retrospective | downtime | availability\s+report
-              | summary\s+of\s+the\b
-            )",
-        )
-        .expect("the postmortem title pattern is a valid regex (checked by a test)")
-    });
-    SIGNALS.is_match(title)
 }
 
 /// Why a body could not be parsed. Each variant names the URL it came from.
@@ -283,24 +271,6 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn postmortem_titles() {
-        for title in [
-            "Post-mortem of the March 3 outage",
-            "Incident report: DNS timeouts on April 8",
-            "What happened on June 12",
-            "RCA: API outage in eu-central-1",
-            "Summary of the Amazon S3 Service Disruption",
-            "May 26 incident review",
-            "Post-incident review: login failures",
-        ] {
-            assert!(has_postmortem_title(title), "{title}");
-        }
-        for title in ["Why we moved from Kafka to Go", "Scaling CI to 120 million requests a day"] {
-            assert!(!has_postmortem_title(title), "{title}");
-        }
-    }
 
     #[test]
     fn endpoints_per_kind() {

@@ -19,6 +19,8 @@ mod cli;
 mod sync;
 // Every source kind through `pmagg sync`: statuspage, incidentio, gcp, html, list.
 mod kinds;
+// Extraction: `pmagg extract` on documents; sync fetching and extracting only candidates.
+mod extract;
 // SIGKILL in the middle of a sync leaves a sound database.
 mod crash;
 // Managing sources: add (discovery), check, import-opml and export-opml.

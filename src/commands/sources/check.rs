@@ -134,6 +134,7 @@ async fn check_source(fetcher: &Fetcher, source: Source) -> CheckRow {
                         &response.body,
                         &response.final_url,
                         response.content_type.as_deref(),
+                        &crate::pipeline::worth_a_look,
                     )
                     .map_err(|err| describe(&err))
                 })
