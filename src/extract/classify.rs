@@ -323,7 +323,10 @@ pub(crate) fn prescreen(title: Option<&str>, summary: Option<&str>) -> f32 {
     use weight::{GUIDE, NARRATIVE, PRESCREEN_BIAS, PRESCREEN_TITLE, TEMPLATE};
     let mut z = PRESCREEN_BIAS + PRESCREEN_TITLE * title.map_or(0.0, title_score);
     if let Some(summary) = summary {
-        z += NARRATIVE * narrative_hits(summary).min(6) as f32;
+        // One narrative cue at most: engineering posts talk of rollbacks, error rates and
+        // timeouts too, and a summary alone must not fetch a plain post's article. Titles and
+        // the words below carry the decision.
+        z += NARRATIVE * narrative_hits(summary).min(1) as f32;
         let lower = summary.to_lowercase();
         if lower.contains("postmortem")
             || lower.contains("post-mortem")
@@ -371,6 +374,16 @@ mod tests {
         ] {
             assert!(!re.as_str().is_empty());
         }
+    }
+
+    #[test]
+    fn prescreen_needs_more_than_narrative_words_in_a_summary() {
+        let summary = "The migration happened in 11 phases so that we could roll back at every \
+                       step. The migration happened without a roll back; error rates and timeouts \
+                       stayed flat, and we rolled back nothing.";
+        assert!(prescreen(Some("Rethinking our design system"), Some(summary)) < 0.3);
+        assert!(prescreen(Some("Post-mortem of the March 3 outage"), Some(summary)) >= 0.3);
+        assert!(prescreen(Some("March 3"), Some("The root cause was a bad deploy.")) >= 0.3);
     }
 
     #[test]
