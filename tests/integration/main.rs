@@ -8,6 +8,8 @@
 // Fixture builders read best as `push_str(&format!(..))`.
 #![allow(clippy::format_push_string)]
 
+// The one-way data flow between stages, checked on the source.
+mod architecture;
 // Helpers: the `pmagg` command, temp dirs, feed builders, raw servers.
 mod support;
 
