@@ -147,6 +147,10 @@ pub async fn sync(
 
         let threshold = settings.threshold;
         let max_backoff = settings.max_backoff;
+        let bounds = Bounds {
+            limits: parse::Limits::from_settings(settings),
+            budget: settings.source_time_budget,
+        };
         let mut report = SyncReport::default();
         let mut results = futures_util::stream::iter(sources.iter().cloned())
             .map(|source| {
@@ -158,6 +162,7 @@ pub async fn sync(
                     validators,
                     threshold,
                     max_backoff,
+                    bounds,
                     now,
                 )
             })
@@ -196,6 +201,16 @@ enum Parsed {
     Entries { status: u16, validators: Validators, entries: Vec<Entry> },
 }
 
+/// What bounds one source's work in a pass (`[settings]`).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// What parsing one body may cost.
+    limits: parse::Limits,
+    /// The source's whole time: fetches, retries, report pages, parsing and its write.
+    budget: Duration,
+}
+
+#[allow(clippy::too_many_arguments, reason = "one source's inputs, passed straight through")]
 async fn sync_source(
     store: SharedStore,
     fetcher: Arc<Fetcher>,
@@ -203,6 +218,7 @@ async fn sync_source(
     validators: Validators,
     threshold: f32,
     max_backoff: Duration,
+    bounds: Bounds,
     now: DateTime<Utc>,
 ) -> SourceReport {
     fetcher.stagger().await;
@@ -211,7 +227,22 @@ async fn sync_source(
     let name = source.name.clone();
     let url = source.url.to_string();
     let outcome = async {
-        match run_source(&store, &fetcher, source, validators, threshold, now).await {
+        // Past its budget the source's work is dropped: requests in flight are cancelled, a
+        // parse already running on the blocking pool finishes unobserved, and a write
+        // already under way completes or rolls back whole (one transaction per source).
+        let run = run_source(&store, &fetcher, source, validators, threshold, bounds.limits, now);
+        let result = tokio::time::timeout(bounds.budget, run).await.unwrap_or_else(|_| {
+            Err((
+                None,
+                format!(
+                    "gave up after {} s: the source took longer than its time budget \
+                     (source_time_budget_secs)",
+                    bounds.budget.as_secs()
+                ),
+                None,
+            ))
+        });
+        match result {
             Ok(outcome) => outcome,
             Err((status, error, retry_after)) => {
                 warn!(%error, "source failed");
@@ -242,13 +273,14 @@ async fn run_source(
     source: Source,
     validators: Validators,
     threshold: f32,
+    limits: parse::Limits,
     now: DateTime<Utc>,
 ) -> Result<SourceOutcome, Failed> {
     let source = Arc::new(source);
     let mut first_failure = None;
     let mut parsed = None;
     for endpoint in parse::endpoints(&source) {
-        match fetch_endpoint(fetcher, &source, endpoint, &validators).await {
+        match fetch_endpoint(fetcher, &source, endpoint, &validators, limits).await {
             Ok(result) => {
                 parsed = Some(result);
                 break;
@@ -273,7 +305,7 @@ async fn run_source(
         Parsed::Entries { status, validators, entries } => (status, validators, entries),
     };
 
-    fetch_missing_reports(store, fetcher, &source, &mut entries).await;
+    fetch_missing_reports(store, fetcher, &source, &mut entries, limits).await;
 
     let name = source.name.clone();
     let states = with_store(store, move |store| store.extraction_states(&name))
@@ -302,6 +334,7 @@ async fn fetch_endpoint(
     source: &Arc<Source>,
     endpoint: Endpoint,
     validators: &Validators,
+    limits: parse::Limits,
 ) -> Result<Parsed, Failed> {
     let request = FetchRequest { url: &endpoint.url, accept: source.kind.accept(), validators };
     let response = match fetcher.fetch(request).await {
@@ -319,6 +352,7 @@ async fn fetch_endpoint(
             &response.final_url,
             response.content_type.as_deref(),
             &worth_a_look,
+            limits,
         )
         .map_err(|err| (Some(response.status), describe(&err), None))?;
         Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
@@ -384,6 +418,7 @@ async fn fetch_missing_reports(
     fetcher: &Arc<Fetcher>,
     source: &Arc<Source>,
     entries: &mut [Entry],
+    limits: parse::Limits,
 ) {
     if entries.iter().all(|e| e.report.is_some() || e.report_url.is_none()) {
         return;
@@ -419,6 +454,7 @@ async fn fetch_missing_reports(
                                 &response.body,
                                 response.content_type.as_deref(),
                                 &response.final_url,
+                                limits,
                             )
                         })
                         .await;

@@ -22,7 +22,6 @@ use reqwest::header::{
 use tracing::{debug, instrument};
 use url::Url;
 
-pub use client::MAX_REDIRECTS;
 use limits::HostLimits;
 
 use crate::config::Settings;

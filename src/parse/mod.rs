@@ -9,6 +9,7 @@ pub mod gcp;
 pub mod html;
 pub mod incidentio;
 pub mod list;
+pub mod nesting;
 pub mod statuspage;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use regex::Regex;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::config::Source;
+use crate::config::{Settings, Source, defaults};
 use crate::model::{Document, Entry, Report, SourceKind, TextFormat};
 
 /// What a fetched body is, which decides its parser.
@@ -76,12 +77,35 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
+/// What one body may cost to parse: the `[settings]` limits that parse enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Entries kept from one body, the first ones as the source lists them.
+    pub max_items: usize,
+    /// HTML nesting read: an index page nested deeper is refused, an article is cut there.
+    pub max_nesting_depth: usize,
+}
+
+impl Limits {
+    /// The limits `[settings]` sets.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self { max_items: settings.max_items, max_nesting_depth: settings.max_nesting_depth }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_items: defaults::MAX_ITEMS, max_nesting_depth: defaults::MAX_NESTING_DEPTH }
+    }
+}
+
 /// Decides from a feed item's title and summary whether it may be a postmortem. The pipeline
 /// passes the extractor's prescreen; parse itself knows no classification.
 pub type Prescreen<'a> = &'a dyn Fn(Option<&str>, Option<&str>) -> bool;
 
-/// Parses a fetched body into the source's entries, then applies the source's `filter` and
-/// marks postmortem candidates among feed items with `prescreen`.
+/// Parses a fetched body into the source's entries, then applies the source's `filter`, keeps
+/// the first `limits.max_items`, and marks postmortem candidates among feed items with
+/// `prescreen`.
 pub fn parse_entries(
     source: &Source,
     format: Format,
@@ -89,13 +113,16 @@ pub fn parse_entries(
     base: &Url,
     content_type: Option<&str>,
     prescreen: Prescreen<'_>,
+    limits: Limits,
 ) -> Result<Vec<Entry>, ParseError> {
     let mut entries = match format {
         Format::Feed => feed::parse_feed(body, base, content_type)?,
         Format::StatuspageIncidents => statuspage::parse_incidents(body, &source.url)?,
         Format::GcpIncidents => gcp::parse_incidents(body, base)?,
         Format::HtmlIndex => match &source.html {
-            Some(selectors) => html::parse_index(body, base, selectors)?,
+            Some(selectors) => {
+                html::parse_index_within(body, base, selectors, limits.max_nesting_depth)?
+            }
             None => {
                 return Err(ParseError::Format {
                     url: base.clone(),
@@ -108,6 +135,7 @@ pub fn parse_entries(
     if let Some(filter) = &source.filter {
         entries.retain(|entry| matches_filter(filter, entry));
     }
+    entries.truncate(limits.max_items);
     if format == Format::Feed {
         for entry in &mut entries {
             // With a filter, every kept item was chosen as a candidate by the curator.
@@ -120,6 +148,7 @@ pub fn parse_entries(
             match entry.content.as_deref() {
                 // A feed that carries the whole article saves fetching it.
                 Some(content) if content.len() >= FULL_CONTENT_BYTES => {
+                    let content = nesting::within_depth(content, limits.max_nesting_depth);
                     entry.report = Some(report(content.to_owned(), TextFormat::Html, None));
                 }
                 // Otherwise the article is the report: the pipeline fetches it while none is
@@ -137,22 +166,30 @@ pub const FULL_CONTENT_BYTES: usize = 2_000;
 
 /// Reads a report page fetched from an entry's `report_url`: a Statuspage incident page, an
 /// incident.io detail document, or (for feeds, index pages and lists) the article itself,
-/// reduced to its main content as markdown.
+/// reduced to its main content as markdown. A page nested deeper than
+/// `limits.max_nesting_depth` is read up to where it gets that deep.
 pub fn parse_report(
     source: &Source,
     body: &[u8],
     content_type: Option<&str>,
     url: &Url,
+    limits: Limits,
 ) -> Option<Report> {
     match source.kind {
-        SourceKind::Statuspage => statuspage::postmortem_from_page(body),
+        SourceKind::Statuspage => {
+            let page = String::from_utf8_lossy(body);
+            statuspage::postmortem_from_page(
+                nesting::within_depth(&page, limits.max_nesting_depth).as_bytes(),
+            )
+        }
         SourceKind::Incidentio => incidentio::report_from_detail(body),
         SourceKind::Feed | SourceKind::Gcp | SourceKind::Html | SourceKind::List => {
-            let document = document::parse_document(
+            let document = document::parse_document_within(
                 body,
                 content_type,
                 Some(url),
                 source.content_selector.as_ref(),
+                limits.max_nesting_depth,
             );
             (!document.markdown.trim().is_empty())
                 .then(|| report(document.markdown, TextFormat::Markdown, None))
