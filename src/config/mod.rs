@@ -42,6 +42,10 @@ pub mod defaults {
     pub const TIMEOUT_SECS: u64 = 20;
     /// Largest response body read, after decompression (16 MiB).
     pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+    /// Largest part of an article or report page that is read (4 MiB): the body is still
+    /// fetched within `max_body_bytes`, but only its first bytes are parsed, as reading a
+    /// page costs about fifteen times its size in memory.
+    pub const MAX_REPORT_BYTES: u64 = 4 * 1024 * 1024;
     /// Entries kept from one source per pass (the first ones, in the order the source lists
     /// them): a status page lists about 50 incidents, a busy blog feed a few hundred items.
     pub const MAX_ITEMS: usize = 1000;
@@ -84,6 +88,9 @@ pub mod defaults {
     }
     pub(crate) fn max_body_bytes() -> Spanned<i64> {
         Spanned::new(0..0, MAX_BODY_BYTES as i64)
+    }
+    pub(crate) fn max_report_bytes() -> Spanned<i64> {
+        Spanned::new(0..0, MAX_REPORT_BYTES as i64)
     }
     pub(crate) fn max_items() -> Spanned<i64> {
         Spanned::new(0..0, MAX_ITEMS as i64)
@@ -157,6 +164,8 @@ pub struct Settings {
     pub user_agent: String,
     /// Largest body read, after decompression.
     pub max_body_bytes: u64,
+    /// Largest part of an article or report page that is parsed.
+    pub max_report_bytes: u64,
     /// Entries kept from one source per pass.
     pub max_items: usize,
     /// Redirects followed for one request.
@@ -191,6 +200,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(defaults::TIMEOUT_SECS),
             user_agent: defaults::user_agent(),
             max_body_bytes: defaults::MAX_BODY_BYTES,
+            max_report_bytes: defaults::MAX_REPORT_BYTES,
             max_items: defaults::MAX_ITEMS,
             max_redirects: defaults::MAX_REDIRECTS,
             max_nesting_depth: defaults::MAX_NESTING_DEPTH,

@@ -32,6 +32,8 @@ pub(crate) struct RawSettings {
     pub(crate) user_agent: Option<Spanned<String>>,
     #[serde(default = "defaults::max_body_bytes")]
     pub(crate) max_body_bytes: Spanned<i64>,
+    #[serde(default = "defaults::max_report_bytes")]
+    pub(crate) max_report_bytes: Spanned<i64>,
     #[serde(default = "defaults::max_items")]
     pub(crate) max_items: Spanned<i64>,
     #[serde(default = "defaults::max_redirects")]
@@ -64,6 +66,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "timeout_secs",
     "user_agent",
     "max_body_bytes",
+    "max_report_bytes",
     "max_items",
     "max_redirects",
     "max_nesting_depth",
@@ -133,6 +136,7 @@ mod tests {
             timeout_secs = 5
             user_agent = "x"
             max_body_bytes = 1000
+            max_report_bytes = 100000
             max_items = 500
             max_redirects = 5
             max_nesting_depth = 256

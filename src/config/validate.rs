@@ -181,6 +181,8 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
     let timeout_secs = in_range(&raw.timeout_secs, "timeout_secs", 1, MAX_TIMEOUT_SECS, out);
     let max_body_bytes =
         in_range(&raw.max_body_bytes, "max_body_bytes", MIN_BODY_BYTES, i64::MAX, out);
+    let max_report_bytes =
+        in_range(&raw.max_report_bytes, "max_report_bytes", MIN_BODY_BYTES, i64::MAX, out);
     let max_items = in_range(&raw.max_items, "max_items", 1, MAX_ITEMS, out);
     let max_redirects = in_range(&raw.max_redirects, "max_redirects", 0, MAX_REDIRECTS, out);
     let max_nesting_depth = in_range(
@@ -263,6 +265,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         timeout: Duration::from_secs(timeout_secs as u64),
         user_agent,
         max_body_bytes: max_body_bytes as u64,
+        max_report_bytes: max_report_bytes as u64,
         max_items: max_items as usize,
         max_redirects: max_redirects as usize,
         max_nesting_depth: max_nesting_depth as usize,
@@ -529,6 +532,7 @@ mod tests {
         assert_eq!(settings.timeout, Duration::from_secs(defaults::TIMEOUT_SECS));
         assert!(settings.user_agent.starts_with("pmagg/"));
         assert_eq!(settings.max_items, defaults::MAX_ITEMS);
+        assert_eq!(settings.max_report_bytes, defaults::MAX_REPORT_BYTES);
         assert_eq!(settings.max_redirects, defaults::MAX_REDIRECTS);
         assert_eq!(settings.max_nesting_depth, defaults::MAX_NESTING_DEPTH);
         assert_eq!(
@@ -549,6 +553,7 @@ max_redirects = 51
 max_nesting_depth = 100000
 source_time_budget_secs = 0
 max_body_bytes = 10
+max_report_bytes = 0
 
 [[source]]
 name = \"a\"
@@ -566,6 +571,7 @@ url = \"https://a.example/feed\"
                 (Some(4), "`max_nesting_depth` must be between 32 and 2048, not 100000"),
                 (Some(5), "`source_time_budget_secs` must be between 1 and 86400, not 0"),
                 (Some(6), "`max_body_bytes` must be at least 1024, not 10"),
+                (Some(7), "`max_report_bytes` must be at least 1024, not 0"),
             ]
         );
         let (settings, _) = validate(

@@ -82,6 +82,8 @@ fn join(base: &Url, path: &str) -> Url {
 pub struct Limits {
     /// Entries kept from one body, the first ones as the source lists them.
     pub max_items: usize,
+    /// Bytes of an article or report page (or a feed item's full content) that are read.
+    pub max_report_bytes: usize,
     /// HTML nesting read: an index page nested deeper is refused, an article is cut there.
     pub max_nesting_depth: usize,
 }
@@ -89,13 +91,21 @@ pub struct Limits {
 impl Limits {
     /// The limits `[settings]` sets.
     pub fn from_settings(settings: &Settings) -> Self {
-        Self { max_items: settings.max_items, max_nesting_depth: settings.max_nesting_depth }
+        Self {
+            max_items: settings.max_items,
+            max_report_bytes: usize::try_from(settings.max_report_bytes).unwrap_or(usize::MAX),
+            max_nesting_depth: settings.max_nesting_depth,
+        }
     }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_items: defaults::MAX_ITEMS, max_nesting_depth: defaults::MAX_NESTING_DEPTH }
+        Self {
+            max_items: defaults::MAX_ITEMS,
+            max_report_bytes: defaults::MAX_REPORT_BYTES as usize,
+            max_nesting_depth: defaults::MAX_NESTING_DEPTH,
+        }
     }
 }
 
@@ -148,7 +158,10 @@ pub fn parse_entries(
             match entry.content.as_deref() {
                 // A feed that carries the whole article saves fetching it.
                 Some(content) if content.len() >= FULL_CONTENT_BYTES => {
-                    let content = nesting::within_depth(content, limits.max_nesting_depth);
+                    let content = nesting::within_depth(
+                        prefix(content, limits.max_report_bytes),
+                        limits.max_nesting_depth,
+                    );
                     entry.report = Some(report(content.to_owned(), TextFormat::Html, None));
                 }
                 // Otherwise the article is the report: the pipeline fetches it while none is
@@ -166,8 +179,10 @@ pub const FULL_CONTENT_BYTES: usize = 2_000;
 
 /// Reads a report page fetched from an entry's `report_url`: a Statuspage incident page, an
 /// incident.io detail document, or (for feeds, index pages and lists) the article itself,
-/// reduced to its main content as markdown. A page nested deeper than
-/// `limits.max_nesting_depth` is read up to where it gets that deep.
+/// reduced to its main content as markdown. Of a page, only the first
+/// `limits.max_report_bytes` are read (an article is at the top, and a page costs about
+/// fifteen times its size to read), and only up to where it nests deeper than
+/// `limits.max_nesting_depth`.
 pub fn parse_report(
     source: &Source,
     body: &[u8],
@@ -175,9 +190,10 @@ pub fn parse_report(
     url: &Url,
     limits: Limits,
 ) -> Option<Report> {
+    let page = &body[..body.len().min(limits.max_report_bytes)];
     match source.kind {
         SourceKind::Statuspage => {
-            let page = String::from_utf8_lossy(body);
+            let page = String::from_utf8_lossy(page);
             statuspage::postmortem_from_page(
                 nesting::within_depth(&page, limits.max_nesting_depth).as_bytes(),
             )
@@ -185,7 +201,7 @@ pub fn parse_report(
         SourceKind::Incidentio => incidentio::report_from_detail(body),
         SourceKind::Feed | SourceKind::Gcp | SourceKind::Html | SourceKind::List => {
             let document = document::parse_document_within(
-                body,
+                page,
                 content_type,
                 Some(url),
                 source.content_selector.as_ref(),
@@ -195,6 +211,18 @@ pub fn parse_report(
                 .then(|| report(document.markdown, TextFormat::Markdown, None))
         }
     }
+}
+
+/// At most the first `max` bytes of `text`, cut on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// A stored report as a [`Document`] for extraction.
