@@ -445,7 +445,9 @@ async fn fetch_missing_reports(
             async move {
                 let request =
                     FetchRequest { url: &url, accept: REPORT_ACCEPT, validators: no_validators };
-                match fetcher.fetch(request).await {
+                // Only the start of a report page is read (`max_report_bytes`).
+                let max_bytes = limits.max_report_bytes as u64;
+                match fetcher.fetch_prefix(request, max_bytes).await {
                     Ok(Fetched::Body(response)) => {
                         let source = Arc::clone(source);
                         let report = run_blocking(move || {

@@ -42,10 +42,10 @@ pub mod defaults {
     pub const TIMEOUT_SECS: u64 = 20;
     /// Largest response body read, after decompression (16 MiB).
     pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
-    /// Largest part of an article or report page that is read (4 MiB): the body is still
-    /// fetched within `max_body_bytes`, but only its first bytes are parsed, as reading a
-    /// page costs about fifteen times its size in memory.
-    pub const MAX_REPORT_BYTES: u64 = 4 * 1024 * 1024;
+    /// Largest part of an article or report page that is read (2 MiB, where articles run to
+    /// a few hundred KiB): the rest is not downloaded, as reading a page costs up to fifteen
+    /// times its size in memory.
+    pub const MAX_REPORT_BYTES: u64 = 2 * 1024 * 1024;
     /// Entries kept from one source per pass (the first ones, in the order the source lists
     /// them): a status page lists about 50 incidents, a busy blog feed a few hundred items.
     pub const MAX_ITEMS: usize = 1000;

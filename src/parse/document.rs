@@ -200,11 +200,9 @@ pub fn parse_document_within(
     let text = String::from_utf8_lossy(body);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut document = match detect_markup(text, content_type, url) {
-        Markup::Html => parse_html(
-            super::nesting::within_depth(text, max_nesting_depth),
-            url,
-            content_selector,
-        ),
+        Markup::Html => {
+            parse_html(super::nesting::within_depth(text, max_nesting_depth), url, content_selector)
+        }
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
     };

@@ -113,9 +113,8 @@ impl Default for Limits {
 /// passes the extractor's prescreen; parse itself knows no classification.
 pub type Prescreen<'a> = &'a dyn Fn(Option<&str>, Option<&str>) -> bool;
 
-/// Parses a fetched body into the source's entries, then applies the source's `filter`, keeps
-/// the first `limits.max_items`, and marks postmortem candidates among feed items with
-/// `prescreen`.
+/// Parses the first `limits.max_items` entries of a fetched body, then applies the source's
+/// `filter` and marks postmortem candidates among feed items with `prescreen`.
 pub fn parse_entries(
     source: &Source,
     format: Format,
@@ -126,7 +125,7 @@ pub fn parse_entries(
     limits: Limits,
 ) -> Result<Vec<Entry>, ParseError> {
     let mut entries = match format {
-        Format::Feed => feed::parse_feed(body, base, content_type)?,
+        Format::Feed => feed::parse_first_items(body, base, content_type, limits.max_items)?,
         Format::StatuspageIncidents => statuspage::parse_incidents(body, &source.url)?,
         Format::GcpIncidents => gcp::parse_incidents(body, base)?,
         Format::HtmlIndex => match &source.html {
@@ -142,10 +141,10 @@ pub fn parse_entries(
         },
         Format::MarkdownList => list::parse_list(body, base)?,
     };
+    entries.truncate(limits.max_items);
     if let Some(filter) = &source.filter {
         entries.retain(|entry| matches_filter(filter, entry));
     }
-    entries.truncate(limits.max_items);
     if format == Format::Feed {
         for entry in &mut entries {
             // With a filter, every kept item was chosen as a candidate by the curator.

@@ -29,17 +29,8 @@ const IMPLIED_END: &[&str] = &[
 ];
 
 /// Elements whose content is text up to their end tag.
-const RAW_TEXT: &[&str] = &[
-    "script",
-    "style",
-    "textarea",
-    "title",
-    "xmp",
-    "iframe",
-    "noembed",
-    "noframes",
-    "plaintext",
-];
+const RAW_TEXT: &[&str] =
+    &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"];
 
 /// The byte offset of the first start tag that nests deeper than `limit`, or `None` when the
 /// whole document stays within it. The offset is on a character boundary (a `<`).
@@ -96,8 +87,7 @@ pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
             continue;
         }
         let closes_itself = self_closing && foreign > 0;
-        if VOID.contains(&name.as_str()) || IMPLIED_END.contains(&name.as_str()) || closes_itself
-        {
+        if VOID.contains(&name.as_str()) || IMPLIED_END.contains(&name.as_str()) || closes_itself {
             continue;
         }
         if stack.len() >= limit {
@@ -212,7 +202,8 @@ mod tests {
 
     #[test]
     fn never_panics_on_fragments() {
-        for text in ["<", "</", "<a", "<a href='", "<!--", "<!", "<script>", "</x", "<é>", "<a é>"] {
+        for text in ["<", "</", "<a", "<a href='", "<!--", "<!", "<script>", "</x", "<é>", "<a é>"]
+        {
             let _ = too_deep_at(text, 1);
             let _ = within_depth(text, 1);
         }
