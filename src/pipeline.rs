@@ -524,6 +524,10 @@ pub fn describe(err: &(dyn StdError + 'static)) -> String {
             out.push_str(&text);
         }
     }
+    // Messages may quote what a server sent: keep it one line, with no terminal escapes.
+    if out.chars().any(char::is_control) {
+        out = out.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    }
     out
 }
 
@@ -550,5 +554,6 @@ mod tests {
             "cannot connect to https://x.example/: failed to lookup address information"
         );
         assert_eq!(describe(&Layer("alone", None)), "alone");
+        assert_eq!(describe(&Layer("two\nlines \u{1b}[31mred", None)), "two lines  [31mred");
     }
 }

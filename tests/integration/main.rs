@@ -35,5 +35,7 @@ mod sources;
 mod render;
 // `pmagg daemon`: passes on schedule, /healthz and /metrics, backoff, signals, sync beside it.
 mod daemon;
+// One test per fixed bug: issue_<n>_<what>.
+mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.
 mod packaging;
