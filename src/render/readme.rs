@@ -57,6 +57,10 @@ pub struct RenderedReadme {
     pub added: Vec<String>,
     /// Entries that were in the list and still are.
     pub kept: usize,
+    /// Canonical URLs of entries already in the list whose bytes are exactly what pmagg
+    /// writes for their listing: pmagg's own, even when a render that wrote them was killed
+    /// before it could record them.
+    pub own: Vec<String>,
 }
 
 /// Rewrites the list in `current` (the README's text) for `list` (its [`crate::model::list_key`]).
@@ -158,10 +162,22 @@ pub fn render_readme(
         out.push_str(&region.trail);
     }
     out.push_str(&current[region.range.end..]);
+    let by_url: HashMap<&str, &Listing> = listings
+        .iter()
+        .flat_map(|l| l.canonical_urls.iter().map(move |u| (u.as_str(), l)))
+        .collect();
+    let own = blocks
+        .iter()
+        .filter_map(|block| {
+            let listing = by_url.get(block.canonical.as_deref()?)?;
+            (block.text == style.entry(listing)).then(|| listing.canonical_url.clone())
+        })
+        .collect();
     Ok(RenderedReadme {
         text: out,
         added: new.iter().map(|l| l.canonical_url.clone()).collect(),
         kept: blocks.len(),
+        own,
     })
 }
 
@@ -762,7 +778,9 @@ mod tests {
             );
         assert_eq!(out.text, expected);
         assert_eq!(out.added.len(), 3);
-        assert_eq!(render(&out.text, &listings).text, out.text, "a second render changes nothing");
+        let again = render(&out.text, &listings);
+        assert_eq!(again.text, out.text, "a second render changes nothing");
+        assert_eq!(again.own, out.added, "what pmagg wrote is recognised as its own");
     }
 
     #[test]

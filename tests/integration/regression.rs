@@ -169,3 +169,32 @@ fn issue_8_a_source_over_its_time_budget_fails_alone() {
     let error = summary["failures"][0]["error"].as_str().unwrap();
     assert!(error.contains("time budget"), "{error}");
 }
+
+#[test]
+fn issue_8_a_render_killed_before_it_records_what_it_wrote_is_finished_by_the_next() {
+    // #8 (crash safety): a render killed after writing the README but before recording its
+    // list made pmagg's new entries look hand-curated (no archive copies, ever), and one killed
+    // after writing archive copies but before recording them left copies pmagg then treated as
+    // someone else's.
+    use crate::crash::{copy_workspace, prepare_render, run_ok, snapshot};
+    let before = Workspace::new();
+    prepare_render(&before);
+    let reference = Workspace::new();
+    copy_workspace(before.dir.path(), reference.dir.path());
+    run_ok(reference.dir.path(), &["render"]);
+
+    // The files of a whole render, the database of none: as if killed just before recording.
+    let killed = Workspace::new();
+    copy_workspace(reference.dir.path(), killed.dir.path());
+    for name in ["pmagg.db", "pmagg.db-wal", "pmagg.db-shm"] {
+        let _ = std::fs::remove_file(killed.path(name));
+        if before.path(name).exists() {
+            std::fs::copy(before.path(name), killed.path(name)).unwrap();
+        }
+    }
+    run_ok(killed.dir.path(), &["render"]);
+    assert!(snapshot(&killed.path("site")) == snapshot(&reference.path("site")));
+    let (store, clean) = (killed.store(), reference.store());
+    assert_eq!(store.curated_entries().unwrap(), clean.curated_entries().unwrap());
+    assert_eq!(store.archive_records().unwrap(), clean.archive_records().unwrap());
+}
