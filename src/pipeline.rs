@@ -313,11 +313,12 @@ async fn run_source(
         .map_err(|err| (Some(status), describe(&err), None))?;
     let (entries, extracted) = {
         let source = Arc::clone(&source);
-        run_blocking(move || {
+        run_guarded(move || {
             let extracted = extract_reports(&source, &entries, &states, threshold);
             (entries, extracted)
         })
         .await
+        .map_err(|error| (Some(status), error, None))?
     };
 
     let name = source.name.clone();
@@ -344,7 +345,8 @@ async fn fetch_endpoint(
     };
     let source = Arc::clone(source);
     // Parsing is CPU work: keep it off the async threads.
-    run_blocking(move || {
+    let status = response.status;
+    run_guarded(move || {
         let entries = parse::parse_entries(
             &source,
             endpoint.format,
@@ -358,6 +360,7 @@ async fn fetch_endpoint(
         Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
     })
     .await
+    .unwrap_or_else(|error| Err((Some(status), error, None)))
 }
 
 /// The extractor's prescreen as parse wants it: may this feed item be a postmortem?
@@ -450,7 +453,7 @@ async fn fetch_missing_reports(
                 match fetcher.fetch_prefix(request, max_bytes).await {
                     Ok(Fetched::Body(response)) => {
                         let source = Arc::clone(source);
-                        let report = run_blocking(move || {
+                        let report = run_guarded(move || {
                             parse::parse_report(
                                 &source,
                                 &response.body,
@@ -460,7 +463,13 @@ async fn fetch_missing_reports(
                             )
                         })
                         .await;
-                        (index, report)
+                        match report {
+                            Ok(report) => (index, report),
+                            Err(error) => {
+                                warn!(%error, "report page not read");
+                                (index, None)
+                            }
+                        }
                     }
                     Ok(Fetched::NotModified) => (index, None),
                     Err(err) => {
@@ -494,6 +503,29 @@ async fn with_store<T: Send + 'static>(
     let store = Arc::clone(store);
     run_blocking(move || call(&mut store.lock().unwrap_or_else(PoisonError::into_inner))).await
 }
+
+/// `spawn_blocking` for work on what a source sent (parsing, extraction): a panic in it, a bug
+/// that hostile input found, fails that source with a message instead of the whole pass.
+async fn run_guarded<T: Send + 'static>(
+    call: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(call).await.map_err(|err| {
+        let detail = match err.try_into_panic() {
+            Ok(panic) => panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default(),
+            Err(err) => err.to_string(),
+        };
+        describe(&InternalError(detail))
+    })
+}
+
+/// A panic while reading a source's data, as an error.
+#[derive(Debug, thiserror::Error)]
+#[error("pmagg failed while reading what this source sent (a bug; please report it): {0}")]
+struct InternalError(String);
 
 /// `spawn_blocking` that hands a panic on to the caller, as a plain call would.
 async fn run_blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {

@@ -43,6 +43,25 @@ pub fn parse_first_items(
     content_type: Option<&str>,
     max: usize,
 ) -> Result<Vec<Entry>, ParseError> {
+    // feed-rs (and the quick-xml under it) panic on some malformed documents, e.g. an XML
+    // declaration after text: a panic there is this body's parse error.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_first_items(body, base, content_type, max)
+    }))
+    .unwrap_or_else(|_| {
+        Err(ParseError::Format {
+            url: base.clone(),
+            detail: "the feed is malformed in a way the feed parser cannot handle".into(),
+        })
+    })
+}
+
+fn read_first_items(
+    body: &[u8],
+    base: &Url,
+    content_type: Option<&str>,
+    max: usize,
+) -> Result<Vec<Entry>, ParseError> {
     let cut = first_items(body, max);
     let body = cut.as_deref().unwrap_or(body);
     // feed-rs invents an id when an item has none; an empty one tells us there was no GUID,
@@ -380,6 +399,15 @@ mod tests {
         assert!(declares_encoding(b"<?xml version=\"1.0\" encoding='windows-1252'?><rss/>"));
         assert!(!declares_encoding(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss/>"));
         assert!(!declares_encoding(b"<rss/>"));
+    }
+
+    #[test]
+    fn bodies_that_make_feed_rs_panic_are_parse_errors() {
+        // Found by tests/fuzz: an XML declaration after text makes quick-xml (under feed-rs)
+        // panic when it switches encodings.
+        let body = b"Mon, 01 Jan 1900 00:00:00 GMT</feed><?xml version=\"1.0\" encoding=\"ISO-8859-1\"?></entry>";
+        let err = parse_feed(body, &base(), None).unwrap_err();
+        assert!(err.to_string().contains("malformed"), "{err}");
     }
 
     #[test]

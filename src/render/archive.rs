@@ -102,7 +102,26 @@ pub fn plan_archive(listings: &[Listing]) -> Vec<ArchiveFile> {
 /// as text, and a link or image whose destination is not http(s), mailto, or relative
 /// (`javascript:`, `data:`, `file:`, `vbscript:`...) is replaced by its text, escaped. Text
 /// and code are untouched.
+///
+/// Defusing can uncover markup: `<!-- x -->[a](javascript:b)` is one HTML block until its `<`
+/// is escaped, and then holds a link. So the pass repeats until nothing changes; input that
+/// keeps uncovering markup past [`INERT_ROUNDS`] has every `<`, `[` and `]` escaped instead.
 pub fn inert_markdown(markdown: &str) -> String {
+    let mut text = markdown.to_owned();
+    for _ in 0..INERT_ROUNDS {
+        let next = inert_pass(&text);
+        if next == text {
+            return text;
+        }
+        text = next;
+    }
+    text.replace('<', "&lt;").replace('[', "\\[").replace(']', "\\]")
+}
+
+/// Rounds of [`inert_markdown`] before it escapes everything.
+pub const INERT_ROUNDS: usize = 8;
+
+fn inert_pass(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -333,6 +352,9 @@ mod tests {
             [mail](mailto:a@b.c) and ref.\n\n[r]: vbscript:x\n\n`<code>` stays.\n\n&lt;!-- comment -->\n"
         );
         assert_eq!(inert_markdown(&out), out, "inert markdown stays as it is");
+        // Found by tests/fuzz: escaping a comment's `<` uncovered the link after it.
+        let hidden = "<!-- x -->[x](javascript:x) and more";
+        assert_eq!(inert_markdown(hidden), "&lt;!-- x -->x and more");
         let plain = "## Summary\n\n- A [link](https://a.example/) and `code`.\n";
         assert_eq!(inert_markdown(plain), plain);
     }

@@ -153,9 +153,11 @@ pub fn render_readme(
     }
     body.push_str(layout.suffix);
     if !layout.region_text.is_empty() && !layout.region_text.ends_with('\n') {
-        // The file had no final newline: neither has the new one.
-        let trimmed = body.trim_end_matches(['\r', '\n']).len();
-        body.truncate(trimmed);
+        // The file had no final newline: neither has the new one. Only the line ending added
+        // above goes: a `\r` that ended the file is text and stays (found by tests/fuzz).
+        if let Some(trimmed) = body.strip_suffix(style.line_ending.as_str()) {
+            body.truncate(trimmed.len());
+        }
     }
     out.push_str(&body);
     if filled {
@@ -343,7 +345,11 @@ fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
     let mut at = heading.at + heading.full.len();
     let mut lead = String::new();
     if heading.full.ends_with('\n') {
-        let blank = lines[first_heading + 1..].iter().take_while(|l| l.text.trim().is_empty());
+        // Blank as markdown sees it (spaces and tabs), and ended: a last line of whitespace
+        // without a line ending, or with a vertical tab, is text the entry must not join.
+        let blank = lines[first_heading + 1..]
+            .iter()
+            .take_while(|l| l.text.trim_matches([' ', '\t']).is_empty() && l.full.ends_with('\n'));
         let blanks: Vec<_> = blank.collect();
         if blanks.is_empty() {
             lead.push_str(&ending);
@@ -591,7 +597,8 @@ impl Style {
     fn entry(&self, listing: &Listing) -> String {
         let le = &self.line_ending;
         let mut line = format!("{} ", self.bullet);
-        if let Some(date) = listing.date {
+        // A year outside 1..=9999 would not read back as a date (nor as the entry's link).
+        if let Some(date) = listing.date.filter(|d| (1..=9999).contains(&d.year())) {
             line.push_str(&date.format("%m-%d-%Y - ").to_string());
         }
         let company = listing.company.as_deref().map(str::trim).filter(|c| !c.is_empty());
@@ -800,6 +807,33 @@ mod tests {
              - 01-01-2020 - [B](https://b.example/)\r\n\t- y\r\n\
              - 01-01-2019 - [D](https://d.example/)\r\n\t- What happened to D."
         );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_at_the_end_stays() {
+        // Found by tests/fuzz: a whitespace line that markdown does not call blank.
+        for text in ["# Awesome postmortems\n\u{b}", "## Postmortems\n  ", "## Postmortems\n\n \t"]
+        {
+            let once = render(text, &[listing("", "A", "https://a.example/", None)]);
+            assert!(once.text.contains("\n- [A](https://a.example/)\n"), "{:?}", once.text);
+            let twice = render(&once.text, &[listing("", "A", "https://a.example/", None)]);
+            assert_eq!(twice.text, once.text);
+        }
+        // Found by tests/fuzz: the last line `¡\r` lost its `\r` on the second render.
+        let once = render(
+            "## Postmortems\n    code\n¡\r",
+            &[listing("", "A", "https://a.example/", None)],
+        );
+        assert!(once.text.ends_with("¡\r"), "{:?}", once.text);
+        let twice = render(&once.text, &[listing("", "A", "https://a.example/", None)]);
+        assert_eq!(twice.text, once.text);
+        // Years that do not fit MM-DD-YYYY are left out rather than written unreadably.
+        let far = listing("262000-01-01", "Far", "https://f.example/", None);
+        let mut far = far;
+        far.date = NaiveDate::from_ymd_opt(262_000, 1, 1);
+        let out = render("## Postmortems\n", std::slice::from_ref(&far));
+        assert!(out.text.contains("- [Far](https://f.example/)"), "{}", out.text);
+        assert_eq!(render(&out.text, &[far]).text, out.text);
     }
 
     #[test]

@@ -198,3 +198,64 @@ fn issue_8_a_render_killed_before_it_records_what_it_wrote_is_finished_by_the_ne
     assert_eq!(store.curated_entries().unwrap(), clean.curated_entries().unwrap());
     assert_eq!(store.archive_records().unwrap(), clean.archive_records().unwrap());
 }
+
+#[test]
+fn issue_8_a_feed_that_panics_the_feed_parser_fails_alone() {
+    // #8 (found by tests/fuzz): an XML declaration after text made quick-xml, under feed-rs,
+    // panic; the panic went up through the pass and ended `pmagg sync`.
+    let server = serve(vec![
+        (
+            "/bad.xml",
+            Behaviour::ok(
+                "application/atom+xml",
+                "Mon, 01 Jan 1900 00:00:00 GMT</feed>\
+                 <?xml version=\"1.0\" encoding=\"ISO-8859-1\"?></entry>",
+            ),
+        ),
+        ("/good.xml", Behaviour::ok("application/rss+xml", rss("good", 3))),
+    ]);
+    let ws = Workspace::new();
+    ws.write_feeds(
+        "",
+        &[("bad".into(), server.url("/bad.xml")), ("good".into(), server.url("/good.xml"))],
+    );
+    let summary = ws.sync();
+    assert_eq!(summary["sources_ok"], 1, "{summary}");
+    assert_eq!(summary["entries_new"], 3, "{summary}");
+    let error = summary["failures"][0]["error"].as_str().unwrap();
+    assert!(error.contains("malformed"), "{error}");
+}
+
+#[test]
+fn issue_8_a_link_with_parentheses_is_listed_once() {
+    // #8 (found by tests/fuzz): a link with `(`, `)`, `[` or `]` is written percent-encoded,
+    // read back as another URL, and added to the README again on every render.
+    use pmagg::model::canonical_url;
+    use pmagg::render::listing::Listing;
+    use pmagg::render::readme::render_readme;
+    let url = "https://en.example/wiki/Outage_(2024)[1]";
+    let listing = Listing {
+        url: url.into(),
+        canonical_url: canonical_url(url),
+        canonical_urls: vec![canonical_url(url)],
+        title: Some("Outage".into()),
+        company: None,
+        company_url: None,
+        date: None,
+        published: None,
+        summary: None,
+        categories: vec![],
+        curated: vec![],
+        entry_ids: vec![1],
+        sources: vec![],
+        report: None,
+    };
+    let path = std::path::Path::new("README.md");
+    let once =
+        render_readme("## Postmortems\n", std::slice::from_ref(&listing), "R", path).unwrap();
+    assert_eq!(once.added.len(), 1);
+    let twice = render_readme(&once.text, &[listing], "R", path).unwrap();
+    assert_eq!(twice.text, once.text);
+    assert!(twice.added.is_empty());
+    assert_eq!(twice.own, [canonical_url(url)], "and it reads back as pmagg's own entry");
+}
