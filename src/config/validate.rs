@@ -181,24 +181,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
     let timeout_secs = in_range(&raw.timeout_secs, "timeout_secs", 1, MAX_TIMEOUT_SECS, out);
     let max_body_bytes =
         in_range(&raw.max_body_bytes, "max_body_bytes", MIN_BODY_BYTES, i64::MAX, out);
-    let max_report_bytes =
-        in_range(&raw.max_report_bytes, "max_report_bytes", MIN_BODY_BYTES, i64::MAX, out);
-    let max_items = in_range(&raw.max_items, "max_items", 1, MAX_ITEMS, out);
-    let max_redirects = in_range(&raw.max_redirects, "max_redirects", 0, MAX_REDIRECTS, out);
-    let max_nesting_depth = in_range(
-        &raw.max_nesting_depth,
-        "max_nesting_depth",
-        MIN_NESTING_DEPTH,
-        MAX_NESTING_DEPTH,
-        out,
-    );
-    let source_time_budget_secs = in_range(
-        &raw.source_time_budget_secs,
-        "source_time_budget_secs",
-        1,
-        MAX_SOURCE_TIME_BUDGET_SECS,
-        out,
-    );
+    let limits = validate_limits(&raw, out);
     let threshold = *raw.threshold.get_ref();
     if !(0.0..=1.0).contains(&threshold) {
         out.push(
@@ -265,16 +248,53 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         timeout: Duration::from_secs(timeout_secs as u64),
         user_agent,
         max_body_bytes: max_body_bytes as u64,
-        max_report_bytes: max_report_bytes as u64,
-        max_items: max_items as usize,
-        max_redirects: max_redirects as usize,
-        max_nesting_depth: max_nesting_depth as usize,
-        source_time_budget: Duration::from_secs(source_time_budget_secs as u64),
+        max_report_bytes: limits.max_report_bytes,
+        max_items: limits.max_items,
+        max_redirects: limits.max_redirects,
+        max_nesting_depth: limits.max_nesting_depth,
+        source_time_budget: limits.source_time_budget,
         threshold: threshold as f32,
         max_backoff: Duration::from_secs(max_backoff_secs as u64),
         listen,
         shutdown_grace: Duration::from_secs(shutdown_grace_secs as u64),
     })
+}
+
+/// What bounds the work on one source (#8), checked.
+struct Limits {
+    max_report_bytes: u64,
+    max_items: usize,
+    max_redirects: usize,
+    max_nesting_depth: usize,
+    source_time_budget: Duration,
+}
+
+fn validate_limits(raw: &RawSettings, out: &mut Collector<'_>) -> Limits {
+    let max_report_bytes =
+        in_range(&raw.max_report_bytes, "max_report_bytes", MIN_BODY_BYTES, i64::MAX, out);
+    let max_items = in_range(&raw.max_items, "max_items", 1, MAX_ITEMS, out);
+    let max_redirects = in_range(&raw.max_redirects, "max_redirects", 0, MAX_REDIRECTS, out);
+    let max_nesting_depth = in_range(
+        &raw.max_nesting_depth,
+        "max_nesting_depth",
+        MIN_NESTING_DEPTH,
+        MAX_NESTING_DEPTH,
+        out,
+    );
+    let source_time_budget_secs = in_range(
+        &raw.source_time_budget_secs,
+        "source_time_budget_secs",
+        1,
+        MAX_SOURCE_TIME_BUDGET_SECS,
+        out,
+    );
+    Limits {
+        max_report_bytes: max_report_bytes as u64,
+        max_items: max_items as usize,
+        max_redirects: max_redirects as usize,
+        max_nesting_depth: max_nesting_depth as usize,
+        source_time_budget: Duration::from_secs(source_time_budget_secs as u64),
+    }
 }
 
 /// A `schedule` (in `[settings]` or a `[[source]]`) must be cron with seconds.

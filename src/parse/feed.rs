@@ -198,7 +198,7 @@ fn first_items(body: &[u8], max: usize) -> Option<Vec<u8>> {
                 items += usize::from(is_item(element.local_name().into_inner()));
             }
             Event::Empty(element) => {
-                items += usize::from(is_item(element.local_name().into_inner()))
+                items += usize::from(is_item(element.local_name().into_inner()));
             }
             Event::Eof => return None,
             _ => {}
@@ -361,11 +361,13 @@ mod tests {
 
     #[test]
     fn only_the_first_items_are_read() {
+        use std::fmt::Write as _;
         let rss = format!(
             "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>B</title>{}</channel></rss>",
-            (0..50)
-                .map(|i| format!("<item><title>t{i}</title><guid>{i}</guid></item>"))
-                .collect::<String>()
+            (0..50).fold(String::new(), |mut items, i| {
+                let _ = write!(items, "<item><title>t{i}</title><guid>{i}</guid></item>");
+                items
+            })
         );
         let entries = parse_first_items(rss.as_bytes(), &base(), None, 3).unwrap();
         let ids: Vec<&str> = entries.iter().map(|e| e.identity.as_str()).collect();

@@ -164,23 +164,27 @@ pub fn render_readme(
         out.push_str(&region.trail);
     }
     out.push_str(&current[region.range.end..]);
+    Ok(RenderedReadme {
+        text: out,
+        added: new.iter().map(|l| l.canonical_url.clone()).collect(),
+        kept: blocks.len(),
+        own: own_entries(blocks, listings, &style),
+    })
+}
+
+/// Canonical URLs of the blocks whose bytes are exactly what pmagg writes for their listing.
+fn own_entries(blocks: &[Block<'_>], listings: &[Listing], style: &Style) -> Vec<String> {
     let by_url: HashMap<&str, &Listing> = listings
         .iter()
         .flat_map(|l| l.canonical_urls.iter().map(move |u| (u.as_str(), l)))
         .collect();
-    let own = blocks
+    blocks
         .iter()
         .filter_map(|block| {
             let listing = by_url.get(block.canonical.as_deref()?)?;
             (block.text == style.entry(listing)).then(|| listing.canonical_url.clone())
         })
-        .collect();
-    Ok(RenderedReadme {
-        text: out,
-        added: new.iter().map(|l| l.canonical_url.clone()).collect(),
-        kept: blocks.len(),
-        own,
-    })
+        .collect()
 }
 
 enum Item<'a> {

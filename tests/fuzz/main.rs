@@ -23,6 +23,7 @@ use pmagg::render::listing::{ArchivedReport, Listing};
 use pmagg::render::readme::{escape_inline, render_readme};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use pulldown_cmark::{Event, Options, Parser, Tag};
 use url::Url;
 
 /// Runs `test` over `strategy`: one batch, or batches until `PMAGG_FUZZ_SECS` have passed.
@@ -508,7 +509,6 @@ fn escaping_and_inert_markdown() {
         prop_assert!(!escaped.replace("\\<", "").contains('<'), "{escaped:?}");
         let inert = inert_markdown(&text);
         prop_assert_eq!(inert_markdown(&inert), inert.clone(), "inert markdown stays as it is");
-        use pulldown_cmark::{Event, Options, Parser, Tag};
         for event in Parser::new_ext(&inert, Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES) {
             match event {
                 Event::Html(html) | Event::InlineHtml(html) => {

@@ -138,10 +138,9 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn is_temporary(name: &str) -> bool {
-    Path::new(name)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+    Path::new(name).file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n.starts_with('.') && n.contains(".pmagg-") && n.rsplit('.').next() == Some("tmp")
+    })
 }
 
 pub fn copy_workspace(from: &Path, to: &Path) {
@@ -234,7 +233,7 @@ fn sigkill_during_render_leaves_old_or_new_files() {
         round += 1;
         let ws = Workspace::new();
         copy_workspace(original.dir.path(), ws.dir.path());
-        for again in 0..(1 + round % 2) {
+        for again in 0..=(round % 2) {
             kills += 1;
             // Anywhere in the first 70% of a whole render (30% for the one that recovers).
             let until = took.as_micros() as u64 * if again == 0 { 7 } else { 3 } / 10 + 1_000;

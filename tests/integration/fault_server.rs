@@ -67,7 +67,7 @@ pub struct FaultServer {
 /// Writes past this many bytes on one connection stop (the endless routes).
 const MAX_STREAM_BYTES: u64 = 8 << 30;
 /// A connection that never gets an answer is closed after this long.
-const NEVER_FOR: Duration = Duration::from_secs(60);
+const NEVER_FOR: Duration = Duration::from_mins(1);
 
 impl FaultServer {
     /// Starts serving on a loopback port the routes (by path, query excluded) that `routes`
@@ -123,6 +123,7 @@ impl Drop for FaultServer {
     }
 }
 
+#[allow(clippy::too_many_lines, reason = "one arm per behaviour, each read on its own")]
 async fn serve(
     mut stream: TcpStream,
     routes: &HashMap<String, Behaviour>,

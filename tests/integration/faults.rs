@@ -26,7 +26,7 @@ use crate::support::{Workspace, atom, rss};
 const MAX_PEAK_BYTES: u64 = 150 * 1024 * 1024;
 /// The whole pass, render included, must end within this (the slowest case is held to
 /// `source_time_budget_secs`).
-const MAX_PASS: Duration = Duration::from_secs(60);
+const MAX_PASS: Duration = Duration::from_mins(1);
 
 const ARTICLE: &str = include_str!("../fixtures/documents/article.html");
 const STATUSPAGE: &str = include_str!("../fixtures/statuspage/incidents.json");
@@ -744,7 +744,7 @@ fn a_pass_over_every_fault_fails_only_the_bad_sources() {
                                 b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b)
                             })
                     })
-                    && parts[1].ends_with(".md")
+                    && Path::new(parts[1]).extension().is_some_and(|e| e == "md")
             });
         assert!(ok, "unexpected file site/{file}");
     }
