@@ -509,6 +509,18 @@ fn parse_http_url(
     out: &mut Collector<'_>,
 ) -> Option<Url> {
     match Url::parse(value.get_ref()) {
+        // URLs are printed in messages, logged and stored: they must not carry credentials.
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            out.push(
+                Some(&value.span()),
+                source,
+                format!(
+                    "`{key}` must not carry a user name or password: pmagg prints, logs and \
+                     stores URLs (see SECURITY.md)"
+                ),
+            );
+            None
+        }
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
         Ok(url) => {
             out.push(
@@ -562,6 +574,16 @@ mod tests {
         assert_eq!(sources.len(), 1);
         assert_eq!(sources[0].company, "Acme");
         assert!(sources[0].enabled);
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused() {
+        let problems = problems(
+            "[[source]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://me:secret@a.example/f\"\n",
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("must not carry a user name or password"));
+        assert!(!problems[0].message.contains("secret"), "the password is not echoed");
     }
 
     #[test]
