@@ -154,9 +154,23 @@ pub fn parse_report(
                 Some(url),
                 source.content_selector.as_ref(),
             );
-            (!document.markdown.trim().is_empty())
-                .then(|| report(document.markdown, TextFormat::Markdown, None))
+            if document.markdown.trim().is_empty() {
+                return None;
+            }
+            Some(report(titled_markdown(&document), TextFormat::Markdown, None))
         }
+    }
+}
+
+/// The document's markdown under its title as a level-1 heading: readability drops the
+/// `<h1>` from the content, and the stored report must keep it for (re-)extraction.
+fn titled_markdown(document: &Document) -> String {
+    let markdown = document.markdown.trim_start();
+    match &document.title {
+        Some(title) if !markdown.starts_with(&format!("# {title}")) => {
+            format!("# {title}\n\n{markdown}")
+        }
+        _ => markdown.to_owned(),
     }
 }
 
@@ -271,6 +285,24 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn article_reports_keep_their_title() {
+        let page = b"<html><head><title>Incident report: API errors | Acme</title></head><body>\
+            <article><h1>Incident report: API errors</h1><h2>Summary</h2><p>The API failed for an \
+            hour because a certificate expired, and we renewed it.</p><h2>Impact</h2><p>Every \
+            request failed with errors for an hour while the certificate was expired.</p>\
+            </article></body></html>";
+        let config = crate::config::parse(
+            "[[source]]\nname = \"b\"\nkind = \"feed\"\nurl = \"https://b.example/feed\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let url = Url::parse("https://b.example/pm").unwrap();
+        let report = parse_report(&config.sources[0], page, Some("text/html"), &url).unwrap();
+        assert!(report.text.starts_with("# Incident report: API errors\n"), "{}", report.text);
+        assert_eq!(report_document(&report).title.as_deref(), Some("Incident report: API errors"));
+    }
 
     #[test]
     fn endpoints_per_kind() {
