@@ -22,6 +22,7 @@ pub mod fetch;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod publish;
 pub mod render;
 pub mod schedule;
 pub mod store;
