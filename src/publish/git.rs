@@ -465,13 +465,23 @@ impl Session {
         // 1: the remote refused the update (lease, protection, hook); anything else is git
         // failing to talk to it at all.
         if out.status.code() == Some(1) {
+            // `--porcelain` lines are `flag \t from:to \t summary`; a refused ref has flag `!`.
+            // What the remote's hooks said comes on stderr as `remote: ...` lines.
             let stdout = String::from_utf8_lossy(&out.stdout);
-            let refused: Vec<&str> = stdout.lines().filter(|l| l.starts_with('!')).collect();
-            let detail = if refused.is_empty() {
-                String::from_utf8_lossy(&out.stderr).into_owned()
-            } else {
-                refused.join("; ")
-            };
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let mut said: Vec<&str> = stdout
+                .lines()
+                .filter(|l| l.starts_with('!'))
+                .filter_map(|l| l.split('\t').nth(2))
+                .collect();
+            said.extend(
+                stderr
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("remote:"))
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty()),
+            );
+            let detail = if said.is_empty() { stderr.into_owned() } else { said.join("; ") };
             return Err(PublishError::PushRejected {
                 remote: self.repo.remote.clone(),
                 branch: self.branch.clone(),

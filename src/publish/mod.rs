@@ -158,7 +158,7 @@ pub enum PublishError {
     },
     /// 403: the token may not do this (or a rate limit).
     #[error(
-        "GitHub forbade {action} (403 Forbidden): {message}; the token needs `contents: write` and `pull-requests: write`, and in GitHub Actions the repository must allow Actions to create pull requests"
+        "GitHub refused to {action} (403 Forbidden): {message}; the token needs `contents: write` and `pull-requests: write`, and in GitHub Actions the repository must allow Actions to create pull requests"
     )]
     Forbidden {
         /// What was tried.
@@ -181,7 +181,7 @@ pub enum PublishError {
         message: String,
     },
     /// Another unexpected status.
-    #[error("GitHub answered {status} to {action}: {message}")]
+    #[error("GitHub answered {status} when asked to {action}: {message}")]
     GitHubStatus {
         /// What was tried.
         action: &'static str,
@@ -209,7 +209,7 @@ pub enum PublishError {
     },
     /// The pull request's branch was pushed, but opening or updating the pull request failed.
     #[error(
-        "pushed {branch}, but the pull request was not {verb}: open it by hand, or it will be {verb} by the next publish that finds something new"
+        "pushed {branch}, but the pull request was not {verb} (open it by hand, or the next publish that finds something new will)"
     )]
     AfterPush {
         /// `--branch`.
