@@ -2,7 +2,7 @@
 //! request.
 //!
 //! The paths come from `[settings]` (`readme`, default `README.md`; `archive_dir`; `feed`),
-//! taken relative to `--repo` (an absolute one must lie inside it). [`git::Repo::start`]
+//! taken relative to `--repo` (an absolute one must lie inside it). [`Repo::start`]
 //! prepares a temporary worktree on pmagg's branch; the render writes there, and records the
 //! README's list in the store only once the branch holds it (after the push, or right away
 //! when nothing changed): a list recorded but never pushed would read as entries deleted by

@@ -9,7 +9,7 @@
 //! dropping a session does, too, if a step failed).
 //!
 //! Exit statuses decide what happened, never git's wording. Whatever git prints goes through
-//! [`redact`](super::redact) before it can reach an error.
+//! [`redact`] before it can reach an error.
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ impl Repo {
     }
 
     /// The remote's URL as configured. It may hold credentials: pass it through
-    /// [`redact`](super::redact) before showing it.
+    /// [`redact`] before showing it.
     pub fn remote_url(&self) -> &str {
         &self.remote_url
     }

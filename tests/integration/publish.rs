@@ -587,3 +587,89 @@ fn forbidden_and_unprocessable_answers_are_explained() {
     assert!(err.contains("403") && err.contains("Resource not accessible by integration"), "{err}");
     assert!(err.contains("pull-requests: write"), "{err}");
 }
+
+/// A merged pull request's branch is built on again from the base; a closed one whose branch
+/// was deleted keeps its entries out of the list for good.
+#[test]
+fn merged_and_rejected_pull_requests() {
+    let rt = runtime();
+    let repo = ListRepo::new(&rt);
+    // Without a feed: main has none, so one would be proposed as soon as the branch is gone.
+    let config = std::fs::read_to_string(repo.ws.config()).unwrap();
+    std::fs::write(repo.ws.config(), config.replace("feed = \"feed.xml\"\n", "")).unwrap();
+    mount_github(&rt, &repo.api);
+    confirm(&repo.ws, &FIRST);
+    assert_ok(&repo.publish(&[]));
+    let branch_ref = format!("refs/heads/{BRANCH}");
+    let tip = repo.remote_ref(&branch_ref).unwrap();
+
+    // The curator closes the pull request and deletes the branch: the entry stays out.
+    repo.git(&repo.bare(), &["update-ref", "-d", &branch_ref]);
+    let out = repo.publish(&[]);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("nothing new to publish: origin/main"), "{}", stdout(&out));
+    assert_eq!(repo.remote_refs(), ["refs/heads/main"]);
+
+    // Had it been merged (main fast-forwarded to the branch, the branch kept), the next entry
+    // goes on top of main, in a new pull request.
+    repo.git(&repo.bare(), &["update-ref", "refs/heads/main", &tip]);
+    repo.git(&repo.bare(), &["update-ref", &branch_ref, &tip]);
+    rt.block_on(repo.api.reset());
+    mount_github(&rt, &repo.api);
+    confirm(&repo.ws, &SECOND);
+    let out = repo.publish(&[]);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("opened pull request #7"), "{}", stdout(&out));
+    let new_tip = repo.remote_ref(&branch_ref).unwrap();
+    assert_eq!(repo.git(&repo.bare(), &["rev-parse", &format!("{new_tip}^")]), tip);
+    assert_eq!(repo.remote_ref("refs/heads/main").unwrap(), tip, "the base never moves");
+    let requests = repo.requests(&rt);
+    let body = body_json(requests.last().unwrap());
+    assert_eq!(body["title"], "Add postmortem: Resolver meltdown (Newco)", "only the new entry");
+}
+
+/// The shipped workflow runs sync and publish with the permissions publish needs, keeps the
+/// database in the Actions cache, and the README documents it.
+#[test]
+fn the_workflow_example_and_its_docs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workflow = std::fs::read_to_string(root.join(".github/workflows/pmagg.yml")).unwrap();
+    for needle in [
+        "schedule:",
+        "contents: write",
+        "pull-requests: write",
+        "actions/checkout@",
+        "cargo install --locked --git https://github.com/pmagg/pmagg",
+        "actions/cache/restore@",
+        "pmagg sync --no-render",
+        "pmagg publish --repo .",
+        "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
+        "actions/cache/save@",
+        "PMAGG_DB=$HOME/.pmagg/pmagg.db",
+    ] {
+        assert!(workflow.contains(needle), "the workflow lacks {needle:?}");
+    }
+    let restore = workflow.find("actions/cache/restore@").unwrap();
+    let sync = workflow.find("run: pmagg sync").unwrap();
+    let publish = workflow.find("run: pmagg publish").unwrap();
+    let save = workflow.find("actions/cache/save@").unwrap();
+    assert!(restore < sync && sync < publish && publish < save, "steps out of order");
+
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("## Publishing pull requests")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README has a publishing section");
+    for needle in [
+        "pmagg publish --repo",
+        ".github/workflows/pmagg.yml",
+        "contents: write",
+        "pull-requests: write",
+        "--force-with-lease",
+        "--dry-run",
+        "GITHUB_TOKEN",
+    ] {
+        assert!(section.contains(needle), "README's publishing section lacks {needle:?}");
+    }
+}
