@@ -27,8 +27,8 @@ use crate::parse;
 use crate::publish::git::{Against, Repo, Session};
 use crate::publish::github::{GitHub, Token};
 use crate::publish::{
-    Author, EntryChange, PublishError, PublishOptions, PublishedEntry, RepoSlug, description,
-    redact,
+    Author, EntryChange, PublishError, PublishOptions, PublishOutcome, PublishedEntry, RepoSlug,
+    description, redact,
 };
 use crate::render::{Listing, archive::plan_archive};
 use crate::store::Store;
@@ -146,7 +146,20 @@ pub(super) fn run(cli: &Cli, args: &PublishArgs) -> anyhow::Result<()> {
     let step = Step { runtime: &runtime, session: &session, options: &options, paths: &paths };
     let result = step.publish(&mut store, sources, &settings, github.as_ref(), args.dry_run);
     runtime.block_on(session.close());
-    result
+    let mut out = std::io::stdout().lock();
+    match result? {
+        PublishOutcome::NothingToPublish(from) => {
+            writeln!(out, "nothing new to publish: {from} is up to date")?;
+        }
+        PublishOutcome::DryRun => {}
+        PublishOutcome::Opened(pull) => {
+            writeln!(out, "opened pull request #{}: {}", pull.number, pull.html_url)?;
+        }
+        PublishOutcome::Updated(pull) => {
+            writeln!(out, "updated pull request #{}: {}", pull.number, pull.html_url)?;
+        }
+    }
+    Ok(())
 }
 
 /// What the publish steps share.
@@ -172,7 +185,7 @@ impl Step<'_> {
         settings: &Settings,
         github: Option<&GitHub>,
         dry_run: bool,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<PublishOutcome> {
         let now = Utc::now();
         let dir = self.session.dir();
         let targets = Targets {
@@ -183,7 +196,6 @@ impl Step<'_> {
         };
         let report = render_with(store, sources, settings, &targets, RenderMode::WriteFiles, now)
             .context("cannot render into the list repository")?;
-        let mut out = std::io::stdout().lock();
         let from = if self.session.builds_on_branch() {
             format!("{}/{}", self.options.remote, self.options.branch)
         } else {
@@ -193,8 +205,8 @@ impl Step<'_> {
             if !dry_run {
                 record_render(store, &report.records, now)?;
             }
-            writeln!(out, "nothing new to publish: {from} is up to date")?;
-            return Ok(());
+            tracing::info!(from = %from, "nothing new to publish");
+            return Ok(PublishOutcome::NothingToPublish(from));
         }
 
         let root_causes = root_causes(store)?;
@@ -207,7 +219,7 @@ impl Step<'_> {
             let archived: Vec<String> = match &self.paths.archive {
                 Some(archive) => files
                     .iter()
-                    .filter_map(|f| f.strip_prefix(archive).ok())
+                    .filter_map(|f| f.strip_prefix(self.session.prefix().join(archive)).ok())
                     .map(|p| p.to_string_lossy().replace('\\', "/"))
                     .collect(),
                 None => Vec::new(),
@@ -231,6 +243,7 @@ impl Step<'_> {
 
         if dry_run {
             let diff = self.block_on(self.session.staged_diff())?;
+            let mut out = std::io::stdout().lock();
             writeln!(
                 out,
                 "dry run: would commit on {branch} (from {from}), push it to {} and open or \
@@ -240,13 +253,14 @@ impl Step<'_> {
             writeln!(out, "{diff}")?;
             writeln!(out, "--- commit message ---\n{message}")?;
             writeln!(out, "--- pull request ---\n{}\n\n{}", text.title, text.body)?;
-            return Ok(());
+            return Ok(PublishOutcome::DryRun);
         }
         let github = github.context("no GitHub client outside a dry run")?;
         // Asking first checks the token before anything is pushed.
         let existing = self.block_on(github.find_open_pull(branch, base))?;
         let commit = self.block_on(self.session.commit(&message))?;
         self.block_on(self.session.push(&commit))?;
+        tracing::info!(branch = %branch, commit = %commit, from = %from, "pushed");
         // The branch holds the list now: it is the list from here on.
         record_render(store, &report.records, now)?;
         let after_push = |verb| {
@@ -256,23 +270,16 @@ impl Step<'_> {
                 source: Box::new(err),
             }
         };
-        let (verb, pull) = match existing {
-            Some(open) => (
-                "updated",
-                self.block_on(async {
-                    github.update_pull(open.number, &text).await.map_err(after_push("updated"))
-                })?,
-            ),
-            None => (
-                "opened",
-                self.block_on(async {
-                    github.open_pull(branch, base, &text).await.map_err(after_push("opened"))
-                })?,
-            ),
+        let outcome = match existing {
+            Some(open) => PublishOutcome::Updated(self.block_on(async {
+                github.update_pull(open.number, &text).await.map_err(after_push("updated"))
+            })?),
+            None => PublishOutcome::Opened(self.block_on(async {
+                github.open_pull(branch, base, &text).await.map_err(after_push("opened"))
+            })?),
         };
-        writeln!(out, "{verb} pull request #{}: {}", pull.number, pull.html_url)?;
-        writeln!(out, "{}", text.title)?;
-        Ok(())
+        tracing::info!(outcome = ?outcome, title = %text.title, "pull request sent");
+        Ok(outcome)
     }
 }
 

@@ -69,7 +69,6 @@ fn stdout_line(out: &Output) -> String {
 }
 
 /// A clone of the list repository, checked.
-#[derive(Debug)]
 pub struct Repo {
     /// `--repo`, as given.
     dir: PathBuf,
@@ -81,6 +80,19 @@ pub struct Repo {
     remote: String,
     /// The remote's URL, as configured (may hold credentials: redact before showing).
     remote_url: String,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry credentials (`https://user:token@host/...`).
+        f.debug_struct("Repo")
+            .field("dir", &self.dir)
+            .field("top", &self.top)
+            .field("prefix", &self.prefix)
+            .field("remote", &self.remote)
+            .field("remote_url", &redact(&self.remote_url, None))
+            .finish()
+    }
 }
 
 impl Repo {
@@ -207,10 +219,13 @@ impl Repo {
         Ok(())
     }
 
-    /// Refuses uncommitted changes (staged, unstaged or untracked files).
+    /// Refuses uncommitted changes to tracked files, staged or not: edits the user may
+    /// expect in the pull request, which would not be there. Untracked files (a database,
+    /// a `sources.toml` kept beside the list) cannot get in the way of the worktree and are
+    /// allowed.
     async fn ensure_clean(&self) -> Result<(), PublishError> {
         let out =
-            run(&self.dir, ["status", "--porcelain=v1", "-z", "--untracked-files=normal"]).await?;
+            run(&self.dir, ["status", "--porcelain=v1", "-z", "--untracked-files=no"]).await?;
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         // Entries are `XY path\0`; a rename adds its source as a second field.
         let files: Vec<String> = text
@@ -379,14 +394,18 @@ impl Session {
         }
     }
 
-    /// Staged paths that differ from `against`, relative to `--repo`.
+    /// `--repo` relative to the top of the repository (empty at the top).
+    pub fn prefix(&self) -> &Path {
+        &self.repo.prefix
+    }
+
+    /// Staged paths that differ from `against`, relative to the top of the repository (as a
+    /// pull request shows them).
     pub async fn changed_files(&self, against: Against) -> Result<Vec<PathBuf>, PublishError> {
         let mut args: Vec<OsString> =
-            ["diff", "--cached", "--name-only", "-z", "--no-renames", "--relative"]
-                .map(OsString::from)
-                .into();
+            ["diff", "--cached", "--name-only", "-z", "--no-renames"].map(OsString::from).into();
         args.push(self.against(against).into());
-        let out = run(&self.dir(), &args).await?;
+        let out = run(&self.worktree.path, &args).await?;
         Ok(String::from_utf8_lossy(&out.stdout)
             .split('\0')
             .filter(|p| !p.is_empty())

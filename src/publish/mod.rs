@@ -32,9 +32,10 @@ pub use description::{EntryChange, PublishedEntry, PullRequestText};
 /// What `pmagg publish` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublishOutcome {
-    /// The rendered files were already on the branch: no commit, no push, no API call.
-    NothingToPublish,
-    /// `--dry-run`: what would have been committed and sent.
+    /// The rendered files were already on the branch (or the base) it started from, named
+    /// here: no commit, no push, no API call.
+    NothingToPublish(String),
+    /// `--dry-run`: the diff and the texts were printed; nothing was sent.
     DryRun,
     /// A pull request was opened.
     Opened(github::PullRequest),

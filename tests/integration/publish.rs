@@ -456,12 +456,13 @@ fn a_missing_token_or_a_dirty_tree_exit_2_and_change_nothing() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("no GitHub token: set MY_TOKEN"), "{}", stderr(&out));
 
-    std::fs::write(repo.clone_dir().join("notes.txt"), "wip").unwrap();
+    let readme = repo.clone_dir().join("README.md");
+    std::fs::write(&readme, format!("{README}\nA hand edit.\n")).unwrap();
     let out = repo.publish(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("uncommitted changes (notes.txt)") && err.contains("clean"), "{err}");
-    std::fs::remove_file(repo.clone_dir().join("notes.txt")).unwrap();
+    assert!(err.contains("uncommitted changes (README.md)") && err.contains("clean"), "{err}");
+    std::fs::write(&readme, README).unwrap();
 
     let out = repo.publish(&["--branch", "main"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -483,6 +484,8 @@ fn dry_run_prints_the_diff_and_description_and_changes_nothing() {
     let rt = runtime();
     let repo = ListRepo::new(&rt);
     confirm(&repo.ws, &FIRST);
+    // Untracked files (here a database kept in the clone) are no uncommitted change.
+    std::fs::write(repo.clone_dir().join("pmagg.db"), "").unwrap();
     let out = repo
         .ws
         .pmagg()
@@ -500,6 +503,7 @@ fn dry_run_prints_the_diff_and_description_and_changes_nothing() {
     assert!(text.contains("+- 03-02-2024 - [Database failover outage]("), "{text}");
     assert!(text.contains("--- pull request ---\nAdd postmortem: Database failover outage"));
     assert!(text.contains("- **Root cause:** A config push removed the primary's replicas."));
+    std::fs::remove_file(repo.clone_dir().join("pmagg.db")).unwrap();
     assert!(repo.requests(&rt).is_empty());
     assert_eq!(repo.remote_refs(), ["refs/heads/main"]);
     repo.assert_clone_untouched();
@@ -672,4 +676,33 @@ fn the_workflow_example_and_its_docs() {
     ] {
         assert!(section.contains(needle), "README's publishing section lacks {needle:?}");
     }
+}
+
+/// `--repo` may be a folder inside the clone: the settings paths are taken relative to it.
+#[test]
+fn a_folder_inside_the_clone_holds_the_list() {
+    let rt = runtime();
+    let repo = ListRepo::new(&rt);
+    let folder = repo.clone_dir().join("lists");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("README.md"), README).unwrap();
+    repo.git(&repo.clone_dir(), &["add", "lists"]);
+    repo.git(&repo.clone_dir(), &["commit", "--quiet", "-m", "A second list"]);
+    repo.git(&repo.clone_dir(), &["push", "--quiet", "origin", "HEAD:refs/heads/main"]);
+    confirm(&repo.ws, &FIRST);
+    let out = repo
+        .ws
+        .pmagg()
+        .env("GIT_CONFIG_GLOBAL", repo.ws.path("gitconfig"))
+        .arg("publish")
+        .arg("--repo")
+        .arg(&folder)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let text = stdout(&out);
+    assert!(text.contains("diff --git a/lists/README.md b/lists/README.md"), "{text}");
+    assert!(text.contains("- `lists/postmortems/newco/03-02-2024-database-failover-outage.md`"));
+    assert!(!text.contains("a/README.md"), "the top README is not touched:\n{text}");
 }
