@@ -182,13 +182,26 @@ impl Repo {
             Some(sha) if !self.is_ancestor(sha, &base_sha).await => sha.clone(),
             _ => base_sha.clone(),
         };
+        // What the pull request shows is the branch against its merge base with the base
+        // branch (GitHub's three-dot diff), so the base's own later commits are not part of
+        // it. A shallow clone may not know the merge base; then the base itself is used.
+        let fork_sha = if start_sha == base_sha {
+            base_sha.clone()
+        } else {
+            let mut cmd = git(&self.top);
+            cmd.args(["merge-base", &start_sha, &base_sha]);
+            match output(cmd).await? {
+                out if out.status.success() => stdout_line(&out),
+                _ => base_sha.clone(),
+            }
+        };
         let worktree = Worktree::add(&self.top, &start_sha).await?;
         tracing::debug!(base = %base_sha, branch = ?branch_sha, start = %start_sha, "publish worktree ready");
         Ok(Session {
             repo: self,
             branch: options.branch.clone(),
             author: options.author.clone(),
-            base_sha,
+            fork_sha,
             branch_sha,
             start_sha,
             worktree,
@@ -272,7 +285,7 @@ impl Worktree {
         let parent = tempfile::Builder::new()
             .prefix("pmagg-publish-")
             .tempdir()
-            .map_err(|source| PublishError::GitMissing { source })?;
+            .map_err(|source| PublishError::TempDir { source })?;
         let path = parent.path().join("list");
         let mut args: Vec<OsString> =
             ["worktree", "add", "--quiet", "--detach"].map(OsString::from).into();
@@ -324,7 +337,8 @@ impl Drop for Worktree {
 pub enum Against {
     /// The commit the worktree started from: what this run changes (the commit).
     Start,
-    /// The remote base branch: what the whole pull request changes.
+    /// Where the branch forked from the remote base branch: what the whole pull request
+    /// changes.
     Base,
 }
 
@@ -334,7 +348,8 @@ pub struct Session {
     repo: Repo,
     branch: String,
     author: Author,
-    base_sha: String,
+    /// The merge base of the start commit and the base.
+    fork_sha: String,
     branch_sha: Option<String>,
     start_sha: String,
     worktree: Worktree,
@@ -349,11 +364,6 @@ impl Session {
     /// Whether the work builds on pmagg's existing branch (else on the base).
     pub fn builds_on_branch(&self) -> bool {
         self.branch_sha.as_deref() == Some(self.start_sha.as_str())
-    }
-
-    /// The base commit fetched.
-    pub fn base_sha(&self) -> &str {
-        &self.base_sha
     }
 
     fn pathspecs(&self, paths: &[PathBuf]) -> Vec<OsString> {
@@ -390,7 +400,7 @@ impl Session {
     fn against(&self, against: Against) -> &str {
         match against {
             Against::Start => &self.start_sha,
-            Against::Base => &self.base_sha,
+            Against::Base => &self.fork_sha,
         }
     }
 

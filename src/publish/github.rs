@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
+use secrecy::zeroize::Zeroize as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
@@ -39,17 +40,13 @@ impl Token {
     /// Reads the token from the environment variable `var`.
     pub fn from_env(var: &str) -> Result<Self, PublishError> {
         match std::env::var(var) {
-            Ok(value) if !value.trim().is_empty() => Ok(Self {
-                secret: SecretString::from(value.trim().to_owned()),
-                var: var.to_owned(),
-            }),
+            Ok(mut value) if !value.trim().is_empty() => {
+                let secret = SecretString::from(value.trim().to_owned());
+                value.zeroize();
+                Ok(Self { secret, var: var.to_owned() })
+            }
             _ => Err(PublishError::MissingToken { var: var.to_owned() }),
         }
-    }
-
-    /// The variable the token came from.
-    pub fn var(&self) -> &str {
-        &self.var
     }
 }
 

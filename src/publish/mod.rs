@@ -54,6 +54,13 @@ pub enum PublishError {
         #[source]
         source: std::io::Error,
     },
+    /// No temporary directory for the worktree.
+    #[error("cannot create a temporary directory for the worktree")]
+    TempDir {
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The directory is not inside a git work tree.
     #[error("{} is not a git work tree: {detail}", path.display())]
     NotARepository {

@@ -706,3 +706,30 @@ fn a_folder_inside_the_clone_holds_the_list() {
     assert!(text.contains("- `lists/postmortems/newco/03-02-2024-database-failover-outage.md`"));
     assert!(!text.contains("a/README.md"), "the top README is not touched:\n{text}");
 }
+
+/// The base moving on while the pull request is open does not leak into its description: it
+/// describes the branch against where it forked, as GitHub shows it.
+#[test]
+fn the_description_ignores_later_commits_on_the_base() {
+    let rt = runtime();
+    let repo = ListRepo::new(&rt);
+    mount_github(&rt, &repo.api);
+    confirm(&repo.ws, &FIRST);
+    assert_ok(&repo.publish(&[]));
+
+    let clone = repo.clone_dir();
+    std::fs::write(clone.join("CONTRIBUTING.md"), "Be kind.\n").unwrap();
+    repo.git(&clone, &["add", "CONTRIBUTING.md"]);
+    repo.git(&clone, &["commit", "--quiet", "-m", "Contributing"]);
+    repo.git(&clone, &["push", "--quiet", "origin", "HEAD:refs/heads/main"]);
+    let main = repo.remote_ref("refs/heads/main").unwrap();
+
+    confirm(&repo.ws, &SECOND);
+    assert_ok(&repo.publish(&[]));
+    let requests = repo.requests(&rt);
+    let patch = requests.iter().find(|r| r.method.as_str() == "PATCH").expect("updated");
+    let body = body_json(patch)["body"].as_str().unwrap().to_owned();
+    assert!(!body.contains("CONTRIBUTING.md"), "{body}");
+    assert!(body.contains("`README.md`") && body.contains("Resolver meltdown"), "{body}");
+    assert_eq!(repo.remote_ref("refs/heads/main").unwrap(), main, "the base never moves");
+}
