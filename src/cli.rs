@@ -207,10 +207,10 @@ pull request into --base, or updates the one already open from --branch. The des
 lists each new or updated entry: title, company, incident date, source, link, summary and
 root cause. The clone's checkout, index and current branch are left as they were.
 
-Tracked files must have no uncommitted changes (exit 2 otherwise). Pushing uses the clone's own git
-credentials; the API uses the token in $GITHUB_TOKEN (or --token-env NAME), which needs
-contents: write and pull-requests: write, and never appears in any output. OWNER/NAME comes
-from --github, else from the remote's URL.")]
+Tracked files must have no uncommitted changes (exit 2 otherwise). Pushing uses the clone's
+own git credentials; the API uses the token in $GITHUB_TOKEN (or --token-env NAME), which
+needs contents: write and pull-requests: write, and never appears in any output. OWNER/NAME
+comes from --github, else from the remote's URL.")]
     Publish(PublishArgs),
 }
 
