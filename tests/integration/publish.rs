@@ -95,7 +95,10 @@ impl ListRepo {
             ),
         )
         .unwrap();
-        repo.ws.sync();
+        // --no-render, as beside publish: settings paths are relative to the working
+        // directory for sync, and the list is rendered by publish only.
+        let out = repo.ws.pmagg().args(["sync", "--no-render"]).output().unwrap();
+        assert_ok(&out);
         repo
     }
 
