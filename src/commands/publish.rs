@@ -112,13 +112,13 @@ pub(super) fn run(cli: &Cli, args: &PublishArgs) -> anyhow::Result<()> {
     // Read before anything is touched, so a missing token changes nothing.
     let token =
         if args.dry_run { None } else { Some(Token::from_env(&args.token_env).map_err(fail)?) };
-    let mut store = open_store(&database_path(cli, config.as_ref()))?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let repo = runtime.block_on(Repo::open(&args.repo, &args.remote)).map_err(fail)?;
+    let mut store = open_store(&database_path(cli, config.as_ref()))?;
     let slug = match slug.or_else(|| RepoSlug::from_remote_url(repo.remote_url())) {
         Some(slug) => Some(slug),
         None if args.dry_run => None,
