@@ -23,6 +23,8 @@ use tracing::{debug, instrument};
 use url::Url;
 
 pub use client::MAX_REDIRECTS;
+/// For `publish`'s GitHub API calls, which go through the same client settings.
+pub(crate) use client::build_client;
 use limits::HostLimits;
 
 use crate::config::Settings;

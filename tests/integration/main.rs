@@ -31,5 +31,7 @@ mod sources;
 mod render;
 // `pmagg daemon`: passes on schedule, /healthz and /metrics, backoff, signals, sync beside it.
 mod daemon;
+// `pmagg publish`: a bare repository as origin and a mock GitHub API; the base never moves.
+mod publish;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.
 mod packaging;
