@@ -671,6 +671,13 @@ pub fn canonical_url(url: &str) -> String {
         out.push('?');
         out.push_str(&query);
     }
+    // `(`, `)`, `[` and `]` are written percent-encoded in markdown links (so that they cannot
+    // end the link): both spellings are the same link.
+    if out.contains('%') {
+        for (encoded, plain) in [("%28", "("), ("%29", ")"), ("%5B", "["), ("%5D", "]")] {
+            out = out.replace(encoded, plain).replace(&encoded.to_ascii_lowercase(), plain);
+        }
+    }
     out
 }
 

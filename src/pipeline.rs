@@ -147,6 +147,10 @@ pub async fn sync(
 
         let threshold = settings.threshold;
         let max_backoff = settings.max_backoff;
+        let bounds = Bounds {
+            limits: parse::Limits::from_settings(settings),
+            budget: settings.source_time_budget,
+        };
         let mut report = SyncReport::default();
         let mut results = futures_util::stream::iter(sources.iter().cloned())
             .map(|source| {
@@ -158,6 +162,7 @@ pub async fn sync(
                     validators,
                     threshold,
                     max_backoff,
+                    bounds,
                     now,
                 )
             })
@@ -196,6 +201,16 @@ enum Parsed {
     Entries { status: u16, validators: Validators, entries: Vec<Entry> },
 }
 
+/// What bounds one source's work in a pass (`[settings]`).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// What parsing one body may cost.
+    limits: parse::Limits,
+    /// The source's whole time: fetches, retries, report pages, parsing and its write.
+    budget: Duration,
+}
+
+#[allow(clippy::too_many_arguments, reason = "one source's inputs, passed straight through")]
 async fn sync_source(
     store: SharedStore,
     fetcher: Arc<Fetcher>,
@@ -203,6 +218,7 @@ async fn sync_source(
     validators: Validators,
     threshold: f32,
     max_backoff: Duration,
+    bounds: Bounds,
     now: DateTime<Utc>,
 ) -> SourceReport {
     fetcher.stagger().await;
@@ -211,7 +227,22 @@ async fn sync_source(
     let name = source.name.clone();
     let url = source.url.to_string();
     let outcome = async {
-        match run_source(&store, &fetcher, source, validators, threshold, now).await {
+        // Past its budget the source's work is dropped: requests in flight are cancelled, a
+        // parse already running on the blocking pool finishes unobserved, and a write
+        // already under way completes or rolls back whole (one transaction per source).
+        let run = run_source(&store, &fetcher, source, validators, threshold, bounds.limits, now);
+        let result = tokio::time::timeout(bounds.budget, run).await.unwrap_or_else(|_| {
+            Err((
+                None,
+                format!(
+                    "gave up after {} s: the source took longer than its time budget \
+                     (source_time_budget_secs)",
+                    bounds.budget.as_secs()
+                ),
+                None,
+            ))
+        });
+        match result {
             Ok(outcome) => outcome,
             Err((status, error, retry_after)) => {
                 warn!(%error, "source failed");
@@ -242,13 +273,14 @@ async fn run_source(
     source: Source,
     validators: Validators,
     threshold: f32,
+    limits: parse::Limits,
     now: DateTime<Utc>,
 ) -> Result<SourceOutcome, Failed> {
     let source = Arc::new(source);
     let mut first_failure = None;
     let mut parsed = None;
     for endpoint in parse::endpoints(&source) {
-        match fetch_endpoint(fetcher, &source, endpoint, &validators).await {
+        match fetch_endpoint(fetcher, &source, endpoint, &validators, limits).await {
             Ok(result) => {
                 parsed = Some(result);
                 break;
@@ -273,7 +305,7 @@ async fn run_source(
         Parsed::Entries { status, validators, entries } => (status, validators, entries),
     };
 
-    fetch_missing_reports(store, fetcher, &source, &mut entries).await;
+    fetch_missing_reports(store, fetcher, &source, &mut entries, limits).await;
 
     let name = source.name.clone();
     let states = with_store(store, move |store| store.extraction_states(&name))
@@ -281,11 +313,12 @@ async fn run_source(
         .map_err(|err| (Some(status), describe(&err), None))?;
     let (entries, extracted) = {
         let source = Arc::clone(&source);
-        run_blocking(move || {
+        run_guarded(move || {
             let extracted = extract_reports(&source, &entries, &states, threshold);
             (entries, extracted)
         })
         .await
+        .map_err(|error| (Some(status), error, None))?
     };
 
     let name = source.name.clone();
@@ -302,6 +335,7 @@ async fn fetch_endpoint(
     source: &Arc<Source>,
     endpoint: Endpoint,
     validators: &Validators,
+    limits: parse::Limits,
 ) -> Result<Parsed, Failed> {
     let request = FetchRequest { url: &endpoint.url, accept: source.kind.accept(), validators };
     let response = match fetcher.fetch(request).await {
@@ -311,7 +345,8 @@ async fn fetch_endpoint(
     };
     let source = Arc::clone(source);
     // Parsing is CPU work: keep it off the async threads.
-    run_blocking(move || {
+    let status = response.status;
+    run_guarded(move || {
         let entries = parse::parse_entries(
             &source,
             endpoint.format,
@@ -319,11 +354,13 @@ async fn fetch_endpoint(
             &response.final_url,
             response.content_type.as_deref(),
             &worth_a_look,
+            limits,
         )
         .map_err(|err| (Some(response.status), describe(&err), None))?;
         Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
     })
     .await
+    .unwrap_or_else(|error| Err((Some(status), error, None)))
 }
 
 /// The extractor's prescreen as parse wants it: may this feed item be a postmortem?
@@ -384,6 +421,7 @@ async fn fetch_missing_reports(
     fetcher: &Arc<Fetcher>,
     source: &Arc<Source>,
     entries: &mut [Entry],
+    limits: parse::Limits,
 ) {
     if entries.iter().all(|e| e.report.is_some() || e.report_url.is_none()) {
         return;
@@ -410,19 +448,28 @@ async fn fetch_missing_reports(
             async move {
                 let request =
                     FetchRequest { url: &url, accept: REPORT_ACCEPT, validators: no_validators };
-                match fetcher.fetch(request).await {
+                // Only the start of a report page is read (`max_report_bytes`).
+                let max_bytes = limits.max_report_bytes as u64;
+                match fetcher.fetch_prefix(request, max_bytes).await {
                     Ok(Fetched::Body(response)) => {
                         let source = Arc::clone(source);
-                        let report = run_blocking(move || {
+                        let report = run_guarded(move || {
                             parse::parse_report(
                                 &source,
                                 &response.body,
                                 response.content_type.as_deref(),
                                 &response.final_url,
+                                limits,
                             )
                         })
                         .await;
-                        (index, report)
+                        match report {
+                            Ok(report) => (index, report),
+                            Err(error) => {
+                                warn!(%error, "report page not read");
+                                (index, None)
+                            }
+                        }
                     }
                     Ok(Fetched::NotModified) => (index, None),
                     Err(err) => {
@@ -457,6 +504,29 @@ async fn with_store<T: Send + 'static>(
     run_blocking(move || call(&mut store.lock().unwrap_or_else(PoisonError::into_inner))).await
 }
 
+/// `spawn_blocking` for work on what a source sent (parsing, extraction): a panic in it, a bug
+/// that hostile input found, fails that source with a message instead of the whole pass.
+async fn run_guarded<T: Send + 'static>(
+    call: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(call).await.map_err(|err| {
+        let detail = match err.try_into_panic() {
+            Ok(panic) => panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default(),
+            Err(err) => err.to_string(),
+        };
+        describe(&InternalError(detail))
+    })
+}
+
+/// A panic while reading a source's data, as an error.
+#[derive(Debug, thiserror::Error)]
+#[error("pmagg failed while reading what this source sent (a bug; please report it): {0}")]
+struct InternalError(String);
+
 /// `spawn_blocking` that hands a panic on to the caller, as a plain call would.
 async fn run_blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
     match tokio::task::spawn_blocking(call).await {
@@ -486,6 +556,10 @@ pub fn describe(err: &(dyn StdError + 'static)) -> String {
             out.push_str(&text);
         }
     }
+    // Messages may quote what a server sent: keep it one line, with no terminal escapes.
+    if out.chars().any(char::is_control) {
+        out = out.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    }
     out
 }
 
@@ -512,5 +586,6 @@ mod tests {
             "cannot connect to https://x.example/: failed to lookup address information"
         );
         assert_eq!(describe(&Layer("alone", None)), "alone");
+        assert_eq!(describe(&Layer("two\nlines \u{1b}[31mred", None)), "two lines  [31mred");
     }
 }

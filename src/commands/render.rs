@@ -7,7 +7,7 @@
 //! curated text (origin `render`), a hand edit is taken in, and an entry deleted by hand is
 //! marked removed and stays out. `--check` does all of it in memory and writes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -243,10 +243,17 @@ pub(super) fn render_with(
         }
         report.readme_changed =
             if check { changed } else { render::write_if_changed(path, rendered.text.as_bytes())? };
-        // The list as written is the curated list from now on.
+        // The list as written is the curated list from now on. An entry new to the store
+        // whose bytes are pmagg's own was written by a render killed before it could record
+        // it: it is pmagg's, not a person's.
+        let known: HashSet<&str> =
+            curated.iter().filter(|c| c.list == key).map(|c| c.canonical_url.as_str()).collect();
         let mut written = parse::list::read_curated(&rendered.text, &key);
         for entry in &mut written {
-            if rendered.added.contains(&entry.canonical_url) {
+            let url = &entry.canonical_url;
+            if rendered.added.contains(url)
+                || (rendered.own.contains(url) && !known.contains(url.as_str()))
+            {
                 entry.origin = CuratedOrigin::Render;
             }
         }
@@ -263,6 +270,8 @@ pub(super) fn render_with(
         let outcome = render::write_archive(dir, &files, &recorded, check)?;
         if !check {
             records.archive.clone_from(&outcome.written);
+            // Written by a render killed before it could record them: pmagg's own.
+            records.archive.extend(outcome.adopted.iter().cloned());
         }
         report.archive_written = outcome.written.len();
         report.archive_unchanged = outcome.unchanged;

@@ -42,6 +42,20 @@ pub mod defaults {
     pub const TIMEOUT_SECS: u64 = 20;
     /// Largest response body read, after decompression (16 MiB).
     pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+    /// Largest part of an article or report page that is read (2 MiB, where articles run to
+    /// a few hundred KiB): the rest is not downloaded, as reading a page costs up to fifteen
+    /// times its size in memory.
+    pub const MAX_REPORT_BYTES: u64 = 2 * 1024 * 1024;
+    /// Entries kept from one source per pass (the first ones, in the order the source lists
+    /// them): a status page lists about 50 incidents, a busy blog feed a few hundred items.
+    pub const MAX_ITEMS: usize = 1000;
+    /// Redirects followed for one request (browsers follow about 20, feed readers 5 to 10).
+    pub const MAX_REDIRECTS: usize = 10;
+    /// HTML nesting read before a page is cut off: real pages stay under 100 levels, and HTML
+    /// parsers slow down (and readability recurses) with every level.
+    pub const MAX_NESTING_DEPTH: usize = 512;
+    /// Seconds one source may take in a pass: its fetches, retries, report pages and parsing.
+    pub const SOURCE_TIME_BUDGET_SECS: u64 = 120;
     /// Confidence at or over which a document counts as a postmortem.
     pub const THRESHOLD: f64 = 0.5;
     /// Title of the Atom feed (`settings.feed_title`).
@@ -74,6 +88,21 @@ pub mod defaults {
     }
     pub(crate) fn max_body_bytes() -> Spanned<i64> {
         Spanned::new(0..0, MAX_BODY_BYTES as i64)
+    }
+    pub(crate) fn max_report_bytes() -> Spanned<i64> {
+        Spanned::new(0..0, MAX_REPORT_BYTES as i64)
+    }
+    pub(crate) fn max_items() -> Spanned<i64> {
+        Spanned::new(0..0, MAX_ITEMS as i64)
+    }
+    pub(crate) fn max_redirects() -> Spanned<i64> {
+        Spanned::new(0..0, MAX_REDIRECTS as i64)
+    }
+    pub(crate) fn max_nesting_depth() -> Spanned<i64> {
+        Spanned::new(0..0, MAX_NESTING_DEPTH as i64)
+    }
+    pub(crate) fn source_time_budget_secs() -> Spanned<i64> {
+        Spanned::new(0..0, SOURCE_TIME_BUDGET_SECS as i64)
     }
     pub(crate) fn threshold() -> Spanned<f64> {
         Spanned::new(0..0, THRESHOLD)
@@ -135,6 +164,16 @@ pub struct Settings {
     pub user_agent: String,
     /// Largest body read, after decompression.
     pub max_body_bytes: u64,
+    /// Largest part of an article or report page that is parsed.
+    pub max_report_bytes: u64,
+    /// Entries kept from one source per pass.
+    pub max_items: usize,
+    /// Redirects followed for one request.
+    pub max_redirects: usize,
+    /// HTML nesting read before a page is cut off (index pages fail, articles are truncated).
+    pub max_nesting_depth: usize,
+    /// How long one source may take in a pass, everything included.
+    pub source_time_budget: Duration,
     /// Confidence (0 to 1) at or over which a document counts as a postmortem.
     pub threshold: f32,
     /// The longest a failing source waits before it is polled again.
@@ -161,6 +200,11 @@ impl Default for Settings {
             timeout: Duration::from_secs(defaults::TIMEOUT_SECS),
             user_agent: defaults::user_agent(),
             max_body_bytes: defaults::MAX_BODY_BYTES,
+            max_report_bytes: defaults::MAX_REPORT_BYTES,
+            max_items: defaults::MAX_ITEMS,
+            max_redirects: defaults::MAX_REDIRECTS,
+            max_nesting_depth: defaults::MAX_NESTING_DEPTH,
+            source_time_budget: Duration::from_secs(defaults::SOURCE_TIME_BUDGET_SECS),
             threshold: defaults::THRESHOLD as f32,
             max_backoff: Duration::from_secs(defaults::MAX_BACKOFF_SECS),
             listen: None,

@@ -32,6 +32,16 @@ pub(crate) struct RawSettings {
     pub(crate) user_agent: Option<Spanned<String>>,
     #[serde(default = "defaults::max_body_bytes")]
     pub(crate) max_body_bytes: Spanned<i64>,
+    #[serde(default = "defaults::max_report_bytes")]
+    pub(crate) max_report_bytes: Spanned<i64>,
+    #[serde(default = "defaults::max_items")]
+    pub(crate) max_items: Spanned<i64>,
+    #[serde(default = "defaults::max_redirects")]
+    pub(crate) max_redirects: Spanned<i64>,
+    #[serde(default = "defaults::max_nesting_depth")]
+    pub(crate) max_nesting_depth: Spanned<i64>,
+    #[serde(default = "defaults::source_time_budget_secs")]
+    pub(crate) source_time_budget_secs: Spanned<i64>,
     #[serde(default = "defaults::threshold")]
     pub(crate) threshold: Spanned<f64>,
     #[serde(default = "defaults::max_backoff_secs")]
@@ -56,6 +66,11 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "timeout_secs",
     "user_agent",
     "max_body_bytes",
+    "max_report_bytes",
+    "max_items",
+    "max_redirects",
+    "max_nesting_depth",
+    "source_time_budget_secs",
     "threshold",
     "max_backoff_secs",
     "listen",
@@ -121,6 +136,11 @@ mod tests {
             timeout_secs = 5
             user_agent = "x"
             max_body_bytes = 1000
+            max_report_bytes = 100000
+            max_items = 500
+            max_redirects = 5
+            max_nesting_depth = 256
+            source_time_budget_secs = 60
             threshold = 0.6
             max_backoff_secs = 3600
             listen = "127.0.0.1:9187"

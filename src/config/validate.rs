@@ -24,6 +24,14 @@ const MAX_FEED_ENTRIES: i64 = 10_000;
 /// A month: longer than any sensible backoff, short enough that a source is never forgotten.
 const MAX_BACKOFF_SECS: i64 = 30 * 24 * 3600;
 const MAX_SHUTDOWN_GRACE_SECS: i64 = 3600;
+const MAX_ITEMS: i64 = 1_000_000;
+/// RFC 9110 leaves the number to the client; past 50 a chain is a loop or an attack.
+const MAX_REDIRECTS: i64 = 50;
+/// Below this, ordinary pages would be cut; above the upper bound, the readability pass that
+/// reads an article recurses deep enough to threaten the stack of the thread it runs on.
+const MIN_NESTING_DEPTH: i64 = 32;
+const MAX_NESTING_DEPTH: i64 = 2048;
+const MAX_SOURCE_TIME_BUDGET_SECS: i64 = 24 * 3600;
 
 /// Byte offsets → 1-based line numbers.
 struct Lines<'a> {
@@ -173,6 +181,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
     let timeout_secs = in_range(&raw.timeout_secs, "timeout_secs", 1, MAX_TIMEOUT_SECS, out);
     let max_body_bytes =
         in_range(&raw.max_body_bytes, "max_body_bytes", MIN_BODY_BYTES, i64::MAX, out);
+    let limits = validate_limits(&raw, out);
     let threshold = *raw.threshold.get_ref();
     if !(0.0..=1.0).contains(&threshold) {
         out.push(
@@ -239,11 +248,53 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         timeout: Duration::from_secs(timeout_secs as u64),
         user_agent,
         max_body_bytes: max_body_bytes as u64,
+        max_report_bytes: limits.max_report_bytes,
+        max_items: limits.max_items,
+        max_redirects: limits.max_redirects,
+        max_nesting_depth: limits.max_nesting_depth,
+        source_time_budget: limits.source_time_budget,
         threshold: threshold as f32,
         max_backoff: Duration::from_secs(max_backoff_secs as u64),
         listen,
         shutdown_grace: Duration::from_secs(shutdown_grace_secs as u64),
     })
+}
+
+/// What bounds the work on one source (#8), checked.
+struct Limits {
+    max_report_bytes: u64,
+    max_items: usize,
+    max_redirects: usize,
+    max_nesting_depth: usize,
+    source_time_budget: Duration,
+}
+
+fn validate_limits(raw: &RawSettings, out: &mut Collector<'_>) -> Limits {
+    let max_report_bytes =
+        in_range(&raw.max_report_bytes, "max_report_bytes", MIN_BODY_BYTES, i64::MAX, out);
+    let max_items = in_range(&raw.max_items, "max_items", 1, MAX_ITEMS, out);
+    let max_redirects = in_range(&raw.max_redirects, "max_redirects", 0, MAX_REDIRECTS, out);
+    let max_nesting_depth = in_range(
+        &raw.max_nesting_depth,
+        "max_nesting_depth",
+        MIN_NESTING_DEPTH,
+        MAX_NESTING_DEPTH,
+        out,
+    );
+    let source_time_budget_secs = in_range(
+        &raw.source_time_budget_secs,
+        "source_time_budget_secs",
+        1,
+        MAX_SOURCE_TIME_BUDGET_SECS,
+        out,
+    );
+    Limits {
+        max_report_bytes: max_report_bytes as u64,
+        max_items: max_items as usize,
+        max_redirects: max_redirects as usize,
+        max_nesting_depth: max_nesting_depth as usize,
+        source_time_budget: Duration::from_secs(source_time_budget_secs as u64),
+    }
 }
 
 /// A `schedule` (in `[settings]` or a `[[source]]`) must be cron with seconds.
@@ -458,6 +509,18 @@ fn parse_http_url(
     out: &mut Collector<'_>,
 ) -> Option<Url> {
     match Url::parse(value.get_ref()) {
+        // URLs are printed in messages, logged and stored: they must not carry credentials.
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            out.push(
+                Some(&value.span()),
+                source,
+                format!(
+                    "`{key}` must not carry a user name or password: pmagg prints, logs and \
+                     stores URLs (see SECURITY.md)"
+                ),
+            );
+            None
+        }
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
         Ok(url) => {
             out.push(
@@ -500,9 +563,70 @@ mod tests {
         assert_eq!(settings.per_host, defaults::PER_HOST);
         assert_eq!(settings.timeout, Duration::from_secs(defaults::TIMEOUT_SECS));
         assert!(settings.user_agent.starts_with("pmagg/"));
+        assert_eq!(settings.max_items, defaults::MAX_ITEMS);
+        assert_eq!(settings.max_report_bytes, defaults::MAX_REPORT_BYTES);
+        assert_eq!(settings.max_redirects, defaults::MAX_REDIRECTS);
+        assert_eq!(settings.max_nesting_depth, defaults::MAX_NESTING_DEPTH);
+        assert_eq!(
+            settings.source_time_budget,
+            Duration::from_secs(defaults::SOURCE_TIME_BUDGET_SECS)
+        );
         assert_eq!(sources.len(), 1);
         assert_eq!(sources[0].company, "Acme");
         assert!(sources[0].enabled);
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused() {
+        let problems = problems(
+            "[[source]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://me:secret@a.example/f\"\n",
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("must not carry a user name or password"));
+        assert!(!problems[0].message.contains("secret"), "the password is not echoed");
+    }
+
+    #[test]
+    fn limits_are_checked_with_their_lines() {
+        let text = "\
+[settings]
+max_items = 0
+max_redirects = 51
+max_nesting_depth = 100000
+source_time_budget_secs = 0
+max_body_bytes = 10
+max_report_bytes = 0
+
+[[source]]
+name = \"a\"
+kind = \"feed\"
+url = \"https://a.example/feed\"
+";
+        let problems = problems(text);
+        let found: Vec<(Option<usize>, &str)> =
+            problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (Some(2), "`max_items` must be between 1 and 1000000, not 0"),
+                (Some(3), "`max_redirects` must be between 0 and 50, not 51"),
+                (Some(4), "`max_nesting_depth` must be between 32 and 2048, not 100000"),
+                (Some(5), "`source_time_budget_secs` must be between 1 and 86400, not 0"),
+                (Some(6), "`max_body_bytes` must be at least 1024, not 10"),
+                (Some(7), "`max_report_bytes` must be at least 1024, not 0"),
+            ]
+        );
+        let (settings, _) = validate(
+            "[settings]\nmax_items = 5\nmax_redirects = 0\nmax_nesting_depth = 64\n\
+             source_time_budget_secs = 3\n[[source]]\nname = \"a\"\nkind = \"feed\"\n\
+             url = \"https://a.example/feed\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (settings.max_items, settings.max_redirects, settings.max_nesting_depth),
+            (5, 0, 64)
+        );
+        assert_eq!(settings.source_time_budget, Duration::from_secs(3));
     }
 
     #[test]

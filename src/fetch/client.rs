@@ -6,10 +6,6 @@ use reqwest::redirect;
 
 use crate::config::Settings;
 
-/// At most this many redirects are followed (RFC 9110 leaves the number to the client; browsers
-/// use about 20, feed readers 5 to 10).
-pub const MAX_REDIRECTS: usize = 10;
-
 /// Connecting may take at most this long, whatever the total timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -20,9 +16,12 @@ pub(crate) fn build_client(settings: &Settings) -> Result<reqwest::Client, reqwe
     // process default. An error only means another provider was installed first, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    let policy = redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() >= MAX_REDIRECTS {
-            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+    // `settings.max_redirects` (RFC 9110 leaves the number to the client). A loop is caught by
+    // the same count: it would only come back to a URL already seen.
+    let max_redirects = settings.max_redirects;
+    let policy = redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max_redirects {
+            attempt.error(format!("more than {max_redirects} redirects (max_redirects)"))
         } else if !matches!(attempt.url().scheme(), "http" | "https") {
             let scheme = attempt.url().scheme().to_owned();
             attempt.error(format!("redirect to a {scheme}: URL refused"))

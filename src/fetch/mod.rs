@@ -17,12 +17,11 @@ use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH, LAST_MODIFIED,
+    IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
 };
 use tracing::{debug, instrument};
 use url::Url;
 
-pub use client::MAX_REDIRECTS;
 /// For `publish`'s GitHub API calls, which go through the same client settings.
 pub(crate) use client::build_client;
 use limits::HostLimits;
@@ -104,13 +103,34 @@ impl Fetcher {
         }
     }
 
-    /// Fetches one URL with conditional GET, bounded retries and the body cap.
+    /// Fetches one URL with conditional GET, bounded retries and the body cap: a body over
+    /// `max_body_bytes` is an error.
     #[instrument(skip_all, fields(url = %request.url), err(level = tracing::Level::DEBUG, Display))]
     pub async fn fetch(&self, request: FetchRequest<'_>) -> Result<Fetched, FetchError> {
+        self.fetch_within(request, BodyCap::Refuse(self.max_body_bytes)).await
+    }
+
+    /// Like [`Fetcher::fetch`], but a body longer than `max_bytes` (or `max_body_bytes`, if
+    /// smaller) is not an error: its first `max_bytes` are returned and the rest is never read.
+    /// For pages of which only the start is used (an article's report).
+    #[instrument(skip_all, fields(url = %request.url), err(level = tracing::Level::DEBUG, Display))]
+    pub async fn fetch_prefix(
+        &self,
+        request: FetchRequest<'_>,
+        max_bytes: u64,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_within(request, BodyCap::Prefix(max_bytes.min(self.max_body_bytes))).await
+    }
+
+    async fn fetch_within(
+        &self,
+        request: FetchRequest<'_>,
+        cap: BodyCap,
+    ) -> Result<Fetched, FetchError> {
         let mut attempt = 1;
         loop {
             let permit = self.limits.acquire(request.url).await;
-            let result = self.attempt(request, attempt).await;
+            let result = self.attempt(request, attempt, cap).await;
             drop(permit);
             match result {
                 Err(err) if err.is_transient() && attempt < retry::MAX_ATTEMPTS => {
@@ -130,6 +150,7 @@ impl Fetcher {
         &self,
         request: FetchRequest<'_>,
         attempt: u32,
+        cap: BodyCap,
     ) -> Result<Fetched, FetchError> {
         let url = request.url;
         let mut builder = self.client.get(url.clone()).header(ACCEPT, request.accept);
@@ -148,6 +169,19 @@ impl Fetcher {
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
+        if status.is_redirection() {
+            // The client follows every redirect it may; one it handed back points somewhere
+            // it must not go (a `file:` URL, say) or nowhere at all.
+            let location = response.headers().get(LOCATION).map(|value| {
+                let text = String::from_utf8_lossy(value.as_bytes());
+                text.chars().take(200).flat_map(char::escape_debug).collect::<String>()
+            });
+            return Err(FetchError::RedirectRefused {
+                url: url.clone(),
+                status: status.as_u16(),
+                location: location.unwrap_or_else(|| "nowhere (no Location header)".into()),
+            });
+        }
         if !status.is_success() {
             return Err(FetchError::Status {
                 url: url.clone(),
@@ -161,19 +195,28 @@ impl Fetcher {
         // A declared length over the cap is refused before a byte of the body is read. (With
         // compression the header gives the compressed size, so the streamed check below still
         // guards the decompressed one.)
-        if let Some(length) = content_length(&headers)
-            && length > self.max_body_bytes
+        let declared = content_length(&headers);
+        if let (BodyCap::Refuse(limit), Some(length)) = (cap, declared)
+            && length > limit
         {
-            return Err(FetchError::TooLarge { url: url.clone(), limit: self.max_body_bytes });
+            return Err(FetchError::TooLarge { url: url.clone(), limit });
         }
-        let mut body = BytesMut::new();
+        let (BodyCap::Refuse(limit) | BodyCap::Prefix(limit)) = cap;
+        // A declared length sizes the buffer once (never past the cap: the header may lie).
+        let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit) as usize);
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|source| FetchError::from_reqwest(url, attempt, source))?
         {
-            if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
-                return Err(FetchError::TooLarge { url: url.clone(), limit: self.max_body_bytes });
+            if (body.len() + chunk.len()) as u64 > limit {
+                if let BodyCap::Prefix(limit) = cap {
+                    let room = limit as usize - body.len();
+                    body.extend_from_slice(&chunk[..room]);
+                    debug!(bytes = body.len(), "body cut at the prefix limit");
+                    break;
+                }
+                return Err(FetchError::TooLarge { url: url.clone(), limit });
             }
             body.extend_from_slice(&chunk);
         }
@@ -189,6 +232,15 @@ impl Fetcher {
             },
         }))
     }
+}
+
+/// What happens to a body longer than the limit.
+#[derive(Debug, Clone, Copy)]
+enum BodyCap {
+    /// It fails the fetch ([`FetchError::TooLarge`]).
+    Refuse(u64),
+    /// Its first bytes are kept and the rest is not read.
+    Prefix(u64),
 }
 
 fn header_value(value: Option<&str>) -> Option<HeaderValue> {
@@ -241,6 +293,17 @@ pub enum FetchError {
         #[source]
         source: reqwest::Error,
     },
+    /// A redirect the client would not follow: to a URL that is not http(s), or without a
+    /// `Location`.
+    #[error("bad redirect from {url}: HTTP {status} to {location}, which is not an http(s) URL")]
+    RedirectRefused {
+        /// The URL.
+        url: Url,
+        /// The redirect status.
+        status: u16,
+        /// Where it pointed (escaped, at most 200 characters).
+        location: String,
+    },
     /// The server answered with an error status.
     #[error("HTTP {status} from {url}{}", if *attempts > 1 { format!(" (after {attempts} attempts)") } else { String::new() })]
     Status {
@@ -283,6 +346,19 @@ pub enum FetchError {
     },
 }
 
+/// Whether a body error comes from the connection (a truncated body) rather than from
+/// decompressing what arrived.
+fn broke_off(error: &reqwest::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(next) = cause {
+        if next.downcast_ref::<hyper::Error>().is_some() {
+            return true;
+        }
+        cause = next.source();
+    }
+    false
+}
+
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -307,12 +383,15 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Timeout { .. } | FetchError::Connect { .. } => true,
-            FetchError::Body { source, .. } => !source.is_decode(),
+            // reqwest reports a body that broke off as a decode error once decompression is
+            // enabled: it is the connection's (hyper's) error under it that tells.
+            FetchError::Body { source, .. } => !source.is_decode() || broke_off(source),
             FetchError::Status { status, .. } => {
                 StatusCode::from_u16(*status).is_ok_and(retry::is_transient_status)
             }
             FetchError::Client { .. }
             | FetchError::Redirect { .. }
+            | FetchError::RedirectRefused { .. }
             | FetchError::TooLarge { .. }
             | FetchError::Request { .. } => false,
         }

@@ -26,6 +26,7 @@ use scraper::{Html, Selector};
 use serde_json::Value;
 use url::Url;
 
+use crate::config::defaults::MAX_NESTING_DEPTH;
 use crate::model::SourceKind;
 
 /// Paths below a status site where its Statuspage-compatible API answers, tried in order.
@@ -130,7 +131,7 @@ pub fn is_incidentio_html(html: &[u8]) -> bool {
     if !text.to_ascii_lowercase().contains("incident.io") {
         return false;
     }
-    let document = Html::parse_document(&text);
+    let document = Html::parse_document(super::nesting::within_depth(&text, MAX_NESTING_DEPTH));
     // Text nodes joined with spaces, so that words in separate elements stay apart.
     let words = document.root_element().text().collect::<Vec<_>>().join(" ").to_lowercase();
     let words: Vec<&str> = words.split_whitespace().collect();
@@ -200,7 +201,8 @@ pub fn read_html_page(html: &[u8], base: &Url) -> HtmlPage {
     static SITE_NAME: LazyLock<Selector> =
         LazyLock::new(|| selector("meta[property='og:site_name'][content]"));
 
-    let document = Html::parse_document(&String::from_utf8_lossy(html));
+    let text = String::from_utf8_lossy(html);
+    let document = Html::parse_document(super::nesting::within_depth(&text, MAX_NESTING_DEPTH));
     // <base href> changes what relative links resolve against (HTML §4.2.3).
     let base = document
         .select(&BASE)

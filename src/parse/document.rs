@@ -23,6 +23,7 @@ use regex::Regex;
 use scraper::selector::ToCss;
 use url::Url;
 
+use crate::config::defaults;
 use crate::model::{Block, Document};
 
 /// How a body is marked up, decided from its `Content-Type`, its URL and its first bytes.
@@ -176,16 +177,32 @@ fn ascii_word_regex(pattern: &str) -> Result<Regex, regex::Error> {
 }
 
 /// Reduces a page to its main content. Never fails: an unreadable body is an empty document.
+/// HTML nested deeper than [`defaults::MAX_NESTING_DEPTH`] is read up to where it gets that
+/// deep (see [`parse_document_within`]).
 pub fn parse_document(
     body: &[u8],
     content_type: Option<&str>,
     url: Option<&Url>,
     content_selector: Option<&scraper::Selector>,
 ) -> Document {
+    parse_document_within(body, content_type, url, content_selector, defaults::MAX_NESTING_DEPTH)
+}
+
+/// [`parse_document`] with the nesting limit from `settings.max_nesting_depth`: HTML is cut
+/// where it first nests deeper, before any parser sees it (see [`super::nesting`]).
+pub fn parse_document_within(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: Option<&Url>,
+    content_selector: Option<&scraper::Selector>,
+    max_nesting_depth: usize,
+) -> Document {
     let text = String::from_utf8_lossy(body);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut document = match detect_markup(text, content_type, url) {
-        Markup::Html => parse_html(text, url, content_selector),
+        Markup::Html => {
+            parse_html(super::nesting::within_depth(text, max_nesting_depth), url, content_selector)
+        }
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
     };

@@ -32,7 +32,7 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::{ParseError, seal};
-use crate::config::HtmlSelectors;
+use crate::config::{HtmlSelectors, defaults};
 use crate::model::{Entry, EntryIdentity};
 
 /// Parses an index page into one entry per item.
@@ -41,9 +41,30 @@ pub fn parse_index(
     base: &Url,
     selectors: &HtmlSelectors,
 ) -> Result<Vec<Entry>, ParseError> {
+    parse_index_within(body, base, selectors, defaults::MAX_NESTING_DEPTH)
+}
+
+/// [`parse_index`] refusing a page that nests deeper than `max_nesting_depth`
+/// (`settings.max_nesting_depth`): an index cut short would list a part of its entries as if
+/// they were all.
+pub fn parse_index_within(
+    body: &[u8],
+    base: &Url,
+    selectors: &HtmlSelectors,
+    max_nesting_depth: usize,
+) -> Result<Vec<Entry>, ParseError> {
     let text = String::from_utf8_lossy(body);
     if let Some(detail) = not_html(&text) {
         return Err(ParseError::Format { url: base.clone(), detail: detail.into() });
+    }
+    if let Some(at) = super::nesting::too_deep_at(&text, max_nesting_depth) {
+        return Err(ParseError::Format {
+            url: base.clone(),
+            detail: format!(
+                "the page nests deeper than {max_nesting_depth} elements (at byte {at}; \
+                 max_nesting_depth)"
+            ),
+        });
     }
     let document = Html::parse_document(&text);
     let base = document_base(&document, base);

@@ -9,6 +9,7 @@ pub mod gcp;
 pub mod html;
 pub mod incidentio;
 pub mod list;
+pub mod nesting;
 pub mod statuspage;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use regex::Regex;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::config::Source;
+use crate::config::{Settings, Source, defaults};
 use crate::model::{Document, Entry, Report, SourceKind, TextFormat};
 
 /// What a fetched body is, which decides its parser.
@@ -76,12 +77,44 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
+/// What one body may cost to parse: the `[settings]` limits that parse enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Entries kept from one body, the first ones as the source lists them.
+    pub max_items: usize,
+    /// Bytes of an article or report page (or a feed item's full content) that are read.
+    pub max_report_bytes: usize,
+    /// HTML nesting read: an index page nested deeper is refused, an article is cut there.
+    pub max_nesting_depth: usize,
+}
+
+impl Limits {
+    /// The limits `[settings]` sets.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            max_items: settings.max_items,
+            max_report_bytes: usize::try_from(settings.max_report_bytes).unwrap_or(usize::MAX),
+            max_nesting_depth: settings.max_nesting_depth,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_items: defaults::MAX_ITEMS,
+            max_report_bytes: defaults::MAX_REPORT_BYTES as usize,
+            max_nesting_depth: defaults::MAX_NESTING_DEPTH,
+        }
+    }
+}
+
 /// Decides from a feed item's title and summary whether it may be a postmortem. The pipeline
 /// passes the extractor's prescreen; parse itself knows no classification.
 pub type Prescreen<'a> = &'a dyn Fn(Option<&str>, Option<&str>) -> bool;
 
-/// Parses a fetched body into the source's entries, then applies the source's `filter` and
-/// marks postmortem candidates among feed items with `prescreen`.
+/// Parses the first `limits.max_items` entries of a fetched body, then applies the source's
+/// `filter` and marks postmortem candidates among feed items with `prescreen`.
 pub fn parse_entries(
     source: &Source,
     format: Format,
@@ -89,13 +122,16 @@ pub fn parse_entries(
     base: &Url,
     content_type: Option<&str>,
     prescreen: Prescreen<'_>,
+    limits: Limits,
 ) -> Result<Vec<Entry>, ParseError> {
     let mut entries = match format {
-        Format::Feed => feed::parse_feed(body, base, content_type)?,
+        Format::Feed => feed::parse_first_items(body, base, content_type, limits.max_items)?,
         Format::StatuspageIncidents => statuspage::parse_incidents(body, &source.url)?,
         Format::GcpIncidents => gcp::parse_incidents(body, base)?,
         Format::HtmlIndex => match &source.html {
-            Some(selectors) => html::parse_index(body, base, selectors)?,
+            Some(selectors) => {
+                html::parse_index_within(body, base, selectors, limits.max_nesting_depth)?
+            }
             None => {
                 return Err(ParseError::Format {
                     url: base.clone(),
@@ -105,6 +141,7 @@ pub fn parse_entries(
         },
         Format::MarkdownList => list::parse_list(body, base)?,
     };
+    entries.truncate(limits.max_items);
     if let Some(filter) = &source.filter {
         entries.retain(|entry| matches_filter(filter, entry));
     }
@@ -120,6 +157,10 @@ pub fn parse_entries(
             match entry.content.as_deref() {
                 // A feed that carries the whole article saves fetching it.
                 Some(content) if content.len() >= FULL_CONTENT_BYTES => {
+                    let content = nesting::within_depth(
+                        prefix(content, limits.max_report_bytes),
+                        limits.max_nesting_depth,
+                    );
                     entry.report = Some(report(content.to_owned(), TextFormat::Html, None));
                 }
                 // Otherwise the article is the report: the pipeline fetches it while none is
@@ -137,22 +178,33 @@ pub const FULL_CONTENT_BYTES: usize = 2_000;
 
 /// Reads a report page fetched from an entry's `report_url`: a Statuspage incident page, an
 /// incident.io detail document, or (for feeds, index pages and lists) the article itself,
-/// reduced to its main content as markdown.
+/// reduced to its main content as markdown. Of a page, only the first
+/// `limits.max_report_bytes` are read (an article is at the top, and a page costs about
+/// fifteen times its size to read), and only up to where it nests deeper than
+/// `limits.max_nesting_depth`.
 pub fn parse_report(
     source: &Source,
     body: &[u8],
     content_type: Option<&str>,
     url: &Url,
+    limits: Limits,
 ) -> Option<Report> {
+    let page = &body[..body.len().min(limits.max_report_bytes)];
     match source.kind {
-        SourceKind::Statuspage => statuspage::postmortem_from_page(body),
+        SourceKind::Statuspage => {
+            let page = String::from_utf8_lossy(page);
+            statuspage::postmortem_from_page(
+                nesting::within_depth(&page, limits.max_nesting_depth).as_bytes(),
+            )
+        }
         SourceKind::Incidentio => incidentio::report_from_detail(body),
         SourceKind::Feed | SourceKind::Gcp | SourceKind::Html | SourceKind::List => {
-            let document = document::parse_document(
-                body,
+            let document = document::parse_document_within(
+                page,
                 content_type,
                 Some(url),
                 source.content_selector.as_ref(),
+                limits.max_nesting_depth,
             );
             if document.markdown.trim().is_empty() {
                 return None;
@@ -168,10 +220,37 @@ fn titled_markdown(document: &Document) -> String {
     let markdown = document.markdown.trim_start();
     match &document.title {
         Some(title) if !markdown.starts_with(&format!("# {title}")) => {
-            format!("# {title}\n\n{markdown}")
+            // The title is fetched text: escaped, it reads back as the same words and can
+            // never become a link or HTML in the stored report or its archive copy.
+            let mut escaped = String::with_capacity(title.len() + 8);
+            for c in title.chars().filter(|c| !c.is_control()) {
+                match c {
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '&' => escaped.push_str("&amp;"),
+                    c if "\\`*_[]()!#|".contains(c) => {
+                        escaped.push('\\');
+                        escaped.push(c);
+                    }
+                    c => escaped.push(c),
+                }
+            }
+            format!("# {escaped}\n\n{markdown}")
         }
         _ => markdown.to_owned(),
     }
+}
+
+/// At most the first `max` bytes of `text`, cut on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// A stored report as a [`Document`] for extraction.
@@ -299,9 +378,21 @@ mod tests {
         )
         .unwrap();
         let url = Url::parse("https://b.example/pm").unwrap();
-        let report = parse_report(&config.sources[0], page, Some("text/html"), &url).unwrap();
+        let report =
+            parse_report(&config.sources[0], page, Some("text/html"), &url, Limits::default())
+                .unwrap();
         assert!(report.text.starts_with("# Incident report: API errors\n"), "{}", report.text);
         assert_eq!(report_document(&report).title.as_deref(), Some("Incident report: API errors"));
+
+        let hostile = b"<html><head><title>x](javascript:alert(1)) <b>hi</b></title></head>\
+            <body><article><p>The API failed for an hour because a certificate expired, and we \
+            renewed it after an hour of errors for every request.</p></article></body></html>";
+        let report =
+            parse_report(&config.sources[0], hostile, Some("text/html"), &url, Limits::default())
+                .unwrap();
+        assert!(!report.text.contains("](javascript:"), "{}", report.text);
+        assert!(!report.text.contains("<b>"), "{}", report.text);
+        assert!(report.text.starts_with("# x\\]\\(javascript:alert\\(1\\)\\)"), "{}", report.text);
     }
 
     #[test]

@@ -11,6 +11,11 @@
 //! leave `archive_dir` whatever a company or title says. Two postmortems that would share a
 //! path each get a short hash of their link appended.
 //!
+//! The report is written as markdown made inert ([`inert_markdown`]): raw HTML shows as text
+//! and a link or image to anything but http(s), mailto or a relative path keeps only its
+//! text, so a report cannot put a script or a `javascript:` link on a page that publishes the
+//! archive.
+//!
 //! Postmortems listed by a person (a curated entry that pmagg did not write) get no copy from
 //! pmagg: their copies are the curator's. A file is written when it is missing, or when it
 //! still holds exactly what pmagg last wrote there and that changed; a file pmagg did not
@@ -19,6 +24,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use pulldown_cmark::{Event, Options, Parser, Tag};
 use sha2::{Digest, Sha256};
 
 use super::listing::Listing;
@@ -70,7 +76,7 @@ pub fn plan_archive(listings: &[Listing]) -> Vec<ArchiveFile> {
         );
         let title = if title.is_empty() { "postmortem".to_owned() } else { title };
         let stem = format!("{}-{title}", date_part(listing.date));
-        let body = report.body.replace("\r\n", "\n");
+        let body = inert_markdown(&report.body.replace("\r\n", "\n"));
         let contents = format!("[Source]({href})\n\n{}\n", body.trim_end());
         planned.push((company, stem, contents, listing));
     }
@@ -95,6 +101,100 @@ pub fn plan_archive(listings: &[Listing]) -> Vec<ArchiveFile> {
             }
         })
         .collect()
+}
+
+/// Markdown as it was, except what could run or load something where it is published: raw
+/// HTML (blocks and inline tags, comments included) has its `<` written `&lt;`, so it shows
+/// as text, and a link or image whose destination is not http(s), mailto, or relative
+/// (`javascript:`, `data:`, `file:`, `vbscript:`...) is replaced by its text, escaped. Text
+/// and code are untouched.
+///
+/// Defusing can uncover markup: `<!-- x -->[a](javascript:b)` is one HTML block until its `<`
+/// is escaped, and then holds a link. So the pass repeats until nothing changes; input that
+/// keeps uncovering markup past [`INERT_ROUNDS`] has every `<`, `[` and `]` escaped instead.
+pub fn inert_markdown(markdown: &str) -> String {
+    let mut text = markdown.to_owned();
+    for _ in 0..INERT_ROUNDS {
+        let next = inert_pass(&text);
+        if next == text {
+            return text;
+        }
+        text = next;
+    }
+    text.replace('<', "&lt;").replace('[', "\\[").replace(']', "\\]")
+}
+
+/// Rounds of [`inert_markdown`] before it escapes everything.
+pub const INERT_ROUNDS: usize = 8;
+
+fn inert_pass(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS;
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    // The end of an unsafe link being replaced: events inside it are part of its text.
+    let mut inside_until = 0;
+    let mut link_text = String::new();
+    let mut link_range = 0..0;
+    for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
+        if range.start < inside_until {
+            if let Event::Text(text) | Event::Code(text) = &event {
+                link_text.push_str(text);
+            }
+            continue;
+        }
+        if !link_range.is_empty() {
+            edits.push((link_range.clone(), super::readme::escape_inline(&link_text, usize::MAX)));
+            link_range = 0..0;
+            link_text.clear();
+        }
+        match event {
+            Event::Html(_) | Event::InlineHtml(_) => {
+                let raw = &markdown[range.clone()];
+                if raw.contains('<') {
+                    edits.push((range, raw.replace('<', "&lt;")));
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if !safe_destination(&dest_url) =>
+            {
+                inside_until = range.end;
+                link_range = range;
+            }
+            _ => {}
+        }
+    }
+    if !link_range.is_empty() {
+        edits.push((link_range, super::readme::escape_inline(&link_text, usize::MAX)));
+    }
+    let mut out = String::with_capacity(markdown.len());
+    let mut at = 0;
+    for (range, replacement) in edits {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&markdown[at..range.start]);
+        out.push_str(&replacement);
+        at = range.end;
+    }
+    out.push_str(&markdown[at..]);
+    out
+}
+
+/// http(s), mailto, or a relative reference (no scheme before the first `/`, `?` or `#`).
+fn safe_destination(dest: &str) -> bool {
+    let dest = dest.trim();
+    let scheme_end = dest.find(':');
+    let path_start = dest.find(['/', '?', '#']);
+    match scheme_end {
+        None => true,
+        Some(colon) if path_start.is_some_and(|p| p < colon) => true,
+        Some(colon) => {
+            let scheme = dest[..colon].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+    }
 }
 
 /// Whether to write `desired` over what the file holds (`existing`, `None` when missing),
@@ -242,6 +342,27 @@ mod tests {
             files[0].path.starts_with("acme/02-21-2024-outage-")
                 && files[0].path.len() == "acme/02-21-2024-outage-12345678.md".len()
         );
+    }
+
+    #[test]
+    fn reports_are_made_inert() {
+        let evil = "# Report\n\n<script>alert(1)</script>\n\nText with <img src=x onerror=alert(1)> \
+            and [a link](javascript:alert(1)), ![img](data:image/svg+xml,x), \
+            <javascript:alert(2)>, [ok](https://e.example/x), [rel](/a/b), [mail](mailto:a@b.c) \
+            and [ref][r].\n\n[r]: vbscript:x\n\n`<code>` stays.\n\n<!-- comment -->\n";
+        let out = inert_markdown(evil);
+        assert_eq!(
+            out,
+            "# Report\n\n&lt;script>alert(1)&lt;/script>\n\nText with &lt;img src=x onerror=alert(1)> \
+            and a link, img, javascript:alert(2), [ok](https://e.example/x), [rel](/a/b), \
+            [mail](mailto:a@b.c) and ref.\n\n[r]: vbscript:x\n\n`<code>` stays.\n\n&lt;!-- comment -->\n"
+        );
+        assert_eq!(inert_markdown(&out), out, "inert markdown stays as it is");
+        // Found by tests/fuzz: escaping a comment's `<` uncovered the link after it.
+        let hidden = "<!-- x -->[x](javascript:x) and more";
+        assert_eq!(inert_markdown(hidden), "&lt;!-- x -->x and more");
+        let plain = "## Summary\n\n- A [link](https://a.example/) and `code`.\n";
+        assert_eq!(inert_markdown(plain), plain);
     }
 
     #[test]

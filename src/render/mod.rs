@@ -130,6 +130,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), RenderError> {
     let write_err = |source| RenderError::Write { path: path.to_owned(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy());
+    remove_stale_temporaries(dir, &name);
     let (tmp, mut file) = {
         let mut attempt = 0;
         loop {
@@ -168,6 +169,32 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), RenderError> {
     Ok(())
 }
 
+/// Removes the temporary files that an earlier `write_atomic` of the same file left when its
+/// process was killed between creating and renaming them (`.<name>.pmagg-<pid>-<hex>.tmp`),
+/// so they are not published beside it. Only files of processes that no longer run are
+/// removed; where that cannot be told (no `/proc`), none are.
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.pmagg-");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest.strip_suffix(".tmp").and_then(|r| r.split('-').next()) else {
+            continue;
+        };
+        let gone = pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id()
+                && Path::new("/proc/self").exists()
+                && !Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if gone {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// What [`write_archive`] did (or, when checking, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArchiveOutcome {
@@ -177,6 +204,9 @@ pub struct ArchiveOutcome {
     pub unchanged: usize,
     /// Left alone: files pmagg did not write, or edited since.
     pub kept: Vec<String>,
+    /// Already holding what pmagg writes but not recorded as written (a render killed between
+    /// writing and recording them): path and SHA-256, to record now.
+    pub adopted: Vec<(String, String)>,
 }
 
 /// Brings the archive copies under `dir` up to date (see [`archive`] for which files may be
@@ -194,7 +224,13 @@ pub fn write_archive<S: std::hash::BuildHasher>(
         let existing = read_optional(&path)?;
         let desired = file.contents.as_bytes();
         match decide(existing.as_deref(), desired, recorded.get(&file.path).map(String::as_str)) {
-            ArchiveAction::Unchanged => outcome.unchanged += 1,
+            ArchiveAction::Unchanged => {
+                outcome.unchanged += 1;
+                let hash = sha256_hex(desired);
+                if recorded.get(&file.path) != Some(&hash) {
+                    outcome.adopted.push((file.path.clone(), hash));
+                }
+            }
             ArchiveAction::Keep => outcome.kept.push(file.path.clone()),
             ArchiveAction::Write => {
                 if !check {
@@ -259,6 +295,20 @@ mod tests {
     }
 
     #[test]
+    fn temporaries_of_dead_writers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".README.md.pmagg-4000000-0badcafe.tmp");
+        let other = dir.path().join(".feed.xml.pmagg-4000000-0badcafe.tmp");
+        fs::write(&stale, "half").unwrap();
+        fs::write(&other, "half").unwrap();
+        write_atomic(&dir.path().join("README.md"), b"x").unwrap();
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists());
+        }
+        assert!(other.exists(), "another file's temporary is not ours to remove");
+    }
+
+    #[test]
     fn archive_paths_stay_inside() {
         let dir = tempfile::tempdir().unwrap();
         assert!(contained(dir.path(), "acme/01-02-2024-x.md").is_ok());
@@ -289,6 +339,10 @@ mod tests {
         let recorded: HashMap<_, _> = first.written.into_iter().collect();
         let again = write_archive(dir.path(), &[file("v1")], &recorded, false).unwrap();
         assert_eq!((again.written.len(), again.unchanged), (0, 1));
+        assert!(again.adopted.is_empty());
+        // Written but never recorded (a kill in between): adopted as pmagg's own.
+        let adopted = write_archive(dir.path(), &[file("v1")], &HashMap::new(), false).unwrap();
+        assert_eq!(adopted.adopted, recorded.clone().into_iter().collect::<Vec<_>>());
         let updated = write_archive(dir.path(), &[file("v2")], &recorded, false).unwrap();
         assert_eq!(updated.written.len(), 1);
         // Edited by hand since: kept.

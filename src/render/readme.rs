@@ -57,6 +57,10 @@ pub struct RenderedReadme {
     pub added: Vec<String>,
     /// Entries that were in the list and still are.
     pub kept: usize,
+    /// Canonical URLs of entries already in the list whose bytes are exactly what pmagg
+    /// writes for their listing: pmagg's own, even when a render that wrote them was killed
+    /// before it could record them.
+    pub own: Vec<String>,
 }
 
 /// Rewrites the list in `current` (the README's text) for `list` (its [`crate::model::list_key`]).
@@ -149,9 +153,11 @@ pub fn render_readme(
     }
     body.push_str(layout.suffix);
     if !layout.region_text.is_empty() && !layout.region_text.ends_with('\n') {
-        // The file had no final newline: neither has the new one.
-        let trimmed = body.trim_end_matches(['\r', '\n']).len();
-        body.truncate(trimmed);
+        // The file had no final newline: neither has the new one. Only the line ending added
+        // above goes: a `\r` that ended the file is text and stays (found by tests/fuzz).
+        if let Some(trimmed) = body.strip_suffix(style.line_ending.as_str()) {
+            body.truncate(trimmed.len());
+        }
     }
     out.push_str(&body);
     if filled {
@@ -162,7 +168,23 @@ pub fn render_readme(
         text: out,
         added: new.iter().map(|l| l.canonical_url.clone()).collect(),
         kept: blocks.len(),
+        own: own_entries(blocks, listings, &style),
     })
+}
+
+/// Canonical URLs of the blocks whose bytes are exactly what pmagg writes for their listing.
+fn own_entries(blocks: &[Block<'_>], listings: &[Listing], style: &Style) -> Vec<String> {
+    let by_url: HashMap<&str, &Listing> = listings
+        .iter()
+        .flat_map(|l| l.canonical_urls.iter().map(move |u| (u.as_str(), l)))
+        .collect();
+    blocks
+        .iter()
+        .filter_map(|block| {
+            let listing = by_url.get(block.canonical.as_deref()?)?;
+            (block.text == style.entry(listing)).then(|| listing.canonical_url.clone())
+        })
+        .collect()
 }
 
 enum Item<'a> {
@@ -327,7 +349,11 @@ fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
     let mut at = heading.at + heading.full.len();
     let mut lead = String::new();
     if heading.full.ends_with('\n') {
-        let blank = lines[first_heading + 1..].iter().take_while(|l| l.text.trim().is_empty());
+        // Blank as markdown sees it (spaces and tabs), and ended: a last line of whitespace
+        // without a line ending, or with a vertical tab, is text the entry must not join.
+        let blank = lines[first_heading + 1..]
+            .iter()
+            .take_while(|l| l.text.trim_matches([' ', '\t']).is_empty() && l.full.ends_with('\n'));
         let blanks: Vec<_> = blank.collect();
         if blanks.is_empty() {
             lead.push_str(&ending);
@@ -575,7 +601,8 @@ impl Style {
     fn entry(&self, listing: &Listing) -> String {
         let le = &self.line_ending;
         let mut line = format!("{} ", self.bullet);
-        if let Some(date) = listing.date {
+        // A year outside 1..=9999 would not read back as a date (nor as the entry's link).
+        if let Some(date) = listing.date.filter(|d| (1..=9999).contains(&d.year())) {
             line.push_str(&date.format("%m-%d-%Y - ").to_string());
         }
         let company = listing.company.as_deref().map(str::trim).filter(|c| !c.is_empty());
@@ -762,7 +789,9 @@ mod tests {
             );
         assert_eq!(out.text, expected);
         assert_eq!(out.added.len(), 3);
-        assert_eq!(render(&out.text, &listings).text, out.text, "a second render changes nothing");
+        let again = render(&out.text, &listings);
+        assert_eq!(again.text, out.text, "a second render changes nothing");
+        assert_eq!(again.own, out.added, "what pmagg wrote is recognised as its own");
     }
 
     #[test]
@@ -782,6 +811,33 @@ mod tests {
              - 01-01-2020 - [B](https://b.example/)\r\n\t- y\r\n\
              - 01-01-2019 - [D](https://d.example/)\r\n\t- What happened to D."
         );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_at_the_end_stays() {
+        // Found by tests/fuzz: a whitespace line that markdown does not call blank.
+        for text in ["# Awesome postmortems\n\u{b}", "## Postmortems\n  ", "## Postmortems\n\n \t"]
+        {
+            let once = render(text, &[listing("", "A", "https://a.example/", None)]);
+            assert!(once.text.contains("\n- [A](https://a.example/)\n"), "{:?}", once.text);
+            let twice = render(&once.text, &[listing("", "A", "https://a.example/", None)]);
+            assert_eq!(twice.text, once.text);
+        }
+        // Found by tests/fuzz: the last line `¡\r` lost its `\r` on the second render.
+        let once = render(
+            "## Postmortems\n    code\n¡\r",
+            &[listing("", "A", "https://a.example/", None)],
+        );
+        assert!(once.text.ends_with("¡\r"), "{:?}", once.text);
+        let twice = render(&once.text, &[listing("", "A", "https://a.example/", None)]);
+        assert_eq!(twice.text, once.text);
+        // Years that do not fit MM-DD-YYYY are left out rather than written unreadably.
+        let far = listing("262000-01-01", "Far", "https://f.example/", None);
+        let mut far = far;
+        far.date = NaiveDate::from_ymd_opt(262_000, 1, 1);
+        let out = render("## Postmortems\n", std::slice::from_ref(&far));
+        assert!(out.text.contains("- [Far](https://f.example/)"), "{}", out.text);
+        assert_eq!(render(&out.text, &[far]).text, out.text);
     }
 
     #[test]

@@ -25,6 +25,10 @@ mod kinds;
 mod extract;
 // SIGKILL in the middle of a sync leaves a sound database.
 mod crash;
+// A server that misbehaves on purpose: never answers, trickles, lies, bombs, redirects away.
+mod fault_server;
+// One pass over every fault beside good sources: bounded time and memory, safe output (#8).
+mod faults;
 // Managing sources: add (discovery), check, import-opml and export-opml.
 mod sources;
 // import, render (README list, archive, Atom feed), export and sync's render step.
@@ -33,5 +37,7 @@ mod render;
 mod daemon;
 // `pmagg publish`: a bare repository as origin and a mock GitHub API; the base never moves.
 mod publish;
+// One test per fixed bug: issue_<n>_<what>.
+mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.
 mod packaging;

@@ -53,7 +53,9 @@ pub(super) fn run(cli: &Cli, args: &CheckArgs) -> anyhow::Result<()> {
     let skipped = config.sources.len() - sources.len();
     let fetcher = Arc::new(Fetcher::new(&config.settings).context("cannot start the HTTP client")?);
     let started = Instant::now();
-    let rows = runtime()?.block_on(check_all(&fetcher, sources, config.settings.concurrency));
+    let limits = parse::Limits::from_settings(&config.settings);
+    let rows =
+        runtime()?.block_on(check_all(&fetcher, sources, config.settings.concurrency, limits));
 
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -90,12 +92,13 @@ async fn check_all(
     fetcher: &Arc<Fetcher>,
     sources: Vec<Source>,
     concurrency: usize,
+    limits: parse::Limits,
 ) -> Vec<CheckRow> {
     let mut rows: Vec<(usize, CheckRow)> =
         futures_util::stream::iter(sources.into_iter().enumerate())
             .map(|(index, source)| {
                 let fetcher = Arc::clone(fetcher);
-                async move { (index, check_source(&fetcher, source).await) }
+                async move { (index, check_source(&fetcher, source, limits).await) }
             })
             .buffer_unordered(concurrency.max(1))
             .inspect(|(_, row)| {
@@ -109,7 +112,7 @@ async fn check_all(
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
-async fn check_source(fetcher: &Fetcher, source: Source) -> CheckRow {
+async fn check_source(fetcher: &Fetcher, source: Source, limits: parse::Limits) -> CheckRow {
     let started = Instant::now();
     let source = Arc::new(source);
     let no_validators = Validators::default();
@@ -135,6 +138,7 @@ async fn check_source(fetcher: &Fetcher, source: Source) -> CheckRow {
                         &response.final_url,
                         response.content_type.as_deref(),
                         &crate::pipeline::worth_a_look,
+                        limits,
                     )
                     .map_err(|err| describe(&err))
                 })

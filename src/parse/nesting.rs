@@ -1,0 +1,211 @@
+//! How deep an HTML document nests, measured on its text before any parser builds a tree.
+//!
+//! Takes HTML text and a limit; returns where the document first nests deeper than the limit,
+//! if it does. html5ever builds the whole tree whatever its depth, and some of its steps scan
+//! the stack of open elements, so 100,000 nested `<div>`s take it an hour; the readability
+//! pass that reads an article recurses once per level and overflows its thread's stack long
+//! before that. Callers cut a document at the returned offset (an article keeps what comes
+//! before) or refuse it (an index page).
+//!
+//! The count is a cheap, single pass that errs on the deep side: start tags push, end tags pop
+//! back to their element when it is open (a stray end tag pops nothing, as in the HTML parser),
+//! void elements and elements whose end tag a sibling implies (`p`, `li`, `td`...) do not
+//! count, comments and raw-text elements (`script`, `style`...) are skipped, and `<x/>` closes
+//! only inside `svg` and `math`, as in HTML. Attribute values may hold `>`.
+
+use std::collections::HashMap;
+
+/// Elements that never have content.
+const VOID: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input",
+    "keygen", "link", "meta", "param", "source", "track", "wbr",
+];
+
+/// Elements closed by their next sibling (or their parent's end), so that a run of them does
+/// not nest. Left out of the count: any depth they add needs another element between them.
+const IMPLIED_END: &[&str] = &[
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot",
+    "colgroup", "caption", "rb", "rt", "rtc", "rp",
+];
+
+/// Elements whose content is text up to their end tag.
+const RAW_TEXT: &[&str] =
+    &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"];
+
+/// The byte offset of the first start tag that nests deeper than `limit`, or `None` when the
+/// whole document stays within it. The offset is on a character boundary (a `<`).
+pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut stack: Vec<String> = Vec::new();
+    let mut open: HashMap<String, usize> = HashMap::new();
+    let mut foreign = 0usize;
+    let mut at = 0;
+    while let Some(found) = memchr(b'<', &bytes[at..]) {
+        let start = at + found;
+        let rest = &bytes[start + 1..];
+        if rest.starts_with(b"!--") {
+            at = find(bytes, start + 4, b"-->").map_or(bytes.len(), |end| end + 3);
+            continue;
+        }
+        if rest.first().is_some_and(|b| matches!(b, b'!' | b'?')) {
+            at = memchr(b'>', rest).map_or(bytes.len(), |end| start + 1 + end + 1);
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let name_from = start + 1 + usize::from(closing);
+        if !bytes.get(name_from).is_some_and(u8::is_ascii_alphabetic) {
+            at = start + 1;
+            continue;
+        }
+        let name_len = bytes[name_from..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
+            .unwrap_or(bytes.len() - name_from);
+        let name = html[name_from..name_from + name_len].to_ascii_lowercase();
+        let (tag_end, self_closing) = tag_end(bytes, name_from + name_len);
+        at = tag_end;
+        if closing {
+            if open.get(&name).is_some_and(|&n| n > 0) {
+                // Pop back to the element, as the parser does for an end tag in scope.
+                while let Some(top) = stack.pop() {
+                    let done = top == name;
+                    if matches!(top.as_str(), "svg" | "math") {
+                        foreign = foreign.saturating_sub(1);
+                    }
+                    if let Some(n) = open.get_mut(&top) {
+                        *n -= 1;
+                    }
+                    if done {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        if RAW_TEXT.contains(&name.as_str()) && foreign == 0 {
+            at = raw_text_end(html, at, &name);
+            continue;
+        }
+        let closes_itself = self_closing && foreign > 0;
+        if VOID.contains(&name.as_str()) || IMPLIED_END.contains(&name.as_str()) || closes_itself {
+            continue;
+        }
+        if stack.len() >= limit {
+            return Some(start);
+        }
+        if matches!(name.as_str(), "svg" | "math") {
+            foreign += 1;
+        }
+        *open.entry(name.clone()).or_default() += 1;
+        stack.push(name);
+    }
+    None
+}
+
+/// `html` cut where it nests deeper than `limit` (whole when it does not).
+pub fn within_depth(html: &str, limit: usize) -> &str {
+    too_deep_at(html, limit).map_or(html, |at| &html[..at])
+}
+
+/// The offset just past a tag's `>`, skipping quoted attribute values, and whether the tag
+/// ends with `/>`.
+fn tag_end(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut i = from;
+    let mut after_equals = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'>' => return (i + 1, i > from && bytes[i - 1] == b'/'),
+            quote @ (b'"' | b'\'') if after_equals => {
+                i = memchr(quote, &bytes[i + 1..]).map_or(bytes.len(), |end| i + 1 + end + 1);
+                after_equals = false;
+                continue;
+            }
+            b'=' => after_equals = true,
+            b if b.is_ascii_whitespace() => {}
+            _ => after_equals = false,
+        }
+        i += 1;
+    }
+    (bytes.len(), false)
+}
+
+/// The offset past the end tag of a raw-text element (`</script>`), in any case.
+fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut at = from;
+    while let Some(found) = find(bytes, at, b"</") {
+        let name_from = found + 2;
+        let candidate = bytes.get(name_from..name_from + name.len());
+        if candidate.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes())) {
+            return tag_end(bytes, name_from + name.len()).0;
+        }
+        at = found + 2;
+    }
+    bytes.len()
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|at| from + at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(tag: &str, n: usize) -> String {
+        format!("<html><body>{}x{}</body></html>", format!("<{tag}>").repeat(n), {
+            format!("</{tag}>").repeat(n)
+        })
+    }
+
+    #[test]
+    fn ordinary_pages_pass() {
+        let page = "<!DOCTYPE html><html><head><title>a <div> b</title>\
+            <script>if (a < b) { document.write('<div><div><div>') }</script>\
+            <style>p > a {}</style></head><body><!-- <div><div> -->\
+            <p>one<p>two<ul><li>a<li>b</ul><img src=x><br/>\
+            <div data-x=\"a > b\" title='<div>'><span>x</span></div>\
+            <svg><path d=\"M0\"/><path/><path/></svg><table><tr><td>1<td>2<tr><td>3</table>\
+            </body></html>";
+        assert_eq!(too_deep_at(page, 8), None);
+        assert_eq!(too_deep_at(&nested("div", 100), 512), None);
+        assert_eq!(too_deep_at(&"<p>x".repeat(10_000), 32), None);
+        assert_eq!(too_deep_at(&"<svg><g/></svg>".repeat(10_000), 32), None);
+    }
+
+    #[test]
+    fn deep_pages_are_found_where_they_pass_the_limit() {
+        let deep = nested("div", 100_000);
+        let at = too_deep_at(&deep, 512).unwrap();
+        assert_eq!(at, "<html><body>".len() + 510 * "<div>".len());
+        let cut = within_depth(&deep, 512);
+        assert!(cut.len() < 3_000);
+        // Tags the parser keeps open whatever follows: stray end tags close nothing, and
+        // `<div/>` is a start tag in HTML.
+        let stray = "<div></span>".repeat(1_000);
+        assert!(too_deep_at(&stray, 512).is_some());
+        assert!(too_deep_at(&"<div/>".repeat(1_000), 512).is_some());
+        assert!(too_deep_at(&"<span><b>".repeat(1_000), 512).is_some());
+        // Upper case and attributes do not hide a level.
+        assert!(too_deep_at(&"<DIV class=\"a>b\">".repeat(1_000), 512).is_some());
+    }
+
+    #[test]
+    fn end_tags_close_what_they_name_and_what_is_inside() {
+        let page = "<div><span><b>x</div>".repeat(10_000);
+        assert_eq!(too_deep_at(&page, 8), None);
+    }
+
+    #[test]
+    fn never_panics_on_fragments() {
+        for text in ["<", "</", "<a", "<a href='", "<!--", "<!", "<script>", "</x", "<é>", "<a é>"]
+        {
+            let _ = too_deep_at(text, 1);
+            let _ = within_depth(text, 1);
+        }
+    }
+}
