@@ -14,8 +14,10 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, in their own layer: it is rebuilt only when Cargo.toml or Cargo.lock
-# change, not on every source edit.
+# change, not on every source edit. Cargo reads the manifest's [[bench]] targets even when it
+# builds only the binary, so their files must be here too.
 COPY Cargo.toml Cargo.lock ./
+COPY benches ./benches
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && echo '' > src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src

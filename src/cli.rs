@@ -9,15 +9,34 @@ use crate::telemetry::LogFormat;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  the command ran (for sync: the pass ran, even if some sources failed)
-  1  nothing could run (e.g. the database is unusable); for `sources check`: a source failed
-  2  bad configuration or usage
+  0  the command ran (for sync: the pass ran, even if some sources failed; for publish: also
+     when there was nothing new to publish)
+  1  nothing could run (e.g. the database is unusable); for `sources check`: a source failed;
+     for publish: git or GitHub failed (a rejected push, 401/403/422 from the API)
+  2  bad configuration or usage; for publish also a dirty working tree, a missing token or an
+     unknown remote (nothing was changed)
 
 Environment:
   PMAGG_CONFIG  config file (default ./sources.toml)
   PMAGG_DB      database file (default: settings.database, else ./pmagg.db)
   PMAGG_LOG     log filter, e.g. `info` or `pmagg=debug` (logs go to stderr)
-  PMAGG_LOG_FORMAT  compact or json, like --log-format";
+  PMAGG_LOG_FORMAT  compact or json, like --log-format
+  GITHUB_TOKEN  publish: the GitHub token (another variable with --token-env)
+  GITHUB_API_URL  publish: the GitHub API, like --api-url
+  PMAGG_GIT_AUTHOR  publish: the commits' author, like --author";
+
+/// `publish --remote` when not given.
+pub const DEFAULT_REMOTE: &str = "origin";
+/// `publish --base` when not given.
+pub const DEFAULT_BASE: &str = "main";
+/// `publish --branch` when not given: pmagg's own branch.
+pub const DEFAULT_BRANCH: &str = "pmagg/new-postmortems";
+/// `publish --api-url` when neither it nor `GITHUB_API_URL` is set: github.com's API.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+/// `publish --token-env` when not given.
+pub const DEFAULT_TOKEN_ENV: &str = "GITHUB_TOKEN";
+/// `publish --author` when neither it nor `PMAGG_GIT_AUTHOR` is set.
+pub const DEFAULT_AUTHOR: &str = "pmagg <pmagg@users.noreply.github.com>";
 
 /// Collects public postmortems from status pages, engineering blogs and curated lists, and
 /// keeps a curated list of them up to date.
@@ -170,6 +189,29 @@ SIGTERM or SIGINT stops scheduling, lets the running pass finish (up to
 settings.shutdown_grace_secs, then rolls it back) and exits 0; a second signal exits at once
 with 1. The database is consistent either way.")]
     Daemon(DaemonArgs),
+
+    /// Render into a clone of the list repository and open (or update) a pull request.
+    #[command(after_help = "\
+Examples:
+  pmagg publish --repo . --github you/awesome-postmortems --dry-run   the diff and description
+  GITHUB_TOKEN=... pmagg publish --repo ../awesome-postmortems        commit, push, open the PR
+  pmagg publish --repo . --base master --branch pmagg/weekly          other branch names
+  pmagg publish --repo . --api-url https://ghe.example.com/api/v3     GitHub Enterprise
+
+Renders settings.readme (default README.md), settings.archive_dir and settings.feed, taken
+relative to DIR, into a temporary worktree of the clone, starting from REMOTE's copy of
+--branch when it exists, else from REMOTE's --base. When nothing changed it exits 0 with no
+commit and no API call. Otherwise it commits on --branch, pushes that branch only (with
+--force-with-lease on the fetched commit; the base branch is never written), then opens a
+pull request into --base, or updates the one already open from --branch. The description
+lists each new or updated entry: title, company, incident date, source, link, summary and
+root cause. The clone's checkout, index and current branch are left as they were.
+
+Tracked files must have no uncommitted changes (exit 2 otherwise). Pushing uses the clone's
+own git credentials; the API uses the token in $GITHUB_TOKEN (or --token-env NAME), which
+needs contents: write and pull-requests: write, and never appears in any output. OWNER/NAME
+comes from --github, else from the remote's URL.")]
+    Publish(PublishArgs),
 }
 
 /// `pmagg sync`.
@@ -402,6 +444,39 @@ pub struct RenderArgs {
     /// Write nothing; exit 1 when a file is out of date.
     #[arg(long)]
     pub check: bool,
+}
+
+/// `pmagg publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// A local clone of the list repository; settings paths are taken relative to it.
+    #[arg(long, value_name = "DIR")]
+    pub repo: PathBuf,
+    /// The remote to fetch from and push to.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_REMOTE)]
+    pub remote: String,
+    /// The branch the pull request goes into; publish never writes it.
+    #[arg(long, value_name = "BRANCH", default_value = DEFAULT_BASE)]
+    pub base: String,
+    /// pmagg's own branch: the only one it commits on and pushes.
+    #[arg(long, value_name = "BRANCH", default_value = DEFAULT_BRANCH)]
+    pub branch: String,
+    /// The GitHub repository (default: from the remote's URL).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub github: Option<String>,
+    /// The GitHub REST API.
+    #[arg(long, env = "GITHUB_API_URL", value_name = "URL", default_value = DEFAULT_API_URL)]
+    pub api_url: url::Url,
+    /// The environment variable that holds the GitHub token.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_TOKEN_ENV)]
+    pub token_env: String,
+    /// Who the commits are by.
+    #[arg(long, env = "PMAGG_GIT_AUTHOR", value_name = "NAME <EMAIL>", default_value = DEFAULT_AUTHOR)]
+    pub author: String,
+    /// Print the diff, the commit message and the pull request it would send; commit, push
+    /// and call nothing (no token needed).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `pmagg export`.

@@ -7,6 +7,7 @@ mod daemon;
 mod export;
 mod extract;
 mod import;
+mod publish;
 mod query;
 mod render;
 mod sources;
@@ -39,6 +40,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Render(args) => render::run(cli, args),
         Command::Export(args) => export::run(cli, args),
         Command::Daemon(args) => daemon::run(cli, args),
+        Command::Publish(args) => publish::run(cli, args),
     }
 }
 

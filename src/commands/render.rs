@@ -20,7 +20,7 @@ use crate::cli::{Cli, RenderArgs};
 use crate::config::{Config, Settings, Source};
 use crate::model::{CuratedEntry, CuratedOrigin, SourceName, list_key};
 use crate::parse;
-use crate::render::{self, SourceCompany, collect_listings, feed::FeedSettings};
+use crate::render::{self, Listing, SourceCompany, collect_listings, feed::FeedSettings};
 use crate::store::Store;
 
 /// `--check` found files that a render would change (exit code 1).
@@ -34,6 +34,10 @@ pub(super) struct Targets {
     pub(super) readme: Option<PathBuf>,
     pub(super) archive: Option<PathBuf>,
     pub(super) feed: Option<PathBuf>,
+    /// The directory the README's list key is relative to (see [`list_key`]); `None`: the
+    /// working directory. `publish` renders into a temporary worktree and sets it to the
+    /// worktree, so the list is stored under the same key as a render run in the clone.
+    pub(super) list_root: Option<PathBuf>,
 }
 
 impl Targets {
@@ -43,6 +47,7 @@ impl Targets {
             readme: settings.readme.clone(),
             archive: settings.archive_dir.clone(),
             feed: settings.feed.clone(),
+            list_root: None,
         }
     }
 
@@ -77,6 +82,51 @@ pub(super) struct RenderReport {
     /// Files that changed (or, with `--check`, would change).
     #[serde(skip)]
     out_of_date: Vec<PathBuf>,
+    /// The listings rendered (after the README's list was taken in), for callers that
+    /// describe what changed.
+    #[serde(skip)]
+    pub(super) listings: Vec<Listing>,
+    /// What [`RenderMode::WriteFiles`] left for [`record_render`] to store.
+    #[serde(skip)]
+    pub(super) records: RenderRecords,
+}
+
+/// How far a render goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RenderMode {
+    /// Write the files and record in the store what was written.
+    Write,
+    /// Write the files, and leave what to record in [`RenderReport::records`]: for `publish`,
+    /// which records the list only once the files are pushed (a list recorded but never
+    /// pushed would read as entries deleted by hand next time).
+    WriteFiles,
+    /// Write nothing, files or store (`--check`).
+    Check,
+}
+
+/// What a render records in the store: the README's list as written, and the archive copies
+/// written with their SHA-256.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RenderRecords {
+    list: Option<(String, Vec<CuratedEntry>)>,
+    archive: Vec<(String, String)>,
+}
+
+/// Stores what a [`RenderMode::WriteFiles`] render wrote (see [`RenderRecords`]).
+pub(super) fn record_render(
+    store: &mut Store,
+    records: &RenderRecords,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if let Some((key, written)) = &records.list {
+        store
+            .import_curated(key, written, now)
+            .with_context(|| format!("cannot record the list {key}"))?;
+    }
+    if !records.archive.is_empty() {
+        store.record_archive_files(&records.archive, now)?;
+    }
+    Ok(())
 }
 
 pub(super) fn run(cli: &Cli, args: &RenderArgs) -> anyhow::Result<()> {
@@ -88,6 +138,7 @@ pub(super) fn run(cli: &Cli, args: &RenderArgs) -> anyhow::Result<()> {
         readme: args.readme.clone().or(defaults.readme),
         archive: args.archive.clone().or(defaults.archive),
         feed: args.feed.clone().or(defaults.feed),
+        list_root: None,
     };
     if targets.is_empty() {
         return Err(UsageError(
@@ -155,6 +206,21 @@ pub(super) fn render_all(
     check: bool,
     now: DateTime<Utc>,
 ) -> anyhow::Result<RenderReport> {
+    let mode = if check { RenderMode::Check } else { RenderMode::Write };
+    render_with(store, sources, settings, targets, mode, now)
+}
+
+/// Renders every target as far as `mode` says.
+pub(super) fn render_with(
+    store: &mut Store,
+    sources: &[Source],
+    settings: &Settings,
+    targets: &Targets,
+    mode: RenderMode,
+    now: DateTime<Utc>,
+) -> anyhow::Result<RenderReport> {
+    let check = mode == RenderMode::Check;
+    let mut records = RenderRecords::default();
     let mut curated = store.curated_entries()?;
     let postmortems = store.listable_postmortems()?;
     let companies = source_companies(sources);
@@ -164,7 +230,8 @@ pub(super) fn render_all(
         let current = render::read_text(path)?;
         let missing = current.is_none();
         let current = current.unwrap_or_else(|| render::readme::NEW_README.to_owned());
-        let key = list_key(path, std::env::current_dir().ok().as_deref());
+        let root = targets.list_root.clone().or_else(|| std::env::current_dir().ok());
+        let key = list_key(path, root.as_deref());
         let listings = collect_listings(&curated, &postmortems, &companies);
         let rendered = render::readme::render_readme(&current, &listings, &key, path)?;
         let changed = missing || rendered.text != current;
@@ -191,9 +258,7 @@ pub(super) fn render_all(
             }
         }
         if !check {
-            store
-                .import_curated(&key, &written, now)
-                .with_context(|| format!("cannot record the list of {}", path.display()))?;
+            records.list = Some((key.clone(), written.clone()));
         }
         curated = apply_list(curated, &key, written);
     }
@@ -204,8 +269,9 @@ pub(super) fn render_all(
         let recorded = store.archive_records()?;
         let outcome = render::write_archive(dir, &files, &recorded, check)?;
         if !check {
-            store.record_archive_files(&outcome.written, now)?;
-            store.record_archive_files(&outcome.adopted, now)?;
+            records.archive.clone_from(&outcome.written);
+            // Written by a render killed before it could record them: pmagg's own.
+            records.archive.extend(outcome.adopted.iter().cloned());
         }
         report.archive_written = outcome.written.len();
         report.archive_unchanged = outcome.unchanged;
@@ -230,6 +296,12 @@ pub(super) fn render_all(
         }
         report.feed = Some(path.clone());
         report.feed_changed = changed;
+    }
+    report.listings = listings;
+    match mode {
+        RenderMode::Write => record_render(store, &records, now)?,
+        RenderMode::WriteFiles => report.records = records,
+        RenderMode::Check => {}
     }
     Ok(report)
 }

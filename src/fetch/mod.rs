@@ -22,6 +22,8 @@ use reqwest::header::{
 use tracing::{debug, instrument};
 use url::Url;
 
+/// For `publish`'s GitHub API calls, which go through the same client settings.
+pub(crate) use client::build_client;
 use limits::HostLimits;
 
 use crate::config::Settings;

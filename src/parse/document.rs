@@ -1080,6 +1080,6 @@ mod tests {
     fn empty_and_binary_bodies_do_not_fail() {
         assert!(parse_document(b"", None, None, None).blocks.is_empty());
         let doc = parse_document(&[0xff, 0xfe, 0x00, 0x41], Some("text/html"), None, None);
-        assert!(doc.title.is_none() || doc.title.is_some());
+        assert!(doc.markdown.len() < 64, "{:?}", doc.markdown);
     }
 }

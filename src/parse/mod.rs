@@ -206,9 +206,38 @@ pub fn parse_report(
                 source.content_selector.as_ref(),
                 limits.max_nesting_depth,
             );
-            (!document.markdown.trim().is_empty())
-                .then(|| report(document.markdown, TextFormat::Markdown, None))
+            if document.markdown.trim().is_empty() {
+                return None;
+            }
+            Some(report(titled_markdown(&document), TextFormat::Markdown, None))
         }
+    }
+}
+
+/// The document's markdown under its title as a level-1 heading: readability drops the
+/// `<h1>` from the content, and the stored report must keep it for (re-)extraction.
+fn titled_markdown(document: &Document) -> String {
+    let markdown = document.markdown.trim_start();
+    match &document.title {
+        Some(title) if !markdown.starts_with(&format!("# {title}")) => {
+            // The title is fetched text: escaped, it reads back as the same words and can
+            // never become a link or HTML in the stored report or its archive copy.
+            let mut escaped = String::with_capacity(title.len() + 8);
+            for c in title.chars().filter(|c| !c.is_control()) {
+                match c {
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '&' => escaped.push_str("&amp;"),
+                    c if "\\`*_[]()!#|".contains(c) => {
+                        escaped.push('\\');
+                        escaped.push(c);
+                    }
+                    c => escaped.push(c),
+                }
+            }
+            format!("# {escaped}\n\n{markdown}")
+        }
+        _ => markdown.to_owned(),
     }
 }
 
@@ -335,6 +364,36 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn article_reports_keep_their_title() {
+        let page = b"<html><head><title>Incident report: API errors | Acme</title></head><body>\
+            <article><h1>Incident report: API errors</h1><h2>Summary</h2><p>The API failed for an \
+            hour because a certificate expired, and we renewed it.</p><h2>Impact</h2><p>Every \
+            request failed with errors for an hour while the certificate was expired.</p>\
+            </article></body></html>";
+        let config = crate::config::parse(
+            "[[source]]\nname = \"b\"\nkind = \"feed\"\nurl = \"https://b.example/feed\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let url = Url::parse("https://b.example/pm").unwrap();
+        let report =
+            parse_report(&config.sources[0], page, Some("text/html"), &url, Limits::default())
+                .unwrap();
+        assert!(report.text.starts_with("# Incident report: API errors\n"), "{}", report.text);
+        assert_eq!(report_document(&report).title.as_deref(), Some("Incident report: API errors"));
+
+        let hostile = b"<html><head><title>x](javascript:alert(1)) <b>hi</b></title></head>\
+            <body><article><p>The API failed for an hour because a certificate expired, and we \
+            renewed it after an hour of errors for every request.</p></article></body></html>";
+        let report =
+            parse_report(&config.sources[0], hostile, Some("text/html"), &url, Limits::default())
+                .unwrap();
+        assert!(!report.text.contains("](javascript:"), "{}", report.text);
+        assert!(!report.text.contains("<b>"), "{}", report.text);
+        assert!(report.text.starts_with("# x\\]\\(javascript:alert\\(1\\)\\)"), "{}", report.text);
+    }
 
     #[test]
     fn endpoints_per_kind() {

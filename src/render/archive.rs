@@ -44,6 +44,8 @@ pub struct ArchiveFile {
     pub path: String,
     /// The file's text.
     pub contents: String,
+    /// The listing's [`Listing::canonical_url`]: which postmortem the copy is of.
+    pub canonical_url: String,
 }
 
 /// What to do with one archive copy.
@@ -92,7 +94,11 @@ pub fn plan_archive(listings: &[Listing]) -> Vec<ArchiveFile> {
             } else {
                 stem
             };
-            ArchiveFile { path: format!("{company}/{name}.md"), contents }
+            ArchiveFile {
+                path: format!("{company}/{name}.md"),
+                contents,
+                canonical_url: listing.canonical_url.clone(),
+            }
         })
         .collect()
 }

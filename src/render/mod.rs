@@ -332,6 +332,7 @@ mod tests {
         let file = |contents: &str| ArchiveFile {
             path: "acme/01-02-2024-x.md".into(),
             contents: contents.into(),
+            canonical_url: "https://example.com/x".into(),
         };
         let first = write_archive(dir.path(), &[file("v1")], &HashMap::new(), false).unwrap();
         assert_eq!(first.written.len(), 1);

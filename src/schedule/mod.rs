@@ -61,13 +61,30 @@ use crate::store::{Store, StoreError};
 pub const STORE_RELEASE_WAIT: Duration = Duration::from_secs(10);
 
 /// What the daemon needs besides the config.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Where to serve `/healthz`, `/metrics` and `/feed.xml` (none: no server).
     pub listen: Option<SocketAddr>,
     /// The rendered feed file served at `/feed.xml`.
     pub feed: Option<PathBuf>,
+    /// Run on the blocking pool after a pass that stored something new or changed (the
+    /// daemon command renders the README, archive and feed here). An error is logged; it does
+    /// not stop the daemon.
+    pub after_pass: Option<AfterPass>,
 }
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("listen", &self.listen)
+            .field("feed", &self.feed)
+            .field("after_pass", &self.after_pass.as_ref().map(|_| "hook"))
+            .finish()
+    }
+}
+
+/// See [`Options::after_pass`].
+pub type AfterPass = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 /// How the daemon stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +183,7 @@ struct Shared {
     fetcher: Arc<Fetcher>,
     health: Arc<Mutex<Health>>,
     metrics: Arc<Mutex<Metrics>>,
+    after_pass: Option<AfterPass>,
 }
 
 impl Daemon {
@@ -192,6 +210,7 @@ impl Daemon {
             fetcher,
             health: Arc::new(Mutex::new(health)),
             metrics: Arc::new(Mutex::new(metrics)),
+            after_pass: options.after_pass.clone(),
         });
 
         // Bind first: a taken port is a startup error, not a silently missing health check.
@@ -312,6 +331,9 @@ impl Shared {
                     let ran = PassResult::Ran { polled: *polled, failed: report.sources_failed };
                     lock(&self.health).record_pass(index, finished, ran);
                     lock(&self.metrics).record_pass(&group.schedule, Some(report), finished, secs);
+                    if report.entries_new + report.entries_updated > 0 {
+                        self.after_pass().await;
+                    }
                 }
                 Err(err) => {
                     let error = describe(err);
@@ -324,6 +346,16 @@ impl Shared {
         }
         .instrument(span)
         .await;
+    }
+
+    /// Runs the after-pass hook, if any, on the blocking pool.
+    async fn after_pass(&self) {
+        let Some(hook) = self.after_pass.clone() else { return };
+        match tokio::task::spawn_blocking(move || hook()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => error!(%error, "rendering after the pass failed"),
+            Err(err) => error!(error = %err, "rendering after the pass panicked"),
+        }
     }
 
     /// `pipeline::sync` over `sources`, counting each source's outcome.
@@ -487,6 +519,7 @@ mod tests {
             groups,
             store: Arc::new(Mutex::new(store)),
             fetcher: Arc::new(Fetcher::new(&config.settings).unwrap()),
+            after_pass: None,
         }
     }
 

@@ -22,6 +22,7 @@ fn every_subcommand_help_has_an_example() {
         "import",
         "render",
         "export",
+        "publish",
     ] {
         let output = pmagg().args(command.split(' ')).arg("--help").output().unwrap();
         assert!(output.status.success());

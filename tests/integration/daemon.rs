@@ -535,3 +535,56 @@ fn retry_after_sets_the_backoff_up_to_the_cap() {
     assert!((3599..=3601).contains(&backoff_secs(&ws, "busy")), "{}", backoff_secs(&ws, "busy"));
     assert!((7199..=7201).contains(&backoff_secs(&ws, "greedy")), "capped");
 }
+
+/// After a pass that stored something, the daemon renders what `[settings]` configures, as
+/// `pmagg sync` does: the README gains the confirmed postmortem.
+#[test]
+fn the_daemon_renders_the_readme_after_a_pass() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let base = server.uri();
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Example</title>\
+         <item><title>Incident report: API errors on May 14</title><link>{base}/blog/incident/</link>\
+         <guid>pm</guid><pubDate>Mon, 20 May 2024 09:00:00 GMT</pubDate></item></channel></rss>"
+    );
+    let article = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/documents/article.html"),
+    )
+    .unwrap();
+    rt.block_on(async {
+        Mock::given(path("/feed.xml"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/blog/incident/"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(article, "text/html"))
+            .mount(&server)
+            .await;
+    });
+    let ws = Workspace::new();
+    let readme = ws.path("README.md");
+    std::fs::write(&readme, "# Postmortems\n\nA list.\n\n## Postmortems\n\n").unwrap();
+    ws.write_feeds(
+        &format!("schedule = \"{EVERY_SECOND}\"\nreadme = {:?}", readme.display().to_string()),
+        &[("Example".into(), format!("{base}/feed.xml"))],
+    );
+    let mut daemon = Daemon::start(&ws, "render");
+    let rendered = wait_until(Duration::from_secs(15), || {
+        std::fs::read_to_string(&readme).is_ok_and(|text| text.contains("API errors on May 14"))
+    });
+    daemon.signal("TERM");
+    daemon.wait_exit(Duration::from_secs(5));
+    assert!(
+        rendered,
+        "README not rendered: {}\n{}",
+        std::fs::read_to_string(&readme).unwrap(),
+        daemon.log()
+    );
+    let text = std::fs::read_to_string(&readme).unwrap();
+    assert!(
+        text.starts_with("# Postmortems\n\nA list.\n\n## Postmortems\n\n- 05-14-2024 - ["),
+        "{text}"
+    );
+}

@@ -35,6 +35,8 @@ mod sources;
 mod render;
 // `pmagg daemon`: passes on schedule, /healthz and /metrics, backoff, signals, sync beside it.
 mod daemon;
+// `pmagg publish`: a bare repository as origin and a mock GitHub API; the base never moves.
+mod publish;
 // One test per fixed bug: issue_<n>_<what>.
 mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.

@@ -118,6 +118,19 @@ fn dockerfile_builds_the_packaged_binary_in_a_cached_dependency_layer() {
         "the runtime stage copies the built {bin}"
     );
 
+    // Cargo reads every explicit target of the manifest, even for `--bin`: each [[bench]],
+    // [[example]] and [[test]] path must be in the image before the dependency build.
+    for (kind, dir) in [("bench", "benches"), ("example", "examples"), ("test", "tests")] {
+        let manifest: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
+        if manifest.get(kind).is_none() {
+            continue;
+        }
+        let copied = dockerfile[..builds[0].0]
+            .iter()
+            .any(|(k, a)| k == "COPY" && a.split_whitespace().next() == Some(dir));
+        assert!(copied, "Cargo.toml declares [[{kind}]]: COPY {dir} before the dependency build");
+    }
+
     // The build image is new enough for the package.
     let manifest: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
     let wanted = manifest["package"]["rust-version"].as_str().unwrap();
