@@ -244,10 +244,26 @@ fn month_number(name: &str) -> Option<u32> {
     months.iter().position(|m| n.starts_with(m)).map(|i| i as u32 + 1)
 }
 
+/// Whether `text` holds an ASCII digit, which every time and date pattern needs.
+fn has_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Clock times in `text`: `14:00`, `2:00 PM`, `3 PM`, `2100hrs`, with a zone when one follows.
 pub(crate) fn find_times(text: &str) -> Vec<TimeMention> {
     let mut out = Vec::new();
-    for caps in RE_TIME.captures_iter(text) {
+    if !has_digit(text) {
+        return out;
+    }
+    for found in RE_TIME.find_iter(text) {
+        // Most matches are bare numbers ("5 regions", "2024"), never a clock time (no minutes,
+        // no am/pm). Skip them before asking for the groups: resolving captures is what made
+        // this the costliest search of an extraction.
+        if found.as_str().bytes().all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()) {
+            continue;
+        }
+        // The same match again, now with its groups (a search from its start finds it first).
+        let Some(caps) = RE_TIME.captures_at(text, found.start()) else { continue };
         let Some(whole) = caps.get(0) else { continue };
         let has_minutes = caps.name("m").is_some() || caps.name("hrs").is_some();
         let ampm = caps.name("ampm").map(|m| m.as_str().to_ascii_lowercase());
@@ -298,6 +314,11 @@ pub(crate) fn find_times(text: &str) -> Vec<TimeMention> {
 /// Calendar dates in `text`, in order, without overlaps.
 pub(crate) fn find_dates(text: &str) -> Vec<DateMention> {
     let mut out: Vec<DateMention> = Vec::new();
+    // Every date pattern needs a digit; most paragraphs have none, and this check costs a
+    // fraction of one of the four searches.
+    if !has_digit(text) {
+        return out;
+    }
     for caps in RE_DATE_ISO.captures_iter(text) {
         let Some(whole) = caps.get(0) else { continue };
         let (Ok(y), Ok(m), Ok(d)) = (caps["y"].parse(), caps["m"].parse(), caps["d"].parse())
