@@ -225,9 +225,18 @@ pub(crate) fn title_score(title: &str) -> f32 {
     score
 }
 
-/// Incident narrative phrases in a text ("we rolled back", "was unavailable", "30% of users").
+/// Distinct incident narrative phrases in a text ("we rolled back", "was unavailable", "30% of
+/// users"). Distinct, compared without case: a post that says "so that we could roll back" in
+/// every other paragraph has told one thing, not ten, while a report's narrative varies.
 pub(crate) fn narrative_hits(text: &str) -> usize {
-    RE_NARRATIVE.find_iter(text).count()
+    let mut seen: Vec<String> = Vec::new();
+    for found in RE_NARRATIVE.find_iter(text) {
+        let phrase = found.as_str().to_lowercase();
+        if !seen.contains(&phrase) {
+            seen.push(phrase);
+        }
+    }
+    seen.len()
 }
 
 /// Past-tense verbs responders start a line with.
@@ -468,5 +477,8 @@ mod tests {
             2
         );
         assert!(narrative_hits("We rolled back the deploy and 30% of users saw 500 errors.") >= 2);
+        let repeated = "So that we could roll back at every step. ".repeat(9);
+        assert_eq!(narrative_hits(&repeated), 1, "a phrase said nine times counts once");
+        assert_eq!(narrative_hits("We rolled back. Then we Rolled Back again."), 1);
     }
 }

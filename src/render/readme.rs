@@ -367,16 +367,33 @@ fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
 }
 
 /// For each line, whether it is inside fenced code (fences themselves count as inside).
+///
+/// A fence indented by two columns or more sits inside a list item, and as in CommonMark it
+/// ends with the item: the next non-blank line indented less than that closes it, and is read
+/// as an ordinary line (often the next entry). Without this, an unclosed fence inside one
+/// entry would hide every entry after it, and each render would add them again.
 fn fenced(lines: &[Line<'_>]) -> Vec<bool> {
-    let mut inside = false;
+    // The indent of the fence that is open, if one is.
+    let mut open: Option<usize> = None;
     lines
         .iter()
         .map(|l| {
+            let indent = indent_width(l.text);
+            if let Some(opened_at) = open {
+                let item_ended = opened_at >= 2 && indent < 2 && !l.text.trim().is_empty();
+                if !item_ended {
+                    if is_fence(l.text) {
+                        open = None;
+                    }
+                    return true;
+                }
+                open = None;
+            }
             if is_fence(l.text) {
-                inside = !inside;
+                open = Some(indent);
                 return true;
             }
-            inside
+            false
         })
         .collect()
 }
@@ -395,7 +412,10 @@ fn list_end(lines: &[Line<'_>], start: usize, limit: usize) -> usize {
         let structural = HEADING.is_match(text)
             || is_fence(text)
             || (indent_width(text) < 4 && text.trim_start().starts_with("<!--"));
-        let belongs = if structural && !indented {
+        // A heading, fence or comment belongs to an entry only when indented to the entry's
+        // content (two columns after `- `); one space is not enough and ends the list, so
+        // new entries never land inside a code block that follows it.
+        let belongs = if structural && indent_width(text) < 2 {
             false
         } else if is_bullet(text) || indented {
             true
@@ -748,6 +768,26 @@ mod tests {
     fn patterns_compile() {
         for pattern in [&BULLET, &HEADING, &POSTMORTEMS, &HTTP_LINK, &ENTRY] {
             LazyLock::force(pattern);
+        }
+    }
+
+    /// Found by the `readme` fuzz target: an unclosed fence after the last entry hid the
+    /// entries a render had added, so the next render added them again.
+    #[test]
+    fn an_unclosed_fence_after_the_list_does_not_swallow_new_entries() {
+        let listings = [listing("2023-05-01", "New", "https://n.example/1", Some("Nco"))];
+        for (fence, new_goes_before_it) in [(" ```", true), ("```", true), ("  ```", false)] {
+            let text = format!(
+                "## Postmortems\n- 01-02-2024 - [A](https://a.example/pm) by [A co](https://a.example/)\n{fence}\n"
+            );
+            let first = render(&text, &listings);
+            assert_eq!(first.added.len(), 1, "{fence:?}");
+            let second = render(&first.text, &listings);
+            assert_eq!(second.text, first.text, "{fence:?}");
+            assert!(second.added.is_empty(), "{fence:?}");
+            let at_new = first.text.find("[New]").unwrap();
+            let at_fence = first.text.find(&format!("\n{fence}\n")).unwrap();
+            assert_eq!(at_new < at_fence, new_goes_before_it, "{fence:?}: {}", first.text);
         }
     }
 
