@@ -169,6 +169,15 @@ pub fn parse_entries(
             }
             *entry = seal(std::mem::take(entry));
         }
+        // A whole article is kept only as a candidate's report (above). A plain post's body
+        // is not what pmagg collects: it would make most of the database, and most of a cold
+        // pass's writes, other people's blog posts. Its hash, sealed above, still tells
+        // when it changes.
+        for entry in &mut entries {
+            if entry.content.as_ref().is_some_and(|c| c.len() >= FULL_CONTENT_BYTES) {
+                entry.content = None;
+            }
+        }
     }
     Ok(entries)
 }
@@ -364,6 +373,56 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A plain post's full text is not stored; a candidate's becomes its report; both keep a
+    /// content hash that still sees a change to the dropped text.
+    #[test]
+    fn full_feed_content_is_kept_only_as_a_candidates_report() {
+        let config = crate::config::parse(
+            "[[source]]\nname = \"b\"\nkind = \"feed\"\nurl = \"https://b.example/feed\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let body = |words: &str| {
+            let article = format!("<p>{}</p>", words.repeat(200));
+            format!(
+                r#"<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>B</title>
+                <item><title>Incident report: checkout outage on May 3</title><link>https://b.example/pm</link><guid>pm</guid>
+                <description>Checkout was down for an hour.</description><content:encoded><![CDATA[{article}]]></content:encoded></item>
+                <item><title>Why we moved to Rust</title><link>https://b.example/rust</link><guid>rust</guid>
+                <description>A migration story.</description><content:encoded><![CDATA[{article}]]></content:encoded></item>
+                </channel></rss>"#
+            )
+        };
+        let url = Url::parse("https://b.example/feed").unwrap();
+        let parse = |text: &str| {
+            let mut entries = parse_entries(
+                &config.sources[0],
+                Format::Feed,
+                text.as_bytes(),
+                &url,
+                Some("application/rss+xml"),
+                &|title: Option<&str>, _: Option<&str>| {
+                    title.is_some_and(|t| t.contains("Incident report"))
+                },
+                Limits::default(),
+            )
+            .unwrap();
+            entries.sort_by(|a, b| a.identity.as_str().cmp(b.identity.as_str()));
+            entries
+        };
+        let entries = parse(&body("The checkout API failed. "));
+        let (pm, plain) = (&entries[0], &entries[1]);
+        assert_eq!((pm.identity.as_str(), plain.identity.as_str()), ("guid:pm", "guid:rust"));
+        assert!(pm.candidate && !plain.candidate);
+        assert!(pm.report.as_ref().is_some_and(|r| r.text.contains("The checkout API failed.")));
+        assert_eq!(pm.content, None, "the report holds it");
+        assert_eq!(plain.content, None, "a plain post's full text is not kept");
+        assert_eq!(plain.summary.as_deref(), Some("A migration story."));
+
+        let edited = parse(&body("The checkout API broke. "));
+        assert_ne!(edited[1].content_hash, plain.content_hash, "an edit is still seen");
+    }
 
     #[test]
     fn article_reports_keep_their_title() {

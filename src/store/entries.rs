@@ -1,7 +1,7 @@
 //! Entries: one row per item of a source, upserted on `(source, identity)`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use std::collections::HashSet;
@@ -17,6 +17,23 @@ const ENTRY_COLUMNS: &str = "e.id, s.name, e.identity, e.url, e.title, e.publish
                              e.report_updated_at, e.report_fingerprint, e.revision, e.report_url, \
                              e.incident";
 
+/// One source's write at the end of its pass: what [`Store::record_entries`] stores.
+#[derive(Debug)]
+pub struct SourceWrite {
+    /// The source.
+    pub name: SourceName,
+    /// The HTTP status of its fetch.
+    pub status: u16,
+    /// Its new validators.
+    pub validators: Validators,
+    /// Its parsed entries.
+    pub entries: Vec<Entry>,
+    /// Extraction results for some of them.
+    pub extracted: Vec<Extracted>,
+    /// When the pass ran.
+    pub at: DateTime<Utc>,
+}
+
 impl Store {
     /// Stores a source's parsed entries and its new validators in one transaction.
     ///
@@ -24,10 +41,6 @@ impl Store {
     /// report changed, their new fields. A report is never erased by an entry that carries
     /// none (it may have been fetched from `report_url`), and each new report fingerprint
     /// counts a revision. The source's state becomes "succeeded at `at`".
-    #[allow(
-        clippy::too_many_lines,
-        reason = "the statements of one transaction read best together"
-    )]
     pub fn record_entries(
         &mut self,
         name: &SourceName,
@@ -37,31 +50,100 @@ impl Store {
         extracted: &[Extracted],
         at: DateTime<Utc>,
     ) -> Result<WriteCounts, StoreError> {
-        let source_id = self.source_id(name)?.ok_or_else(|| StoreError::Invalid {
+        let tx = self.write_transaction()?;
+        let counts = record_in(&tx, name, status, validators, entries, extracted, at)?;
+        tx.commit().map_err(query("commit entries"))?;
+        Ok(counts)
+    }
+
+    /// [`Store::record_entries`] for several sources in one transaction (a group commit),
+    /// each under its own savepoint: a write that fails rolls back alone and returns its
+    /// error, the others commit together. The results are in the order of `writes`.
+    ///
+    /// A cold pass writes a thousand sources, and every commit writes each page it touched
+    /// to the WAL again: the index pages and the `sources` row that every source shares
+    /// were most of what a pass wrote (480 MB for a 90 MB database). One commit for the
+    /// sources that finished while the previous commit ran writes those pages once.
+    pub fn record_entries_batch(
+        &mut self,
+        writes: &[SourceWrite],
+    ) -> Vec<Result<WriteCounts, StoreError>> {
+        let one = |store: &mut Self, w: &SourceWrite| {
+            store.record_entries(&w.name, w.status, &w.validators, &w.entries, &w.extracted, w.at)
+        };
+        if let [write] = writes {
+            return vec![one(self, write)];
+        }
+        let together = (|| {
+            let mut tx = self.write_transaction()?;
+            let mut results = Vec::with_capacity(writes.len());
+            for w in writes {
+                let savepoint = tx.savepoint().map_err(query("begin a savepoint"))?;
+                match record_in(
+                    &savepoint,
+                    &w.name,
+                    w.status,
+                    &w.validators,
+                    &w.entries,
+                    &w.extracted,
+                    w.at,
+                ) {
+                    Ok(counts) => {
+                        savepoint.commit().map_err(query("release a savepoint"))?;
+                        results.push(Ok(counts));
+                    }
+                    // Dropping the savepoint rolls this source's statements back.
+                    Err(err) => results.push(Err(err)),
+                }
+            }
+            tx.commit().map_err(query("commit entries"))?;
+            Ok::<_, StoreError>(results)
+        })();
+        // The shared transaction could not begin or commit (everything in it rolled back):
+        // write each source alone, so that each gets its own outcome.
+        together.unwrap_or_else(|_| writes.iter().map(|w| one(self, w)).collect())
+    }
+}
+
+/// The statements of [`Store::record_entries`], inside an open transaction or savepoint.
+#[allow(clippy::too_many_lines, reason = "the statements of one transaction read best together")]
+fn record_in(
+    tx: &Connection,
+    name: &SourceName,
+    status: u16,
+    validators: &Validators,
+    entries: &[Entry],
+    extracted: &[Extracted],
+    at: DateTime<Utc>,
+) -> Result<WriteCounts, StoreError> {
+    let source_id: i64 = tx
+        .query_row("SELECT id FROM sources WHERE name = ?1", [name.as_str()], |row| row.get(0))
+        .optional()
+        .map_err(query("look up a source"))?
+        .ok_or_else(|| StoreError::Invalid {
             what: "source name (not registered)",
             value: name.to_string(),
         })?;
-        let at = timestamp(at);
-        let tx = self.write_transaction()?;
-        let mut counts = WriteCounts::default();
-        {
-            let mut existing = tx
-                .prepare_cached(
-                    "SELECT content_hash, report_fingerprint FROM entries
+    let at = timestamp(at);
+    let mut counts = WriteCounts::default();
+    {
+        let mut existing = tx
+            .prepare_cached(
+                "SELECT content_hash, report_fingerprint FROM entries
                      WHERE source_id = ?1 AND identity = ?2",
-                )
-                .map_err(query("look up an entry"))?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO entries (source_id, identity, url, title, published, summary,
+            )
+            .map_err(query("look up an entry"))?;
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO entries (source_id, identity, url, title, published, summary,
                          content, content_hash, company, categories, candidate, report_url,
                          incident, report, report_format, report_updated_at, report_fingerprint,
                          revision, first_seen, last_seen)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
                          ?16, ?17, ?17 IS NOT NULL, ?18, ?18)",
-                )
-                .map_err(query("insert an entry"))?;
-            let mut update = tx
+            )
+            .map_err(query("insert an entry"))?;
+        let mut update = tx
                 .prepare_cached(
                     "UPDATE entries SET url = ?3, title = ?4, published = ?5, summary = ?6,
                          content = ?7, content_hash = ?8, company = ?9, categories = ?10,
@@ -75,83 +157,82 @@ impl Store {
                      WHERE source_id = ?1 AND identity = ?2",
                 )
                 .map_err(query("update an entry"))?;
-            let mut touch = tx
-                .prepare_cached(
-                    "UPDATE entries SET last_seen = ?3 WHERE source_id = ?1 AND identity = ?2",
-                )
-                .map_err(query("update an entry"))?;
+        let mut touch = tx
+            .prepare_cached(
+                "UPDATE entries SET last_seen = ?3 WHERE source_id = ?1 AND identity = ?2",
+            )
+            .map_err(query("update an entry"))?;
 
-            for entry in entries {
-                let identity = entry.identity.as_str();
-                let stored: Option<(String, Option<String>)> = existing
-                    .query_row(params![source_id, identity], |row| Ok((row.get(0)?, row.get(1)?)))
-                    .optional()
-                    .map_err(query("look up an entry"))?;
-                let report = entry.report.as_ref();
-                let categories =
-                    serde_json::to_string(&entry.categories).map_err(json("categories"))?;
-                let incident = entry
-                    .incident
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()
-                    .map_err(json("incident"))?;
-                let fields = params![
-                    source_id,
-                    identity,
-                    entry.url,
-                    entry.title,
-                    entry.published.map(timestamp),
-                    entry.summary,
-                    entry.content,
-                    entry.content_hash,
-                    entry.company,
-                    categories,
-                    entry.candidate,
-                    entry.report_url,
-                    incident,
-                    report.map(|r| r.text.as_str()),
-                    report.map(|r| r.format.as_str()),
-                    report.and_then(|r| r.updated_at).map(timestamp),
-                    report.map(|r| r.fingerprint.as_str()),
-                    at
-                ];
-                match stored {
-                    None => {
-                        insert.execute(fields).map_err(query("insert an entry"))?;
-                        counts.new += 1;
-                    }
-                    Some((hash, fingerprint))
-                        if hash != entry.content_hash
-                            || report.is_some_and(|r| {
-                                fingerprint.as_deref() != Some(&r.fingerprint)
-                            }) =>
-                    {
-                        update.execute(fields).map_err(query("update an entry"))?;
-                        counts.updated += 1;
-                    }
-                    Some(_) => {
-                        touch
-                            .execute(params![source_id, identity, at])
-                            .map_err(query("update an entry"))?;
-                        counts.unchanged += 1;
-                    }
+        for entry in entries {
+            let identity = entry.identity.as_str();
+            let stored: Option<(String, Option<String>)> = existing
+                .query_row(params![source_id, identity], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+                .map_err(query("look up an entry"))?;
+            let report = entry.report.as_ref();
+            let categories =
+                serde_json::to_string(&entry.categories).map_err(json("categories"))?;
+            let incident = entry
+                .incident
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(json("incident"))?;
+            let fields = params![
+                source_id,
+                identity,
+                entry.url,
+                entry.title,
+                entry.published.map(timestamp),
+                entry.summary,
+                entry.content,
+                entry.content_hash,
+                entry.company,
+                categories,
+                entry.candidate,
+                entry.report_url,
+                incident,
+                report.map(|r| r.text.as_str()),
+                report.map(|r| r.format.as_str()),
+                report.and_then(|r| r.updated_at).map(timestamp),
+                report.map(|r| r.fingerprint.as_str()),
+                at
+            ];
+            match stored {
+                None => {
+                    insert.execute(fields).map_err(query("insert an entry"))?;
+                    counts.new += 1;
+                }
+                Some((hash, fingerprint))
+                    if hash != entry.content_hash
+                        || report
+                            .is_some_and(|r| fingerprint.as_deref() != Some(&r.fingerprint)) =>
+                {
+                    update.execute(fields).map_err(query("update an entry"))?;
+                    counts.updated += 1;
+                }
+                Some(_) => {
+                    touch
+                        .execute(params![source_id, identity, at])
+                        .map_err(query("update an entry"))?;
+                    counts.unchanged += 1;
                 }
             }
-            tx.execute(
-                "UPDATE sources SET etag = ?2, last_modified = ?3, last_attempt_at = ?4,
+        }
+        tx.execute(
+            "UPDATE sources SET etag = ?2, last_modified = ?3, last_attempt_at = ?4,
                      last_success_at = ?4, last_status = ?5, last_error = NULL,
                      consecutive_failures = 0, next_attempt_at = NULL
                  WHERE id = ?1",
-                params![source_id, validators.etag, validators.last_modified, at, status],
-            )
-            .map_err(query("record a success"))?;
-            Store::write_extracted(&tx, source_id, extracted, &at)?;
-        }
-        tx.commit().map_err(query("commit entries"))?;
-        Ok(counts)
+            params![source_id, validators.etag, validators.last_modified, at, status],
+        )
+        .map_err(query("record a success"))?;
+        Store::write_extracted(tx, source_id, extracted, &at)?;
     }
+    Ok(counts)
+}
 
+impl Store {
     /// Identities of the source's entries that already have a report, so the pipeline does
     /// not fetch those reports again.
     pub fn identities_with_report(
@@ -398,6 +479,49 @@ mod tests {
         assert_eq!(stored[0].revision, 2);
         assert_eq!(stored[0].item.report.as_ref().unwrap().text, "edited");
         assert!(store.identities_with_report(&name).unwrap().contains(&EntryIdentity::new("inc")));
+    }
+
+    #[test]
+    fn a_batch_commits_together_and_a_failing_write_rolls_back_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("b.db")).unwrap();
+        let (a, b) = (SourceName::new("a"), SourceName::new("b"));
+        store
+            .register_sources([
+                (&a, SourceKind::Feed, "https://a.example/feed"),
+                (&b, SourceKind::Feed, "https://b.example/feed"),
+            ])
+            .unwrap();
+        let write = |name: &SourceName, entries: Vec<Entry>| SourceWrite {
+            name: name.clone(),
+            status: 200,
+            validators: Validators { etag: Some(format!("\"{name}\"")), last_modified: None },
+            entries,
+            extracted: Vec::new(),
+            at: Utc::now(),
+        };
+        // The middle write names a source that is not registered: it fails, alone.
+        let results = store.record_entries_batch(&[
+            write(&a, vec![entry("1", "One", "h1"), entry("2", "Two", "h2")]),
+            write(&SourceName::new("unregistered"), vec![entry("x", "X", "hx")]),
+            write(&b, vec![entry("3", "Three", "h3")]),
+        ]);
+        assert_eq!(results.len(), 3);
+        assert_eq!(results[0].as_ref().unwrap().new, 2);
+        assert!(
+            matches!(&results[1], Err(StoreError::Invalid { value, .. }) if value == "unregistered"),
+            "{:?}",
+            results[1]
+        );
+        assert_eq!(results[2].as_ref().unwrap().new, 1);
+        assert_eq!(store.count_entries().unwrap(), 3, "both good writes committed");
+        assert!(store.entries_by_url("https://a.example/x").unwrap().is_empty());
+        let validators = store.validators().unwrap();
+        assert_eq!(validators[&a].etag.as_deref(), Some("\"a\""));
+        assert_eq!(validators[&b].etag.as_deref(), Some("\"b\""));
+
+        let results = store.record_entries_batch(&[write(&a, vec![entry("1", "One", "h1")])]);
+        assert_eq!(results[0].as_ref().unwrap().unchanged, 1, "a batch of one is a plain write");
     }
 
     #[test]

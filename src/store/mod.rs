@@ -11,6 +11,7 @@ mod migrate;
 mod postmortems;
 mod sources;
 
+pub use entries::SourceWrite;
 pub use postmortems::ExtractionState;
 
 use std::path::{Path, PathBuf};

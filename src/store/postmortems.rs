@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use crate::model::{
@@ -42,9 +42,10 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(query("read extraction states"))
     }
 
-    /// Stores extraction results for entries of `source_id` inside an open transaction.
+    /// Stores extraction results for entries of `source_id` inside an open transaction (or a
+    /// savepoint of one).
     pub(super) fn write_extracted(
-        tx: &Transaction<'_>,
+        tx: &Connection,
         source_id: i64,
         extracted: &[Extracted],
         at: &str,
@@ -176,12 +177,7 @@ impl Store {
 
 /// Inserts or replaces the `postmortems` row of an entry; returns its id. The full-text index
 /// is [`index`]'s job.
-fn upsert(
-    tx: &Transaction<'_>,
-    entry_id: i64,
-    item: &Extracted,
-    at: &str,
-) -> Result<i64, StoreError> {
+fn upsert(tx: &Connection, entry_id: i64, item: &Extracted, at: &str) -> Result<i64, StoreError> {
     let p = &item.postmortem;
     let timeline = serde_json::to_string(&p.timeline).map_err(json("timeline"))?;
     let actions = serde_json::to_string(&p.action_items).map_err(json("action_items"))?;
@@ -250,7 +246,7 @@ const INDEX_ROWS_PER_STATEMENT: usize = 100;
 /// it must merge later. One DELETE and one INSERT for all the rows, after every `postmortems`
 /// write, leave one segment per transaction instead of one per postmortem: this was a fifth
 /// of the store's time in a cold sync.
-fn index(tx: &Transaction<'_>, rows: &[(i64, &Extracted)]) -> Result<(), StoreError> {
+fn index(tx: &Connection, rows: &[(i64, &Extracted)]) -> Result<(), StoreError> {
     for chunk in rows.chunks(INDEX_ROWS_PER_STATEMENT) {
         let marks = vec!["?"; chunk.len()].join(", ");
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();

@@ -170,14 +170,6 @@ impl Store {
         }
         Ok(states)
     }
-
-    /// The row id of a source, if it is registered.
-    pub(super) fn source_id(&self, name: &SourceName) -> Result<Option<i64>, StoreError> {
-        self.conn
-            .query_row("SELECT id FROM sources WHERE name = ?1", [name.as_str()], |row| row.get(0))
-            .optional()
-            .map_err(query("look up a source"))
-    }
 }
 
 #[cfg(test)]
