@@ -562,9 +562,9 @@ async fn with_store<T: Send + 'static>(
 
 /// Parsing and extraction jobs that run at once: one per core. Sixteen sources in flight
 /// would otherwise parse on sixteen blocking threads, each holding a body and its DOM, for no
-/// gain on a machine with two cores: the time is the same and the memory eight times larger.
+/// gain on a machine with two cores: the time is the same and more bodies and trees are held.
 static CPU_JOBS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::env::var("PMAGG_CPU_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(2))
+    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
 });
 
 /// `spawn_blocking` for work on what a source sent (parsing, extraction), at most
