@@ -154,22 +154,26 @@ pub async fn sync(
         };
         let mut report = SyncReport::default();
         let writes = WriteQueue::default();
-        let mut results = futures_util::stream::iter(sources.iter().cloned())
-            .map(|source| {
-                let validators = validators.get(&source.name).cloned().unwrap_or_default();
-                sync_source(
-                    Arc::clone(store),
-                    Arc::clone(&writes),
-                    Arc::clone(fetcher),
-                    source,
-                    validators,
-                    threshold,
-                    max_backoff,
-                    bounds,
-                    now,
-                )
-            })
-            .buffer_unordered(settings.concurrency.max(1));
+        let started_at = tokio::time::Instant::now();
+        let offsets = fetcher.start_offsets(sources.len());
+        let mut results =
+            futures_util::stream::iter(offsets.into_iter().zip(sources.iter().cloned()))
+                .map(|(offset, source)| {
+                    let validators = validators.get(&source.name).cloned().unwrap_or_default();
+                    sync_source(
+                        Arc::clone(store),
+                        Arc::clone(&writes),
+                        Arc::clone(fetcher),
+                        source,
+                        validators,
+                        threshold,
+                        max_backoff,
+                        bounds,
+                        started_at + offset,
+                        now,
+                    )
+                })
+                .buffer_unordered(settings.concurrency.max(1));
         while let Some(source_report) = results.next().await {
             report.add(&source_report);
             on_source(&source_report);
@@ -223,9 +227,10 @@ async fn sync_source(
     threshold: f32,
     max_backoff: Duration,
     bounds: Bounds,
+    not_before: tokio::time::Instant,
     now: DateTime<Utc>,
 ) -> SourceReport {
-    fetcher.stagger().await;
+    tokio::time::sleep_until(not_before).await;
     let started = Instant::now();
     let span = info_span!("source", source = %source.name, url = %source.url);
     let name = source.name.clone();

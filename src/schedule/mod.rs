@@ -343,9 +343,26 @@ impl Shared {
                 }
             }
             self.refresh_gauges().await;
+            self.release_memory().await;
         }
         .instrument(span)
         .await;
+    }
+
+    /// Between passes the daemon needs almost nothing: SQLite's page cache and the memory
+    /// the allocator kept from the pass go back to the system, so an idle daemon is small
+    /// whatever its last pass read (bench/README.md).
+    #[allow(unsafe_code, reason = "malloc_trim has no safe wrapper; see the SAFETY note")]
+    async fn release_memory(&self) {
+        if let Err(err) = read_store(&self.store, Store::release_memory).await {
+            warn!(error = %describe(&err), "cannot shrink the page cache");
+        }
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only returns free memory of glibc's heaps to the system; it
+        // takes the arenas' locks itself and touches no memory in use.
+        unsafe {
+            libc::malloc_trim(0);
+        }
     }
 
     /// Runs the after-pass hook, if any, on the blocking pool.

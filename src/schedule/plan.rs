@@ -69,7 +69,7 @@ pub fn due_sources(sources: &[Source], states: &[SourceState], now: DateTime<Utc
     sources.iter().filter(|s| next.get(&s.name).is_none_or(|at| *at <= now)).cloned().collect()
 }
 
-/// The most a source's start is delayed at random within a pass (see `Fetcher::stagger`).
+/// The most a source's start is delayed at random within a pass (see `Fetcher::start_offsets`).
 pub const MAX_START_JITTER: Duration = Duration::from_secs(10);
 
 /// The start jitter for a set of groups: a tenth of the shortest period, at most

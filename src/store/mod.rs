@@ -83,6 +83,12 @@ impl Store {
             .map_err(query("read the schema version"))
     }
 
+    /// Hands the connection's page cache back to the allocator (`PRAGMA shrink_memory`): the
+    /// daemon calls it between passes, where nothing needs the cache.
+    pub fn release_memory(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("PRAGMA shrink_memory").map_err(query("shrink the page cache"))
+    }
+
     /// `PRAGMA integrity_check`: `Ok(())` when it answers "ok".
     pub fn integrity_check(&self) -> Result<(), StoreError> {
         let result: String = self
