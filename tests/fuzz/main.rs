@@ -8,7 +8,8 @@
 //!
 //! By default each target runs one short batch (`PROPTEST_CASES`, default 24), so `cargo test`
 //! stays quick. `PMAGG_FUZZ_SECS=60` keeps each target running batches with fresh seeds for
-//! that long; `.ci/run` does that. A failure prints the shrunk input; it becomes a regression
+//! that long; `.ci/run` does that, with `PMAGG_FUZZ_SEED` fixing the seeds (see [`fuzz`]) so
+//! that its verdict is reproducible. A failure prints the shrunk input; it becomes a regression
 //! test in `tests/integration/regression.rs` (or a unit test beside the code).
 
 #![allow(missing_docs, unreachable_pub)]
@@ -22,7 +23,7 @@ use pmagg::render::archive::inert_markdown;
 use pmagg::render::listing::{ArchivedReport, Listing};
 use pmagg::render::readme::{escape_inline, render_readme};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use url::Url;
 
@@ -36,13 +37,21 @@ where
         .ok()
         .and_then(|v| v.parse().ok())
         .map_or(Duration::ZERO, Duration::from_secs);
+    // With `PMAGG_FUZZ_SEED`, batch `i` uses seed `PMAGG_FUZZ_SEED + i`: the run is the same
+    // sequence of inputs on every machine, and a slower machine runs a prefix of it. CI sets
+    // it, so that its verdict is reproducible; without it every batch has a fresh seed.
+    let seed: Option<u64> = std::env::var("PMAGG_FUZZ_SEED").ok().and_then(|v| v.parse().ok());
     let started = Instant::now();
     let mut total = 0u64;
-    loop {
-        let config = Config { cases, failure_persistence: None, ..Config::default() };
+    for batch in 0u64.. {
+        let rng_seed = seed.map_or(RngSeed::Random, |s| RngSeed::Fixed(s.wrapping_add(batch)));
+        let config = Config { cases, failure_persistence: None, rng_seed, ..Config::default() };
         let mut runner = TestRunner::new(config);
         if let Err(failure) = runner.run(&strategy, &test) {
-            panic!("fuzz target {name} failed after {total} cases: {failure}");
+            let seed = seed.map_or("a random seed".to_owned(), |s| {
+                format!("seed {} (PMAGG_FUZZ_SEED={s}, batch {batch})", s.wrapping_add(batch))
+            });
+            panic!("fuzz target {name} failed after {total} cases, with {seed}: {failure}");
         }
         total += u64::from(cases);
         if started.elapsed() >= budget {
