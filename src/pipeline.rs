@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::Semaphore;
 use tracing::{Instrument, debug, info, info_span, warn};
 use url::Url;
 
@@ -565,32 +564,70 @@ async fn with_store<T: Send + 'static>(
     run_blocking(move || call(&mut store.lock().unwrap_or_else(PoisonError::into_inner))).await
 }
 
-/// Parsing and extraction jobs that run at once: one per core. Sixteen sources in flight
-/// would otherwise parse on sixteen blocking threads, each holding a body and its DOM, for no
-/// gain on a machine with two cores: the time is the same and more bodies and trees are held.
-static CPU_JOBS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+/// A job for the parsing threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that parse and extract, one per core, started on first use and kept for the
+/// life of the process; `None` if none could be started (then jobs go to tokio's blocking
+/// pool). Sixteen sources in flight would otherwise parse on sixteen blocking threads for no
+/// gain on two cores, each keeping its own allocator arena and regex caches: a few long-lived
+/// threads keep what parsing leaves behind small, so the daemon between passes stays small.
+static PARSERS: LazyLock<Option<mpsc::Sender<Job>>> = LazyLock::new(|| {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let mut started = 0;
+    for index in 0..cores {
+        let receiver = Arc::clone(&receiver);
+        let spawned =
+            std::thread::Builder::new().name(format!("pmagg-parse-{index}")).spawn(move || {
+                loop {
+                    // The lock is held only while waiting for a job, never while running one.
+                    let next = receiver.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    match next {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => started += 1,
+            Err(err) => warn!(error = %err, "cannot start a parsing thread"),
+        }
+    }
+    (started > 0).then_some(sender)
 });
 
-/// `spawn_blocking` for work on what a source sent (parsing, extraction), at most
-/// [`CPU_JOBS`] at a time: a panic in it, a bug that hostile input found, fails that source
-/// with a message instead of the whole pass.
+/// Runs work on what a source sent (parsing, extraction) on the parsing threads
+/// ([`PARSERS`]): a panic in it, a bug that hostile input found, fails that source with a
+/// message instead of the whole pass.
 async fn run_guarded<T: Send + 'static>(
     call: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, String> {
-    // The semaphore is never closed; should acquiring fail, the job runs without a permit.
-    let _permit = CPU_JOBS.acquire().await.ok();
-    tokio::task::spawn_blocking(call).await.map_err(|err| {
-        let detail = match err.try_into_panic() {
-            Ok(panic) => panic
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        // The caller may have gone (its source ran out of time); the result is then dropped.
+        let _ = sender.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)));
+    });
+    let queued = match PARSERS.as_ref() {
+        Some(parsers) => parsers.send(job).map_err(|returned| returned.0),
+        None => Err(job),
+    };
+    if let Err(job) = queued {
+        drop(tokio::task::spawn_blocking(job));
+    }
+    match receiver.await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(panic)) => {
+            let detail = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default(),
-            Err(err) => err.to_string(),
-        };
-        describe(&InternalError(detail))
-    })
+                .unwrap_or_default();
+            Err(describe(&InternalError(detail)))
+        }
+        Err(_) => Err(describe(&InternalError("the parsing job ended without a result".into()))),
+    }
 }
 
 /// A panic while reading a source's data, as an error.
