@@ -16,53 +16,14 @@ use pmagg::parse::list::read_curated;
 use pmagg::store::Store;
 use tempfile::TempDir;
 
+mod common;
+use common::{AFTER, Rng, WHAT, WHY};
+
 /// Entries in the generated list.
 const ENTRIES: usize = 10_000;
 
 /// The list's key, as `pmagg import README.md` names it.
 const LIST: &str = "README.md";
-
-/// A tiny deterministic generator (xorshift), so the list is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
-const WHAT: &[&str] = &[
-    "Database Outage",
-    "Elevated API Error Rates",
-    "Datacenter Power Failure",
-    "DNS Resolution Failures",
-    "Degraded Git Operations",
-    "Certificate Expiry",
-    "Control Plane Outage",
-    "Queue Backlog",
-];
-const WHY: &[&str] = &[
-    "A configuration change overloaded the primary database",
-    "An expired certificate broke TLS between internal services",
-    "A power failure took a datacenter offline",
-    "A bad deploy exhausted the connection pool",
-    "Client retries amplified a small network partition",
-];
-const AFTER: &[&str] = &[
-    "and failover was slow because the replicas were behind.",
-    "until the change was rolled back.",
-    "for about two hours while traffic was drained to another region.",
-    "and queued writes were replayed once it recovered.",
-];
 
 /// An awesome-postmortems README of `count` entries, newest first:
 /// `- MM-DD-YYYY - [Title](url) by [Company](url)` and a tab-indented summary bullet. One

@@ -24,35 +24,8 @@ use pmagg::pipeline::worth_a_look;
 use serde_json::{Value, json};
 use url::Url;
 
-/// A tiny deterministic generator (xorshift), so the bodies are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
-const SENTENCES: &[&str] = &[
-    "At {hm} UTC, the primary Postgres cluster began returning 5xx errors for roughly {n}% of requests.",
-    "The checkout API was degraded for {n} minutes while the on-call engineer investigated.",
-    "The root cause was a misconfigured deploy in the Redis cache tier.",
-    "The SRE team rolled back the change at {hm} UTC and error rates returned to normal shortly after.",
-    "Customers in eu-west-1 saw elevated latency when calling the payments API.",
-    "Our alerting fired {n} minutes after the first timeouts appeared, which was too slow.",
-    "Retries from clients amplified the load on the load balancer fleet by a factor of {n}.",
-    "No data was lost, but {n}% of writes to the billing service had to be replayed from the queue.",
-    "We are sorry for the disruption this caused to teams that depend on the search service.",
-];
+mod common;
+use common::{Rng, sentence};
 
 /// Item titles: the first half read as postmortems to the prescreen, the rest do not.
 const POSTMORTEM_TITLES: &[&str] = &[
@@ -67,12 +40,6 @@ const OTHER_TITLES: &[&str] = &[
     "What we learned hiring {n} engineers remotely",
     "Scaling our metrics pipeline, part {n}",
 ];
-
-fn sentence(rng: &mut Rng) -> String {
-    let hm = format!("{:02}:{:02}", rng.below(24), rng.below(60));
-    let n = (rng.below(90) + 2).to_string();
-    rng.pick(SENTENCES).replace("{hm}", &hm).replace("{n}", &n)
-}
 
 fn paragraph(rng: &mut Rng) -> String {
     let count = 3 + rng.below(4);
