@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 use tracing::{Instrument, debug, info, info_span, warn};
 use url::Url;
@@ -152,16 +154,18 @@ pub async fn sync(
             budget: settings.source_time_budget,
         };
         let mut report = SyncReport::default();
-        let writes = WriteQueue::default();
+        let (writes, writer) = start_writer(store, settings.concurrency.max(1));
         let started_at = tokio::time::Instant::now();
         let offsets = fetcher.start_offsets(sources.len());
-        let mut results =
+        // The stream owns the queue's sender: once every source has run, the stream is
+        // dropped and the writer stores its last batch at once instead of lingering.
+        let mut results = Some(
             futures_util::stream::iter(offsets.into_iter().zip(sources.iter().cloned()))
-                .map(|(offset, source)| {
+                .map(move |(offset, source)| {
                     let validators = validators.get(&source.name).cloned().unwrap_or_default();
                     sync_source(
                         Arc::clone(store),
-                        Arc::clone(&writes),
+                        writes.clone(),
                         Arc::clone(fetcher),
                         source,
                         validators,
@@ -172,10 +176,31 @@ pub async fn sync(
                         now,
                     )
                 })
-                .buffer_unordered(settings.concurrency.max(1));
-        while let Some(source_report) = results.next().await {
+                .buffer_unordered(settings.concurrency.max(1)),
+        );
+        // A source leaves its concurrency slot once its write is queued; the writes still
+        // under way are awaited here, beside the sources still running.
+        let mut writing = FuturesUnordered::new();
+        let mut finish = |source_report: SourceReport| {
             report.add(&source_report);
             on_source(&source_report);
+        };
+        loop {
+            tokio::select! {
+                step = next_step(&mut results), if results.is_some() => match step {
+                    Some(Step::Done(source_report)) => finish(source_report),
+                    Some(Step::Writing(write)) => writing.push(write),
+                    None => results = None,
+                },
+                Some(source_report) = writing.next(), if !writing.is_empty() => {
+                    finish(source_report);
+                }
+                else => break,
+            }
+        }
+        // Every write was answered above; the writer ends with its queue.
+        if let Err(err) = writer.await {
+            warn!(error = %err, "the writer ended abnormally");
         }
         report.duration_ms = millis(started);
         info!(
@@ -193,6 +218,16 @@ pub async fn sync(
     .await
 }
 
+/// The next source to leave its slot; `None` once all have.
+async fn next_step<S: futures_util::Stream<Item = Step> + Unpin>(
+    results: &mut Option<S>,
+) -> Option<Step> {
+    match results {
+        Some(results) => results.next().await,
+        None => None,
+    }
+}
+
 /// At most this many report pages are fetched for one source in one pass; the rest wait for
 /// the next pass (a status page lists about 50 incidents).
 pub const MAX_REPORT_FETCHES: usize = 100;
@@ -200,6 +235,18 @@ pub const MAX_REPORT_FETCHES: usize = 100;
 /// Why a source failed: the HTTP status when there was one, the message, and the wait the
 /// server's `Retry-After` asked for (which the backoff honours).
 type Failed = (Option<u16>, String, Option<Duration>);
+
+/// Where a source stands when it leaves its concurrency slot: done, or its write queued.
+enum Step {
+    Done(SourceReport),
+    Writing(BoxFuture<'static, SourceReport>),
+}
+
+/// How a source's run ended: unchanged (304), or with its write queued for the writer.
+enum Ran {
+    NotModified,
+    Queued { status: u16, result: WriteResult },
+}
 
 /// What fetching and parsing a source's endpoint gave.
 enum Parsed {
@@ -219,7 +266,7 @@ struct Bounds {
 #[allow(clippy::too_many_arguments, reason = "one source's inputs, passed straight through")]
 async fn sync_source(
     store: SharedStore,
-    writes: WriteQueue,
+    writes: WriteSender,
     fetcher: Arc<Fetcher>,
     source: Source,
     validators: Validators,
@@ -228,16 +275,16 @@ async fn sync_source(
     bounds: Bounds,
     not_before: tokio::time::Instant,
     now: DateTime<Utc>,
-) -> SourceReport {
+) -> Step {
     tokio::time::sleep_until(not_before).await;
     let started = Instant::now();
     let span = info_span!("source", source = %source.name, url = %source.url);
     let name = source.name.clone();
     let url = source.url.to_string();
-    let outcome = async {
-        // Past its budget the source's work is dropped: requests in flight are cancelled, a
-        // parse already running on the blocking pool finishes unobserved, and a write
-        // already under way completes or rolls back whole (one transaction per source).
+    let ran = async {
+        // Past its budget the source's work is dropped: requests in flight are cancelled and
+        // a parse already running on a parsing thread finishes unobserved. The budget ends
+        // when the write is queued: the writer runs it whole or rolls it back whole.
         let run = run_source(
             &store,
             &writes,
@@ -248,7 +295,7 @@ async fn sync_source(
             bounds.limits,
             now,
         );
-        let result = tokio::time::timeout(bounds.budget, run).await.unwrap_or_else(|_| {
+        tokio::time::timeout(bounds.budget, run).await.unwrap_or_else(|_| {
             Err((
                 None,
                 format!(
@@ -258,43 +305,73 @@ async fn sync_source(
                 ),
                 None,
             ))
-        });
-        match result {
-            Ok(outcome) => outcome,
-            Err((status, error, retry_after)) => {
-                warn!(%error, "source failed");
-                let failed = name.clone();
-                let recorded = error.clone();
-                if let Err(store_err) = with_store(&store, move |store| {
-                    store.record_failure(&failed, status, &recorded, now, |failures| {
-                        fetch::backoff::next_attempt_at(now, failures, retry_after, max_backoff)
-                    })
-                })
-                .await
-                {
-                    warn!(error = %describe(&store_err), "cannot record the failure");
-                }
-                SourceOutcome::Failed { status, error }
-            }
-        }
+        })
     }
-    .instrument(span)
+    .instrument(span.clone())
     .await;
-    SourceReport { source: name, url, outcome, duration_ms: millis(started) }
+    let failed = Failing { store, name: name.clone(), now, max_backoff };
+    let report =
+        move |outcome| SourceReport { source: name, url, outcome, duration_ms: millis(started) };
+    match ran {
+        Ok(Ran::NotModified) => Step::Done(report(SourceOutcome::NotModified)),
+        Err(failure) => Step::Done(report(failed.record(failure).instrument(span).await)),
+        Ok(Ran::Queued { status, result }) => Step::Writing(Box::pin(
+            async move {
+                let outcome = match result.await {
+                    Ok(Ok(counts)) => SourceOutcome::Ok { counts },
+                    Ok(Err(err)) => failed.record((Some(status), describe(&err), None)).await,
+                    Err(_) => {
+                        let lost =
+                            "the write was lost: the writer stopped (a bug; please report it)";
+                        failed.record((Some(status), lost.to_owned(), None)).await
+                    }
+                };
+                report(outcome)
+            }
+            .instrument(span),
+        )),
+    }
+}
+
+/// What recording a source's failure needs.
+struct Failing {
+    store: SharedStore,
+    name: SourceName,
+    now: DateTime<Utc>,
+    max_backoff: Duration,
+}
+
+impl Failing {
+    /// Records the failure (its error, and when to try again) and returns the outcome.
+    async fn record(self, (status, error, retry_after): Failed) -> SourceOutcome {
+        warn!(%error, "source failed");
+        let Self { store, name, now, max_backoff } = self;
+        let recorded = error.clone();
+        if let Err(store_err) = with_store(&store, move |store| {
+            store.record_failure(&name, status, &recorded, now, |failures| {
+                fetch::backoff::next_attempt_at(now, failures, retry_after, max_backoff)
+            })
+        })
+        .await
+        {
+            warn!(error = %describe(&store_err), "cannot record the failure");
+        }
+        SourceOutcome::Failed { status, error }
+    }
 }
 
 /// Fetch (trying each endpoint until one works), parse, fetch missing reports, store.
 #[allow(clippy::too_many_arguments, reason = "one source's inputs, passed straight through")]
 async fn run_source(
     store: &SharedStore,
-    writes: &WriteQueue,
+    writes: &WriteSender,
     fetcher: &Arc<Fetcher>,
     source: Source,
     validators: Validators,
     threshold: f32,
     limits: parse::Limits,
     now: DateTime<Utc>,
-) -> Result<SourceOutcome, Failed> {
+) -> Result<Ran, Failed> {
     let source = Arc::new(source);
     let mut first_failure = None;
     let mut parsed = None;
@@ -318,7 +395,7 @@ async fn run_source(
             let name = source.name.clone();
             return with_store(store, move |store| store.record_not_modified(&name, now))
                 .await
-                .map(|()| SourceOutcome::NotModified)
+                .map(|()| Ran::NotModified)
                 .map_err(|err| (None, describe(&err), None));
         }
         Parsed::Entries { status, validators, entries } => (status, validators, entries),
@@ -342,52 +419,69 @@ async fn run_source(
 
     let write =
         SourceWrite { name: source.name.clone(), status, validators, entries, extracted, at: now };
-    record_entries(store, writes, write)
-        .await
-        .map(|counts| SourceOutcome::Ok { counts })
-        .map_err(|err| (Some(status), describe(&err), None))
+    let (sender, result) = tokio::sync::oneshot::channel();
+    writes.send((write, sender)).await.map_err(|_| {
+        (Some(status), "the writer stopped before the source's write (a bug)".to_owned(), None)
+    })?;
+    Ok(Ran::Queued { status, result })
 }
 
-/// Sources' writes waiting for the store, each with where its result goes.
-type WriteQueue = Arc<Mutex<Vec<(SourceWrite, mpsc::Sender<Result<WriteCounts, StoreError>>)>>>;
+/// A source's write and where its result goes.
+type QueuedWrite = (SourceWrite, tokio::sync::oneshot::Sender<Result<WriteCounts, StoreError>>);
 
-/// Stores a source's entries with whatever other sources' writes are waiting (group commit,
-/// see [`Store::record_entries_batch`]): the write joins the queue, and whoever holds the
-/// store next writes everything queued in one transaction. Nothing waits for company: with
-/// nothing else queued, the write commits alone at once.
-async fn record_entries(
+/// What the writer answers a queued write with.
+type WriteResult = tokio::sync::oneshot::Receiver<Result<WriteCounts, StoreError>>;
+
+/// Sources queue their writes here.
+type WriteSender = tokio::sync::mpsc::Sender<QueuedWrite>;
+
+/// How long the writer waits for more writes after the first of a batch.
+const WRITE_LINGER: Duration = Duration::from_millis(200);
+
+/// The most sources the writer stores in one transaction.
+const MAX_WRITE_BATCH: usize = 64;
+
+/// Starts the pass's writer: it stores the sources' writes in batches, one transaction for
+/// the writes that arrive within [`WRITE_LINGER`] of each other (at most [`MAX_WRITE_BATCH`]),
+/// each under its own savepoint (see [`Store::record_entries_batch`]). Every commit writes
+/// the pages it touched to the WAL again, the index pages all sources share among them, and
+/// flushes the full-text index into a segment of its own: a thousand commits were a quarter
+/// of a cold pass's CPU. A source leaves its concurrency slot once its write is queued, so
+/// the wait costs no throughput; at most `capacity` writes wait in the queue beyond the
+/// batch being collected, which bounds the memory they hold.
+fn start_writer(
     store: &SharedStore,
-    queue: &WriteQueue,
-    write: SourceWrite,
-) -> Result<WriteCounts, StoreError> {
+    capacity: usize,
+) -> (WriteSender, tokio::task::JoinHandle<()>) {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<QueuedWrite>(capacity);
     let store = Arc::clone(store);
-    let queue = Arc::clone(queue);
-    let name = write.name.clone();
-    // One blocking call queues and writes, so a source whose budget runs out while it waits
-    // still has its write run whole (or rolled back whole), never left in the queue.
-    run_blocking(move || {
-        let (sender, receiver) = mpsc::channel();
-        queue.lock().unwrap_or_else(PoisonError::into_inner).push((write, sender));
-        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-        let batch = std::mem::take(&mut *queue.lock().unwrap_or_else(PoisonError::into_inner));
-        if !batch.is_empty() {
+    let writer = tokio::spawn(async move {
+        while let Some(first) = receiver.recv().await {
+            let mut batch = vec![first];
+            let deadline = tokio::time::Instant::now() + WRITE_LINGER;
+            while batch.len() < MAX_WRITE_BATCH {
+                match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                    Ok(Some(write)) => batch.push(write),
+                    Ok(None) | Err(_) => break,
+                }
+            }
             let (writes, senders): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-            debug!(sources = writes.len(), "group commit");
-            for (result, sender) in store.record_entries_batch(&writes).into_iter().zip(senders) {
-                // A receiver is gone only if its call panicked; the write stands.
-                let _ = sender.send(result);
+            debug!(sources = writes.len(), "batch write");
+            let store = Arc::clone(&store);
+            // A panic drops the senders: each source then reports its write as lost.
+            let results = tokio::task::spawn_blocking(move || {
+                store.lock().unwrap_or_else(PoisonError::into_inner).record_entries_batch(&writes)
+            })
+            .await;
+            if let Ok(results) = results {
+                for (result, sender) in results.into_iter().zip(senders) {
+                    // A receiver is gone only if its pass was dropped; the write stands.
+                    let _ = sender.send(result);
+                }
             }
         }
-        // Queued before the store was locked, and every holder of the lock empties the
-        // queue: the write has run, here or under an earlier holder.
-        receiver.try_recv().unwrap_or_else(|_| {
-            Err(StoreError::Invalid {
-                what: "group commit (a write was not run)",
-                value: name.to_string(),
-            })
-        })
-    })
-    .await
+    });
+    (sender, writer)
 }
 
 async fn fetch_endpoint(

@@ -117,23 +117,35 @@ static RE_NARRATIVE: LazyLock<Regex> = LazyLock::new(|| {
         "incident narrative",
     )
 });
-static RE_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?i)must contain|^requirements:?$|\bmandatory\b|write a post-?mortem|get creative|invent your own|add urls here|github repository:|^directory:|file: readme|^repo:$|background context|read or watch|between \d+ (to|and) \d+ words|be brief and straight|stick to this one|reviewed by your peers|personally face",
-        "assignment texts",
-    )
-});
-static RE_GUIDE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?i)how to write|writing (an? )?(effective |good |great |better )?post-?mortems?|tips for|best practices for|an? post-?mortem is (a|an|the)\b|post-?mortems? (help|should)|\byou should\b|should (include|describe|contain|be written)|key components|why write|^(describe|identify|outline|list|include|provide|explain|reflect on|start by|lay out)\b",
-        "writing guides",
-    )
-});
-static RE_TEMPLATE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?i)dd/mm/yyyy|mm/dd/yyyy|yyyy-mm-dd|\[ \]|to be done (pre|in|during|after)|\btbd\b|\btbc\b|\{\{[^}]*\}\}|\[(insert|describe|your|add)\b|lorem ipsum|^incident title|\bplaceholder\b|copy these from",
-        "templates",
-    )
+const ASSIGNMENT_PATTERN: &str = r"(?i)must contain|^requirements:?$|\bmandatory\b|write a post-?mortem|get creative|invent your own|add urls here|github repository:|^directory:|file: readme|^repo:$|background context|read or watch|between \d+ (to|and) \d+ words|be brief and straight|stick to this one|reviewed by your peers|personally face";
+static RE_ASSIGNMENT: LazyLock<Regex> =
+    LazyLock::new(|| regex(ASSIGNMENT_PATTERN, "assignment texts"));
+const GUIDE_PATTERN: &str = r"(?i)how to write|writing (an? )?(effective |good |great |better )?post-?mortems?|tips for|best practices for|an? post-?mortem is (a|an|the)\b|post-?mortems? (help|should)|\byou should\b|should (include|describe|contain|be written)|key components|why write|^(describe|identify|outline|list|include|provide|explain|reflect on|start by|lay out)\b";
+static RE_GUIDE: LazyLock<Regex> = LazyLock::new(|| regex(GUIDE_PATTERN, "writing guides"));
+const TEMPLATE_PATTERN: &str = r"(?i)dd/mm/yyyy|mm/dd/yyyy|yyyy-mm-dd|\[ \]|to be done (pre|in|during|after)|\btbd\b|\btbc\b|\{\{[^}]*\}\}|\[(insert|describe|your|add)\b|lorem ipsum|^incident title|\bplaceholder\b|copy these from";
+static RE_TEMPLATE: LazyLock<Regex> = LazyLock::new(|| regex(TEMPLATE_PATTERN, "templates"));
+
+/// Any assignment, guide or template mark anywhere in a text: the three patterns, with their
+/// line anchors (`^`, `$`, which the per-line counts apply to trimmed lines) turned into
+/// "at a line's start or end, blanks aside". Whatever a line counts, this finds, so a text
+/// without it (almost every report) skips three searches per line.
+static RE_ANY_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    let anchored = |pattern: &str| {
+        let pattern = pattern.strip_prefix("(?i)").unwrap_or(pattern);
+        let mut out = String::new();
+        let mut previous = None;
+        for c in pattern.chars() {
+            match c {
+                '^' if previous != Some('[') => out.push_str(r"(?m:^)\s*"),
+                '$' => out.push_str(r"\s*(?m:$)"),
+                _ => out.push(c),
+            }
+            previous = Some(c);
+        }
+        format!("(?:{out})")
+    };
+    let any = [ASSIGNMENT_PATTERN, GUIDE_PATTERN, TEMPLATE_PATTERN].map(anchored).join("|");
+    regex(&format!("(?i){any}"), "any mark")
 });
 
 static RE_SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -307,9 +319,18 @@ pub(crate) fn action_hits<'a>(lines: impl Iterator<Item = &'a str>) -> usize {
         .filter(|line| {
             line.split(|c: char| !c.is_alphabetic())
                 .find(|w| !w.is_empty())
-                .is_some_and(|w| ACTION_VERBS.contains(&w.to_lowercase().as_str()))
+                .is_some_and(|w| ACTION_VERBS.iter().any(|verb| verb.eq_ignore_ascii_case(w)))
         })
         .count()
+}
+
+/// Assignment, guide and template marks ([`assignment_hits`], [`guide_hits`],
+/// [`template_hits`]) of a text's lines.
+pub(crate) fn mark_hits(text: &str) -> (usize, usize, usize) {
+    if !RE_ANY_MARK.is_match(text) {
+        return (0, 0, 0);
+    }
+    (assignment_hits(text.lines()), guide_hits(text.lines()), template_hits(text.lines()))
 }
 
 /// Assignment marks, counted per line ("must contain", "Add URLs here", "Directory:").
@@ -379,6 +400,7 @@ mod tests {
             &*RE_ASSIGNMENT,
             &*RE_GUIDE,
             &*RE_TEMPLATE,
+            &*RE_ANY_MARK,
             &*RE_SELF_REFERENCE,
         ] {
             assert!(!re.as_str().is_empty());
@@ -480,5 +502,37 @@ mod tests {
         let repeated = "So that we could roll back at every step. ".repeat(9);
         assert_eq!(narrative_hits(&repeated), 1, "a phrase said nine times counts once");
         assert_eq!(narrative_hits("We rolled back. Then we Rolled Back again."), 1);
+    }
+
+    #[test]
+    fn any_mark_finds_what_the_line_counts_find() {
+        let lines = [
+            "Requirements:",
+            "  Requirements:  ",
+            "Repo:",
+            "Directory: 0x19-postmortem",
+            "Issue Summary must contain: duration",
+            "Describe the impact of the incident.",
+            "   Outline the timeline.",
+            "How to write a postmortem",
+            "Incident title - DD/MM/YYYY",
+            "- [ ] follow up",
+            "Owner: {{ name }}",
+            "Root cause: TBD",
+            "incident title",
+        ];
+        for line in lines {
+            let text = format!("We restored the service at 14:00.\n{line}\nThe end.");
+            let (a, g, t) = mark_hits(&text);
+            let counted = assignment_hits(text.lines())
+                + guide_hits(text.lines())
+                + template_hits(text.lines());
+            assert!(counted > 0, "{line:?} has a mark");
+            assert_eq!(a + g + t, counted, "{line:?}");
+        }
+        let report = "We rolled back the deploy at 14:20 UTC.\nThe database was unavailable for \
+                      40 minutes.\nAction items: add an alert on pool saturation.";
+        assert!(!RE_ANY_MARK.is_match(report));
+        assert_eq!(mark_hits(report), (0, 0, 0));
     }
 }

@@ -10,6 +10,8 @@
 //! offsets; US and EU zone names follow their daylight-saving rules, so no tz database is
 //! needed. Times with no zone anywhere in the report are taken as UTC.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use chrono::{
@@ -249,12 +251,78 @@ fn has_digit(text: &str) -> bool {
     text.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// What [`find_times`] and [`find_dates`] found in each text, while a [`Memo`] is alive.
+#[derive(Default)]
+struct Found {
+    times: HashMap<String, Vec<TimeMention>>,
+    dates: HashMap<String, Vec<DateMention>>,
+}
+
+thread_local! {
+    static MEMO: RefCell<Option<Found>> = const { RefCell::new(None) };
+}
+
+/// While alive, [`find_times`] and [`find_dates`] on this thread remember what they found in
+/// each text: one extraction reads the same paragraph for the year, the zone, the range, the
+/// start, the duration and the timeline, and these searches were a tenth of a cold pass.
+/// Results depend on the text alone, so a remembered one is always right; the memory goes
+/// when the guard drops (at the end of the extraction).
+pub(crate) struct Memo {
+    outermost: bool,
+}
+
+impl Memo {
+    pub(crate) fn start() -> Self {
+        let outermost = MEMO.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            let outermost = memo.is_none();
+            memo.get_or_insert_with(Found::default);
+            outermost
+        });
+        Self { outermost }
+    }
+}
+
+impl Drop for Memo {
+    fn drop(&mut self) {
+        if self.outermost {
+            MEMO.with(|memo| memo.borrow_mut().take());
+        }
+    }
+}
+
+/// `scan(text)`, or what it gave for the same text while a [`Memo`] is alive.
+fn remembered<T: Clone>(
+    text: &str,
+    table: fn(&mut Found) -> &mut HashMap<String, Vec<T>>,
+    scan: fn(&str) -> Vec<T>,
+) -> Vec<T> {
+    // Every pattern needs a digit; most paragraphs have none, and this check costs a
+    // fraction of one search.
+    if !has_digit(text) {
+        return Vec::new();
+    }
+    MEMO.with(|memo| {
+        // `scan` never searches through this memo, so holding the borrow is safe.
+        let mut memo = memo.borrow_mut();
+        let Some(found) = memo.as_mut() else { return scan(text) };
+        let table = table(found);
+        if let Some(hit) = table.get(text) {
+            return hit.clone();
+        }
+        let result = scan(text);
+        table.insert(text.to_owned(), result.clone());
+        result
+    })
+}
+
 /// Clock times in `text`: `14:00`, `2:00 PM`, `3 PM`, `2100hrs`, with a zone when one follows.
 pub(crate) fn find_times(text: &str) -> Vec<TimeMention> {
+    remembered(text, |found| &mut found.times, scan_times)
+}
+
+fn scan_times(text: &str) -> Vec<TimeMention> {
     let mut out = Vec::new();
-    if !has_digit(text) {
-        return out;
-    }
     for found in RE_TIME.find_iter(text) {
         // Most matches are bare numbers ("5 regions", "2024"), never a clock time (no minutes,
         // no am/pm). Skip them before asking for the groups: resolving captures is what made
@@ -313,12 +381,11 @@ pub(crate) fn find_times(text: &str) -> Vec<TimeMention> {
 
 /// Calendar dates in `text`, in order, without overlaps.
 pub(crate) fn find_dates(text: &str) -> Vec<DateMention> {
+    remembered(text, |found| &mut found.dates, scan_dates)
+}
+
+fn scan_dates(text: &str) -> Vec<DateMention> {
     let mut out: Vec<DateMention> = Vec::new();
-    // Every date pattern needs a digit; most paragraphs have none, and this check costs a
-    // fraction of one of the four searches.
-    if !has_digit(text) {
-        return out;
-    }
     for caps in RE_DATE_ISO.captures_iter(text) {
         let Some(whole) = caps.get(0) else { continue };
         let (Ok(y), Ok(m), Ok(d)) = (caps["y"].parse(), caps["m"].parse(), caps["d"].parse())

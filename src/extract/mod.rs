@@ -47,6 +47,7 @@ pub const VERSION: u32 = 1;
 
 /// Extracts the fields; `is_postmortem` is `confidence >= threshold`.
 pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem {
+    let _memo = dates::Memo::start();
     let sections = sections::read_sections(document);
     let fields = sections::extract_fields(&sections);
     let title = document.title.clone().or_else(|| hints.title.clone());
@@ -185,6 +186,7 @@ fn signals(
     let link_lines =
         markdown_lines.iter().filter(|l| l.contains("](") || l.contains("http")).count();
     let task_boxes = markdown_lines.iter().filter(|l| l.contains("[ ]")).count();
+    let (assignment, guide, template) = classify::mark_hits(prose);
     classify::Signals {
         title,
         sections: report_sections(sections),
@@ -196,9 +198,9 @@ fn signals(
         root_cause_prose: fields.root_cause.is_some() && !fields.root_cause_from_heading,
         narrative: classify::narrative_hits(prose),
         words: prose.split_whitespace().count(),
-        assignment: classify::assignment_hits(lines()),
-        guide: classify::guide_hits(lines()),
-        template: classify::template_hits(lines()) + task_boxes,
+        assignment,
+        guide,
+        template: template + task_boxes,
         link_list: (link_items >= 5 && link_items * 4 >= markdown_lines.len())
             || (link_lines >= 8 && link_lines * 4 >= markdown_lines.len())
             || most_repeated_section(sections) >= COLLECTION_REPEATS,

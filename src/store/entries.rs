@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::postmortems::Indexed;
 use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use std::collections::HashSet;
 
@@ -51,7 +52,8 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<WriteCounts, StoreError> {
         let tx = self.write_transaction()?;
-        let counts = record_in(&tx, name, status, validators, entries, extracted, at)?;
+        let (counts, indexed) = record_in(&tx, name, status, validators, entries, extracted, at)?;
+        Store::index_extracted(&tx, &indexed)?;
         tx.commit().map_err(query("commit entries"))?;
         Ok(counts)
     }
@@ -63,7 +65,8 @@ impl Store {
     /// A cold pass writes a thousand sources, and every commit writes each page it touched
     /// to the WAL again: the index pages and the `sources` row that every source shares
     /// were most of what a pass wrote (480 MB for a 90 MB database). One commit for the
-    /// sources that finished while the previous commit ran writes those pages once.
+    /// sources that finished close together (the pass's writer collects them, see
+    /// `pipeline`) writes those pages, and the full-text index, once.
     pub fn record_entries_batch(
         &mut self,
         writes: &[SourceWrite],
@@ -77,6 +80,7 @@ impl Store {
         let together = (|| {
             let mut tx = self.write_transaction()?;
             let mut results = Vec::with_capacity(writes.len());
+            let mut indexed = Vec::new();
             for w in writes {
                 let savepoint = tx.savepoint().map_err(query("begin a savepoint"))?;
                 match record_in(
@@ -88,14 +92,19 @@ impl Store {
                     &w.extracted,
                     w.at,
                 ) {
-                    Ok(counts) => {
+                    Ok((counts, rows)) => {
                         savepoint.commit().map_err(query("release a savepoint"))?;
+                        indexed.extend(rows);
                         results.push(Ok(counts));
                     }
                     // Dropping the savepoint rolls this source's statements back.
                     Err(err) => results.push(Err(err)),
                 }
             }
+            // The full-text index is written once for the sources that committed, after
+            // their savepoints: each savepoint would flush FTS5's pending terms into a
+            // segment of its own, to be merged later.
+            Store::index_extracted(&tx, &indexed)?;
             tx.commit().map_err(query("commit entries"))?;
             Ok::<_, StoreError>(results)
         })();
@@ -105,17 +114,18 @@ impl Store {
     }
 }
 
-/// The statements of [`Store::record_entries`], inside an open transaction or savepoint.
+/// The statements of [`Store::record_entries`], inside an open transaction or savepoint,
+/// except the full-text index: the postmortems written, to index before the commit.
 #[allow(clippy::too_many_lines, reason = "the statements of one transaction read best together")]
-fn record_in(
+fn record_in<'a>(
     tx: &Connection,
     name: &SourceName,
     status: u16,
     validators: &Validators,
     entries: &[Entry],
-    extracted: &[Extracted],
+    extracted: &'a [Extracted],
     at: DateTime<Utc>,
-) -> Result<WriteCounts, StoreError> {
+) -> Result<(WriteCounts, Indexed<'a>), StoreError> {
     let source_id: i64 = tx
         .query_row("SELECT id FROM sources WHERE name = ?1", [name.as_str()], |row| row.get(0))
         .optional()
@@ -227,9 +237,9 @@ fn record_in(
             params![source_id, validators.etag, validators.last_modified, at, status],
         )
         .map_err(query("record a success"))?;
-        Store::write_extracted(tx, source_id, extracted, &at)?;
+        let indexed = Store::write_extracted(tx, source_id, extracted, &at)?;
+        Ok((counts, indexed))
     }
-    Ok(counts)
 }
 
 impl Store {
@@ -492,12 +502,22 @@ mod tests {
                 (&b, SourceKind::Feed, "https://b.example/feed"),
             ])
             .unwrap();
+        // Each entry comes with an extraction whose body names the source, to search for.
         let write = |name: &SourceName, entries: Vec<Entry>| SourceWrite {
             name: name.clone(),
             status: 200,
             validators: Validators { etag: Some(format!("\"{name}\"")), last_modified: None },
+            extracted: entries
+                .iter()
+                .map(|e| Extracted {
+                    identity: e.identity.clone(),
+                    report_fingerprint: Some(format!("fp-{name}")),
+                    extractor_version: 1,
+                    postmortem: crate::model::Postmortem::default(),
+                    body: format!("written by source{name}"),
+                })
+                .collect(),
             entries,
-            extracted: Vec::new(),
             at: Utc::now(),
         };
         // The middle write names a source that is not registered: it fails, alone.
@@ -519,6 +539,11 @@ mod tests {
         let validators = store.validators().unwrap();
         assert_eq!(validators[&a].etag.as_deref(), Some("\"a\""));
         assert_eq!(validators[&b].etag.as_deref(), Some("\"b\""));
+        // The full-text index is written once for the batch: the committed sources' rows
+        // are in it, the rolled-back one's are not.
+        assert_eq!(store.search_postmortems("sourcea", 10).unwrap().len(), 2);
+        assert_eq!(store.search_postmortems("sourceb", 10).unwrap().len(), 1);
+        assert!(store.search_postmortems("sourceunregistered", 10).unwrap().is_empty());
 
         let results = store.record_entries_batch(&[write(&a, vec![entry("1", "One", "h1")])]);
         assert_eq!(results[0].as_ref().unwrap().unchanged, 1, "a batch of one is a plain write");

@@ -11,6 +11,9 @@ use crate::model::{
     StoredPostmortem, TimelineEvent,
 };
 
+/// Postmortems written in a transaction, with their row ids, to index before it commits.
+pub(super) type Indexed<'a> = Vec<(i64, &'a Extracted)>;
+
 /// What is stored about an entry's last extraction: the report version and extractor version.
 pub type ExtractionState = (Option<String>, u32);
 
@@ -43,13 +46,14 @@ impl Store {
     }
 
     /// Stores extraction results for entries of `source_id` inside an open transaction (or a
-    /// savepoint of one).
-    pub(super) fn write_extracted(
+    /// savepoint of one). Returns the rows written, for [`Store::index_extracted`] to index
+    /// before the transaction commits.
+    pub(super) fn write_extracted<'a>(
         tx: &Connection,
         source_id: i64,
-        extracted: &[Extracted],
+        extracted: &'a [Extracted],
         at: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Indexed<'a>, StoreError> {
         let mut entry_id = tx
             .prepare_cached("SELECT id FROM entries WHERE source_id = ?1 AND identity = ?2")
             .map_err(query("look up an entry"))?;
@@ -64,7 +68,15 @@ impl Store {
             };
             written.push((upsert(tx, id, item, at)?, item));
         }
-        index(tx, &written)
+        Ok(written)
+    }
+
+    /// Indexes postmortems that [`Store::write_extracted`] wrote, inside the same transaction.
+    pub(super) fn index_extracted(
+        tx: &Connection,
+        rows: &[(i64, &Extracted)],
+    ) -> Result<(), StoreError> {
+        index(tx, rows)
     }
 
     /// Stores one extraction result for an entry (used by `pmagg reextract`).
