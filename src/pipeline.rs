@@ -155,6 +155,7 @@ pub async fn sync(
         };
         let mut report = SyncReport::default();
         let (writes, writer) = start_writer(store, settings.concurrency.max(1));
+        let stores = Stores::open(store).await;
         let started_at = tokio::time::Instant::now();
         let offsets = fetcher.start_offsets(sources.len());
         // The stream owns the queue's sender: once every source has run, the stream is
@@ -164,7 +165,7 @@ pub async fn sync(
                 .map(move |(offset, source)| {
                     let validators = validators.get(&source.name).cloned().unwrap_or_default();
                     sync_source(
-                        Arc::clone(store),
+                        stores.clone(),
                         writes.clone(),
                         Arc::clone(fetcher),
                         source,
@@ -265,7 +266,7 @@ struct Bounds {
 
 #[allow(clippy::too_many_arguments, reason = "one source's inputs, passed straight through")]
 async fn sync_source(
-    store: SharedStore,
+    stores: Stores,
     writes: WriteSender,
     fetcher: Arc<Fetcher>,
     source: Source,
@@ -286,7 +287,7 @@ async fn sync_source(
         // a parse already running on a parsing thread finishes unobserved. The budget ends
         // when the write is queued: the writer runs it whole or rolls it back whole.
         let run = run_source(
-            &store,
+            &stores,
             &writes,
             &fetcher,
             source,
@@ -309,7 +310,7 @@ async fn sync_source(
     }
     .instrument(span.clone())
     .await;
-    let failed = Failing { store, name: name.clone(), now, max_backoff };
+    let failed = Failing { store: stores.main, name: name.clone(), now, max_backoff };
     let report =
         move |outcome| SourceReport { source: name, url, outcome, duration_ms: millis(started) };
     match ran {
@@ -360,10 +361,39 @@ impl Failing {
     }
 }
 
+/// The pass's connections to the store: `main` writes (the writer's batches, a source's
+/// failure or 304), `reader` answers what each source reads before its write (what is
+/// stored and extracted already). A batch holds `main` for a tenth of a second or more;
+/// through their own connection the sources' reads go on meanwhile (WAL readers see the
+/// last commit), where before they waited and the cores idled.
+#[derive(Clone)]
+struct Stores {
+    main: SharedStore,
+    reader: SharedStore,
+}
+
+impl Stores {
+    async fn open(store: &SharedStore) -> Self {
+        let main = Arc::clone(store);
+        let reader =
+            run_blocking(move || main.lock().unwrap_or_else(PoisonError::into_inner).reader())
+                .await;
+        let reader = match reader {
+            Ok(reader) => Arc::new(Mutex::new(reader)),
+            Err(err) => {
+                // Reads then share the writer's connection, as they always did.
+                debug!(error = %describe(&err), "no second connection for reads");
+                Arc::clone(store)
+            }
+        };
+        Self { main: Arc::clone(store), reader }
+    }
+}
+
 /// Fetch (trying each endpoint until one works), parse, fetch missing reports, store.
 #[allow(clippy::too_many_arguments, reason = "one source's inputs, passed straight through")]
 async fn run_source(
-    store: &SharedStore,
+    stores: &Stores,
     writes: &WriteSender,
     fetcher: &Arc<Fetcher>,
     source: Source,
@@ -393,7 +423,7 @@ async fn run_source(
     let (status, validators, mut entries) = match parsed {
         Parsed::NotModified => {
             let name = source.name.clone();
-            return with_store(store, move |store| store.record_not_modified(&name, now))
+            return with_store(&stores.main, move |store| store.record_not_modified(&name, now))
                 .await
                 .map(|()| Ran::NotModified)
                 .map_err(|err| (None, describe(&err), None));
@@ -401,10 +431,10 @@ async fn run_source(
         Parsed::Entries { status, validators, entries } => (status, validators, entries),
     };
 
-    fetch_missing_reports(store, fetcher, &source, &mut entries, limits).await;
+    fetch_missing_reports(&stores.reader, fetcher, &source, &mut entries, limits).await;
 
     let name = source.name.clone();
-    let states = with_store(store, move |store| store.extraction_states(&name))
+    let states = with_store(&stores.reader, move |store| store.extraction_states(&name))
         .await
         .map_err(|err| (Some(status), describe(&err), None))?;
     let (entries, extracted) = {
@@ -466,11 +496,20 @@ fn start_writer(
                 }
             }
             let (writes, senders): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-            debug!(sources = writes.len(), "batch write");
             let store = Arc::clone(&store);
             // A panic drops the senders: each source then reports its write as lost.
             let results = tokio::task::spawn_blocking(move || {
-                store.lock().unwrap_or_else(PoisonError::into_inner).record_entries_batch(&writes)
+                let waited = Instant::now();
+                let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+                let started = Instant::now();
+                let results = store.record_entries_batch(&writes);
+                debug!(
+                    sources = writes.len(),
+                    lock_wait_ms = millis(waited).saturating_sub(millis(started)),
+                    write_ms = millis(started),
+                    "batch written"
+                );
+                results
             })
             .await;
             if let Ok(results) = results {

@@ -58,6 +58,27 @@ impl Store {
         Ok(Self { conn, path: path.to_owned() })
     }
 
+    /// A second, read-only connection to the same database, for reads that should not wait
+    /// for this connection's writes: in WAL mode a reader sees the last commit while a write
+    /// is under way. A sync pass reads each source's stored state through one while its
+    /// writer holds the main connection for a batch.
+    pub fn reader(&self) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open { path: self.path.clone(), source };
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a second connection to the database Store::open opened and migrated"
+        )]
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        Ok(Self { conn, path: self.path.clone() })
+    }
+
     /// Begins a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
     ///
     /// A deferred transaction that reads before it writes cannot wait for another process's
