@@ -240,16 +240,25 @@ pub(crate) fn title_score(title: &str) -> f32 {
 /// Distinct incident narrative phrases in a text ("we rolled back", "was unavailable", "30% of
 /// users"). Distinct, compared without case: a post that says "so that we could roll back" in
 /// every other paragraph has told one thing, not ten, while a report's narrative varies.
+///
+/// Counted up to [`weight::MAX_NARRATIVE`], the most the score uses: a long report stops
+/// being searched there.
 pub(crate) fn narrative_hits(text: &str) -> usize {
     let mut seen: Vec<String> = Vec::new();
     for found in RE_NARRATIVE.find_iter(text) {
         let phrase = found.as_str().to_lowercase();
         if !seen.contains(&phrase) {
             seen.push(phrase);
+            if seen.len() == weight::MAX_NARRATIVE {
+                break;
+            }
         }
     }
     seen.len()
 }
+
+/// Clock times beyond this many add nothing to the score ([`Signals::times`]).
+pub(crate) const TIMES_COUNTED: usize = weight::MAX_TIMES;
 
 /// Past-tense verbs responders start a line with.
 const ACTION_VERBS: &[&str] = &[

@@ -322,61 +322,70 @@ pub(crate) fn find_times(text: &str) -> Vec<TimeMention> {
 }
 
 fn scan_times(text: &str) -> Vec<TimeMention> {
-    let mut out = Vec::new();
-    for found in RE_TIME.find_iter(text) {
-        // Most matches are bare numbers ("5 regions", "2024"), never a clock time (no minutes,
-        // no am/pm). Skip them before asking for the groups: resolving captures is what made
-        // this the costliest search of an extraction.
-        if found.as_str().bytes().all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()) {
-            continue;
-        }
-        // The same match again, now with its groups (a search from its start finds it first).
-        let Some(caps) = RE_TIME.captures_at(text, found.start()) else { continue };
-        let Some(whole) = caps.get(0) else { continue };
-        let has_minutes = caps.name("m").is_some() || caps.name("hrs").is_some();
-        let ampm = caps.name("ampm").map(|m| m.as_str().to_ascii_lowercase());
-        if !has_minutes && ampm.is_none() {
-            continue;
-        }
-        // `2024-01-05` is not 20:24; `v1.2:00` and `12:30:45.123` pieces are not either.
-        let before = text[..whole.start()].chars().next_back();
-        if before
-            .is_some_and(|c| c == ':' || c == '-' && caps.name("m").is_none() || c.is_ascii_digit())
-        {
-            continue;
-        }
-        let Ok(mut hour) = caps["h"].parse::<u32>() else { continue };
-        let minute = caps
-            .name("m")
-            .or_else(|| caps.name("hrs"))
-            .and_then(|m| m.as_str().parse::<u32>().ok())
-            .unwrap_or(0);
-        if let Some(ampm) = &ampm {
-            if hour > 12 && caps.name("m").is_none() {
-                continue;
-            }
-            if ampm.starts_with('p') && hour < 12 {
-                hour += 12;
-            } else if ampm.starts_with('a') && hour == 12 {
-                hour = 0;
-            }
-        }
-        let Some(time) = NaiveTime::from_hms_opt(hour, minute, 0) else { continue };
-        let zone = caps.name("zone").and_then(|z| {
-            if z.as_str() == "Z" { Some(Zone::Fixed(0)) } else { parse_zone(z.as_str()) }
-        });
-        let end = caps.name("zone").map_or_else(
-            || {
-                caps.name("ampm").map_or(
-                    caps.name("m").or_else(|| caps.name("hrs")).map_or(whole.end(), |m| m.end()),
-                    |m| m.end(),
-                )
-            },
-            |_| whole.end(),
-        );
-        out.push(TimeMention { start: whole.start(), end, time, zone });
+    RE_TIME.find_iter(text).filter_map(|found| time_at(text, found)).collect()
+}
+
+/// How many clock times `text` holds, counting to `at_most` (the classifier's cap) only.
+pub(crate) fn count_times(text: &str, at_most: usize) -> usize {
+    if !has_digit(text) {
+        return 0;
     }
-    out
+    RE_TIME.find_iter(text).filter_map(|found| time_at(text, found)).take(at_most).count()
+}
+
+/// The clock time of one match of [`RE_TIME`], if it is one.
+fn time_at(text: &str, found: regex::Match<'_>) -> Option<TimeMention> {
+    // Most matches are bare numbers ("5 regions", "2024"), never a clock time (no minutes,
+    // no am/pm). Skip them before asking for the groups: resolving captures is what made
+    // this the costliest search of an extraction.
+    if found.as_str().bytes().all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()) {
+        return None;
+    }
+    // The same match again, now with its groups (a search from its start finds it first).
+    let caps = RE_TIME.captures_at(text, found.start())?;
+    let whole = caps.get(0)?;
+    let has_minutes = caps.name("m").is_some() || caps.name("hrs").is_some();
+    let ampm = caps.name("ampm").map(|m| m.as_str().to_ascii_lowercase());
+    if !has_minutes && ampm.is_none() {
+        return None;
+    }
+    // `2024-01-05` is not 20:24; `v1.2:00` and `12:30:45.123` pieces are not either.
+    let before = text[..whole.start()].chars().next_back();
+    if before
+        .is_some_and(|c| c == ':' || c == '-' && caps.name("m").is_none() || c.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut hour = caps["h"].parse::<u32>().ok()?;
+    let minute = caps
+        .name("m")
+        .or_else(|| caps.name("hrs"))
+        .and_then(|m| m.as_str().parse::<u32>().ok())
+        .unwrap_or(0);
+    if let Some(ampm) = &ampm {
+        if hour > 12 && caps.name("m").is_none() {
+            return None;
+        }
+        if ampm.starts_with('p') && hour < 12 {
+            hour += 12;
+        } else if ampm.starts_with('a') && hour == 12 {
+            hour = 0;
+        }
+    }
+    let time = NaiveTime::from_hms_opt(hour, minute, 0)?;
+    let zone = caps.name("zone").and_then(|z| {
+        if z.as_str() == "Z" { Some(Zone::Fixed(0)) } else { parse_zone(z.as_str()) }
+    });
+    let end = caps.name("zone").map_or_else(
+        || {
+            caps.name("ampm").map_or(
+                caps.name("m").or_else(|| caps.name("hrs")).map_or(whole.end(), |m| m.end()),
+                |m| m.end(),
+            )
+        },
+        |_| whole.end(),
+    );
+    Some(TimeMention { start: whole.start(), end, time, zone })
 }
 
 /// Calendar dates in `text`, in order, without overlaps.

@@ -191,7 +191,7 @@ fn signals(
         title,
         sections: report_sections(sections),
         timeline_events,
-        times: dates::find_times(prose).len(),
+        times: dates::count_times(prose, classify::TIMES_COUNTED),
         stated_span: dates.stated_span,
         incident_date: dates.incident_date.is_some(),
         root_cause_heading: fields.root_cause.is_some() && fields.root_cause_from_heading,

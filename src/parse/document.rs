@@ -183,7 +183,25 @@ pub fn parse_document(
     url: Option<&Url>,
     content_selector: Option<&scraper::Selector>,
 ) -> Document {
-    parse_document_within(body, content_type, url, content_selector, defaults::MAX_NESTING_DEPTH)
+    parse_document_within(
+        body,
+        content_type,
+        url,
+        content_selector,
+        defaults::MAX_NESTING_DEPTH,
+        Reading::Whole,
+    )
+}
+
+/// How much of a document a caller needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Everything: title, dates, markdown and blocks.
+    Whole,
+    /// Everything but an HTML page's blocks, which stay empty unless the title is read from
+    /// them: for a caller that keeps only the markdown (a fetched report, read into blocks
+    /// again when it is extracted), where reading the markdown twice was wasted.
+    MarkdownOnly,
 }
 
 /// [`parse_document`] with the nesting limit from `settings.max_nesting_depth`: HTML is cut
@@ -194,12 +212,14 @@ pub fn parse_document_within(
     url: Option<&Url>,
     content_selector: Option<&scraper::Selector>,
     max_nesting_depth: usize,
+    reading: Reading,
 ) -> Document {
     let text = String::from_utf8_lossy(body);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut document = match detect_markup(text, content_type, url) {
         Markup::Html => {
-            parse_html(super::nesting::within_depth(text, max_nesting_depth), url, content_selector)
+            let html = super::nesting::within_depth(text, max_nesting_depth);
+            parse_html(html, url, content_selector, reading)
         }
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
@@ -262,7 +282,12 @@ fn looks_like_markdown(text: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // HTML
 
-fn parse_html(html: &str, url: Option<&Url>, selector: Option<&scraper::Selector>) -> Document {
+fn parse_html(
+    html: &str,
+    url: Option<&Url>,
+    selector: Option<&scraper::Selector>,
+    reading: Reading,
+) -> Document {
     let config = dom_smoothie::Config {
         text_mode: dom_smoothie::TextMode::Markdown,
         ..dom_smoothie::Config::default()
@@ -313,7 +338,11 @@ fn parse_html(html: &str, url: Option<&Url>, selector: Option<&scraper::Selector
         }
     }
     let markdown = markdown.unwrap_or_default();
-    let blocks = markdown_blocks(&markdown);
+    let blocks = if reading == Reading::Whole || title.is_none() {
+        markdown_blocks(&markdown)
+    } else {
+        Vec::new()
+    };
     Document {
         title: refine_title(title, h1.as_deref(), &blocks),
         url: None,

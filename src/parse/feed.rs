@@ -174,6 +174,21 @@ fn declares_encoding(body: &[u8]) -> bool {
     })
 }
 
+/// Whether the body has at most `max` item or entry start tags, by a byte search that may
+/// overcount (the words in text, closing tags) but never undercounts: a tag named `item` or
+/// `entry` is written `<item`, `<entry` or, with a prefix, `:item`, `:entry`. Most feeds are
+/// under the limit, and this spares them an XML pass over the whole body.
+fn item_tags_at_most(body: &[u8], max: usize) -> bool {
+    let mut count = 0;
+    for tag in [&b"<item"[..], b"<entry", b":item", b":entry"] {
+        count += memchr::memmem::find_iter(body, tag).take(max.saturating_add(1)).count();
+        if count > max {
+            return false;
+        }
+    }
+    true
+}
+
 /// The body cut after its `max`-th item, when it has more: XML closed properly after that
 /// item, JSON Feed re-serialized with `items` shortened. `None` when there is nothing to cut or
 /// the body cannot be read here (feed-rs then reads it whole and reports what is wrong).
@@ -184,6 +199,9 @@ fn first_items(body: &[u8], max: usize) -> Option<Vec<u8>> {
     let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         return first_json_items(start, max);
+    }
+    if item_tags_at_most(body, max) {
+        return None;
     }
     let mut reader = quick_xml::Reader::from_reader(body);
     let mut buf = Vec::new();
@@ -357,6 +375,15 @@ mod tests {
             parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", &base(), Some("text/html"))
                 .unwrap_err();
         assert!(err.to_string().contains("HTML page"), "{err}");
+    }
+
+    #[test]
+    fn item_tags_are_never_undercounted() {
+        let prefixed = b"<a:feed><a:entry/><a:entry x='1'></a:entry><a:entry></a:entry></a:feed>";
+        assert!(!item_tags_at_most(prefixed, 2), "three prefixed entries are more than two");
+        assert!(item_tags_at_most(prefixed, 6), "opening and closing tags count at most twice");
+        assert!(!item_tags_at_most(b"<item/><item>x</item>", 1));
+        assert!(item_tags_at_most(b"<rss><channel><title>none</title></channel></rss>", 0));
     }
 
     #[test]

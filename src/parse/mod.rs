@@ -214,6 +214,7 @@ pub fn parse_report(
                 Some(url),
                 source.content_selector.as_ref(),
                 limits.max_nesting_depth,
+                document::Reading::MarkdownOnly,
             );
             if document.markdown.trim().is_empty() {
                 return None;
