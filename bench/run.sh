@@ -25,7 +25,7 @@ step=${1:-all}; N=${2:-1000}
 
 setup() {
   local missing=() tool
-  for tool in nginx:nginx-light newsboat:newsboat curl:curl sqlite3:sqlite3 wrk:wrk; do
+  for tool in nginx:nginx-light newsboat:newsboat curl:curl sqlite3:sqlite3 wrk:wrk vmstat:procps; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
   done
   [ -x /usr/bin/time ] || missing+=(time)
@@ -120,7 +120,19 @@ daemon() {  # daemon N
   echo "daemon: peak RSS during the first pass ${pass_hwm} MB; idle after it (max of 10 samples over 10 s) ${rss} MB"
 }
 
+# CPU the VM lost to its host while the step ran ("st" in vmstat): on a shared host it moved
+# the same binary's cold pass by 30%, so a run reports it beside its figures.
+report_steal() {
+  kill "$steal_pid" 2>/dev/null || true
+  awk 'NR > 3 { st += $17; n++ } END { if (n) printf "cpu steal during the run: %.0f%% on average over %d samples of 2 s\n", st / n, n }' "$steal_log"
+  rm -f "$steal_log"
+}
+
 setup
+steal_log=$(mktemp)
+vmstat 2 >"$steal_log" 2>/dev/null &
+steal_pid=$!
+trap report_steal EXIT
 case $step in
   compare) compare "$N" ;;
   latency) latency "$N" ;;
