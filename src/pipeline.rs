@@ -2,9 +2,12 @@
 //!
 //! For each source, concurrently (at most `settings.concurrency` at once): read its stored
 //! validators, fetch its endpoint with a conditional GET (trying the next endpoint, such as an
-//! incident.io page's Atom feed, only when one fails), parse the body on the blocking pool,
-//! fetch the report pages that entries point at and that are not stored yet, and store the
-//! entries with the new validators in one transaction. A source that fails is recorded (its
+//! incident.io page's Atom feed, only when one fails), parse the body on a parsing thread,
+//! fetch the report pages that entries point at and that are not stored yet, extract the
+//! reports, and queue the entries with the new validators for the pass's writer, which stores
+//! the writes that arrive close together in one transaction, each under its own savepoint
+//! (see `start_writer`). The sources' reads go through a second, read-only connection, so
+//! they never wait for a batch (see `Stores`). A source that fails is recorded (its
 //! `last_error`, `consecutive_failures`, and a `next_attempt_at` from [`fetch::backoff`] that
 //! the daemon honours; a success clears it) and reported; the pass goes on. The caller passes
 //! `now` so that passes are deterministic under test.
