@@ -381,10 +381,11 @@ impl Stores {
         let reader =
             run_blocking(move || main.lock().unwrap_or_else(PoisonError::into_inner).reader())
                 .await;
+        // Without one, reads share the writer's connection, as they always did.
         let reader = match reader {
-            Ok(reader) => Arc::new(Mutex::new(reader)),
+            Ok(Some(reader)) => Arc::new(Mutex::new(reader)),
+            Ok(None) => Arc::clone(store),
             Err(err) => {
-                // Reads then share the writer's connection, as they always did.
                 debug!(error = %describe(&err), "no second connection for reads");
                 Arc::clone(store)
             }
@@ -565,7 +566,7 @@ pub fn worth_a_look(title: Option<&str>, summary: Option<&str>) -> bool {
 }
 
 /// Runs extraction on every candidate whose report is new, changed, or was extracted by an
-/// older extractor. CPU work: call it on the blocking pool.
+/// older extractor. CPU work: run it on a parsing thread ([`run_guarded`]).
 fn extract_reports(
     source: &Source,
     entries: &[Entry],

@@ -322,7 +322,7 @@ pub(crate) fn find_times(text: &str) -> Vec<TimeMention> {
 }
 
 fn scan_times(text: &str) -> Vec<TimeMention> {
-    RE_TIME.find_iter(text).filter_map(|found| time_at(text, found)).collect()
+    times_in(text).collect()
 }
 
 /// How many clock times `text` holds, counting to `at_most` (the classifier's cap) only.
@@ -330,7 +330,12 @@ pub(crate) fn count_times(text: &str, at_most: usize) -> usize {
     if !has_digit(text) {
         return 0;
     }
-    RE_TIME.find_iter(text).filter_map(|found| time_at(text, found)).take(at_most).count()
+    times_in(text).take(at_most).count()
+}
+
+/// The clock times of `text`, one search at a time.
+fn times_in(text: &str) -> impl Iterator<Item = TimeMention> + '_ {
+    RE_TIME.find_iter(text).filter_map(|found| time_at(text, found))
 }
 
 /// The clock time of one match of [`RE_TIME`], if it is one.

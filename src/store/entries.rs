@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::postmortems::Indexed;
+use super::postmortems::{Indexed, index};
 use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use std::collections::HashSet;
 
@@ -53,7 +53,7 @@ impl Store {
     ) -> Result<WriteCounts, StoreError> {
         let tx = self.write_transaction()?;
         let (counts, indexed) = record_in(&tx, name, status, validators, entries, extracted, at)?;
-        Store::index_extracted(&tx, &indexed)?;
+        index(&tx, &indexed)?;
         tx.commit().map_err(query("commit entries"))?;
         Ok(counts)
     }
@@ -104,7 +104,7 @@ impl Store {
             // The full-text index is written once for the sources that committed, after
             // their savepoints: each savepoint would flush FTS5's pending terms into a
             // segment of its own, to be merged later.
-            Store::index_extracted(&tx, &indexed)?;
+            index(&tx, &indexed)?;
             tx.commit().map_err(query("commit entries"))?;
             Ok::<_, StoreError>(results)
         })();

@@ -61,8 +61,10 @@ impl Store {
     /// A second, read-only connection to the same database, for reads that should not wait
     /// for this connection's writes: in WAL mode a reader sees the last commit while a write
     /// is under way. A sync pass reads each source's stored state through one while its
-    /// writer holds the main connection for a batch.
-    pub fn reader(&self) -> Result<Self, StoreError> {
+    /// writer holds the main connection for a batch. `None` when the path names no shared
+    /// file (`:memory:`, a temporary database): a second connection would open another, empty
+    /// database, and this one's reads must stay on this connection.
+    pub fn reader(&self) -> Result<Option<Self>, StoreError> {
         let open_err = |source| StoreError::Open { path: self.path.clone(), source };
         #[allow(
             clippy::disallowed_methods,
@@ -76,7 +78,10 @@ impl Store {
         )
         .map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        Ok(Self { conn, path: self.path.clone() })
+        let reader = Self { conn, path: self.path.clone() };
+        // Another database is empty: only one at this schema version is this one.
+        let same = reader.schema_version()? == self.schema_version()?;
+        Ok(same.then_some(reader))
     }
 
     /// Begins a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
@@ -203,6 +208,18 @@ fn parse_timestamp(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reader_sees_the_same_database_or_is_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let reader = store.reader().unwrap().expect("a file database has a reader");
+        assert_eq!(reader.schema_version().unwrap(), store.schema_version().unwrap());
+        assert!(reader.conn.execute_batch("CREATE TABLE t (x)").is_err(), "read-only");
+
+        let memory = Store::open(Path::new(":memory:")).unwrap();
+        assert!(memory.reader().unwrap().is_none(), "a second :memory: is another database");
+    }
 
     #[test]
     fn opens_fresh_database_with_pragmas() {

@@ -46,7 +46,7 @@ impl Store {
     }
 
     /// Stores extraction results for entries of `source_id` inside an open transaction (or a
-    /// savepoint of one). Returns the rows written, for [`Store::index_extracted`] to index
+    /// savepoint of one). Returns the rows written, for [`index`] to index
     /// before the transaction commits.
     pub(super) fn write_extracted<'a>(
         tx: &Connection,
@@ -69,14 +69,6 @@ impl Store {
             written.push((upsert(tx, id, item, at)?, item));
         }
         Ok(written)
-    }
-
-    /// Indexes postmortems that [`Store::write_extracted`] wrote, inside the same transaction.
-    pub(super) fn index_extracted(
-        tx: &Connection,
-        rows: &[(i64, &Extracted)],
-    ) -> Result<(), StoreError> {
-        index(tx, rows)
     }
 
     /// Stores one extraction result for an entry (used by `pmagg reextract`).
@@ -257,8 +249,9 @@ const INDEX_ROWS_PER_STATEMENT: usize = 100;
 /// INSERT, DELETE and upsert does) makes it flush its pending terms into a new segment, which
 /// it must merge later. One DELETE and one INSERT for all the rows, after every `postmortems`
 /// write, leave one segment per transaction instead of one per postmortem: this was a fifth
-/// of the store's time in a cold sync.
-fn index(tx: &Connection, rows: &[(i64, &Extracted)]) -> Result<(), StoreError> {
+/// of the store's time in a cold sync. A batch of sources indexes its rows once, after all
+/// their savepoints (`Store::record_entries_batch`).
+pub(super) fn index(tx: &Connection, rows: &[(i64, &Extracted)]) -> Result<(), StoreError> {
     for chunk in rows.chunks(INDEX_ROWS_PER_STATEMENT) {
         let marks = vec!["?"; chunk.len()].join(", ");
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
