@@ -212,6 +212,11 @@ own git credentials; the API uses the token in $GITHUB_TOKEN (or --token-env NAM
 needs contents: write and pull-requests: write, and never appears in any output. OWNER/NAME
 comes from --github, else from the remote's URL.")]
     Publish(PublishArgs),
+
+    /// One pass of `pmagg daemon`, in a process of its own (internal: the daemon starts it,
+    /// sends the pass on stdin and reads its progress on stdout).
+    #[command(hide = true, name = "daemon-pass")]
+    DaemonPass,
 }
 
 /// `pmagg sync`.

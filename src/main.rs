@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The daemon's logs are its only output; a one-shot command reports on stdout/stderr itself.
     let default_filter = match cli.command {
-        Command::Daemon(_) => telemetry::DAEMON_FILTER,
+        Command::Daemon(_) | Command::DaemonPass => telemetry::DAEMON_FILTER,
         _ => telemetry::DEFAULT_FILTER,
     };
     telemetry::init(cli.log_format, default_filter);

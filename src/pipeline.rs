@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tracing::{Instrument, debug, info, info_span, warn};
 use url::Url;
 
@@ -36,7 +36,7 @@ use crate::parse::{self, Endpoint};
 use crate::store::{ExtractionState, SourceWrite, Store, StoreError};
 
 /// What happened to one source in a pass.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceReport {
     /// The source.
     pub source: SourceName,
@@ -50,7 +50,7 @@ pub struct SourceReport {
 }
 
 /// The outcome of one source.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SourceOutcome {
     /// A body was fetched, parsed and stored.
@@ -71,7 +71,7 @@ pub enum SourceOutcome {
 }
 
 /// A failed source, as `--json` lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Failure {
     /// The source.
     pub source: SourceName,
@@ -82,7 +82,7 @@ pub struct Failure {
 }
 
 /// The summary of a pass.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyncReport {
     /// Sources fetched, parsed and stored.
     pub sources_ok: u64,

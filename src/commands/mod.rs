@@ -40,6 +40,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Render(args) => render::run(cli, args),
         Command::Export(args) => export::run(cli, args),
         Command::Daemon(args) => daemon::run(cli, args),
+        Command::DaemonPass => daemon::run_pass(cli),
         Command::Publish(args) => publish::run(cli, args),
     }
 }

@@ -277,9 +277,13 @@ impl Config {
 
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-    parse(&text, path)
+    parse(&read(path)?, path)
+}
+
+/// Reads a config file's text, naming the file in the error.
+pub fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })
 }
 
 /// Validates config text; `path` only names the file in messages.

@@ -1,11 +1,12 @@
 //! `pmagg daemon`: passes on cron schedules until SIGTERM or SIGINT.
 //!
-//! Takes a validated config, the store and the fetcher; runs [`pipeline::sync`] when a
-//! schedule ticks, and serves `/healthz`, `/metrics` and `/feed.xml` when `settings.listen` is
-//! set. It writes nothing itself: every fetch and write goes through the pipeline, and the
-//! daemon only reads the store (each source's backoff before a pass, counts for the metrics
-//! after it). Which sources are due, how healthy the daemon is and what the metrics say are
-//! pure functions and plain state in [`plan`], [`health`] and [`metrics`].
+//! Takes a validated config and the store; when a schedule ticks it runs a pass over the due
+//! sources in a child process ([`pass`]: `pmagg daemon-pass`, which runs [`crate::pipeline::sync`]
+//! and renders), and it serves `/healthz`, `/metrics` and `/feed.xml` when `settings.listen`
+//! is set. It writes nothing itself: the daemon only reads the store (each source's backoff
+//! before a pass, counts for the metrics after it). Which sources are due, how healthy the
+//! daemon is and what the metrics say are pure functions and plain state in [`plan`],
+//! [`health`] and [`metrics`].
 //!
 //! How it runs:
 //!
@@ -23,20 +24,25 @@
 //! - **Jitter.** Each source waits a random moment before its first request (a tenth of the
 //!   shortest schedule period, at most [`plan::MAX_START_JITTER`]), so sources on the same
 //!   host that tick together arrive spread out.
+//! - **Memory.** Between passes only the scheduler, the HTTP server and an idle store
+//!   connection stay: everything a pass allocates goes away with its process.
 //! - **Stopping.** The first SIGTERM or SIGINT stops the scheduler, marks `/healthz` 503 and
 //!   lets the running pass finish for up to `settings.shutdown_grace_secs`. After that the pass
-//!   is dropped: requests in flight are cancelled, and a source's write that had begun
-//!   completes (each source writes in one transaction, so the others leave no trace). The
-//!   daemon then waits until the store is free and returns. A second signal returns at once;
-//!   SQLite rolls back whatever transaction the exit cuts short.
+//!   is cut short: the daemon closes the pass process's stdin, the process drops its requests
+//!   in flight, lets a store write that had begun complete (a write is one transaction, so the
+//!   others leave no trace) and exits; the daemon waits for it for up to
+//!   [`STORE_RELEASE_WAIT`], then kills it. A second signal returns at once and the pass
+//!   process is killed; SQLite rolls back whatever transaction that cuts short.
 
 pub mod health;
 mod http;
 pub mod metrics;
+pub mod pass;
 pub mod plan;
 
 use health::{Health, PassResult};
 use metrics::Metrics;
+use pass::PassCommand;
 use plan::Group;
 
 use std::net::SocketAddr;
@@ -53,38 +59,23 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::config::{Config, Settings};
-use crate::fetch::Fetcher;
-use crate::pipeline::{self, SharedStore, SourceOutcome, SyncReport, describe};
+use crate::pipeline::{SharedStore, SourceOutcome, SyncReport, describe};
 use crate::store::{Store, StoreError};
 
-/// After the grace period, how long the daemon waits for a store write already under way.
+/// After the grace period, how long a pass is given to finish a store write already under
+/// way before it is killed.
 pub const STORE_RELEASE_WAIT: Duration = Duration::from_secs(10);
 
 /// What the daemon needs besides the config.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Where to serve `/healthz`, `/metrics` and `/feed.xml` (none: no server).
     pub listen: Option<SocketAddr>,
     /// The rendered feed file served at `/feed.xml`.
     pub feed: Option<PathBuf>,
-    /// Run on the blocking pool after a pass that stored something new or changed (the
-    /// daemon command renders the README, archive and feed here). An error is logged; it does
-    /// not stop the daemon.
-    pub after_pass: Option<AfterPass>,
+    /// How to start a pass process.
+    pub pass: PassCommand,
 }
-
-impl std::fmt::Debug for Options {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Options")
-            .field("listen", &self.listen)
-            .field("feed", &self.feed)
-            .field("after_pass", &self.after_pass.as_ref().map(|_| "hook"))
-            .finish()
-    }
-}
-
-/// See [`Options::after_pass`].
-pub type AfterPass = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 /// How the daemon stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,12 +131,11 @@ pub enum ScheduleError {
 pub async fn run_until_signal(
     config: &Config,
     store: SharedStore,
-    fetcher: Fetcher,
     options: Options,
 ) -> Result<Stopped, ScheduleError> {
     // Before anything starts, so that a signal during startup is a clean stop too.
     let mut signals = Signals::install()?;
-    let daemon = Daemon::start(config, store, fetcher, &options).await?;
+    let daemon = Daemon::start(config, store, options).await?;
     let signal = signals.recv().await;
     info!(
         signal,
@@ -180,18 +170,20 @@ struct Shared {
     /// Per group: a pass is queued or running.
     pending: Vec<AtomicBool>,
     store: SharedStore,
-    fetcher: Arc<Fetcher>,
+    pass: PassCommand,
+    /// The longest random delay before a source's first request (see [`plan::start_jitter`]).
+    start_jitter: Duration,
+    /// Turns true when the grace period is over: the running pass is cut short.
+    cut_short: watch::Sender<bool>,
     health: Arc<Mutex<Health>>,
     metrics: Arc<Mutex<Metrics>>,
-    after_pass: Option<AfterPass>,
 }
 
 impl Daemon {
     async fn start(
         config: &Config,
         store: SharedStore,
-        fetcher: Fetcher,
-        options: &Options,
+        options: Options,
     ) -> Result<Self, ScheduleError> {
         let now = Utc::now();
         let groups = plan::groups(config, now)
@@ -199,7 +191,7 @@ impl Daemon {
         if groups.is_empty() {
             return Err(ScheduleError::NothingToSchedule);
         }
-        let fetcher = Arc::new(fetcher.with_start_jitter(plan::start_jitter(&groups)));
+        let start_jitter = plan::start_jitter(&groups);
         let health = Health::new(now, groups.iter().map(|g| (g.schedule.clone(), g.period)));
         let metrics = Metrics::new(groups.iter().map(|g| g.schedule.as_str()));
         let shared = Arc::new(Shared {
@@ -207,10 +199,11 @@ impl Daemon {
             pending: groups.iter().map(|_| AtomicBool::new(false)).collect(),
             groups,
             store,
-            fetcher,
+            pass: options.pass,
+            start_jitter,
+            cut_short: watch::channel(false).0,
             health: Arc::new(Mutex::new(health)),
             metrics: Arc::new(Mutex::new(metrics)),
-            after_pass: options.after_pass.clone(),
         });
 
         // Bind first: a taken port is a startup error, not a silently missing health check.
@@ -222,7 +215,7 @@ impl Daemon {
                 let endpoints = Arc::new(http::Endpoints {
                     health: Arc::clone(&shared.health),
                     metrics: Arc::clone(&shared.metrics),
-                    feed: options.feed.clone(),
+                    feed: options.feed,
                 });
                 info!(%addr, "serving /healthz, /metrics and /feed.xml");
                 Some(tokio::spawn(http::serve(listener, endpoints)))
@@ -272,10 +265,16 @@ impl Daemon {
         } else {
             warn!(
                 grace_secs = grace.as_secs(),
-                "the running pass outlived the grace period: dropping it"
+                "the running pass outlived the grace period: cutting it short"
             );
-            self.runner.abort();
-            let _ = (&mut self.runner).await;
+            self.shared.cut_short.send_replace(true);
+            // The pass process gets STORE_RELEASE_WAIT, then is killed; a little more here
+            // lets the runner see it go.
+            let wait = STORE_RELEASE_WAIT + Duration::from_secs(2);
+            if tokio::time::timeout(wait, &mut self.runner).await.is_err() {
+                self.runner.abort();
+                let _ = (&mut self.runner).await;
+            }
             Stopped::RolledBack
         };
         // A store call already on the blocking pool cannot be cancelled: let it finish, so that
@@ -320,9 +319,9 @@ impl Shared {
                         info!(backing_off, due = due.len(), "leaving out sources that back off");
                     }
                     let polled = due.len() as u64;
-                    self.sync(&due, now).await.map(|report| (polled, report))
+                    self.sync(&due).await.map(|report| (polled, report))
                 }
-                Err(err) => Err(err),
+                Err(err) => Err(describe(&err)),
             };
             let finished = Utc::now();
             let secs = started.elapsed().as_secs_f64();
@@ -331,14 +330,14 @@ impl Shared {
                     let ran = PassResult::Ran { polled: *polled, failed: report.sources_failed };
                     lock(&self.health).record_pass(index, finished, ran);
                     lock(&self.metrics).record_pass(&group.schedule, Some(report), finished, secs);
-                    if report.entries_new + report.entries_updated > 0 {
-                        self.after_pass().await;
-                    }
                 }
-                Err(err) => {
-                    let error = describe(err);
+                Err(error) => {
                     error!(%error, "pass failed");
-                    lock(&self.health).record_pass(index, finished, PassResult::Failed(error));
+                    lock(&self.health).record_pass(
+                        index,
+                        finished,
+                        PassResult::Failed(error.clone()),
+                    );
                     lock(&self.metrics).record_pass(&group.schedule, None, finished, secs);
                 }
             }
@@ -349,9 +348,9 @@ impl Shared {
         .await;
     }
 
-    /// Between passes the daemon needs almost nothing: SQLite's page cache and the memory
-    /// the allocator kept from the pass go back to the system, so an idle daemon is small
-    /// whatever its last pass read (bench/README.md).
+    /// Between passes the daemon needs almost nothing: the pass's memory left with its
+    /// process, and here the page cache of the daemon's own reads (states and counts of every
+    /// source) and what the allocator kept from them go back to the system too.
     #[allow(unsafe_code, reason = "malloc_trim has no safe wrapper; see the SAFETY note")]
     async fn release_memory(&self) {
         if let Err(err) = read_store(&self.store, Store::release_memory).await {
@@ -365,26 +364,14 @@ impl Shared {
         }
     }
 
-    /// Runs the after-pass hook, if any, on the blocking pool.
-    async fn after_pass(&self) {
-        let Some(hook) = self.after_pass.clone() else { return };
-        match tokio::task::spawn_blocking(move || hook()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => error!(%error, "rendering after the pass failed"),
-            Err(err) => error!(error = %err, "rendering after the pass panicked"),
-        }
-    }
-
-    /// `pipeline::sync` over `sources`, counting each source's outcome.
-    async fn sync(
-        &self,
-        sources: &[crate::config::Source],
-        now: chrono::DateTime<Utc>,
-    ) -> Result<SyncReport, StoreError> {
+    /// A pass over `sources` in a pass process, counting each source's outcome.
+    async fn sync(&self, sources: &[crate::config::Source]) -> Result<SyncReport, String> {
         if sources.is_empty() {
             return Ok(SyncReport::default());
         }
-        pipeline::sync(&self.store, &self.fetcher, sources, &self.settings, now, |report| {
+        let names = sources.iter().map(|source| source.name.to_string()).collect();
+        let cut_short = self.cut_short.subscribe();
+        pass::run(&self.pass, names, self.start_jitter, cut_short, |report| {
             match &report.outcome {
                 SourceOutcome::Ok { counts } => info!(
                     source = %report.source,
@@ -396,7 +383,7 @@ impl Shared {
                 SourceOutcome::NotModified => {
                     info!(source = %report.source, duration_ms = report.duration_ms, "source not modified");
                 }
-                // The pipeline has logged the failure with its error.
+                // The pass process has logged the failure with its error.
                 SourceOutcome::Failed { .. } => {}
             }
             lock(&self.metrics).record_source(report);
@@ -535,8 +522,14 @@ mod tests {
             metrics: Arc::new(Mutex::new(Metrics::new(["* * * * * *"]))),
             groups,
             store: Arc::new(Mutex::new(store)),
-            fetcher: Arc::new(Fetcher::new(&config.settings).unwrap()),
-            after_pass: None,
+            // Never started here: the tests' passes have no due source.
+            pass: PassCommand {
+                program: "/nonexistent/pmagg".into(),
+                args: Vec::new(),
+                config: String::new(),
+            },
+            start_jitter: Duration::ZERO,
+            cut_short: watch::channel(false).0,
         }
     }
 

@@ -78,6 +78,35 @@ impl Daemon {
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// The daemon's running `pmagg daemon-pass` children (Linux: read from /proc).
+    fn pass_processes(&self) -> Vec<u32> {
+        let parent = self.child.id().to_string();
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (comm) state ppid ...: the fields after the last ')'.
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            let mut fields = after.split_whitespace();
+            let (state, ppid) = (fields.next(), fields.next());
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if ppid == Some(parent.as_str())
+                && state != Some("Z")
+                && cmdline.split(|b| *b == 0).any(|arg| arg == b"daemon-pass")
+            {
+                found.push(pid);
+            }
+        }
+        found
+    }
+}
+
+/// Whether process `pid` still runs (a zombie does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
 }
 
 impl Drop for Daemon {
@@ -423,16 +452,60 @@ fn sigterm_during_a_stuck_pass_rolls_it_back_after_the_grace_period() {
         daemon.log()
     );
     assert_eq!(hits(&rt, &server, "/stuck.xml"), 1);
+    // The pass runs in a child process, which stops with the daemon.
+    let passes = daemon.pass_processes();
+    assert_eq!(passes.len(), 1, "one pass process: {passes:?}");
     daemon.signal("TERM");
     let started = Instant::now();
     let status = daemon.wait_exit(Duration::from_secs(5)).expect("exits after the grace period");
     assert_eq!(status.code(), Some(0), "{}", daemon.log());
     assert!(started.elapsed() >= Duration::from_millis(900), "waited for the grace period");
     assert!(daemon.log().contains("grace period"), "{}", daemon.log());
+    assert!(daemon.log().contains("cutting the pass short"), "{}", daemon.log());
+    assert!(!running(passes[0]), "the pass process has exited with the daemon");
     let store = ws.store();
     store.integrity_check().unwrap();
     assert_eq!(state(&ws, "stuck").entries, 0);
     assert_eq!(state(&ws, "stuck").consecutive_failures, 0, "a dropped pass records nothing");
+}
+
+/// A daemon killed outright (SIGKILL, an OOM kill) leaves no pass behind: the pass process
+/// sees its stdin close and stops.
+#[test]
+fn a_pass_process_stops_when_its_daemon_is_killed() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = feed_server(&rt);
+    rt.block_on(
+        Mock::given(path("/stuck.xml"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(rss("stuck", 3), "application/rss+xml")
+                    .set_delay(Duration::from_secs(30)),
+            )
+            .mount(&server),
+    );
+    let ws = Workspace::new();
+    ws.write_feeds(
+        &format!("schedule = \"{EVERY_SECOND}\"\ntimeout_secs = 60"),
+        &[("stuck".into(), format!("{}/stuck.xml", server.uri()))],
+    );
+    let mut daemon = Daemon::start(&ws, "killed");
+    assert!(
+        wait_until(Duration::from_secs(10), || hits(&rt, &server, "/stuck.xml") >= 1),
+        "{}",
+        daemon.log()
+    );
+    let passes = daemon.pass_processes();
+    assert_eq!(passes.len(), 1, "one pass process: {passes:?}");
+    daemon.signal("KILL");
+    daemon.wait_exit(Duration::from_secs(5)).expect("killed");
+    assert!(
+        wait_until(Duration::from_secs(5), || !running(passes[0])),
+        "the orphaned pass process still runs: {}",
+        daemon.log()
+    );
+    assert!(daemon.log().contains("cutting the pass short"), "{}", daemon.log());
+    ws.store().integrity_check().unwrap();
 }
 
 /// A second signal exits at once (code 1), whatever is running, and leaves a sound database.
