@@ -9,9 +9,7 @@ use pmagg::{commands, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Daemon(_)) {
-        limit_malloc_arenas();
-    }
+    limit_malloc_arenas(if matches!(cli.command, Command::Daemon(_)) { 2 } else { 4 });
     // The daemon's logs are its only output; a one-shot command reports on stdout/stderr itself.
     let default_filter = match cli.command {
         Command::Daemon(_) | Command::DaemonPass => telemetry::DAEMON_FILTER,
@@ -29,16 +27,23 @@ fn main() -> ExitCode {
 
 /// glibc gives each thread that allocates under contention its own arena, up to eight per
 /// core, and memory freed in one arena is not reused by another. The daemon stays resident
-/// for months, so it keeps to two arenas. A pass (`sync`, `daemon-pass`) is better off with
-/// glibc's default: its memory leaves with its process, and parsing, extraction and the
-/// writer then rarely wait on each other's allocator lock (a cold pass over the N = 1000
-/// corpus: 6% less CPU and wall time, peak RSS 73 -> 84 MB; bench/README.md).
+/// for months and allocates little (its passes run in child processes), so it keeps to two
+/// arenas. A pass's threads (two tokio workers, a parsing thread per core, the writer) wait
+/// on each other's allocator lock with two; with glibc's default (16 here) they stop waiting
+/// but fragment more. Four is between (cold pass over the N = 1000 corpus, alternated runs):
+///
+/// | arenas | wall | peak RSS at N = 1000 | at N = 2000 |
+/// | --- | --- | --- | --- |
+/// | 2 | 3.69 s | 76 MB | 83 MB |
+/// | 4 | 3.44 s | 77 MB | 86 MB |
+/// | default | 3.36 s | 88 MB | 101 MB |
 #[allow(unsafe_code, reason = "mallopt has no safe wrapper; see the SAFETY note")]
-fn limit_malloc_arenas() {
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(unused_variables))]
+fn limit_malloc_arenas(arenas: i32) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: called from main right after parsing the command line, before any other
     // thread exists; M_ARENA_MAX only caps how many arenas glibc creates from now on.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, arenas);
     }
 }

@@ -31,8 +31,9 @@
 //!   is cut short: the daemon closes the pass process's stdin, the process drops its requests
 //!   in flight, lets a store write that had begun complete (a write is one transaction, so the
 //!   others leave no trace) and exits; the daemon waits for it for up to
-//!   [`STORE_RELEASE_WAIT`], then kills it. A second signal returns at once and the pass
-//!   process is killed; SQLite rolls back whatever transaction that cuts short.
+//!   [`STORE_RELEASE_WAIT`], then kills it. A second signal returns at once: the pass process
+//!   is killed, or stops as above when the daemon's exit closes its stdin; SQLite rolls back
+//!   whatever transaction that cuts short.
 
 pub mod health;
 mod http;
