@@ -10,7 +10,8 @@ use crate::telemetry::LogFormat;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  the command ran (for sync: the pass ran, even if some sources failed; for publish: also
-     when there was nothing new to publish)
+     when there was nothing new to publish); also when the reader of stdout stops early, as
+     in `pmagg list | head`
   1  nothing could run (e.g. the database is unusable); for `sources check`: a source failed;
      for publish: git or GitHub failed (a rejected push, 401/403/422 from the API)
   2  bad configuration or usage; for publish also a dirty working tree, a missing token or an

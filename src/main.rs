@@ -18,6 +18,8 @@ fn main() -> ExitCode {
     telemetry::init(cli.log_format, default_filter);
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout stopped early (`pmagg list | head`): nothing went wrong.
+        Err(_) if commands::stdout_closed() => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("pmagg: error: {err:#}");
             ExitCode::from(commands::exit_code(&err))

@@ -19,7 +19,7 @@ pub(super) fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
         ExportFormat::Json => export::export_json(&listings)?,
         ExportFormat::Csv => export::export_csv(&listings),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())

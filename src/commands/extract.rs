@@ -32,7 +32,7 @@ pub(super) fn run_extract(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<()> {
         ..Hints::default()
     };
     let postmortem = extract::extract(&document, &hints, threshold);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &postmortem)?;
         writeln!(out)?;
@@ -179,7 +179,7 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
         };
         store.record_extraction(stored.id, &extracted, now)?;
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if args.json {
         serde_json::to_writer(
             &mut out,

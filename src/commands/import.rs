@@ -42,7 +42,7 @@ pub(super) fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
     let mut store = open_store(&database_path(cli, config.as_ref()))?;
     let counts = store.import_curated(&key, &entries, Utc::now())?;
     let imported = Imported { list: &key, entries: entries.len(), counts };
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if args.json {
         serde_json::to_writer(&mut out, &imported)?;
         writeln!(out)?;

@@ -13,7 +13,9 @@ mod render;
 mod sources;
 mod sync;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 
@@ -83,6 +85,46 @@ fn open_store_for_reading(cli: &Cli) -> anyhow::Result<Store> {
         );
     }
     open_store(&path)
+}
+
+/// Set once a write to standard output found it closed.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Standard output for a command's results (see [`stdout_closed`]).
+fn stdout() -> Output {
+    Output(std::io::stdout().lock())
+}
+
+/// Standard output that remembers when its reader went away.
+struct Output(std::io::StdoutLock<'static>);
+
+impl Output {
+    fn note(result: std::io::Result<usize>) -> std::io::Result<usize> {
+        if let Err(err) = &result
+            && err.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::note(self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::note(self.0.flush().map(|()| 0)).map(|_| ())
+    }
+}
+
+/// Whether a command's error came from its reader closing standard output early, as
+/// `pmagg list | head` does: not a failure of pmagg, so `main` exits 0 without a message (as
+/// ripgrep does). Only writes through `commands::stdout` count; a broken pipe to git or to a pass
+/// process is still an error.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
 }
 
 /// Text for a missing value in tables.

@@ -146,7 +146,7 @@ pub(super) fn run(cli: &Cli, args: &PublishArgs) -> anyhow::Result<()> {
     let step = Step { runtime: &runtime, session: &session, options: &options, paths: &paths };
     let result = step.publish(&mut store, sources, &settings, github.as_ref(), args.dry_run);
     runtime.block_on(session.close());
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match result? {
         PublishOutcome::NothingToPublish(from) => {
             writeln!(out, "nothing new to publish: {from} is up to date")?;
@@ -243,7 +243,7 @@ impl Step<'_> {
 
         if dry_run {
             let diff = self.block_on(self.session.staged_diff())?;
-            let mut out = std::io::stdout().lock();
+            let mut out = super::stdout();
             writeln!(
                 out,
                 "dry run: would commit on {branch} (from {from}), push it to {} and open or \

@@ -12,7 +12,7 @@ pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
         return write_postmortems(&store.list_postmortems(args.limit)?, args.json);
     }
     let entries = store.list_entries(args.limit)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &entries)?;
         writeln!(out)?;
@@ -65,7 +65,7 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
         .into());
     };
     let postmortem = store.postmortem_for_entry(entry.id)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if args.json {
         let mut value = serde_json::to_value(&entry)?;
         value["postmortem"] = serde_json::to_value(postmortem.map(|p| p.postmortem))?;
@@ -130,7 +130,7 @@ pub(super) fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<()> {
 }
 
 fn write_postmortems(found: &[StoredPostmortem], json: bool) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if json {
         serde_json::to_writer_pretty(&mut out, found)?;
         writeln!(out)?;

@@ -151,7 +151,7 @@ pub(super) fn run(cli: &Cli, args: &RenderArgs) -> anyhow::Result<()> {
     let mut store = open_store(&database_path(cli, config.as_ref()))?;
     let sources = config.as_ref().map_or(&[][..], |c: &Config| c.sources.as_slice());
     let report = render_all(&mut store, sources, &settings, &targets, args.check, Utc::now())?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     write_report(&mut out, &report, args.check)?;
     if args.check && !report.out_of_date.is_empty() {
         return Err(OutOfDate(report.out_of_date).into());

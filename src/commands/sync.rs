@@ -95,7 +95,7 @@ fn print_report(
     rendered: Option<&RenderReport>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if json {
         let mut value = serde_json::to_value(report)?;
         if let Some(rendered) = rendered {

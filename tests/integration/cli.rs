@@ -95,3 +95,36 @@ fn list_and_show_read_what_sync_stored() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no entry with ID 999999"));
 }
+
+/// A reader that stops early (`pmagg sources | head`) is not an error: exit 0, nothing on
+/// stderr.
+#[test]
+fn a_reader_that_closes_stdout_early_is_not_an_error() {
+    use std::io::Read as _;
+    use std::process::Stdio;
+
+    let ws = Workspace::new();
+    // A table of 3000 sources is far more than a pipe holds, so pmagg is still writing
+    // when the reader goes.
+    let feeds: Vec<_> =
+        (0..3000).map(|i| (format!("source-{i}"), format!("http://127.0.0.1:9/{i}.xml"))).collect();
+    ws.write_feeds("", &feeds);
+    let binary = assert_cmd::cargo::cargo_bin("pmagg");
+    let mut child = std::process::Command::new(binary)
+        .arg("--config")
+        .arg(ws.config())
+        .arg("--db")
+        .arg(ws.db())
+        .arg("sources")
+        .env_remove("PMAGG_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0_u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here, as `head` exits.
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+}

@@ -60,7 +60,7 @@ pub(super) fn run(cli: &Cli, args: &AddArgs) -> anyhow::Result<()> {
         url: found.url.clone(),
     };
     let edited = edit::append_sources(&text, &cli.config, std::slice::from_ref(&new))?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::super::stdout();
     if args.dry_run {
         write!(out, "{}", edit::render_sources(std::slice::from_ref(&new)))?;
         return Ok(());

@@ -57,7 +57,7 @@ pub(super) fn run(cli: &Cli, args: &CheckArgs) -> anyhow::Result<()> {
     let rows =
         runtime()?.block_on(check_all(&fetcher, sources, config.settings.concurrency, limits));
 
-    let mut out = std::io::stdout().lock();
+    let mut out = super::super::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;

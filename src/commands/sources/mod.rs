@@ -80,7 +80,7 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
         })
         .collect();
 
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;

@@ -32,7 +32,7 @@ pub(super) fn import(cli: &Cli, args: &ImportOpmlArgs) -> anyhow::Result<()> {
     let feeds = opml::parse_opml(&body, &args.file)?;
     let (added, skipped) = plan_import(&config.sources, feeds);
 
-    let mut out = std::io::stdout().lock();
+    let mut out = super::super::stdout();
     if args.dry_run {
         // TOML comments, so that the output can still be appended to a config as it is.
         for skip in &skipped {
@@ -113,7 +113,7 @@ pub(super) fn export(cli: &Cli) -> anyhow::Result<()> {
     let config = load_config(cli)?;
     let feeds: Vec<&Source> =
         config.sources.iter().filter(|s| s.kind == SourceKind::Feed).collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::super::stdout();
     out.write_all(render_opml(&feeds).as_bytes())?;
     out.flush()?;
     Ok(())
