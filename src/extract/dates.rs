@@ -11,13 +11,13 @@
 //! needed. Times with no zone anywhere in the report are taken as UTC.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Utc,
     Weekday,
 };
+use foldhash::HashMap;
 use regex::Regex;
 
 use crate::extract::sections::{Kind, Section};
@@ -154,18 +154,31 @@ static RE_TIME: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("literal regex for clock times")
 });
-static RE_DATE_MONTH_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+const DATE_MONTH_FIRST: &str = r"\b{MONTH_PATTERN}\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:\s*[-–]\s*[0-3]?\d(?:st|nd|rd|th)?\b)?(?:,?\s*(?P<y>(?:19|20)\d{2})\b)?";
+const DATE_DAY_FIRST: &str = r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}\b(?:,?\s*(?P<y>(?:19|20)\d{2})\b)?";
+
+/// A date pattern with month names: `case_insensitive` for any text, or for text that was
+/// ASCII-lowercased first. Lowercase literals let the regex engine skip through a paragraph
+/// with a literal prefilter; `(?i)` month names have too many case variants for one.
+fn month_date_regex(pattern: &str, case_insensitive: bool) -> Regex {
+    let flags = if case_insensitive { "(?i)" } else { "" };
     crate::extract::ascii_word_regex(&format!(
-        r"(?i)\b{MONTH_PATTERN}\s*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:\s*[-–]\s*[0-3]?\d(?:st|nd|rd|th)?\b)?(?:,?\s*(?P<y>(?:19|20)\d{{2}})\b)?"
+        "{flags}{}",
+        pattern.replace("{MONTH_PATTERN}", MONTH_PATTERN)
     ))
-    .expect("literal regex for month-first dates")
-});
-static RE_DATE_DAY_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-    crate::extract::ascii_word_regex(&format!(
-        r"(?i)\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}\b(?:,?\s*(?P<y>(?:19|20)\d{{2}})\b)?"
-    ))
-    .expect("literal regex for day-first dates")
-});
+    .expect("literal regex for dates with month names")
+}
+
+static RE_DATE_MONTH_FIRST: LazyLock<Regex> =
+    LazyLock::new(|| month_date_regex(DATE_MONTH_FIRST, false));
+static RE_DATE_DAY_FIRST: LazyLock<Regex> =
+    LazyLock::new(|| month_date_regex(DATE_DAY_FIRST, false));
+/// The same for the rare text that holds U+017F (long s), which `(?i)` folds to `s`, as in
+/// `Auguſt`, and lowercasing ASCII does not.
+static RE_DATE_MONTH_FIRST_ANY_CASE: LazyLock<Regex> =
+    LazyLock::new(|| month_date_regex(DATE_MONTH_FIRST, true));
+static RE_DATE_DAY_FIRST_ANY_CASE: LazyLock<Regex> =
+    LazyLock::new(|| month_date_regex(DATE_DAY_FIRST, true));
 static RE_DATE_ISO: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
         .expect("literal regex for ISO dates")
@@ -414,17 +427,27 @@ fn scan_dates(text: &str) -> Vec<DateMention> {
             year: Some(y),
         });
     }
-    for re in [&*RE_DATE_MONTH_FIRST, &*RE_DATE_DAY_FIRST] {
-        for caps in re.captures_iter(text) {
+    // Month names are searched for in an ASCII-lowercased copy (the same byte offsets), and
+    // what they say is read from `text` itself.
+    let lowered;
+    let (haystack, month_patterns) = if text.contains('\u{17f}') {
+        (text, [&*RE_DATE_MONTH_FIRST_ANY_CASE, &*RE_DATE_DAY_FIRST_ANY_CASE])
+    } else {
+        lowered = text.to_ascii_lowercase();
+        (lowered.as_str(), [&*RE_DATE_MONTH_FIRST, &*RE_DATE_DAY_FIRST])
+    };
+    for re in month_patterns {
+        for caps in re.captures_iter(haystack) {
             let Some(whole) = caps.get(0) else { continue };
-            let Some(month) = month_number(&caps["mon"]) else { continue };
+            let Some(mon) = caps.name("mon").map(|m| &text[m.range()]) else { continue };
+            let Some(month) = month_number(mon) else { continue };
             let Ok(day) = caps["d"].parse::<u32>() else { continue };
             if day == 0 || day > 31 {
                 continue;
             }
             // "may 2 users": without a year, "may" must be capitalised.
             let year = caps.name("y").and_then(|y| y.as_str().parse().ok());
-            if year.is_none() && caps["mon"].starts_with('m') && caps["mon"].len() == 3 {
+            if year.is_none() && mon.starts_with('m') && mon.len() == 3 {
                 continue;
             }
             out.push(DateMention { start: whole.start(), end: whole.end(), month, day, year });
@@ -972,6 +995,8 @@ mod tests {
             &*RE_TIME,
             &*RE_DATE_MONTH_FIRST,
             &*RE_DATE_DAY_FIRST,
+            &*RE_DATE_MONTH_FIRST_ANY_CASE,
+            &*RE_DATE_DAY_FIRST_ANY_CASE,
             &*RE_DATE_ISO,
             &*RE_DATE_NUMERIC,
             &*RE_RANGE_GAP,
@@ -1097,6 +1122,25 @@ mod tests {
             got,
             vec![ymd(2023, 10, 13), ymd(2024, 6, 6), ymd(2019, 11, 29), ymd(2021, 1, 23)]
         );
+    }
+
+    #[test]
+    fn month_names_in_any_case() {
+        let found = |text: &str| -> Vec<Option<NaiveDate>> {
+            find_dates(text).iter().map(|d| d.date(Some(2020))).collect()
+        };
+        assert_eq!(
+            found("On MARCH 3RD, 2024 and 4 Sept 2023"),
+            vec![ymd(2024, 3, 3), ymd(2023, 9, 4)]
+        );
+        // The lowercased copy finds "may 2", but `text` decides that it is not a date.
+        assert_eq!(found("it may 2 users; on May 2 it broke"), vec![ymd(2020, 5, 2)]);
+        // Offsets stay those of `text`, also after non-ASCII text.
+        let text = "Über — JULY 14th, 2022";
+        let dates = find_dates(text);
+        assert_eq!(&text[dates[0].start..dates[0].end], "JULY 14th, 2022");
+        // A long s (U+017F) is an `s` to a case-insensitive month name.
+        assert_eq!(found("Auguſt 5, 2023"), vec![ymd(2023, 8, 5)]);
     }
 
     #[test]

@@ -25,7 +25,12 @@ use self::sections::{Kind, Section};
 /// its slow paths on any non-ASCII text (an em dash is enough), which made extraction of one
 /// article page take 15 ms instead of 1.
 pub(crate) fn ascii_word_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    regex::Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+    regex::Regex::new(&ascii_word_pattern(pattern))
+}
+
+/// `pattern` with each `\b` made an ASCII word boundary (see [`ascii_word_regex`]).
+pub(crate) fn ascii_word_pattern(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)")
 }
 
 /// The confidence at or over which a document is a postmortem.

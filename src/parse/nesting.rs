@@ -13,7 +13,7 @@
 //! count, comments and raw-text elements (`script`, `style`...) are skipped, and `<x/>` closes
 //! only inside `svg` and `math`, as in HTML. Attribute values may hold `>`.
 
-use std::collections::HashMap;
+use memchr::memchr;
 
 /// Elements that never have content.
 const VOID: &[&str] = &[
@@ -36,8 +36,11 @@ const RAW_TEXT: &[&str] =
 /// whole document stays within it. The offset is on a character boundary (a `<`).
 pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
     let bytes = html.as_bytes();
-    let mut stack: Vec<String> = Vec::new();
-    let mut open: HashMap<String, usize> = HashMap::new();
+    // Names as written (any case), borrowed from `html`: a page has thousands of tags and a
+    // few dozen distinct names, so a short list compared without case beats an owned,
+    // lowercased name and a hash map per tag.
+    let mut stack: Vec<&str> = Vec::new();
+    let mut open: Vec<(&str, usize)> = Vec::new();
     let mut foreign = 0usize;
     let mut at = 0;
     while let Some(found) = memchr(b'<', &bytes[at..]) {
@@ -61,42 +64,50 @@ pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
             .iter()
             .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
             .unwrap_or(bytes.len() - name_from);
-        let name = html[name_from..name_from + name_len].to_ascii_lowercase();
+        // ASCII up to here (the name starts with a letter and stops at ASCII bytes), so the
+        // slice ends on a character boundary.
+        let name = &html[name_from..name_from + name_len];
         let (tag_end, self_closing) = tag_end(bytes, name_from + name_len);
         at = tag_end;
+        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let foreign_root = is(&["svg", "math"]);
         if closing {
-            if open.get(&name).is_some_and(|&n| n > 0) {
+            if open.iter().any(|(n, count)| *count > 0 && n.eq_ignore_ascii_case(name)) {
                 // Pop back to the element, as the parser does for an end tag in scope.
                 while let Some(top) = stack.pop() {
-                    let done = top == name;
-                    if matches!(top.as_str(), "svg" | "math") {
+                    if ["svg", "math"].iter().any(|n| n.eq_ignore_ascii_case(top)) {
                         foreign = foreign.saturating_sub(1);
                     }
-                    if let Some(n) = open.get_mut(&top) {
-                        *n -= 1;
+                    if let Some((_, count)) =
+                        open.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(top))
+                    {
+                        *count -= 1;
                     }
-                    if done {
+                    if top.eq_ignore_ascii_case(name) {
                         break;
                     }
                 }
             }
             continue;
         }
-        if RAW_TEXT.contains(&name.as_str()) && foreign == 0 {
-            at = raw_text_end(html, at, &name);
+        if foreign == 0 && is(RAW_TEXT) {
+            at = raw_text_end(html, at, name);
             continue;
         }
         let closes_itself = self_closing && foreign > 0;
-        if VOID.contains(&name.as_str()) || IMPLIED_END.contains(&name.as_str()) || closes_itself {
+        if is(VOID) || is(IMPLIED_END) || closes_itself {
             continue;
         }
         if stack.len() >= limit {
             return Some(start);
         }
-        if matches!(name.as_str(), "svg" | "math") {
+        if foreign_root {
             foreign += 1;
         }
-        *open.entry(name.clone()).or_default() += 1;
+        match open.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some((_, count)) => *count += 1,
+            None => open.push((name, 1)),
+        }
         stack.push(name);
     }
     None
@@ -144,12 +155,8 @@ fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
     bytes.len()
 }
 
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
-}
-
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|at| from + at)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|at| from + at)
 }
 
 #[cfg(test)]

@@ -173,12 +173,29 @@ fn record_in<'a>(
             )
             .map_err(query("update an entry"))?;
 
+        // A source's first write (every source of a first pass) has nothing stored to
+        // compare with: one query says so instead of a lookup per entry. An identity the
+        // source lists twice is looked up the second time, and finds the first.
+        let first_write = !tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM entries WHERE source_id = ?1)",
+                [source_id],
+                |row| row.get::<_, bool>(0),
+            )
+            .map_err(query("look up an entry"))?;
+        let mut inserted: HashSet<&str> = HashSet::new();
         for entry in entries {
             let identity = entry.identity.as_str();
-            let stored: Option<(String, Option<String>)> = existing
-                .query_row(params![source_id, identity], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()
-                .map_err(query("look up an entry"))?;
+            let stored: Option<(String, Option<String>)> = if first_write
+                && inserted.insert(identity)
+            {
+                None
+            } else {
+                existing
+                    .query_row(params![source_id, identity], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+                    .map_err(query("look up an entry"))?
+            };
             let report = entry.report.as_ref();
             let categories =
                 serde_json::to_string(&entry.categories).map_err(json("categories"))?;
@@ -572,5 +589,27 @@ mod tests {
         assert_eq!(revised[0].item.title.as_deref(), Some("Two, revised"));
         assert_eq!(store.entry(revised[0].id).unwrap().unwrap().item.identity.as_str(), "2");
         assert_eq!(store.validators().unwrap()[&name].etag.as_deref(), Some("\"1\""));
+    }
+
+    #[test]
+    fn a_first_write_that_lists_an_identity_twice_stores_one_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("d.db")).unwrap();
+        let name = SourceName::new("a");
+        store.register_sources([(&name, SourceKind::Feed, "https://a.example/feed")]).unwrap();
+        let v = Validators::default();
+        // The first write skips the per-entry lookups; a repeated identity must still find
+        // the row the write inserted a moment before, as a later write would.
+        let twice = [
+            entry("1", "One", "h1"),
+            entry("2", "Two", "h2"),
+            entry("1", "One, again", "h1b"),
+            entry("2", "Two", "h2"),
+        ];
+        let counts = store.record_entries(&name, 200, &v, &twice, &[], Utc::now()).unwrap();
+        assert_eq!(counts, WriteCounts { new: 2, updated: 1, unchanged: 1 });
+        assert_eq!(store.count_entries().unwrap(), 2);
+        let one = store.entries_by_url("https://a.example/1").unwrap();
+        assert_eq!(one[0].item.title.as_deref(), Some("One, again"));
     }
 }

@@ -240,8 +240,10 @@ fn upsert(tx: &Connection, entry_id: i64, item: &Extracted, at: &str) -> Result<
 }
 
 /// Rows of the full-text index written by one statement (four parameters each, far below
-/// SQLite's limit of 32,766).
-const INDEX_ROWS_PER_STATEMENT: usize = 100;
+/// SQLite's limit of 32,766). Each statement after the first flushes what the one before it
+/// left pending into a segment of its own, so a batch of sources (about 200 postmortems on a
+/// cold pass) should fit in one.
+const INDEX_ROWS_PER_STATEMENT: usize = 1000;
 
 /// (Re)indexes postmortems (`postmortems.id`, what was extracted) in `postmortems_fts`.
 ///
@@ -476,11 +478,11 @@ mod tests {
         };
         let v = Validators::default();
         store.record_entries(&name, 200, &v, &entries, &extracted("database"), Utc::now()).unwrap();
-        assert_eq!(store.search_postmortems("database", 1000).unwrap().len(), count);
+        assert_eq!(store.search_postmortems("database", count * 2).unwrap().len(), count);
         // A second pass reindexes every row: the old terms are gone, nothing is duplicated.
         store.record_entries(&name, 200, &v, &entries, &extracted("router"), Utc::now()).unwrap();
-        assert!(store.search_postmortems("database", 1000).unwrap().is_empty());
-        assert_eq!(store.search_postmortems("router", 1000).unwrap().len(), count);
+        assert!(store.search_postmortems("database", count * 2).unwrap().is_empty());
+        assert_eq!(store.search_postmortems("router", count * 2).unwrap().len(), count);
         let last = store.search_postmortems(&format!("number{}", count - 1), 10).unwrap();
         assert_eq!(last.len(), 1, "the short last chunk is indexed too");
         let fts_rows: i64 =
