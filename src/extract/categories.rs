@@ -5,9 +5,10 @@
 //! cause text names, plus those the whole report keeps coming back to. Pure keyword scoring:
 //! no model, no I/O.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::{Anchored, Input, meta};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
@@ -99,6 +100,9 @@ const TABLE: &[(Category, &str)] = &[
 
 static KEYWORDS: LazyLock<Keywords> = LazyLock::new(Keywords::new);
 
+/// How much of each prefix literal [`Keywords`] searches for.
+const LITERAL_BYTES: usize = 4;
+
 /// The keyword patterns, searched in one pass. Twenty searches over every report, one per
 /// category, were a sixteenth of a cold pass's CPU: most of it the literal prefilter of each
 /// pattern reading the whole text again. Here one Aho-Corasick pass finds every place where
@@ -113,8 +117,8 @@ struct Keywords {
     patterns: Vec<(Category, meta::Regex)>,
     /// Every category's prefix literals (overlapping matches are all reported).
     starts: AhoCorasick,
-    /// `owners[literal]`: the index in `patterns` of the category the literal starts.
-    owners: Vec<usize>,
+    /// `owners[literal]`: the indexes in `patterns` of the categories the literal starts.
+    owners: Vec<Vec<usize>>,
     /// Categories whose matches may start anywhere (no finite prefix set): searched whole.
     unbounded: Vec<usize>,
 }
@@ -122,8 +126,9 @@ struct Keywords {
 impl Keywords {
     fn new() -> Self {
         let mut patterns = Vec::with_capacity(TABLE.len());
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut owners = Vec::new();
+        // Each literal once, with the categories it starts; cut to its first bytes (still a
+        // start of every match it started), which leaves fewer and shorter literals to find.
+        let mut literals: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut unbounded = Vec::new();
         for (index, (category, pattern)) in TABLE.iter().enumerate() {
             let pattern = crate::extract::ascii_word_pattern(pattern);
@@ -132,8 +137,12 @@ impl Keywords {
             match prefixes.literals() {
                 Some(found) if !found.is_empty() && found.iter().all(|l| !l.is_empty()) => {
                     for literal in found {
-                        literals.push(literal.as_bytes().to_vec());
-                        owners.push(index);
+                        let bytes = literal.as_bytes();
+                        let start = bytes[..bytes.len().min(LITERAL_BYTES)].to_vec();
+                        let owners = literals.entry(start).or_default();
+                        if !owners.contains(&index) {
+                            owners.push(index);
+                        }
                     }
                 }
                 _ => unbounded.push(index),
@@ -141,8 +150,12 @@ impl Keywords {
             let regex = meta::Regex::new(&pattern).expect("literal category keyword regex");
             patterns.push((*category, regex));
         }
+        let (literals, owners): (Vec<Vec<u8>>, Vec<Vec<usize>>) = literals.into_iter().unzip();
+        // A DFA: built once per process (a few hundred literals), and the fastest of the
+        // automata at reporting overlapping matches.
         let starts = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .expect("category keyword literals");
         Self { patterns, starts, owners, unbounded }
@@ -158,7 +171,10 @@ impl Keywords {
         let mut places: Vec<(usize, usize)> = self
             .starts
             .find_overlapping_iter(text)
-            .map(|found| (self.owners[found.pattern().as_usize()], found.start()))
+            .flat_map(|found| {
+                let start = found.start();
+                self.owners[found.pattern().as_usize()].iter().map(move |&index| (index, start))
+            })
             .collect();
         places.sort_unstable();
         places.dedup();
