@@ -83,7 +83,7 @@ pub(super) fn validate(text: &str) -> Result<(Settings, Vec<Source>), Vec<Proble
             }
             ("source", DeValue::Array(array)) => {
                 saw_sources = true;
-                let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+                let mut seen: HashMap<String, Range<usize>> = HashMap::new();
                 for (index, item) in array.into_iter().enumerate() {
                     let span = item.span();
                     if let DeValue::Table(table) = item.into_inner() {
@@ -328,7 +328,7 @@ fn in_range(value: &Spanned<i64>, key: &str, min: i64, max: i64, out: &mut Colle
 fn validate_source(
     index: usize,
     table: Spanned<DeTable<'_>>,
-    seen: &mut HashMap<String, Option<usize>>,
+    seen: &mut HashMap<String, Range<usize>>,
     out: &mut Collector<'_>,
 ) -> Option<Source> {
     let span = table.span();
@@ -350,17 +350,20 @@ fn validate_source(
 
     let name = match raw.name {
         Some(name) if !name.get_ref().trim().is_empty() => {
-            let line = out.lines.of(&name.span());
+            // Where a name was first used is looked up only for a duplicate: counting lines
+            // for every source made loading a config quadratic in its length.
             if let Some(first) = seen.get(name.get_ref()) {
-                let first =
-                    first.map_or(String::new(), |line| format!(" (first used on line {line})"));
+                let first = out
+                    .lines
+                    .of(first)
+                    .map_or(String::new(), |line| format!(" (first used on line {line})"));
                 out.push(
                     Some(&name.span()),
                     label,
                     format!("duplicate source name{first}; names must be unique"),
                 );
             } else {
-                seen.insert(name.get_ref().clone(), line);
+                seen.insert(name.get_ref().clone(), name.span());
             }
             Some(name.into_inner())
         }

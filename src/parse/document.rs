@@ -7,6 +7,9 @@
 //! - HTML is parsed once, by dom_smoothie (html5ever, like `scraper`). Without a selector,
 //!   its readability port picks the main content and writes it as markdown; with one, the
 //!   selected elements are the main content. Either way the markdown is then read into blocks.
+//!   The parser is given the page without the text of its scripts and style sheets
+//!   ([`super::nesting::readable`]): readability drops both unread, and they are most of a
+//!   typical article page's bytes.
 //! - Markdown is read with pulldown-cmark. Raw HTML inside it (students paste `<h3>` and
 //!   `<ul>`) is reduced to headings and text.
 //! - Plain text is read line by line: `=====`/`-----` underlines, `Label:` lines, lines made
@@ -218,8 +221,8 @@ pub fn parse_document_within(
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut document = match detect_markup(text, content_type, url) {
         Markup::Html => {
-            let html = super::nesting::within_depth(text, max_nesting_depth);
-            parse_html(html, url, content_selector, reading)
+            let html = super::nesting::readable(text, max_nesting_depth);
+            parse_html(&html, url, content_selector, reading)
         }
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
@@ -1111,6 +1114,52 @@ mod tests {
         for boilerplate in ["Recent posts", "Subscribe", "Careers", "__APP_STATE__", "color:#333"] {
             assert!(!doc.markdown.contains(boilerplate), "{boilerplate} in {}", doc.markdown);
         }
+    }
+
+    /// A page whose scripts and style sheets sit everywhere readability looks: the head, the
+    /// article, a `noscript` image, JSON-LD metadata, SVG, a script with `<!--` escaping.
+    const SCRIPTED: &str = r#"<!DOCTYPE html><html><head><title>Scripted | Example</title>
+<style>body{font:16px/1.5 serif} .article p{margin:0}</style>
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"Article",
+"headline":"Outage on June 12","datePublished":"2024-06-14T08:00:00Z",
+"publisher":{"@type":"Organization","name":"Example Corp"}}</script>
+<script>window.__DATA__ = {"html": "<div><p>not content</p></div>"};</script>
+<script><!-- document.write('<script src="x.js"></script>'); //--></script>
+</head><body><nav><a href="/">Home</a><script>nav()</script></nav>
+<article class="article"><h1>Outage on June 12</h1>
+<style>.inline{color:red}</style>
+<p>On June 12 at 14:05 UTC our API returned errors for 40 minutes. We rolled back the deploy.</p>
+<script>track("p1")</script>
+<noscript><img src="/chart.png" alt="Error rate"></noscript>
+<h2>Root cause</h2><p>A configuration change removed the connection pool limit, and the
+database ran out of connections. <SCRIPT>inline()</SCRIPT ><svg><style>.s{}</style></svg></p>
+<h2>Action items</h2><ul><li>Validate pool settings in CI.</li><li>Alert on connection use.</li></ul>
+</article><footer>Careers<script>footer()</script></footer></body></html>"#;
+
+    #[test]
+    fn leaving_out_script_text_changes_nothing_read() {
+        for page in [ARTICLE, SCRIPTED] {
+            let readable = super::super::nesting::readable(page, 512);
+            assert!(readable.len() < page.len(), "script and style text left out");
+            let whole = super::super::nesting::within_depth(page, 512);
+            for reading in [Reading::Whole, Reading::MarkdownOnly] {
+                assert_eq!(
+                    parse_html(&readable, None, None, reading),
+                    parse_html(whole, None, None, reading)
+                );
+            }
+            let selector = scraper::Selector::parse("article").unwrap();
+            assert_eq!(
+                parse_html(&readable, None, Some(&selector), Reading::Whole),
+                parse_html(whole, None, Some(&selector), Reading::Whole)
+            );
+        }
+        let doc = parse_document(SCRIPTED.as_bytes(), Some("text/html"), None, None);
+        assert_eq!(
+            doc.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some("2024-06-14T08:00:00+00:00")
+        );
+        assert!(doc.markdown.contains("connection pool limit"), "{}", doc.markdown);
     }
 
     #[test]

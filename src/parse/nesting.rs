@@ -13,6 +13,9 @@
 //! count, comments and raw-text elements (`script`, `style`...) are skipped, and `<x/>` closes
 //! only inside `svg` and `math`, as in HTML. Attribute values may hold `>`.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use memchr::memchr;
 
 /// Elements that never have content.
@@ -35,6 +38,42 @@ const RAW_TEXT: &[&str] =
 /// The byte offset of the first start tag that nests deeper than `limit`, or `None` when the
 /// whole document stays within it. The offset is on a character boundary (a `<`).
 pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
+    scan(html, limit, None)
+}
+
+/// `html` cut where it nests deeper than `limit` (see [`within_depth`]), and without the
+/// text of its scripts and style sheets, which readability drops unread: on article pages
+/// inline scripts, style sheets and hydration blobs are most of the bytes (80% in the
+/// benchmark corpus), and the HTML parser would still tokenize each of them into a text node.
+/// The elements stay, empty, and so does the text of what is read: JSON-LD scripts (article
+/// metadata), anything inside `noscript` (readability reads images from it) or `template`,
+/// and SVG and MathML, where `style` and `script` are not raw text.
+///
+/// A script's text is left out only when the HTML tokenizer would end it at the first
+/// `</script` (its text holds no `<!--`, whose escaping rules can carry a script past that
+/// end tag) followed by a space, `/` or `>`, so the parser sees the same elements either way.
+pub fn readable(html: &str, limit: usize) -> Cow<'_, str> {
+    let mut inert = Vec::new();
+    let end = scan(html, limit, Some(&mut inert)).unwrap_or(html.len());
+    if inert.is_empty() {
+        return Cow::Borrowed(&html[..end]);
+    }
+    let removed: usize = inert.iter().map(ExactSizeIterator::len).sum();
+    let mut out = String::with_capacity(end - removed);
+    let mut at = 0;
+    // Ranges come in order, each before the point where the document was cut.
+    for range in inert {
+        out.push_str(&html[at..range.start]);
+        at = range.end;
+    }
+    out.push_str(&html[at..end]);
+    Cow::Owned(out)
+}
+
+/// The pass behind [`too_deep_at`] and [`readable`]: the offset of the first start tag that
+/// nests deeper than `limit`, and (when `inert` is given) the text ranges of the scripts and
+/// style sheets that [`readable`] leaves out.
+fn scan(html: &str, limit: usize, mut inert: Option<&mut Vec<Range<usize>>>) -> Option<usize> {
     let bytes = html.as_bytes();
     // Names as written (any case), borrowed from `html`: a page has thousands of tags and a
     // few dozen distinct names, so a short list compared without case beats an owned,
@@ -91,7 +130,13 @@ pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
             continue;
         }
         if foreign == 0 && is(RAW_TEXT) {
+            let text_from = at;
             at = raw_text_end(html, at, name);
+            if let Some(inert) = inert.as_deref_mut()
+                && let Some(text) = inert_text(html, start, text_from, name, &open)
+            {
+                inert.push(text);
+            }
             continue;
         }
         let closes_itself = self_closing && foreign > 0;
@@ -111,6 +156,51 @@ pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
         stack.push(name);
     }
     None
+}
+
+/// The text of a script or style sheet that [`readable`] may leave out: the element's start
+/// tag begins at `tag_start`, its text at `text_from`; `open` counts the open elements.
+fn inert_text(
+    html: &str,
+    tag_start: usize,
+    text_from: usize,
+    name: &str,
+    open: &[(&str, usize)],
+) -> Option<Range<usize>> {
+    let script = name.eq_ignore_ascii_case("script");
+    if !script && !name.eq_ignore_ascii_case("style") {
+        return None;
+    }
+    let inside =
+        |element: &str| open.iter().any(|(n, count)| *count > 0 && n.eq_ignore_ascii_case(element));
+    if inside("noscript") || inside("template") {
+        return None;
+    }
+    let bytes = html.as_bytes();
+    // JSON-LD carries the article's metadata.
+    if script
+        && memchr::memmem::find(&bytes[tag_start..text_from].to_ascii_lowercase(), b"json")
+            .is_some()
+    {
+        return None;
+    }
+    // The first `</name`, as the end tag the tokenizer takes: followed by a space, `/` or
+    // `>` (`</scripts` is text), and, in a script, with no `<!--` before it.
+    let mut from = text_from;
+    let end = loop {
+        let found = find(bytes, from, b"</")?;
+        let name_end = found + 2 + name.len();
+        if bytes.get(found + 2..name_end).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())) {
+            break found;
+        }
+        from = found + 2;
+    };
+    let delimited = matches!(
+        bytes.get(end + 2 + name.len()),
+        Some(b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>')
+    );
+    let escaped = script && find(&bytes[..end], text_from, b"<!--").is_some();
+    (delimited && !escaped && end > text_from).then_some(text_from..end)
 }
 
 /// `html` cut where it nests deeper than `limit` (whole when it does not).
@@ -182,6 +272,40 @@ mod tests {
         assert_eq!(too_deep_at(&nested("div", 100), 512), None);
         assert_eq!(too_deep_at(&"<p>x".repeat(10_000), 32), None);
         assert_eq!(too_deep_at(&"<svg><g/></svg>".repeat(10_000), 32), None);
+    }
+
+    #[test]
+    fn readable_leaves_out_script_and_style_text_only_where_the_tokenizer_agrees() {
+        let page = "<html><head><style>p{color:red}</style>\
+            <script type=\"application/ld+json\">{\"a\":1}</script>\
+            <script>var a = \"<div>\";</script></head><body><p>x</p><script src=a.js></script>\
+            <SCRIPT>b()</SCRIPT ><svg><style>.a{}</style></svg>\
+            <noscript><style>q{}</style></noscript><template><script>t()</script></template>\
+            <!-- <script>c()</script> --><textarea><script>d()</script></textarea></body></html>";
+        assert_eq!(
+            readable(page, 512),
+            "<html><head><style></style>\
+            <script type=\"application/ld+json\">{\"a\":1}</script>\
+            <script></script></head><body><p>x</p><script src=a.js></script>\
+            <SCRIPT></SCRIPT ><svg><style>.a{}</style></svg>\
+            <noscript><style>q{}</style></noscript><template><script>t()</script></template>\
+            <!-- <script>c()</script> --><textarea><script>d()</script></textarea></body></html>"
+        );
+        // `<!--` in a script can carry it past its first `</script>`; `</scripts>` ends
+        // nothing; an unterminated script runs to the end. All are kept as they are.
+        for kept in [
+            "<script><!-- document.write('<script src=x></script>'); //--></script><p>y</p>",
+            "<script>a = '</scripts>'; b()</script>",
+            "<p>a</p><script>never ends",
+            "<p>no scripts at all</p>",
+        ] {
+            assert!(matches!(readable(kept, 512), Cow::Borrowed(text) if text == kept), "{kept}");
+        }
+        // Cut where the page nests too deep, as `within_depth` cuts it.
+        let deep = format!("<script>x()</script>{}", nested("div", 1_000));
+        let cut = readable(&deep, 512);
+        assert!(cut.starts_with("<script></script><html><body><div>"));
+        assert_eq!(cut.len(), within_depth(&deep, 512).len() - "x()".len());
     }
 
     #[test]
