@@ -459,28 +459,11 @@ fn line_sentences(text: &str) -> Vec<&str> {
         let b = bytes[i];
         if matches!(b, b'.' | b'!' | b'?') && i + 2 < bytes.len() && bytes[i + 1] == b' ' {
             let next = text[i + 2..].chars().next().unwrap_or(' ');
-            let word_start = text[..i].rfind(|c: char| c.is_whitespace()).map_or(0, |p| p + 1);
-            let word = text[word_start..i].to_ascii_lowercase();
-            let abbreviation = matches!(
-                word.as_str(),
-                "e.g"
-                    | "i.e"
-                    | "etc"
-                    | "vs"
-                    | "approx"
-                    | "a.m"
-                    | "p.m"
-                    | "inc"
-                    | "mr"
-                    | "dr"
-                    | "no"
-                    | "u.s"
-            ) || (word.len() == 1 && word.chars().all(char::is_alphabetic));
-            if (next.is_uppercase()
+            // The word before is looked at only where a sentence could end.
+            let ends = next.is_uppercase()
                 || next.is_ascii_digit()
-                || matches!(next, '"' | '“' | '(' | '['))
-                && !abbreviation
-            {
+                || matches!(next, '"' | '“' | '(' | '[');
+            if ends && !abbreviation_before(text, i) {
                 let sentence = text[start..=i].trim();
                 if !sentence.is_empty() {
                     out.push(sentence);
@@ -495,6 +478,17 @@ fn line_sentences(text: &str) -> Vec<&str> {
         out.push(rest);
     }
     out
+}
+
+/// Whether the word that ends at `end` (before a `.`, `!` or `?`) is an abbreviation or a
+/// single letter, after which a sentence goes on.
+fn abbreviation_before(text: &str, end: usize) -> bool {
+    const ABBREVIATIONS: [&str; 12] =
+        ["e.g", "i.e", "etc", "vs", "approx", "a.m", "p.m", "inc", "mr", "dr", "no", "u.s"];
+    let word_start = text[..end].rfind(char::is_whitespace).map_or(0, |p| p + 1);
+    let word = &text[word_start..end];
+    ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+        || (word.len() == 1 && word.chars().all(char::is_alphabetic))
 }
 
 /// At most `max` bytes, cut at a word boundary with an ellipsis.
