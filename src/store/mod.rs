@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 6);
+        assert_eq!(store.schema_version().unwrap() as usize, 7);
         store.integrity_check().unwrap();
     }
 
@@ -249,7 +249,16 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 6);
+        assert_eq!(store.schema_version().unwrap(), 7);
+        let unused_index: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'entries_by_published'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unused_index, 0);
         let states = store.source_states().unwrap();
         assert_eq!(states[0].validators.etag.as_deref(), Some("\"v1\""));
         assert!(store.list_entries(10).unwrap().is_empty());
