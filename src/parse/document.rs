@@ -18,6 +18,7 @@
 //! Never fails (an unreadable body is an empty document), never fetches, and never decides
 //! what a document *is*: that is `extract`'s job.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -217,7 +218,10 @@ pub fn parse_document_within(
     max_nesting_depth: usize,
     reading: Reading,
 ) -> Document {
-    let text = String::from_utf8_lossy(body);
+    // `from_utf8` first: it checks ASCII a word at a time, where `from_utf8_lossy` reads
+    // every byte of a valid page too.
+    let text =
+        std::str::from_utf8(body).map_or_else(|_| String::from_utf8_lossy(body), Cow::Borrowed);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut document = match detect_markup(text, content_type, url) {
         Markup::Html => {
