@@ -41,6 +41,8 @@ setup() {
     (cd "$repo" && cargo build --release --locked -q)
     PMAGG_BIN=$repo/target/release/pmagg
   fi
+  # Steps run pmagg from their own directories: a relative path would name nothing there.
+  PMAGG_BIN=$(realpath "$PMAGG_BIN")
   export PMAGG_BIN
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); pmagg $("$PMAGG_BIN" --version | cut -d' ' -f2) at $(git -C "$repo" rev-parse --short HEAD); $(date -u +%F)"
 }
