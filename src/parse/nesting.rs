@@ -52,6 +52,9 @@ pub fn too_deep_at(html: &str, limit: usize) -> Option<usize> {
 /// A script's text is left out only when the HTML tokenizer would end it at the first
 /// `</script` (its text holds no `<!--`, whose escaping rules can carry a script past that
 /// end tag) followed by a space, `/` or `>`, so the parser sees the same elements either way.
+/// This follows the tokenizer, not the tree builder: a script the tree builder ignores (one
+/// inside a `frameset`, whose text the parser then reads as markup) loses its text too, which
+/// can only change a page that has no article to read.
 pub fn readable(html: &str, limit: usize) -> Cow<'_, str> {
     let mut inert = Vec::new();
     let end = scan(html, limit, Some(&mut inert)).unwrap_or(html.len());
