@@ -216,44 +216,30 @@ impl Fetcher {
             return Err(FetchError::TooLarge { url: url.clone(), limit });
         }
         let (BodyCap::Refuse(limit) | BodyCap::Prefix(limit)) = cap;
-        // The chunks are kept as they come and joined once at the end: a compressed body
-        // declares no length, and a growing buffer copied itself again at each doubling.
-        let mut chunks: Vec<Bytes> = Vec::new();
-        let mut length = 0usize;
+        // A declared length sizes the buffer once (never past the cap: the header may lie).
+        let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit) as usize);
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|source| FetchError::from_reqwest(url, attempt, source))?
         {
-            if (length + chunk.len()) as u64 > limit {
+            if (body.len() + chunk.len()) as u64 > limit {
                 if let BodyCap::Prefix(limit) = cap {
-                    let room = limit as usize - length;
-                    length += room;
-                    chunks.push(chunk.slice(..room));
-                    debug!(bytes = length, "body cut at the prefix limit");
+                    let room = limit as usize - body.len();
+                    body.extend_from_slice(&chunk[..room]);
+                    debug!(bytes = body.len(), "body cut at the prefix limit");
                     break;
                 }
                 return Err(FetchError::TooLarge { url: url.clone(), limit });
             }
-            length += chunk.len();
-            chunks.push(chunk);
+            body.extend_from_slice(&chunk);
         }
-        let body = match <[Bytes; 1]>::try_from(chunks) {
-            Ok([only]) => only,
-            Err(chunks) => {
-                let mut body = BytesMut::with_capacity(length);
-                for chunk in &chunks {
-                    body.extend_from_slice(chunk);
-                }
-                body.freeze()
-            }
-        };
         debug!(bytes = body.len(), "body read");
         Ok(Fetched::Body(Response {
             status: status.as_u16(),
             final_url,
             content_type: header_string(&headers, &CONTENT_TYPE),
-            body,
+            body: body.freeze(),
             validators: Validators {
                 etag: header_string(&headers, &ETAG),
                 last_modified: header_string(&headers, &LAST_MODIFIED),
