@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{Instrument, debug, info, info_span, warn};
 use url::Url;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::config::{Settings, Source};
 use crate::extract;
@@ -256,15 +256,7 @@ enum Ran {
 /// What fetching and parsing a source's endpoint gave.
 enum Parsed {
     NotModified,
-    Entries {
-        status: u16,
-        validators: Validators,
-        entries: Vec<Entry>,
-        /// When some entries point at a report that is not in the feed: the identities
-        /// whose report is stored already (`None` when none is wanted, or the store could
-        /// not say).
-        reported: Option<HashSet<EntryIdentity>>,
-    },
+    Entries { status: u16, validators: Validators, entries: Vec<Entry> },
 }
 
 /// What bounds one source's work in a pass (`[settings]`).
@@ -419,8 +411,7 @@ async fn run_source(
     let mut first_failure = None;
     let mut parsed = None;
     for endpoint in parse::endpoints(&source) {
-        match fetch_endpoint(fetcher, &stores.reader, &source, endpoint, &validators, limits).await
-        {
+        match fetch_endpoint(fetcher, &source, endpoint, &validators, limits).await {
             Ok(result) => {
                 parsed = Some(result);
                 break;
@@ -434,7 +425,7 @@ async fn run_source(
     let Some(parsed) = parsed else {
         return Err(first_failure.unwrap_or((None, "the source has no endpoint".to_owned(), None)));
     };
-    let (status, validators, mut entries, reported) = match parsed {
+    let (status, validators, mut entries) = match parsed {
         Parsed::NotModified => {
             let name = source.name.clone();
             return with_store(&stores.main, move |store| store.record_not_modified(&name, now))
@@ -442,14 +433,10 @@ async fn run_source(
                 .map(|()| Ran::NotModified)
                 .map_err(|err| (None, describe(&err), None));
         }
-        Parsed::Entries { status, validators, entries, reported } => {
-            (status, validators, entries, reported)
-        }
+        Parsed::Entries { status, validators, entries } => (status, validators, entries),
     };
 
-    if let Some(reported) = reported {
-        fetch_missing_reports(fetcher, &source, &mut entries, &reported, limits).await;
-    }
+    fetch_missing_reports(&stores.reader, fetcher, &source, &mut entries, limits).await;
 
     let (entries, extracted) = {
         let source = Arc::clone(&source);
@@ -556,7 +543,6 @@ fn start_writer(
 
 async fn fetch_endpoint(
     fetcher: &Arc<Fetcher>,
-    reader: &SharedStore,
     source: &Arc<Source>,
     endpoint: Endpoint,
     validators: &Validators,
@@ -569,9 +555,7 @@ async fn fetch_endpoint(
         Err(err) => return Err((err.status(), describe(&err), err.retry_after())),
     };
     let source = Arc::clone(source);
-    let reader = Arc::clone(reader);
-    // Parsing is CPU work: keep it off the async threads. Which reports are stored already
-    // is read in the same job (one thread hand-off per source instead of two).
+    // Parsing is CPU work: keep it off the async threads.
     let status = response.status;
     run_guarded(move || {
         let entries = parse::parse_entries(
@@ -584,22 +568,7 @@ async fn fetch_endpoint(
             limits,
         )
         .map_err(|err| (Some(response.status), describe(&err), None))?;
-        let reported = entries
-            .iter()
-            .any(|e| e.report.is_none() && e.report_url.is_some())
-            .then(|| {
-                let store = reader.lock().unwrap_or_else(PoisonError::into_inner);
-                store.identities_with_report(&source.name).inspect_err(|err| {
-                    warn!(error = %describe(err), "cannot read stored reports");
-                })
-            })
-            .and_then(Result::ok);
-        Ok(Parsed::Entries {
-            status: response.status,
-            validators: response.validators,
-            entries,
-            reported,
-        })
+        Ok(Parsed::Entries { status: response.status, validators: response.validators, entries })
     })
     .await
     .unwrap_or_else(|error| Err((Some(status), error, None)))
@@ -659,12 +628,23 @@ pub fn hints(source: &Source, entry: &Entry) -> Hints {
 /// A report that cannot be fetched is logged and left for the next pass; it never fails the
 /// source.
 async fn fetch_missing_reports(
+    store: &SharedStore,
     fetcher: &Arc<Fetcher>,
     source: &Arc<Source>,
     entries: &mut [Entry],
-    known: &HashSet<EntryIdentity>,
     limits: parse::Limits,
 ) {
+    if entries.iter().all(|e| e.report.is_some() || e.report_url.is_none()) {
+        return;
+    }
+    let name = source.name.clone();
+    let known = match with_store(store, move |store| store.identities_with_report(&name)).await {
+        Ok(known) => known,
+        Err(err) => {
+            warn!(error = %describe(&err), "cannot read stored reports");
+            return;
+        }
+    };
     let wanted: Vec<(usize, Url)> = entries
         .iter()
         .enumerate()

@@ -31,6 +31,10 @@ const IMPLIED_END: &[&str] = &[
     "colgroup", "caption", "rb", "rt", "rtc", "rp",
 ];
 
+/// Elements whose content is foreign (SVG, MathML): `<x/>` closes there, and `script` and
+/// `style` are not raw text.
+const FOREIGN: &[&str] = &["svg", "math"];
+
 /// Elements whose content is text up to their end tag.
 const RAW_TEXT: &[&str] =
     &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"];
@@ -109,15 +113,15 @@ fn scan(html: &str, limit: usize, mut inert: Option<&mut Vec<Range<usize>>>) -> 
         // ASCII up to here (the name starts with a letter and stops at ASCII bytes), so the
         // slice ends on a character boundary.
         let name = &html[name_from..name_from + name_len];
-        let (tag_end, self_closing) = tag_end(bytes, name_from + name_len);
-        at = tag_end;
+        let (start_tag_end, self_closing) = tag_end(bytes, name_from + name_len);
+        at = start_tag_end;
         let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
-        let foreign_root = is(&["svg", "math"]);
+        let foreign_root = is(FOREIGN);
         if closing {
             if open.iter().any(|(n, count)| *count > 0 && n.eq_ignore_ascii_case(name)) {
                 // Pop back to the element, as the parser does for an end tag in scope.
                 while let Some(top) = stack.pop() {
-                    if ["svg", "math"].iter().any(|n| n.eq_ignore_ascii_case(top)) {
+                    if FOREIGN.iter().any(|n| n.eq_ignore_ascii_case(top)) {
                         foreign = foreign.saturating_sub(1);
                     }
                     if let Some((_, count)) =
@@ -133,13 +137,13 @@ fn scan(html: &str, limit: usize, mut inert: Option<&mut Vec<Range<usize>>>) -> 
             continue;
         }
         if foreign == 0 && is(RAW_TEXT) {
-            let text_from = at;
-            at = raw_text_end(html, at, name);
+            let end_tag = first_end_tag(bytes, at, name);
             if let Some(inert) = inert.as_deref_mut()
-                && let Some(text) = inert_text(html, start, text_from, name, &open)
+                && let Some(text) = inert_text(html, start..at, end_tag, name, &open)
             {
                 inert.push(text);
             }
+            at = end_tag.map_or(bytes.len(), |end| tag_end(bytes, end + 2 + name.len()).0);
             continue;
         }
         let closes_itself = self_closing && foreign > 0;
@@ -161,12 +165,13 @@ fn scan(html: &str, limit: usize, mut inert: Option<&mut Vec<Range<usize>>>) -> 
     None
 }
 
-/// The text of a script or style sheet that [`readable`] may leave out: the element's start
-/// tag begins at `tag_start`, its text at `text_from`; `open` counts the open elements.
+/// The text of a script or style sheet that [`readable`] may leave out: `start_tag` is the
+/// element's start tag, `end_tag` where its first `</name` begins ([`first_end_tag`]);
+/// `open` counts the open elements.
 fn inert_text(
     html: &str,
-    tag_start: usize,
-    text_from: usize,
+    start_tag: Range<usize>,
+    end_tag: Option<usize>,
     name: &str,
     open: &[(&str, usize)],
 ) -> Option<Range<usize>> {
@@ -181,23 +186,12 @@ fn inert_text(
     }
     let bytes = html.as_bytes();
     // JSON-LD carries the article's metadata.
-    if script
-        && memchr::memmem::find(&bytes[tag_start..text_from].to_ascii_lowercase(), b"json")
-            .is_some()
-    {
+    if script && bytes[start_tag.clone()].windows(4).any(|w| w.eq_ignore_ascii_case(b"json")) {
         return None;
     }
-    // The first `</name`, as the end tag the tokenizer takes: followed by a space, `/` or
-    // `>` (`</scripts` is text), and, in a script, with no `<!--` before it.
-    let mut from = text_from;
-    let end = loop {
-        let found = find(bytes, from, b"</")?;
-        let name_end = found + 2 + name.len();
-        if bytes.get(found + 2..name_end).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())) {
-            break found;
-        }
-        from = found + 2;
-    };
+    // The first `</name` is the end tag the tokenizer takes when it is followed by a space,
+    // `/` or `>` (`</scripts` is text) and, in a script, no `<!--` comes before it.
+    let (text_from, end) = (start_tag.end, end_tag?);
     let delimited = matches!(
         bytes.get(end + 2 + name.len()),
         Some(b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>')
@@ -233,19 +227,18 @@ fn tag_end(bytes: &[u8], from: usize) -> (usize, bool) {
     (bytes.len(), false)
 }
 
-/// The offset past the end tag of a raw-text element (`</script>`), in any case.
-fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
-    let bytes = html.as_bytes();
+/// Where the first `</name` (in any case) at or after `from` begins: the end tag of a
+/// raw-text element such as `script`.
+fn first_end_tag(bytes: &[u8], from: usize, name: &str) -> Option<usize> {
     let mut at = from;
     while let Some(found) = find(bytes, at, b"</") {
-        let name_from = found + 2;
-        let candidate = bytes.get(name_from..name_from + name.len());
+        let candidate = bytes.get(found + 2..found + 2 + name.len());
         if candidate.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes())) {
-            return tag_end(bytes, name_from + name.len()).0;
+            return Some(found);
         }
         at = found + 2;
     }
-    bytes.len()
+    None
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
