@@ -74,6 +74,9 @@ pub(crate) struct Signals {
     /// Placeholders waiting for text ([`placeholder_hits`]): `{who was affected}`,
     /// `<START OF OUTAGE>`, `YYYY-MM-DD HH:MM`.
     pub(crate) placeholders: usize,
+    /// Distinct marks of a notice written while the incident is still on
+    /// ([`live_update_hits`]): "we are investigating", "will provide an update".
+    pub(crate) live_update: usize,
 }
 
 impl Signals {
@@ -114,6 +117,7 @@ impl Signals {
             capped(self.causal, cap::WORDS),
             capped(self.failure, cap::WORDS),
             capped(self.placeholders, cap::MARKS),
+            capped(self.live_update, cap::MARKS),
         ]
     }
 }
@@ -164,7 +168,7 @@ static RE_TITLE_WEAK: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_TITLE_NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\bhow (we|to)\b|\bwriting\b|\btemplates?\b|\btips\b|\bguide\b|\breading list\b|\bawesome\b|\bpost[- ]?mortems\b|\bintroducing\b|\bannouncing\b|\bchaos engineering\b|\bincident management\b|\bon-call\b|\bpreparing for\b|\bbest practices\b|\bis a myth\b|\bwhy we\b|\blessons from\b|\breduc(e|ing) outage",
+        r"(?i)\bhow (we|to)\b|\bwriting\b|\btemplates?\b|\btips\b|\bguide\b|\breading list\b|\bawesome\b|\bpost[- ]?mortems\b|\bintroducing\b|\bannouncing\b|\bchaos engineering\b|\bincident management\b|\bon-call\b|\bpreparing for\b|\bbest practices\b|\bis a myth\b|\bwhy we\b|\blessons from\b|\breduc(e|ing) outage|\breleases?\b|\bin review\b|\bin \d{4}\b|\b(scheduled|planned) (maintenance|downtime)\b|\bblackout\b",
         "title words of look-alikes",
     )
 });
@@ -414,6 +418,31 @@ static RE_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static RE_LIVE_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(we are (currently |still |actively )?(investigating|working on|aware of|looking into|monitoring)|(is|are) currently (down|unavailable|experiencing|being)|will (provide|post|send|share) (an |more |further )?(update|information|details)|(further|more) updates? (will|to) follow|stay tuned|at this time|apologi[sz]e for (the|any) inconvenience|^update[d]?\b|^\*\*update)",
+        "live update notices",
+    )
+});
+
+/// Distinct marks of a notice written while an incident is still on ("we are
+/// investigating", "will provide an update", "UPDATE:" lines).
+pub(crate) fn live_update_hits(text: &str) -> usize {
+    let mut seen: Vec<String> = Vec::new();
+    for line in text.lines() {
+        for found in RE_LIVE_UPDATE.find_iter(line.trim()) {
+            let phrase = found.as_str().to_ascii_lowercase();
+            if !seen.contains(&phrase) {
+                seen.push(phrase);
+            }
+        }
+        if seen.len() >= cap::MARKS {
+            break;
+        }
+    }
+    seen.len()
+}
+
 /// Distinct causal phrases ("caused", "due to", "as a result").
 pub(crate) fn causal_hits(text: &str) -> usize {
     distinct_hits(&RE_CAUSAL, text, 0, cap::WORDS)
@@ -528,6 +557,7 @@ mod tests {
             &*RE_CAUSAL,
             &*RE_FAILURE,
             &*RE_PLACEHOLDER,
+            &*RE_LIVE_UPDATE,
         ] {
             assert!(!re.as_str().is_empty());
         }
@@ -593,12 +623,18 @@ mod tests {
         assert_eq!(failure_hits("Users were unable to log in; the API timed out."), 2);
         assert_eq!(placeholder_hits("Impact: {who was affected}. Date: YYYY-MM-DD HH:MM."), 3);
         assert_eq!(placeholder_hits("The map {a: 1} and ${HOME} are code, not placeholders."), 0);
+        let notice = "UPDATE 14:05: we are investigating.\nUpdate 15:00: we are investigating.\n\
+                      We will provide an update at this time tomorrow.";
+        assert_eq!(live_update_hits(notice), 4);
+        assert_eq!(live_update_hits("We investigated and updated the runbook."), 0);
     }
 
     #[test]
     fn look_alike_marks_pull_down() {
+        // A template: the headings and their placeholders, nothing that happened.
         let template = Signals {
             template: 3,
+            placeholders: 3,
             timeline_events: 0,
             times: 0,
             stated_span: false,

@@ -51,10 +51,11 @@ pub const FEATURE_NAMES: [&str; NAMED] = [
     "causal",
     "failure",
     "placeholders",
+    "live_update",
 ];
 
 /// How many named features there are.
-pub const NAMED: usize = 29;
+pub const NAMED: usize = 30;
 
 /// What the classifier sees of one document.
 #[derive(Debug, Clone, PartialEq)]

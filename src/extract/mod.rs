@@ -264,6 +264,7 @@ fn signals(
         causal: classify::causal_hits(prose),
         failure: classify::failure_hits(prose),
         placeholders: classify::placeholder_hits(&document.markdown),
+        live_update: classify::live_update_hits(prose),
     }
 }
 

@@ -223,6 +223,8 @@ pub fn parse_document_within(
     let text =
         std::str::from_utf8(body).map_or_else(|_| String::from_utf8_lossy(body), Cow::Borrowed);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // Static-site sources (Jekyll, Hugo) put front matter before HTML as well as markdown.
+    let (front, text) = split_front_matter(text);
     let mut document = match detect_markup(text, content_type, url) {
         Markup::Html => {
             let html = super::nesting::readable(text, max_nesting_depth);
@@ -231,6 +233,7 @@ pub fn parse_document_within(
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
     };
+    front.apply(&mut document);
     // An archived copy's `[Source](url)` names the original; otherwise the fetched URL.
     if let Some(url) = url
         && document.url.is_none()
@@ -403,13 +406,6 @@ fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
 // ---------------------------------------------------------------------------------------
 // Markdown
 
-fn parse_markdown(text: &str) -> Document {
-    let (front, text) = split_front_matter(text);
-    let mut document = parse_markdown_body(text);
-    front.apply(&mut document);
-    document
-}
-
 /// What a static-site generator's front matter (Jekyll, Hugo, Docusaurus) says of a page.
 #[derive(Debug, Default, PartialEq)]
 struct FrontMatter {
@@ -481,7 +477,7 @@ static RE_NUMERIC_ENTITY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("literal entity regex (checked by regex_literals_compile)")
 });
 
-fn parse_markdown_body(text: &str) -> Document {
+fn parse_markdown(text: &str) -> Document {
     let mut url = None;
     let mut body = text;
     // Archived copies start with `[Source](url)` (FORMATS.md, awesome-postmortems).
@@ -752,13 +748,6 @@ fn decode_entities(text: &str) -> String {
 // Plain text
 
 fn parse_text(text: &str) -> Document {
-    let (front, text) = split_front_matter(text);
-    let mut document = parse_text_body(text);
-    front.apply(&mut document);
-    document
-}
-
-fn parse_text_body(text: &str) -> Document {
     let lines: Vec<&str> = text.lines().collect();
     let mut blocks = Vec::new();
     let mut pending: Vec<&str> = Vec::new();
@@ -1058,7 +1047,7 @@ mod tests {
         let text = "---\nlayout: post\ntitle:  \"Cache rate limiting post&#x2011;mortem\"\n\
                     date: 2021-03-04 10:00:00\ntags:\n  - ops\n---\n\n\
                     We were made aware of [slow clones](https://example.com/1).\n";
-        for content_type in ["text/markdown", "text/plain"] {
+        for content_type in ["text/markdown", "text/plain", "text/html"] {
             let doc = parse_document(text.as_bytes(), Some(content_type), None, None);
             assert_eq!(doc.title.as_deref(), Some("Cache rate limiting post\u{2011}mortem"));
             assert_eq!(
