@@ -420,7 +420,7 @@ static RE_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
 
 static RE_LIVE_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\b(we are (currently |still |actively )?(investigating|working on|aware of|looking into|monitoring)|(is|are) currently (down|unavailable|experiencing|being)|will (provide|post|send|share) (an |more |further )?(update|information|details)|(further|more) updates? (will|to) follow|stay tuned|at this time|apologi[sz]e for (the|any) inconvenience|^update[d]?\b|^\*\*update)",
+        r"(?im)\b(we are (currently |still |actively )?(investigating|working on|aware of|looking into|monitoring)|(is|are) currently (down|unavailable|experiencing|being)|will (provide|post|send|share) (an |more |further )?(update|information|details)|(further|more) updates? (will|to) follow|stay tuned|at this time|apologi[sz]e for (the|any) inconvenience)|^[ \t]*(\*\*)?update[d]?\b",
         "live update notices",
     )
 });
@@ -429,15 +429,13 @@ static RE_LIVE_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
 /// investigating", "will provide an update", "UPDATE:" lines).
 pub(crate) fn live_update_hits(text: &str) -> usize {
     let mut seen: Vec<String> = Vec::new();
-    for line in text.lines() {
-        for found in RE_LIVE_UPDATE.find_iter(line.trim()) {
-            let phrase = found.as_str().to_ascii_lowercase();
-            if !seen.contains(&phrase) {
-                seen.push(phrase);
+    for found in RE_LIVE_UPDATE.find_iter(text) {
+        let phrase = found.as_str().trim_start().trim_start_matches('*').to_ascii_lowercase();
+        if !seen.contains(&phrase) {
+            seen.push(phrase);
+            if seen.len() >= cap::MARKS {
+                break;
             }
-        }
-        if seen.len() >= cap::MARKS {
-            break;
         }
     }
     seen.len()
