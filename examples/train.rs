@@ -52,7 +52,8 @@ struct Example {
     features: Features,
 }
 
-/// The command line.
+/// The command line: each flag is one switch of the command.
+#[allow(clippy::struct_excessive_bools, reason = "each flag is one command-line switch")]
 struct Options {
     corpus: PathBuf,
     check: bool,
@@ -124,13 +125,14 @@ fn explain_one(corpus: &Path, path: &str) -> ExitCode {
 
 fn main() -> ExitCode {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let Options { corpus, check, compare, verbose, explain, ablate, setup } = match parse_args(&manifest) {
-        Ok(options) => options,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    let Options { corpus, check, compare, verbose, explain, ablate, setup } =
+        match parse_args(&manifest) {
+            Ok(options) => options,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
     if !corpus.is_dir() {
         println!("corpus not found at {}: training skipped", corpus.display());
         return ExitCode::SUCCESS;
@@ -459,7 +461,11 @@ fn ablation(examples: &[Example], folds: &[usize], setup: Setup) {
 }
 
 /// Precision, recall and F1 of the examples that `keep` selects.
-fn scores(examples: &[Example], predictions: &[f64], keep: impl Fn(&Example) -> bool) -> (f64, f64, f64) {
+fn scores(
+    examples: &[Example],
+    predictions: &[f64],
+    keep: impl Fn(&Example) -> bool,
+) -> (f64, f64, f64) {
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     for (e, p) in examples.iter().zip(predictions).filter(|(e, _)| keep(e)) {
         match (e.label, *p >= 0.5) {
@@ -471,7 +477,11 @@ fn scores(examples: &[Example], predictions: &[f64], keep: impl Fn(&Example) -> 
     }
     let precision = ratio(tp, tp + fp);
     let recall = ratio(tp, tp + fn_);
-    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
     (precision, recall, f1)
 }
 

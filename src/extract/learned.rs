@@ -20,7 +20,7 @@ const WEIGHTS_TSV: &str = include_str!("weights.tsv");
 pub const HASH_BUCKETS: u32 = 1 << 10;
 
 /// The named features, in the order of [`Features::named`]. Each is described where
-/// [`super::classify::Signals::features`] computes it.
+/// `extract::classify::Signals::features` computes it.
 pub const FEATURE_NAMES: [&str; NAMED] = [
     "title_strong",
     "title_weak",
