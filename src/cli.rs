@@ -138,6 +138,29 @@ Examples:
   pmagg show https://blog.example.com/2024/03/outage/ --json")]
     Show(ShowArgs),
 
+    /// Say whether an entry is a postmortem, whatever pmagg decided: the curator's last word.
+    #[command(after_help = "\
+Examples:
+  pmagg mark 42 --postmortem --reason \"narrative report, no headings\"
+  pmagg mark https://blog.example.com/2024/03/outage/ --postmortem
+  pmagg mark 17 --not-postmortem --reason \"a release announcement\"
+  pmagg render                       then update the README, archive and feed
+
+Who decides, first to last:
+  publisher   a status page's own postmortem (Statuspage status `postmortem` or a
+              postmortem_body, an incident.io postmortem, a Google Cloud incident report)
+  curated     an entry of a curated list (`pmagg import`, or a `list` source)
+  classifier  everything else: confidence against settings.threshold (see `pmagg show ID`)
+  curator     a mark made here: it wins over all of the above
+
+A mark is stored on the entry's link (canonical: http/https, www., a trailing slash and utm_*
+parameters do not matter), so it also covers the same report found by another source, and a
+link no source has found yet. It survives `sync` and `reextract`; marking again replaces it.
+`list --postmortems`, `render`, `publish` and the Atom feed honour it at once. An entry marked
+--not-postmortem that pmagg had added to the README leaves it on the next render; lines a
+person wrote stay. `pmagg show ID` shows the origin of each decision and the mark's reason.")]
+    Mark(MarkArgs),
+
     /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) into the store.
     #[command(after_help = "\
 Examples:
@@ -420,6 +443,27 @@ pub struct ShowArgs {
     #[arg(value_name = "ID|URL")]
     pub entry: String,
     /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pmagg mark`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("word").required(true).args(["postmortem", "not_postmortem"]))]
+pub struct MarkArgs {
+    /// An entry ID (as `pmagg list` prints it) or a link.
+    #[arg(value_name = "ID|URL")]
+    pub entry: String,
+    /// It is a postmortem: list it.
+    #[arg(long)]
+    pub postmortem: bool,
+    /// It is not a postmortem: never list it (pmagg's own README line goes too).
+    #[arg(long)]
+    pub not_postmortem: bool,
+    /// Why, kept with the mark and shown by `pmagg show`.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Print the mark as a JSON object.
     #[arg(long)]
     pub json: bool,
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::{DASH, UsageError, cell, open_store_for_reading};
 use crate::cli::{Cli, ListArgs, SearchArgs, ShowArgs};
-use crate::model::{StoredEntry, StoredPostmortem};
+use crate::model::{CuratorMark, Decision, StoredEntry, StoredPostmortem};
 
 pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
@@ -65,10 +65,21 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
         .into());
     };
     let postmortem = store.postmortem_for_entry(entry.id)?;
+    let report_url = postmortem.as_ref().and_then(|p| p.postmortem.url.clone());
+    let mark =
+        store.mark_for_entry(entry.id, &[entry.item.url.as_deref(), report_url.as_deref()])?;
     let mut out = super::stdout();
     if args.json {
         let mut value = serde_json::to_value(&entry)?;
-        value["postmortem"] = serde_json::to_value(postmortem.map(|p| p.postmortem))?;
+        value["postmortem"] = match &postmortem {
+            Some(p) => {
+                let mut fields = serde_json::to_value(&p.postmortem)?;
+                fields["decided_by"] = serde_json::to_value(p.decided_by)?;
+                fields
+            }
+            None => serde_json::Value::Null,
+        };
+        value["mark"] = serde_json::to_value(&mark)?;
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
@@ -76,9 +87,54 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
         if let Some(p) = postmortem {
             writeln!(out, "\nExtracted (extractor v{}):", p.extractor_version)?;
             super::extract::write_postmortem(&mut out, &p.postmortem)?;
+            write_decision(&mut out, p.decided_by, &entry, mark.as_ref())?;
+        } else if let Some(mark) = &mark {
+            writeln!(out)?;
+            write_mark(&mut out, mark)?;
         }
     }
     Ok(())
+}
+
+/// Where the decision came from, in words.
+fn write_decision(
+    out: &mut impl Write,
+    decided_by: Decision,
+    entry: &StoredEntry,
+    mark: Option<&CuratorMark>,
+) -> std::io::Result<()> {
+    let why = match decided_by {
+        Decision::Publisher => format!(
+            "the publisher marked it a postmortem{}",
+            entry
+                .item
+                .incident
+                .as_ref()
+                .map(|i| format!(" (incident status {:?}, report from the status page)", i.status))
+                .unwrap_or_default()
+        ),
+        Decision::Curated => "a curated list has it".to_owned(),
+        Decision::Classifier => "the classifier's confidence against the threshold".to_owned(),
+        Decision::Curator => "a curator's mark (`pmagg mark`)".to_owned(),
+    };
+    writeln!(out, "Decided by:   {decided_by}: {why}")?;
+    if let Some(mark) = mark {
+        write_mark(out, mark)?;
+    }
+    Ok(())
+}
+
+fn write_mark(out: &mut impl Write, mark: &CuratorMark) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Marked:       {} on {}{}",
+        if mark.is_postmortem { "a postmortem" } else { "not a postmortem" },
+        mark.marked_at.format("%Y-%m-%d %H:%M UTC"),
+        mark.reason
+            .as_deref()
+            .map(|r| format!(" ({})", r.replace(['\n', '\r'], " ")))
+            .unwrap_or_default()
+    )
 }
 
 fn write_entry(out: &mut impl Write, entry: &StoredEntry) -> std::io::Result<()> {

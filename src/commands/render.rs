@@ -223,6 +223,19 @@ pub(super) fn render_with(
     let mut records = RenderRecords::default();
     let mut curated = store.curated_entries()?;
     let postmortems = store.listable_postmortems()?;
+    // A curator's `--not-postmortem` takes out the entries pmagg wrote for that link (the
+    // postmortem itself is no longer listable); a line a person wrote stays.
+    let withdrawn: HashSet<String> = store
+        .curator_marks()?
+        .into_iter()
+        .filter(|m| !m.is_postmortem)
+        .filter_map(|m| m.canonical_url)
+        .filter(|url| {
+            curated.iter().any(|c| &c.canonical_url == url && c.origin == CuratedOrigin::Render)
+        })
+        .collect();
+    curated
+        .retain(|c| !(c.origin == CuratedOrigin::Render && withdrawn.contains(&c.canonical_url)));
     let companies = source_companies(sources);
     let mut report = RenderReport::default();
 
@@ -233,7 +246,8 @@ pub(super) fn render_with(
         let root = targets.list_root.clone().or_else(|| std::env::current_dir().ok());
         let key = list_key(path, root.as_deref());
         let listings = collect_listings(&curated, &postmortems, &companies);
-        let rendered = render::readme::render_readme(&current, &listings, &key, path)?;
+        let rendered =
+            render::readme::render_readme_withdrawing(&current, &listings, &key, path, &withdrawn)?;
         let changed = missing || rendered.text != current;
         report.readme = Some(path.clone());
         report.entries_added = rendered.added.len();

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{ParseError, incidentio, report, seal};
-use crate::model::{Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
+use crate::model::{Decision, Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
 
 /// What a body that fails to parse was expected to be.
 const WHAT: &str = "a Statuspage incidents.json";
@@ -151,6 +151,9 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
             .or_else(|| parse_timestamp(raw.started_at.as_deref())),
         summary: updates.last().map(|u| u.body.trim()).filter(|b| !b.is_empty()).map(str::to_owned),
         candidate: postmortem.is_some() || report_url.is_some(),
+        // The publisher's word: a postmortem posted (or promised) is one, whatever the
+        // classifier makes of its text (issue #15).
+        vouched_by: (postmortem.is_some() || report_url.is_some()).then_some(Decision::Publisher),
         report: postmortem,
         report_url,
         incident: Some(incident),

@@ -248,6 +248,7 @@ fn issue_8_a_link_with_parentheses_is_listed_once() {
         curated: vec![],
         entry_ids: vec![1],
         sources: vec![],
+        decided_by: pmagg::model::Decision::Classifier,
         report: None,
     };
     let path = std::path::Path::new("README.md");
