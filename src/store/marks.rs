@@ -55,8 +55,11 @@ impl Store {
             // The entry it was made on is kept for `pmagg show`; a mark on an entry id alone
             // gives way to the one on its link.
             if let Some(entry_id) = mark.entry_id {
-                tx.execute("DELETE FROM curator_marks WHERE entry_id = ?1", [entry_id])
-                    .map_err(query("record a mark"))?;
+                tx.execute(
+                    "DELETE FROM curator_marks WHERE entry_id = ?1 AND canonical_url IS NOT ?2",
+                    params![entry_id, canonical],
+                )
+                .map_err(query("record a mark"))?;
                 tx.execute(
                     "UPDATE curator_marks SET entry_id = ?2 WHERE canonical_url = ?1",
                     params![canonical, entry_id],
@@ -312,6 +315,9 @@ mod tests {
             marked_at: Utc::now(),
         };
         store.record_mark(&mark(true, "a real report")).unwrap();
+        store.record_mark(&CuratorMark { entry_id: Some(1), ..mark(true, "by id") }).unwrap();
+        store.record_mark(&CuratorMark { entry_id: Some(1), ..mark(true, "by id again") }).unwrap();
+        assert_eq!(store.curator_marks().unwrap()[0].reason.as_deref(), Some("by id again"));
         store.record_mark(&mark(false, "a changelog after all")).unwrap();
         let marks = store.curator_marks().unwrap();
         assert_eq!(marks.len(), 1, "the second mark replaces the first");
