@@ -79,7 +79,10 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
             }
             None => serde_json::Value::Null,
         };
-        value["mark"] = serde_json::to_value(&mark)?;
+        // Only a marked entry has a "mark": the object stays as it was for the others.
+        if let Some(mark) = &mark {
+            value["mark"] = serde_json::to_value(mark)?;
+        }
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
