@@ -121,14 +121,27 @@ Examples:
 HTML, markdown and plain text are recognised by the file extension or the Content-Type, else
 by their first bytes. The JSON fields: is_postmortem, confidence, title, company, url,
 published, incident_date, start, end, duration_minutes, impact, root_cause, resolution,
-summary, timeline [{time, event}], action_items, categories.")]
+summary, timeline [{time, event}], action_items, categories.
+
+JSON from a status page is read by that API's parser, and each postmortem it carries is
+printed (a JSON array with --json, each with decided_by: publisher):
+  pmagg extract incidents.json            a Statuspage or incident.io incidents.json
+  pmagg extract gcp-incidents.json --json a Google Cloud incidents.json
+Other JSON is refused with a hint. Binary input (an executable, an image, an archive, a PDF,
+anything with NUL bytes) is refused from its first bytes, exit code 2. At most
+settings.max_report_bytes of a document are read (stderr says when there was more), at most
+settings.max_body_bytes of API JSON.")]
     Extract(ExtractArgs),
 
     /// Run extraction again over stored reports, without fetching anything.
     #[command(after_help = "\
 Examples:
   pmagg reextract          reports never extracted, or extracted by an older pmagg
-  pmagg reextract --all    every stored report")]
+  pmagg reextract --all    every stored report
+
+Each decision is taken again, as in a pass: the publisher's postmortems and curated lists'
+entries are postmortems (origin publisher / curated), the classifier decides the rest, and a
+curator's mark (`pmagg mark`) still has the last word.")]
     Reextract(ReextractArgs),
 
     /// Show one stored entry by its ID (from `pmagg list`) or its URL.

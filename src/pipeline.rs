@@ -4,7 +4,8 @@
 //! validators, fetch its endpoint with a conditional GET (trying the next endpoint, such as an
 //! incident.io page's Atom feed, only when one fails), parse the body on a parsing thread,
 //! fetch the report pages that entries point at and that are not stored yet, extract the
-//! reports, and queue the entries with the new validators for the pass's writer, which stores
+//! reports and decide each (see [`decide`]: a curator's mark, else the publisher's or a
+//! curated list's word, else the classifier's; extraction itself gives only the last), and queue the entries with the new validators for the pass's writer, which stores
 //! the writes that arrive close together in one transaction, each under its own savepoint
 //! (see `start_writer`). The sources' reads go through a second, read-only connection, so
 //! they never wait for a batch (see `Stores`). A source that fails is recorded (its
