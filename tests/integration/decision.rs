@@ -263,6 +263,9 @@ fn mark_round_trip_survives_sync_and_reextract() {
     // (even one marked the same way).
     ok(&ws, &["mark", link, "--not-postmortem", "--reason", "a product launch"]);
     ok(&ws, &["mark", "https://hand.example.com/pm", "--not-postmortem"]);
+    let exported = ok(&ws, &["export"]);
+    assert!(!exported.contains(link), "export honours the mark before any render: {exported}");
+    assert!(exported.contains("https://hand.example.com/pm"), "{exported}");
     ok(&ws, &["render"]);
     let text = read(&readme);
     assert!(!text.contains("Introducing Orbit"), "{text}");
