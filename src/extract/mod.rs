@@ -13,6 +13,7 @@
 mod categories;
 mod classify;
 mod dates;
+mod learned;
 mod sections;
 mod summary;
 mod timeline;
@@ -20,6 +21,10 @@ mod timeline;
 use crate::model::{Block, Document, Hints, Postmortem};
 
 use self::sections::{Kind, Section};
+
+pub use self::learned::{
+    Contribution, Explanation, FEATURE_NAMES, Features, HASH_BUCKETS, NAMED, Weights,
+};
 
 /// Compiles a pattern with ASCII word boundaries: a Unicode `\b` sends the regex engine to
 /// its slow paths on any non-ASCII text (an em dash is enough), which made extraction of one
@@ -52,6 +57,29 @@ pub const VERSION: u32 = 1;
 
 /// Extracts the fields; `is_postmortem` is `confidence >= threshold`.
 pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem {
+    analyse(document, hints, threshold, false).0
+}
+
+/// What the classifier sees of a document: the features `examples/train.rs` learns from,
+/// with the hashed heading words whether or not the embedded model uses them.
+pub fn features(document: &Document, hints: &Hints) -> Features {
+    analyse(document, hints, DEFAULT_THRESHOLD, true).1
+}
+
+/// Why the classifier decided as it did for a document: each signal's contribution to the
+/// confidence that [`extract`] reports.
+pub fn explain(document: &Document, hints: &Hints) -> Explanation {
+    classify::explain(&analyse(document, hints, DEFAULT_THRESHOLD, false).1)
+}
+
+/// The postmortem and the classifier's features, from one reading of the document; the
+/// heading words are hashed when the model uses them or `hashing` asks for them.
+fn analyse(
+    document: &Document,
+    hints: &Hints,
+    threshold: f32,
+    hashing: bool,
+) -> (Postmortem, Features) {
     let _memo = dates::Memo::start();
     let sections = sections::read_sections(document);
     let fields = sections::extract_fields(&sections);
@@ -87,9 +115,15 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
     );
 
     let signals = signals(document, hints, &sections, &fields, &dates, timeline.len(), &prose);
-    let confidence = classify::score(&signals);
+    let hashed = if learned::MODEL.uses_hashed() || hashing {
+        heading_words(title.as_deref(), &sections)
+    } else {
+        Vec::new()
+    };
+    let features = Features { named: signals.features(), hashed };
+    let confidence = classify::score(&features);
 
-    Postmortem {
+    let postmortem = Postmortem {
         is_postmortem: confidence >= threshold,
         confidence,
         title,
@@ -107,7 +141,13 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
         timeline,
         action_items: fields.action_items,
         categories,
-    }
+    };
+    (postmortem, features)
+}
+
+/// The hashed words of the title and the headings ([`Features::hashed`]).
+fn heading_words(title: Option<&str>, sections: &[Section<'_>]) -> Vec<u32> {
+    learned::hash_words(title.into_iter().chain(sections.iter().filter_map(|s| s.heading)))
 }
 
 /// Scores a feed item on its title and summary alone (0.0 to 1.0), to decide whether its
@@ -173,12 +213,13 @@ fn signals(
     timeline_events: usize,
     prose: &str,
 ) -> classify::Signals {
-    let title = [document.title.as_deref(), hints.title.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(classify::title_score)
-        .fold(None, |best: Option<f32>, s| Some(best.map_or(s, |b| b.max(s))))
-        .unwrap_or(0.0);
+    let (mut title_strong, mut title_weak, mut title_negative) = (false, false, false);
+    for title in [document.title.as_deref(), hints.title.as_deref()].into_iter().flatten() {
+        let (strong, weak, negative) = classify::title_marks(title);
+        title_strong |= strong;
+        title_weak |= weak;
+        title_negative |= negative;
+    }
     let lines = || prose.lines();
     let markdown_lines: Vec<&str> =
         document.markdown.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
@@ -188,12 +229,17 @@ fn signals(
             (l.starts_with("- ") || l.starts_with("* ") || l.starts_with("+ ")) && l.contains("](")
         })
         .count();
-    let link_lines =
-        markdown_lines.iter().filter(|l| l.contains("](") || l.contains("http")).count();
+    // Blank-line separated chunks that hold a link: a list of links is mostly these, where
+    // prose with links inline (even hard-wrapped one link a line) has paragraphs without.
+    let chunks: Vec<&str> =
+        document.markdown.split("\n\n").filter(|c| !c.trim().is_empty()).collect();
+    let link_chunks = chunks.iter().filter(|c| c.contains("](") || c.contains("http")).count();
     let task_boxes = markdown_lines.iter().filter(|l| l.contains("[ ]")).count();
     let (assignment, guide, template) = classify::mark_hits(prose);
     classify::Signals {
-        title,
+        title_strong,
+        title_weak,
+        title_negative,
         sections: report_sections(sections),
         timeline_events,
         times: dates::count_times(prose, classify::TIMES_COUNTED),
@@ -207,10 +253,18 @@ fn signals(
         guide,
         template: template + task_boxes,
         link_list: (link_items >= 5 && link_items * 4 >= markdown_lines.len())
-            || (link_lines >= 8 && link_lines * 4 >= markdown_lines.len())
+            || (link_chunks >= 8 && link_chunks * 2 >= chunks.len())
             || most_repeated_section(sections) >= COLLECTION_REPEATS,
         self_reference: classify::calls_itself_a_report(first_chars(prose)),
         actions: classify::action_hits(lines()),
+        incident_words: classify::incident_word_hits(prose),
+        security: classify::security_hits(prose),
+        announcement: classify::announcement_hits(prose),
+        first_person_past: classify::first_person_past_hits(prose),
+        causal: classify::causal_hits(prose),
+        failure: classify::failure_hits(prose),
+        placeholders: classify::placeholder_hits(&document.markdown),
+        live_update: classify::live_update_hits(prose),
     }
 }
 

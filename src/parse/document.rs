@@ -223,6 +223,8 @@ pub fn parse_document_within(
     let text =
         std::str::from_utf8(body).map_or_else(|_| String::from_utf8_lossy(body), Cow::Borrowed);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // Static-site sources (Jekyll, Hugo) put front matter before HTML as well as markdown.
+    let (front, text) = split_front_matter(text);
     let mut document = match detect_markup(text, content_type, url) {
         Markup::Html => {
             let html = super::nesting::readable(text, max_nesting_depth);
@@ -231,6 +233,7 @@ pub fn parse_document_within(
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
     };
+    front.apply(&mut document);
     // An archived copy's `[Source](url)` names the original; otherwise the fetched URL.
     if let Some(url) = url
         && document.url.is_none()
@@ -402,6 +405,77 @@ fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
 
 // ---------------------------------------------------------------------------------------
 // Markdown
+
+/// What a static-site generator's front matter (Jekyll, Hugo, Docusaurus) says of a page.
+#[derive(Debug, Default, PartialEq)]
+struct FrontMatter {
+    title: Option<String>,
+    published: Option<DateTime<Utc>>,
+}
+
+impl FrontMatter {
+    /// The front matter's title and date win over what the body suggests: they are the
+    /// publisher's, where a title read from the body is a guess.
+    fn apply(self, document: &mut Document) {
+        if self.title.is_some() {
+            document.title = self.title;
+        }
+        if self.published.is_some() {
+            document.published = self.published;
+        }
+    }
+}
+
+/// Splits a leading YAML front matter block (`---` lines around `key: value` lines) from the
+/// text after it. Only the flat `title` and `date` keys are read; a block that does not
+/// close within its first 100 lines is not front matter, and the text is returned whole.
+fn split_front_matter(text: &str) -> (FrontMatter, &str) {
+    let trimmed = text.trim_start_matches(['\n', '\r']);
+    let Some(rest) = trimmed.strip_prefix("---").filter(|r| r.starts_with(['\n', '\r'])) else {
+        return (FrontMatter::default(), text);
+    };
+    let mut front = FrontMatter::default();
+    let mut offset = trimmed.len() - rest.len();
+    for line in rest.split_inclusive('\n').take(100) {
+        offset += line.len();
+        let line = line.trim_end();
+        if line == "---" || line == "..." {
+            return (front, &trimmed[offset..]);
+        }
+        if line.starts_with([' ', '\t', '-']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        match key.trim().to_ascii_lowercase().as_str() {
+            "title" => front.title = non_empty(decode_numeric_entities(&decode_entities(value))),
+            "date" | "published" | "pubdate" => front.published = parse_timestamp(value),
+            _ => {}
+        }
+    }
+    (FrontMatter::default(), text)
+}
+
+/// `&#x2011;` and `&#8209;` (front matter titles carry them) as the characters they name.
+fn decode_numeric_entities(text: &str) -> String {
+    if !text.contains("&#") {
+        return text.to_owned();
+    }
+    RE_NUMERIC_ENTITY
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let code = match caps.get(1) {
+                Some(hex) => u32::from_str_radix(hex.as_str(), 16).ok(),
+                None => caps[2].parse().ok(),
+            };
+            code.and_then(char::from_u32).map_or_else(|| caps[0].to_owned(), String::from)
+        })
+        .into_owned()
+}
+
+static RE_NUMERIC_ENTITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+        .expect("literal entity regex (checked by regex_literals_compile)")
+});
 
 fn parse_markdown(text: &str) -> Document {
     let mut url = None;
@@ -962,9 +1036,32 @@ mod tests {
             &RE_TIME_START,
             &RE_NUMBERING,
             &RE_SOURCE_LINE,
+            &RE_NUMERIC_ENTITY,
         ] {
             assert!(!re.as_str().is_empty());
         }
+    }
+
+    #[test]
+    fn front_matter_gives_title_and_date_and_leaves_the_body() {
+        let text = "---\nlayout: post\ntitle:  \"Cache rate limiting post&#x2011;mortem\"\n\
+                    date: 2021-03-04 10:00:00\ntags:\n  - ops\n---\n\n\
+                    We were made aware of [slow clones](https://example.com/1).\n";
+        for content_type in ["text/markdown", "text/plain", "text/html"] {
+            let doc = parse_document(text.as_bytes(), Some(content_type), None, None);
+            assert_eq!(doc.title.as_deref(), Some("Cache rate limiting post\u{2011}mortem"));
+            assert_eq!(
+                doc.published.map(|p| p.to_rfc3339()).as_deref(),
+                Some("2021-03-04T10:00:00+00:00")
+            );
+            assert!(doc.blocks.iter().all(|b| !text_of(b).contains("layout")), "{:?}", doc.blocks);
+        }
+        let unclosed = "---\ntitle: x\n\nA rule, then prose.\n";
+        assert_eq!(split_front_matter(unclosed), (FrontMatter::default(), unclosed));
+    }
+
+    fn text_of(block: &Block) -> String {
+        format!("{block:?}")
     }
 
     #[test]

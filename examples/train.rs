@@ -1,0 +1,475 @@
+//! Fits the postmortem classifier on the labelled corpus and writes its weights.
+//!
+//! ```text
+//! cargo run --release --example train                # cross-validate, fit, write the weights
+//! cargo run --release --example train -- --check     # cross-validate only; write nothing
+//! cargo run --release --example train -- --compare   # also: the other choice of hashed words,
+//!                                                    # and the weights the binary embeds now
+//! cargo run --release --example train -- --explain real/x.md  # one document's features
+//! ```
+//!
+//! Labels: `eval/labels.tsv` (paths relative to the corpus) and the corpus's
+//! `real/labels.jsonl` (160 documents of 32 organisations). Documents are read from
+//! `../shared/corpus` (or `$PMAGG_CORPUS`, or `--corpus DIR`); without it the command says so
+//! and exits 0.
+//!
+//! The model is a logistic regression over the named signals of `pmagg::extract` (scaled to
+//! 0..1), fitted by full-batch gradient descent with an L2 penalty. Options try the
+//! alternatives that lost on the organisation-split folds (eval/README.md): `--hashed` adds
+//! the hashed words of each document's title and headings, `--balanced` weighs both classes
+//! equally, `--lambda X` sets the penalty. Everything is computed in
+//! a fixed order in f64 without randomness, so training twice writes the same bytes.
+//!
+//! Cross-validation splits by **organisation**, never by document: every document has a
+//! group (its organisation, the student assignment, the curated list, the web site), and a
+//! group's documents are all in the same fold, so no organisation is in train and test at
+//! once. The figures it prints are those eval/README.md records.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use pmagg::extract::{FEATURE_NAMES, Features, HASH_BUCKETS, NAMED, Weights, features};
+use pmagg::model::Hints;
+use pmagg::parse::document::parse_document;
+
+/// Folds of the organisation-split cross-validation.
+const FOLDS: usize = 8;
+/// The L2 penalty (on every weight but the bias); `--lambda X` tries another.
+const LAMBDA: f64 = 0.001;
+/// Gradient steps per fit.
+const STEPS: usize = 4000;
+/// Where the weights go, relative to the repository.
+const WEIGHTS: &str = "src/extract/weights.tsv";
+
+/// One labelled document and what the classifier sees of it.
+struct Example {
+    path: String,
+    group: String,
+    real: bool,
+    label: bool,
+    features: Features,
+}
+
+/// The command line.
+struct Options {
+    corpus: PathBuf,
+    check: bool,
+    compare: bool,
+    verbose: bool,
+    explain: Option<String>,
+    setup: Setup,
+}
+
+fn parse_args(manifest: &Path) -> Result<Options, String> {
+    let mut options = Options {
+        corpus: std::env::var_os("PMAGG_CORPUS")
+            .map_or_else(|| manifest.join("../shared/corpus"), PathBuf::from),
+        check: false,
+        compare: false,
+        verbose: false,
+        explain: None,
+        setup: Setup { hashed: false, lambda: LAMBDA, balanced: false },
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--check" => options.check = true,
+            "--compare" => options.compare = true,
+            "--verbose" | "-v" => options.verbose = true,
+            "--corpus" => options.corpus = args.next().map_or(options.corpus, PathBuf::from),
+            "--explain" => options.explain = args.next(),
+            "--balanced" => options.setup.balanced = true,
+            "--hashed" => options.setup.hashed = true,
+            "--lambda" => {
+                let value = args.next().unwrap_or_default();
+                options.setup.lambda =
+                    value.parse().map_err(|e| format!("--lambda {value:?}: {e}"))?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other}; see the comment at the top of examples/train.rs"
+                ));
+            }
+        }
+    }
+    Ok(options)
+}
+
+/// Prints one document's features and what the embedded weights make of them.
+fn explain_one(corpus: &Path, path: &str) -> ExitCode {
+    let Some(features) = read_features(corpus, path) else {
+        eprintln!("cannot read {}", corpus.join(path).display());
+        return ExitCode::FAILURE;
+    };
+    match Weights::from_tsv(include_str!("../src/extract/weights.tsv")) {
+        Ok(weights) => {
+            let explanation = weights.explain(&features);
+            println!("confidence {:.3}, bias {:+.3}", explanation.confidence, explanation.bias);
+            for c in explanation.contributions {
+                println!("  {:<20} value {:.3}  {:+.3}", c.signal, c.value, c.contribution);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("src/extract/weights.tsv: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let Options { corpus, check, compare, verbose, explain, setup } = match parse_args(&manifest) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !corpus.is_dir() {
+        println!("corpus not found at {}: training skipped", corpus.display());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(path) = explain {
+        return explain_one(&corpus, &path);
+    }
+    let examples = match read_examples(&manifest, &corpus) {
+        Ok(examples) => examples,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let groups: std::collections::BTreeSet<&str> =
+        examples.iter().map(|e| e.group.as_str()).collect();
+    let positives = examples.iter().filter(|e| e.label).count();
+    println!(
+        "{} labelled documents ({positives} postmortems, {} not) in {} groups; {FOLDS} folds split by organisation",
+        examples.len(),
+        examples.len() - positives,
+        groups.len()
+    );
+    let folds = assign_folds(&examples);
+
+    let predictions = cross_validate(&examples, &folds, setup);
+    report(&format!("cross-validated, {}", setup.describe()), &examples, &predictions);
+    if compare {
+        let other = Setup { hashed: !setup.hashed, ..setup };
+        let other_predictions = cross_validate(&examples, &folds, other);
+        report(&format!("cross-validated, {}", other.describe()), &examples, &other_predictions);
+        let embedded: Vec<f64> =
+            examples.iter().map(|e| f64::from(pmagg_confidence(&e.features))).collect();
+        report(
+            "embedded weights (not cross-validated: fitted on these documents)",
+            &examples,
+            &embedded,
+        );
+    }
+    if verbose {
+        for (example, p) in examples.iter().zip(&predictions) {
+            let wrong = (*p >= 0.5) != example.label;
+            println!(
+                "{} {:.3} {:<5} {:<28} {}",
+                if wrong { "MISS" } else { "    " },
+                p,
+                example.label,
+                example.group,
+                example.path
+            );
+        }
+    }
+    if check {
+        return ExitCode::SUCCESS;
+    }
+    let weights = fit(&examples, &vec![true; examples.len()], setup);
+    let header = format!(
+        "The postmortem classifier: logistic regression over the named signals of\n\
+         src/extract/classify.rs (and hashed title and heading words when trained with them).\n\
+         Written by `cargo run --release --example train` from eval/labels.tsv and\n\
+         real/labels.jsonl ({} documents, {} groups); do not edit by hand.\n\
+         {}, {STEPS} gradient steps.",
+        examples.len(),
+        groups.len(),
+        setup.describe()
+    );
+    let text = weights.to_tsv(&header);
+    let path = manifest.join(WEIGHTS);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    if old == text {
+        println!("{WEIGHTS}: unchanged");
+    } else if let Err(e) = std::fs::write(&path, &text) {
+        eprintln!("cannot write {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    } else {
+        println!("{WEIGHTS}: written; rebuild for the binary to embed it");
+    }
+    print_weights(&weights);
+    ExitCode::SUCCESS
+}
+
+/// The embedded model's confidence (what the binary would say).
+fn pmagg_confidence(features: &Features) -> f32 {
+    pmagg::extract::Weights::from_tsv(include_str!("../src/extract/weights.tsv"))
+        .map_or(0.0, |w| w.confidence(features))
+}
+
+/// What a fit uses.
+#[derive(Clone, Copy)]
+struct Setup {
+    hashed: bool,
+    lambda: f64,
+    balanced: bool,
+}
+
+impl Setup {
+    fn describe(self) -> String {
+        format!(
+            "{}, L2 penalty {}, {} class weights",
+            if self.hashed { "named signals + heading words" } else { "named signals only" },
+            self.lambda,
+            if self.balanced { "balanced" } else { "natural" }
+        )
+    }
+}
+
+fn read_examples(manifest: &Path, corpus: &Path) -> Result<Vec<Example>, String> {
+    let mut examples = Vec::new();
+    let tsv_path = manifest.join("eval/labels.tsv");
+    let tsv = std::fs::read_to_string(&tsv_path)
+        .map_err(|e| format!("cannot read {}: {e}", tsv_path.display()))?;
+    for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let mut cols = line.split('\t');
+        let path = cols.next().unwrap_or("").trim().to_owned();
+        let label = cols.next().unwrap_or("").trim() == "1";
+        let group = group_of(&path);
+        if let Some(features) = read_features(corpus, &path) {
+            examples.push(Example { path, group, real: false, label, features });
+        } else {
+            eprintln!("skipped (not in the corpus): {path}");
+        }
+    }
+    let jsonl_path = corpus.join("real/labels.jsonl");
+    let jsonl = std::fs::read_to_string(&jsonl_path)
+        .map_err(|e| format!("cannot read {}: {e}", jsonl_path.display()))?;
+    for (number, line) in jsonl.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("{}:{}: {e}", jsonl_path.display(), number + 1))?;
+        let (Some(path), Some(label), Some(org)) =
+            (value["path"].as_str(), value["is_postmortem"].as_bool(), value["org"].as_str())
+        else {
+            return Err(format!(
+                "{}:{}: path, is_postmortem or org missing",
+                jsonl_path.display(),
+                number + 1
+            ));
+        };
+        let path = format!("real/{path}");
+        if let Some(features) = read_features(corpus, &path) {
+            examples.push(Example {
+                path,
+                group: format!("org:{org}"),
+                real: true,
+                label,
+                features,
+            });
+        } else {
+            eprintln!("skipped (not in the corpus): {path}");
+        }
+    }
+    Ok(examples)
+}
+
+/// The organisation (or the author, list or site) of a document of eval/labels.tsv. The
+/// student reports answer one assignment and the four seed reports follow the same
+/// template, so they are one group: a fold never sees the template in training and test.
+fn group_of(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        ["seeds", name] if name.starts_with("000_") => "list:jimmyl02".to_owned(),
+        ["postmortems", "students", ..] | ["seeds", ..] => "students".to_owned(),
+        ["lists", name] if name.starts_with("jimmyl02") => "list:jimmyl02".to_owned(),
+        ["lists", name] => format!("list:{name}"),
+        ["postmortems", "companies", org, ..] => format!("org:{org}"),
+        ["postmortems", "jimmyl02", company, ..] => format!("org:{company}"),
+        ["pages", "readability", site, ..] => format!("site:{site}"),
+        _ => path.to_owned(),
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match Path::new(path).extension().and_then(|e| e.to_str()) {
+        Some("html" | "htm") => "text/html",
+        Some("md" | "markdown") => "text/markdown",
+        _ => "text/plain",
+    }
+}
+
+fn read_features(corpus: &Path, path: &str) -> Option<Features> {
+    let body = std::fs::read(corpus.join(path)).ok()?;
+    let document = parse_document(&body, Some(content_type(path)), None, None);
+    // The hints the pipeline gives a file in a repository: its link, whose path often carries
+    // a date.
+    let hints = Hints {
+        url: url::Url::from_file_path(corpus.join(path)).ok().map(String::from),
+        ..Hints::default()
+    };
+    Some(features(&document, &hints))
+}
+
+/// Groups to folds: the largest group first, each into the fold with the fewest documents
+/// so far (ties: the lower fold). Deterministic; keeps folds of similar size.
+fn assign_folds(examples: &[Example]) -> Vec<usize> {
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in examples {
+        *sizes.entry(&e.group).or_default() += 1;
+    }
+    let mut order: Vec<(&str, usize)> = sizes.into_iter().collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut fold_sizes = [0usize; FOLDS];
+    let mut fold_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for (group, size) in order {
+        let fold = (0..FOLDS).min_by_key(|f| (fold_sizes[*f], *f)).unwrap_or(0);
+        fold_sizes[fold] += size;
+        fold_of.insert(group, fold);
+    }
+    examples.iter().map(|e| fold_of[e.group.as_str()]).collect()
+}
+
+/// Out-of-fold confidences: each fold predicted by a model fitted on the others.
+fn cross_validate(examples: &[Example], folds: &[usize], setup: Setup) -> Vec<f64> {
+    let mut predictions = vec![0.0; examples.len()];
+    for fold in 0..FOLDS {
+        let train: Vec<bool> = folds.iter().map(|f| *f != fold).collect();
+        let weights = fit(examples, &train, setup);
+        for (i, e) in examples.iter().enumerate() {
+            if folds[i] == fold {
+                predictions[i] = f64::from(weights.confidence(&e.features));
+            }
+        }
+    }
+    predictions
+}
+
+/// A document as the optimiser sees it: (index, value) pairs, hashed buckets after the
+/// named features.
+fn sparse(features: &Features, setup: Setup) -> Vec<(usize, f64)> {
+    let mut x: Vec<(usize, f64)> = features
+        .named
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(i, v)| (i, f64::from(*v)))
+        .collect();
+    if setup.hashed {
+        let value = f64::from(features.hashed_value());
+        x.extend(features.hashed.iter().map(|b| (NAMED + *b as usize, value)));
+    }
+    x
+}
+
+/// Fits the weights on the examples where `train` is true.
+fn fit(examples: &[Example], train: &[bool], setup: Setup) -> Weights {
+    let rows: Vec<(Vec<(usize, f64)>, f64)> = examples
+        .iter()
+        .zip(train)
+        .filter(|(_, t)| **t)
+        .map(|(e, _)| (sparse(&e.features, setup), if e.label { 1.0 } else { 0.0 }))
+        .collect();
+    let positives = rows.iter().filter(|(_, y)| *y > 0.5).count().max(1) as f64;
+    let negatives = (rows.len() as f64 - positives).max(1.0);
+    // Balanced: each class weighs half of the loss.
+    let n = rows.len().max(1) as f64;
+    let class_weight = |y: f64| {
+        if !setup.balanced {
+            1.0 / n
+        } else if y > 0.5 {
+            0.5 / positives
+        } else {
+            0.5 / negatives
+        }
+    };
+    let dims = NAMED + HASH_BUCKETS as usize;
+    // A step of 1/L, with L a bound on the loss's curvature: 0.25·max‖x‖² (+1 for the bias)
+    // for the weighted logistic loss, plus the penalty.
+    let max_norm = rows
+        .iter()
+        .map(|(x, _)| 1.0 + x.iter().map(|(_, v)| v * v).sum::<f64>())
+        .fold(0.0, f64::max);
+    let lambda = setup.lambda;
+    let step = 1.0 / (0.25 * max_norm + lambda);
+    let (mut bias, mut w) = (0.0f64, vec![0.0f64; dims]);
+    let mut gradient = vec![0.0f64; dims];
+    for _ in 0..STEPS {
+        gradient.fill(0.0);
+        let mut bias_gradient = 0.0;
+        for (x, y) in &rows {
+            let z = bias + x.iter().map(|(i, v)| w[*i] * v).sum::<f64>();
+            let p = 1.0 / (1.0 + (-z).exp());
+            let error = (p - y) * class_weight(*y);
+            bias_gradient += error;
+            for (i, v) in x {
+                gradient[*i] += error * v;
+            }
+        }
+        bias -= step * bias_gradient;
+        for (wi, gi) in w.iter_mut().zip(&gradient) {
+            *wi -= step * (gi + lambda * *wi);
+        }
+    }
+    let mut named = [0.0f32; NAMED];
+    for (n, v) in named.iter_mut().zip(&w) {
+        *n = *v as f32;
+    }
+    Weights { bias: bias as f32, named, hashed: w[NAMED..].iter().map(|v| *v as f32).collect() }
+}
+
+/// Precision, recall and F1 over all documents, the real ones, and the rest.
+fn report(name: &str, examples: &[Example], predictions: &[f64]) {
+    println!("{name}:");
+    let subsets: [(&str, Option<bool>); 3] = [
+        ("all labelled documents", None),
+        ("real/ (32 organisations)", Some(true)),
+        ("eval/labels.tsv", Some(false)),
+    ];
+    for (label, real) in subsets {
+        let keep = |e: &Example| real.is_none_or(|r| e.real == r);
+        let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
+        for (e, p) in examples.iter().zip(predictions).filter(|(e, _)| keep(e)) {
+            match (e.label, *p >= 0.5) {
+                (true, true) => tp += 1,
+                (false, true) => fp += 1,
+                (true, false) => fn_ += 1,
+                (false, false) => tn += 1,
+            }
+        }
+        let precision = ratio(tp, tp + fp);
+        let recall = ratio(tp, tp + fn_);
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        println!(
+            "  {label:<26} n={:<4} tp={tp:<3} fp={fp:<3} fn={fn_:<3} tn={tn:<3} precision={precision:.3} recall={recall:.3} F1={f1:.3}",
+            tp + fp + fn_ + tn
+        );
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+fn print_weights(weights: &Weights) {
+    let mut out = format!("weights (log-odds at full strength):\n  bias {:+.3}\n", weights.bias);
+    let mut named: Vec<(&str, f32)> = FEATURE_NAMES.iter().copied().zip(weights.named).collect();
+    named.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(b.0)));
+    for (name, w) in named {
+        let _ = writeln!(out, "  {name:<20} {w:+.3}");
+    }
+    let used = weights.hashed.iter().filter(|w| w.abs() >= 0.0005).count();
+    let _ = writeln!(out, "  heading words: {used} buckets of {HASH_BUCKETS} carry weight");
+    print!("{out}");
+}
