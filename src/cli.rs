@@ -148,7 +148,13 @@ curator's mark (`pmagg mark`) still has the last word.")]
     #[command(after_help = "\
 Examples:
   pmagg show 42
-  pmagg show https://blog.example.com/2024/03/outage/ --json")]
+  pmagg show https://blog.example.com/2024/03/outage/ --json
+
+With what was extracted: who decided (publisher, curated, classifier or curator, with the
+curator's reason) and how the classifier scored the report, each signal's contribution to the
+log-odds (value x weight), largest first. --json has them as postmortem.decided_by,
+postmortem.explanation {bias, contributions [{signal, value, weight, contribution}],
+confidence} and, for a marked entry, mark.")]
     Show(ShowArgs),
 
     /// Say whether an entry is a postmortem, whatever pmagg decided: the curator's last word.

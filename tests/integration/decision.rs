@@ -150,8 +150,17 @@ fn a_publishers_postmortem_is_listed_rendered_and_in_the_feed() {
     let entry_id = pm["entry_id"].as_i64().unwrap().to_string();
     let shown = json_of(&ws, &["show", &entry_id, "--json"]);
     assert_eq!(shown["postmortem"]["decided_by"], "publisher", "{shown:#}");
+    // The classifier's score is explained, signal by signal, even when it did not decide.
+    let explanation = &shown["postmortem"]["explanation"];
+    assert!(explanation["bias"].is_number(), "{shown:#}");
+    let contributions = explanation["contributions"].as_array().unwrap();
+    assert!(!contributions.is_empty(), "{explanation:#}");
+    assert!(contributions.iter().all(|c| c["signal"].is_string() && c["contribution"].is_number()));
     let text = ok(&ws, &["show", &entry_id]);
     assert!(text.contains("Decided by:   publisher"), "{text}");
+    assert!(text.contains("Classifier:   confidence "), "{text}");
+    let first = contributions[0]["signal"].as_str().unwrap();
+    assert!(text.contains(first), "{text}");
 
     let readme_text = read(&readme);
     assert!(readme_text.contains("Quarry is experiencing intermittent outages"), "{readme_text}");
