@@ -262,7 +262,13 @@ impl Verdicts {
         classified: bool,
         vouched: Option<Decision>,
     ) -> (bool, Decision) {
-        let canonical: Vec<String> = urls.iter().flatten().map(|u| canonical_url(u)).collect();
+        // Without marks or curated links (most passes) no link needs canonicalizing.
+        let needed = !self.marks_by_url.is_empty() || !self.curated_urls.is_empty();
+        let canonical: Vec<String> = if needed {
+            urls.iter().flatten().map(|u| canonical_url(u)).collect()
+        } else {
+            Vec::new()
+        };
         let curator = canonical
             .iter()
             .find_map(|u| self.marks_by_url.get(u).copied())
@@ -864,6 +870,34 @@ mod tests {
             canonical_url("https://blog.example.com/post/?utm_campaign=a#top"),
             canonical_url("http://www.blog.example.com/post")
         );
+    }
+
+    #[test]
+    fn the_curator_has_the_last_word_and_the_publisher_the_first() {
+        use Decision::{Classifier, Curated, Curator, Publisher};
+        assert_eq!(Decision::resolve(false, None, None), (false, Classifier));
+        assert_eq!(Decision::resolve(true, None, None), (true, Classifier));
+        assert_eq!(Decision::resolve(false, Some(Publisher), None), (true, Publisher));
+        assert_eq!(Decision::resolve(false, Some(Curated), None), (true, Curated));
+        assert_eq!(Decision::resolve(true, Some(Publisher), Some(false)), (false, Curator));
+        assert_eq!(Decision::resolve(false, None, Some(true)), (true, Curator));
+        for d in Decision::ALL {
+            assert_eq!(Decision::from_name(d.as_str()), Some(d));
+            assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
+        }
+
+        let source = SourceName::new("blog");
+        let id = EntryIdentity::new("guid:1");
+        let mut verdicts = Verdicts::default();
+        let url = Some("http://www.blog.example/post/?utm_source=rss");
+        assert_eq!(verdicts.decide(&source, &id, &[url], false, None), (false, Classifier));
+        verdicts.curated_urls.insert("https://blog.example/post".into());
+        assert_eq!(verdicts.decide(&source, &id, &[None, url], false, None), (true, Curated));
+        verdicts.marks_by_url.insert("https://blog.example/post".into(), false);
+        assert_eq!(verdicts.decide(&source, &id, &[url], true, Some(Publisher)), (false, Curator));
+        let other = EntryIdentity::new("guid:2");
+        verdicts.marks_by_entry.insert((source.clone(), other.clone()), true);
+        assert_eq!(verdicts.decide(&source, &other, &[None], false, None), (true, Curator));
     }
 
     #[test]

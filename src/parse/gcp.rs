@@ -233,6 +233,7 @@ mod tests {
         assert_eq!(entry.title.as_deref(), Some("Multiple services impacted in europe-west2"));
         assert_eq!(utc(entry.published), "2022-07-19T14:05:41+00:00");
         assert!(entry.candidate);
+        assert_eq!(entry.vouched_by, Some(Decision::Publisher), "Google's report decides");
         let report = entry.report.as_ref().unwrap();
         assert_eq!(report.format, TextFormat::Markdown);
         assert!(report.text.starts_with("# Incident Report\n\n## Summary"), "{}", report.text);

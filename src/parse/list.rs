@@ -863,6 +863,7 @@ mod tests {
             )
         );
         assert!(first.candidate);
+        assert_eq!(first.vouched_by, Some(Decision::Curated));
         assert!(first.categories.is_empty());
         assert_eq!(first.content_hash.len(), 64);
 

@@ -396,6 +396,7 @@ mod tests {
         assert_eq!(utc(with_postmortem.published), "2024-03-05T15:58:12.418+00:00");
         assert_eq!(with_postmortem.summary.as_deref(), Some("This incident has been resolved."));
         assert!(with_postmortem.candidate);
+        assert_eq!(with_postmortem.vouched_by, Some(Decision::Publisher), "the publisher's word");
         assert_eq!(with_postmortem.report_url, None);
         let report = with_postmortem.report.as_ref().unwrap();
         assert_eq!(report.format, TextFormat::Markdown);
@@ -430,6 +431,7 @@ mod tests {
         let body = include_bytes!("../../tests/fixtures/statuspage/incidents.json");
         let entry = &parse_incidents(body, &page()).unwrap()[1];
         assert!(!entry.candidate);
+        assert_eq!(entry.vouched_by, None);
         assert_eq!(entry.report, None);
         assert_eq!(entry.report_url, None);
         assert_eq!(
