@@ -31,7 +31,14 @@ pub(super) fn run_extract(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    if let Some(api) = parse::sniff::api_json(&body) {
+    // A file named .md or .html, or a page served as HTML, is a document even when it starts
+    // with `[`. Otherwise what starts like JSON and parses as JSON is JSON (what was cut short
+    // cannot be checked, and is taken for what it starts like).
+    let maybe_json = content_type.as_deref().is_none_or(|t| t.contains("json"));
+    let json = parse::sniff::api_json(&body).filter(|_| {
+        maybe_json && (truncated || serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok())
+    });
+    if let Some(api) = json {
         let Some(api) = api else {
             return Err(UsageError(format!(
                 "{name} is JSON, but not from an API pmagg reads: give it a Statuspage or \
@@ -106,7 +113,7 @@ fn read_bounded(mut reader: impl Read, name: &str, settings: &Settings) -> anyho
     if body.len() < parse::sniff::SNIFF_BYTES || parse::sniff::binary_kind(&body).is_some() {
         return Ok(done(body, false));
     }
-    let limit = if parse::sniff::api_json(&body).is_some() {
+    let limit = if matches!(parse::sniff::api_json(&body), Some(Some(_))) {
         settings.max_body_bytes
     } else {
         settings.max_report_bytes

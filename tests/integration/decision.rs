@@ -354,3 +354,18 @@ fn extract_reads_at_most_max_report_bytes_and_says_so() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("longer than max_report_bytes (70000 bytes)"), "{stderr}");
 }
+
+#[test]
+fn extract_takes_a_document_that_starts_like_json_for_a_document() {
+    let ws = Workspace::new();
+    let text = "[Back to the blog](https://blog.example.com/)\n\n# Postmortem: login outage\n\n\
+                Logins failed for two hours because an expired certificate was not rotated.\n";
+    for name in ["links.md", "links"] {
+        let file = ws.path(name);
+        std::fs::write(&file, text).unwrap();
+        let output = pmagg().arg("extract").arg(&file).arg("--json").output().unwrap();
+        assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        let found: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(found.is_object(), "{name}: one document, not an API's list: {found}");
+    }
+}
