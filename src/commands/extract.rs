@@ -346,6 +346,8 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
     let verdicts = store.verdicts()?;
     let now = Utc::now();
     let mut confirmed = 0;
+    // Postmortems by who decided, for the summary.
+    let mut origins: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
     for stored in &entries {
         let Some(report) = &stored.item.report else { continue };
         let document = parse::report_document(report);
@@ -362,6 +364,9 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
         let mut postmortem = extract::extract(&document, &hints, config.settings.threshold);
         let decided_by = pipeline::decide(&verdicts, &stored.source, &stored.item, &mut postmortem);
         confirmed += u64::from(postmortem.is_postmortem);
+        if postmortem.is_postmortem {
+            *origins.entry(decided_by.as_str()).or_default() += 1;
+        }
         let extracted = Extracted {
             identity: stored.item.identity.clone(),
             report_fingerprint: Some(report.fingerprint.clone()),
@@ -379,16 +384,22 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
     if args.json {
         serde_json::to_writer(
             &mut out,
-            &serde_json::json!({"reextracted": entries.len(), "postmortems": confirmed}),
+            &serde_json::json!({
+                "reextracted": entries.len(),
+                "postmortems": confirmed,
+                "decided_by": origins,
+            }),
         )?;
         writeln!(out)?;
     } else {
+        let by: Vec<String> = origins.iter().map(|(o, n)| format!("{n} by {o}")).collect();
         writeln!(
             out,
-            "re-extracted {} report{}: {confirmed} postmortem{}",
+            "re-extracted {} report{}: {confirmed} postmortem{}{}",
             entries.len(),
             if entries.len() == 1 { "" } else { "s" },
-            if confirmed == 1 { "" } else { "s" }
+            if confirmed == 1 { "" } else { "s" },
+            if by.is_empty() { String::new() } else { format!(" ({})", by.join(", ")) }
         )?;
     }
     Ok(())

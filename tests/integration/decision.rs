@@ -262,7 +262,8 @@ fn mark_round_trip_survives_sync_and_reextract() {
 
     // The curator's word survives a pass and a full re-extraction.
     ws.sync();
-    ok(&ws, &["reextract", "--all"]);
+    let reextracted = json_of(&ws, &["reextract", "--all", "--json"]);
+    assert_eq!(reextracted["decided_by"]["curator"], 1, "{reextracted}");
     let listed = json_of(&ws, &["list", "--postmortems", "--json"]);
     assert_eq!(listed[0]["decided_by"], "curator", "{listed:#}");
     ok(&ws, &["render"]);
