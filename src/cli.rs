@@ -175,9 +175,10 @@ Who decides, first to last:
 A mark is stored on the entry's link (canonical: http/https, www., a trailing slash and utm_*
 parameters do not matter), so it also covers the same report found by another source, and a
 link no source has found yet. It survives `sync` and `reextract`; marking again replaces it.
-`list --postmortems`, `render`, `publish` and the Atom feed honour it at once. An entry marked
---not-postmortem that pmagg had added to the README leaves it on the next render; lines a
-person wrote stay. `pmagg show ID` shows the origin of each decision and the mark's reason.")]
+`list --postmortems` and `export` honour it at once; `render`, `publish` and the Atom feed on
+their next run. An entry marked --not-postmortem that pmagg had added to the README leaves it
+then; lines a person wrote stay. `pmagg show ID` shows who decided, the mark's reason and the
+classifier's score signal by signal.")]
     Mark(MarkArgs),
 
     /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) into the store.
