@@ -48,6 +48,7 @@ fn listings(count: usize) -> Vec<Listing> {
                 curated: vec![],
                 entry_ids: vec![i as i64 + 1],
                 sources: vec!["bench".to_owned()],
+                decided_by: pmagg::model::Decision::Classifier,
                 report: None,
                 url,
             }

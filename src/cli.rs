@@ -121,22 +121,65 @@ Examples:
 HTML, markdown and plain text are recognised by the file extension or the Content-Type, else
 by their first bytes. The JSON fields: is_postmortem, confidence, title, company, url,
 published, incident_date, start, end, duration_minutes, impact, root_cause, resolution,
-summary, timeline [{time, event}], action_items, categories.")]
+summary, timeline [{time, event}], action_items, categories.
+
+JSON from a status page is read by that API's parser, and each postmortem it carries is
+printed (a JSON array with --json, each with decided_by: publisher):
+  pmagg extract incidents.json            a Statuspage or incident.io incidents.json
+  pmagg extract gcp-incidents.json --json a Google Cloud incidents.json
+Other JSON is refused with a hint. Binary input (an executable, an image, an archive, a PDF,
+anything with NUL bytes) is refused from its first bytes, exit code 2. At most
+settings.max_report_bytes of a document are read (stderr says when there was more), at most
+settings.max_body_bytes of API JSON.")]
     Extract(ExtractArgs),
 
     /// Run extraction again over stored reports, without fetching anything.
     #[command(after_help = "\
 Examples:
   pmagg reextract          reports never extracted, or extracted by an older pmagg
-  pmagg reextract --all    every stored report")]
+  pmagg reextract --all    every stored report
+
+Each decision is taken again, as in a pass: the publisher's postmortems and curated lists'
+entries are postmortems (origin publisher / curated), the classifier decides the rest, and a
+curator's mark (`pmagg mark`) still has the last word.")]
     Reextract(ReextractArgs),
 
     /// Show one stored entry by its ID (from `pmagg list`) or its URL.
     #[command(after_help = "\
 Examples:
   pmagg show 42
-  pmagg show https://blog.example.com/2024/03/outage/ --json")]
+  pmagg show https://blog.example.com/2024/03/outage/ --json
+
+With what was extracted: who decided (publisher, curated, classifier or curator, with the
+curator's reason) and how the classifier scored the report, each signal's contribution to the
+log-odds (value x weight), largest first. --json has them as postmortem.decided_by,
+postmortem.explanation {bias, contributions [{signal, value, weight, contribution}],
+confidence} and, for a marked entry, mark.")]
     Show(ShowArgs),
+
+    /// Say whether an entry is a postmortem, whatever pmagg decided: the curator's last word.
+    #[command(after_help = "\
+Examples:
+  pmagg mark 42 --postmortem --reason \"narrative report, no headings\"
+  pmagg mark https://blog.example.com/2024/03/outage/ --postmortem
+  pmagg mark 17 --not-postmortem --reason \"a release announcement\"
+  pmagg render                       then update the README, archive and feed
+
+Who decides, first to last:
+  publisher   a status page's own postmortem (Statuspage status `postmortem` or a
+              postmortem_body, an incident.io postmortem, a Google Cloud incident report)
+  curated     an entry of a curated list (`pmagg import`, or a `list` source)
+  classifier  everything else: confidence against settings.threshold (see `pmagg show ID`)
+  curator     a mark made here: it wins over all of the above
+
+A mark is stored on the entry's link (canonical: http/https, www., a trailing slash and utm_*
+parameters do not matter), so it also covers the same report found by another source, and a
+link no source has found yet. It survives `sync` and `reextract`; marking again replaces it.
+`list --postmortems` and `export` honour it at once; `render`, `publish` and the Atom feed on
+their next run. An entry marked --not-postmortem that pmagg had added to the README leaves it
+then; lines a person wrote stay. `pmagg show ID` shows who decided, the mark's reason and the
+classifier's score signal by signal.")]
+    Mark(MarkArgs),
 
     /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) into the store.
     #[command(after_help = "\
@@ -420,6 +463,27 @@ pub struct ShowArgs {
     #[arg(value_name = "ID|URL")]
     pub entry: String,
     /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pmagg mark`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("word").required(true).args(["postmortem", "not_postmortem"]))]
+pub struct MarkArgs {
+    /// An entry ID (as `pmagg list` prints it) or a link.
+    #[arg(value_name = "ID|URL")]
+    pub entry: String,
+    /// It is a postmortem: list it.
+    #[arg(long)]
+    pub postmortem: bool,
+    /// It is not a postmortem: never list it (pmagg's own README line goes too).
+    #[arg(long)]
+    pub not_postmortem: bool,
+    /// Why, kept with the mark and shown by `pmagg show`.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Print the mark as a JSON object.
     #[arg(long)]
     pub json: bool,
 }

@@ -14,6 +14,11 @@
 //! the git and GitHub side effects of `pmagg publish` and never opens the database. `parse`,
 //! `extract`, `store` and `render` are synchronous (`render` gets model values and never opens
 //! the database); `fetch`, `pipeline`, `schedule` and `commands` are async.
+//!
+//! Whether an entry is a postmortem is decided outside `extract`, which only ever gives the
+//! classifier's word: the pipeline (and `reextract`, `mark`, `import`) reads the curator's
+//! marks and curated links from the store once ([`model::Verdicts`]) and puts the publisher's
+//! word (set by `parse`), a curated list's and a curator's before it ([`model::Decision`]).
 
 pub mod cli;
 pub mod commands;

@@ -4,7 +4,8 @@
 //! validators, fetch its endpoint with a conditional GET (trying the next endpoint, such as an
 //! incident.io page's Atom feed, only when one fails), parse the body on a parsing thread,
 //! fetch the report pages that entries point at and that are not stored yet, extract the
-//! reports, and queue the entries with the new validators for the pass's writer, which stores
+//! reports and decide each (see [`decide`]: a curator's mark, else the publisher's or a
+//! curated list's word, else the classifier's; extraction itself gives only the last), and queue the entries with the new validators for the pass's writer, which stores
 //! the writes that arrive close together in one transaction, each under its own savepoint
 //! (see `start_writer`). The sources' reads go through a second, read-only connection, so
 //! they never wait for a batch (see `Stores`). A source that fails is recorded (its
@@ -30,7 +31,8 @@ use crate::config::{Settings, Source};
 use crate::extract;
 use crate::fetch::{self, FetchRequest, Fetched, Fetcher};
 use crate::model::{
-    Entry, EntryIdentity, Extracted, Hints, Report, SourceName, Validators, WriteCounts,
+    Decision, Entry, EntryIdentity, Extracted, Hints, Postmortem, Report, SourceName, Validators,
+    Verdicts, WriteCounts,
 };
 use crate::parse::{self, Endpoint};
 use crate::store::{ExtractionState, SourceWrite, Store, StoreError};
@@ -144,11 +146,14 @@ pub async fn sync(
     async move {
         let registered: Vec<_> =
             sources.iter().map(|s| (s.name.clone(), s.kind, s.url.to_string())).collect();
-        let validators = with_store(store, move |store| {
+        let (validators, verdicts) = with_store(store, move |store| {
             store.register_sources(registered.iter().map(|(n, k, u)| (n, *k, u.as_str())))?;
-            store.validators()
+            Ok((store.validators()?, store.verdicts()?))
         })
         .await?;
+        // Curator marks and curated links, read once: a mark made during the pass applies
+        // to the stored rows at once (`pmagg mark`), and to new extractions from the next.
+        let verdicts = Arc::new(verdicts);
 
         let threshold = settings.threshold;
         let max_backoff = settings.max_backoff;
@@ -174,6 +179,7 @@ pub async fn sync(
                         Arc::clone(fetcher),
                         source,
                         validators,
+                        Arc::clone(&verdicts),
                         threshold,
                         max_backoff,
                         bounds,
@@ -275,6 +281,7 @@ async fn sync_source(
     fetcher: Arc<Fetcher>,
     source: Source,
     validators: Validators,
+    verdicts: Arc<Verdicts>,
     threshold: f32,
     max_backoff: Duration,
     bounds: Bounds,
@@ -296,6 +303,7 @@ async fn sync_source(
             &fetcher,
             source,
             validators,
+            verdicts,
             threshold,
             bounds.limits,
             now,
@@ -403,6 +411,7 @@ async fn run_source(
     fetcher: &Arc<Fetcher>,
     source: Source,
     validators: Validators,
+    verdicts: Arc<Verdicts>,
     threshold: f32,
     limits: parse::Limits,
     now: DateTime<Utc>,
@@ -450,7 +459,7 @@ async fn run_source(
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .extraction_states(&source.name)?;
-            let extracted = extract_reports(&source, &entries, &states, threshold);
+            let extracted = extract_reports(&source, &entries, &states, &verdicts, threshold);
             Ok::<_, StoreError>((entries, extracted))
         })
         .await
@@ -580,11 +589,13 @@ pub fn worth_a_look(title: Option<&str>, summary: Option<&str>) -> bool {
 }
 
 /// Runs extraction on every candidate whose report is new, changed, or was extracted by an
-/// older extractor. CPU work: run it on a parsing thread ([`run_guarded`]).
+/// older extractor, and decides each (see [`decide`]). CPU work: run it on a parsing thread
+/// ([`run_guarded`]).
 fn extract_reports(
     source: &Source,
     entries: &[Entry],
     states: &HashMap<EntryIdentity, ExtractionState>,
+    verdicts: &Verdicts,
     threshold: f32,
 ) -> Vec<Extracted> {
     entries
@@ -599,17 +610,41 @@ fn extract_reports(
             if fresh {
                 return None;
             }
+            // The report is what is extracted: for a status page, its postmortem
+            // (`postmortem_body`), never the incident's updates.
             let document = parse::report_document(report);
-            let postmortem = extract::extract(&document, &hints(source, entry), threshold);
+            let mut postmortem = extract::extract(&document, &hints(source, entry), threshold);
+            let decided_by = decide(verdicts, &source.name, entry, &mut postmortem);
             Some(Extracted {
                 identity: entry.identity.clone(),
                 report_fingerprint: Some(report.fingerprint.clone()),
                 extractor_version: extract::VERSION,
                 postmortem,
+                decided_by,
                 body: document.markdown,
             })
         })
         .collect()
+}
+
+/// Makes `postmortem.is_postmortem` the final word on `entry` (extraction gives only the
+/// classifier's): a curator's mark, else the publisher's or a curated list's, else the
+/// classifier's. Returns where the word came from.
+pub fn decide(
+    verdicts: &Verdicts,
+    source: &SourceName,
+    entry: &Entry,
+    postmortem: &mut Postmortem,
+) -> Decision {
+    let (is_postmortem, decided_by) = verdicts.decide(
+        source,
+        &entry.identity,
+        &[entry.url.as_deref(), postmortem.url.as_deref()],
+        postmortem.is_postmortem,
+        entry.vouched_by,
+    );
+    postmortem.is_postmortem = is_postmortem;
+    decided_by
 }
 
 /// What the source says about an entry, for extraction to fall back on.

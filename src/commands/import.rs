@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::{database_path, load_config, open_store};
 use crate::cli::{Cli, ImportArgs};
+use crate::config::Settings;
 use crate::model::{CuratedCounts, list_key};
 use crate::parse;
 
@@ -41,6 +42,10 @@ pub(super) fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
     }
     let mut store = open_store(&database_path(cli, config.as_ref()))?;
     let counts = store.import_curated(&key, &entries, Utc::now())?;
+    // Every entry of a curated list is a postmortem: stored extractions of its links now say
+    // so (origin `curated`), and those of links it no longer has go back to the classifier.
+    let threshold = config.as_ref().map_or(Settings::default().threshold, |c| c.settings.threshold);
+    super::mark::refresh_decisions(&mut store, threshold)?;
     let imported = Imported { list: &key, entries: entries.len(), counts };
     let mut out = super::stdout();
     if args.json {

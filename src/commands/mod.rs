@@ -7,6 +7,7 @@ mod daemon;
 mod export;
 mod extract;
 mod import;
+mod mark;
 mod publish;
 mod query;
 mod render;
@@ -39,6 +40,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Extract(args) => extract::run_extract(cli, args),
         Command::Reextract(args) => extract::run_reextract(cli, args),
         Command::Import(args) => import::run(cli, args),
+        Command::Mark(args) => mark::run(cli, args),
         Command::Render(args) => render::run(cli, args),
         Command::Export(args) => export::run(cli, args),
         Command::Daemon(args) => daemon::run(cli, args),

@@ -1,10 +1,13 @@
-//! `pmagg list` and `pmagg show`: read-only views of stored entries.
+//! `pmagg list`, `pmagg show` and `pmagg search`: read-only views of stored entries. `show`
+//! says who decided an entry (and why: a curator's reason, the classifier's signals).
 
 use std::io::Write;
 
 use super::{DASH, UsageError, cell, open_store_for_reading};
 use crate::cli::{Cli, ListArgs, SearchArgs, ShowArgs};
-use crate::model::{StoredEntry, StoredPostmortem};
+use crate::extract::{self, Explanation};
+use crate::model::{CuratorMark, Decision, Hints, Report, StoredEntry, StoredPostmortem};
+use crate::parse;
 
 pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
@@ -65,10 +68,30 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
         .into());
     };
     let postmortem = store.postmortem_for_entry(entry.id)?;
+    let report_url = postmortem.as_ref().and_then(|p| p.postmortem.url.clone());
+    let mark =
+        store.mark_for_entry(entry.id, &[entry.item.url.as_deref(), report_url.as_deref()])?;
+    let explanation = entry.item.report.as_ref().map(|report| explain(&entry, report));
     let mut out = super::stdout();
     if args.json {
         let mut value = serde_json::to_value(&entry)?;
-        value["postmortem"] = serde_json::to_value(postmortem.map(|p| p.postmortem))?;
+        value["postmortem"] = match &postmortem {
+            Some(p) => {
+                let mut fields = serde_json::to_value(&p.postmortem)?;
+                fields["decided_by"] = serde_json::to_value(p.decided_by)?;
+                fields
+            }
+            None => serde_json::Value::Null,
+        };
+        if let Some(explanation) = &explanation
+            && value["postmortem"].is_object()
+        {
+            value["postmortem"]["explanation"] = serde_json::to_value(explanation)?;
+        }
+        // Only a marked entry has a "mark": the object stays as it was for the others.
+        if let Some(mark) = &mark {
+            value["mark"] = serde_json::to_value(mark)?;
+        }
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
@@ -76,9 +99,104 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
         if let Some(p) = postmortem {
             writeln!(out, "\nExtracted (extractor v{}):", p.extractor_version)?;
             super::extract::write_postmortem(&mut out, &p.postmortem)?;
+            write_decision(&mut out, p.decided_by, &entry, mark.as_ref())?;
+            if let Some(explanation) = &explanation {
+                write_explanation(&mut out, explanation, p.postmortem.confidence)?;
+            }
+        } else if let Some(mark) = &mark {
+            writeln!(out)?;
+            write_mark(&mut out, mark)?;
         }
     }
     Ok(())
+}
+
+/// Where the decision came from, in words.
+fn write_decision(
+    out: &mut impl Write,
+    decided_by: Decision,
+    entry: &StoredEntry,
+    mark: Option<&CuratorMark>,
+) -> std::io::Result<()> {
+    let why = match decided_by {
+        Decision::Publisher => format!(
+            "the publisher marked it a postmortem{}",
+            entry
+                .item
+                .incident
+                .as_ref()
+                .map(|i| format!(" (incident status {:?}, report from the status page)", i.status))
+                .unwrap_or_default()
+        ),
+        Decision::Curated => "a curated list has it".to_owned(),
+        Decision::Classifier => "the classifier's confidence against the threshold".to_owned(),
+        Decision::Curator => "a curator's mark (`pmagg mark`)".to_owned(),
+    };
+    writeln!(out, "Decided by:   {decided_by}: {why}")?;
+    if let Some(mark) = mark {
+        write_mark(out, mark)?;
+    }
+    Ok(())
+}
+
+/// The classifier's view of the entry's stored report: each signal's part in its score.
+fn explain(entry: &StoredEntry, report: &Report) -> Explanation {
+    let document = parse::report_document(report);
+    let incident = entry.item.incident.as_ref();
+    let hints = Hints {
+        title: entry.item.title.clone(),
+        company: entry.item.company.clone(),
+        url: entry.item.url.clone(),
+        published: entry.item.published,
+        started_at: incident.and_then(|i| i.started_at),
+        resolved_at: incident.and_then(|i| i.resolved_at),
+    };
+    extract::explain(&document, &hints)
+}
+
+/// The explanation as lines: the bias, then each signal's contribution, largest first.
+fn write_explanation(
+    out: &mut impl Write,
+    explanation: &Explanation,
+    stored: f32,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Classifier:   confidence {:.2} = sigmoid(bias {:+.2} + the signals below)",
+        explanation.confidence, explanation.bias
+    )?;
+    if (explanation.confidence - stored).abs() > 0.005 {
+        writeln!(
+            out,
+            "              (the stored {stored:.2} is an older extractor's: `pmagg reextract` \
+             updates it)"
+        )?;
+    }
+    for c in &explanation.contributions {
+        if c.weight == 0.0 {
+            writeln!(out, "  {:+7.2}  {}", c.contribution, c.signal)?;
+        } else {
+            writeln!(
+                out,
+                "  {:+7.2}  {} = {:.2} x weight {:+.2}",
+                c.contribution, c.signal, c.value, c.weight
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn write_mark(out: &mut impl Write, mark: &CuratorMark) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Marked:       {} on {}{}",
+        if mark.is_postmortem { "a postmortem" } else { "not a postmortem" },
+        mark.marked_at.format("%Y-%m-%d %H:%M UTC"),
+        mark.reason
+            .as_deref()
+            .map(|r| format!(" ({})", r.replace(['\n', '\r'], " ")))
+            .unwrap_or_default()
+    )
 }
 
 fn write_entry(out: &mut impl Write, entry: &StoredEntry) -> std::io::Result<()> {

@@ -221,7 +221,7 @@ pub(super) fn render_with(
 ) -> anyhow::Result<RenderReport> {
     let check = mode == RenderMode::Check;
     let mut records = RenderRecords::default();
-    let mut curated = store.curated_entries()?;
+    let (mut curated, withdrawn) = curated_entries_marked(store)?;
     let postmortems = store.listable_postmortems()?;
     let companies = source_companies(sources);
     let mut report = RenderReport::default();
@@ -233,7 +233,8 @@ pub(super) fn render_with(
         let root = targets.list_root.clone().or_else(|| std::env::current_dir().ok());
         let key = list_key(path, root.as_deref());
         let listings = collect_listings(&curated, &postmortems, &companies);
-        let rendered = render::readme::render_readme(&current, &listings, &key, path)?;
+        let rendered =
+            render::readme::render_readme_withdrawing(&current, &listings, &key, path, &withdrawn)?;
         let changed = missing || rendered.text != current;
         report.readme = Some(path.clone());
         report.entries_added = rendered.added.len();
@@ -304,6 +305,27 @@ pub(super) fn render_with(
         RenderMode::Check => {}
     }
     Ok(report)
+}
+
+/// The curated entries as the curator's marks leave them, and the links withdrawn: a
+/// `--not-postmortem` mark takes out the entries pmagg itself wrote for that link (the
+/// postmortem is no longer listable either); a line a person wrote stays.
+pub(super) fn curated_entries_marked(
+    store: &Store,
+) -> anyhow::Result<(Vec<CuratedEntry>, HashSet<String>)> {
+    let mut curated = store.curated_entries()?;
+    let withdrawn: HashSet<String> = store
+        .curator_marks()?
+        .into_iter()
+        .filter(|m| !m.is_postmortem)
+        .filter_map(|m| m.canonical_url)
+        .filter(|url| {
+            curated.iter().any(|c| &c.canonical_url == url && c.origin == CuratedOrigin::Render)
+        })
+        .collect();
+    curated
+        .retain(|c| !(c.origin == CuratedOrigin::Render && withdrawn.contains(&c.canonical_url)));
+    Ok((curated, withdrawn))
 }
 
 /// The curated entries once list `key` is what `written` says, as `Store::import_curated`

@@ -14,7 +14,7 @@ use url::Url;
 
 use super::statuspage::parse_timestamp;
 use super::{ParseError, report, seal};
-use crate::model::{Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
+use crate::model::{Decision, Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
 
 /// What a body that fails to parse was expected to be.
 const WHAT: &str = "a Google Cloud incidents.json";
@@ -123,6 +123,8 @@ fn entry(raw: RawIncident, base: &Url) -> Option<Entry> {
             .or_else(|| parse_timestamp(raw.begin.as_deref())),
         summary: latest.and_then(|u| first_paragraph(&u.text)),
         candidate: postmortem.is_some(),
+        // Google's incident report is the publisher's word (issue #15).
+        vouched_by: postmortem.is_some().then_some(Decision::Publisher),
         report: postmortem,
         incident: Some(incident),
         ..Entry::default()
@@ -231,6 +233,7 @@ mod tests {
         assert_eq!(entry.title.as_deref(), Some("Multiple services impacted in europe-west2"));
         assert_eq!(utc(entry.published), "2022-07-19T14:05:41+00:00");
         assert!(entry.candidate);
+        assert_eq!(entry.vouched_by, Some(Decision::Publisher), "Google's report decides");
         let report = entry.report.as_ref().unwrap();
         assert_eq!(report.format, TextFormat::Markdown);
         assert!(report.text.starts_with("# Incident Report\n\n## Summary"), "{}", report.text);

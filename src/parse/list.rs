@@ -49,7 +49,9 @@ use regex::{Captures, Regex};
 use url::Url;
 
 use super::{ParseError, seal};
-use crate::model::{CuratedEntry, CuratedOrigin, Entry, EntryIdentity, ListShape, canonical_url};
+use crate::model::{
+    CuratedEntry, CuratedOrigin, Decision, Entry, EntryIdentity, ListShape, canonical_url,
+};
 
 /// Parses a curated list into one entry per listed postmortem.
 ///
@@ -182,6 +184,8 @@ impl Listed {
             company: self.company,
             categories: self.categories,
             candidate: true,
+            // A curated list's every entry is a postmortem (issue #15).
+            vouched_by: Some(Decision::Curated),
             ..Entry::default()
         })
     }
@@ -859,6 +863,7 @@ mod tests {
             )
         );
         assert!(first.candidate);
+        assert_eq!(first.vouched_by, Some(Decision::Curated));
         assert!(first.categories.is_empty());
         assert_eq!(first.content_hash.len(), 64);
 

@@ -10,6 +10,7 @@ pub mod html;
 pub mod incidentio;
 pub mod list;
 pub mod nesting;
+pub mod sniff;
 pub mod statuspage;
 
 use chrono::{DateTime, Utc};

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{ParseError, incidentio, report, seal};
-use crate::model::{Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
+use crate::model::{Decision, Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
 
 /// What a body that fails to parse was expected to be.
 const WHAT: &str = "a Statuspage incidents.json";
@@ -151,6 +151,9 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
             .or_else(|| parse_timestamp(raw.started_at.as_deref())),
         summary: updates.last().map(|u| u.body.trim()).filter(|b| !b.is_empty()).map(str::to_owned),
         candidate: postmortem.is_some() || report_url.is_some(),
+        // The publisher's word: a postmortem posted (or promised) is one, whatever the
+        // classifier makes of its text (issue #15).
+        vouched_by: (postmortem.is_some() || report_url.is_some()).then_some(Decision::Publisher),
         report: postmortem,
         report_url,
         incident: Some(incident),
@@ -393,6 +396,7 @@ mod tests {
         assert_eq!(utc(with_postmortem.published), "2024-03-05T15:58:12.418+00:00");
         assert_eq!(with_postmortem.summary.as_deref(), Some("This incident has been resolved."));
         assert!(with_postmortem.candidate);
+        assert_eq!(with_postmortem.vouched_by, Some(Decision::Publisher), "the publisher's word");
         assert_eq!(with_postmortem.report_url, None);
         let report = with_postmortem.report.as_ref().unwrap();
         assert_eq!(report.format, TextFormat::Markdown);
@@ -427,6 +431,7 @@ mod tests {
         let body = include_bytes!("../../tests/fixtures/statuspage/incidents.json");
         let entry = &parse_incidents(body, &page()).unwrap()[1];
         assert!(!entry.candidate);
+        assert_eq!(entry.vouched_by, None);
         assert_eq!(entry.report, None);
         assert_eq!(entry.report_url, None);
         assert_eq!(

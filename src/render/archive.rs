@@ -280,6 +280,7 @@ mod tests {
             curated: vec![],
             entry_ids: vec![1],
             sources: vec![],
+            decided_by: crate::model::Decision::Classifier,
             report: Some(ArchivedReport {
                 url: url.into(),
                 body: "## Summary\r\n\r\nIt broke.\n\n".into(),

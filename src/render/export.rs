@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::listing::Listing;
+use crate::model::Decision;
 
 /// One exported postmortem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,6 +31,8 @@ pub struct ExportRow<'a> {
     pub sources: &'a [String],
     /// Its stored entries (`pmagg show ID`).
     pub entry_ids: &'a [i64],
+    /// Who decided it is a postmortem: publisher, curated, classifier or curator.
+    pub decided_by: Decision,
 }
 
 /// The CSV header, in column order.
@@ -60,6 +63,7 @@ pub fn export_rows(listings: &[Listing]) -> Vec<ExportRow<'_>> {
             curated: !l.curated.is_empty(),
             sources: &l.sources,
             entry_ids: &l.entry_ids,
+            decided_by: l.decided_by,
         })
         .collect()
 }
@@ -131,6 +135,7 @@ mod tests {
             curated: vec![],
             entry_ids: vec![3],
             sources: vec!["Blog".into()],
+            decided_by: crate::model::Decision::Classifier,
             report: None,
         }
     }

@@ -149,6 +149,7 @@ mod tests {
             curated: vec![],
             entry_ids: vec![],
             sources: vec![],
+            decided_by: crate::model::Decision::Classifier,
             report: None,
         }
     }

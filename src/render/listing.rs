@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::model::{CuratedEntry, ListablePostmortem, SourceName, canonical_url};
+use crate::model::{CuratedEntry, Decision, ListablePostmortem, SourceName, canonical_url};
 
 /// What the config says about a source: who its postmortems are from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +67,9 @@ pub struct Listing {
     pub entry_ids: Vec<i64>,
     /// The sources that found it, and the curated lists that list it.
     pub sources: Vec<String>,
+    /// Who decided it is a postmortem: the strongest word among its members (a curator's
+    /// mark, then the publisher, then a curated list, then the classifier).
+    pub decided_by: Decision,
     /// The report to archive, when one is stored.
     #[serde(skip)]
     pub report: Option<ArchivedReport>,
@@ -95,7 +98,12 @@ struct Member<'a> {
 
 enum Kind<'a> {
     Curated(&'a CuratedEntry),
-    Postmortem { entry_id: i64, source: &'a SourceName, body: Option<&'a str> },
+    Postmortem {
+        entry_id: i64,
+        source: &'a SourceName,
+        body: Option<&'a str>,
+        decided_by: Decision,
+    },
 }
 
 /// Collapses duplicates and orders the result: newest first (by [`Listing::date`]; undated
@@ -154,6 +162,7 @@ pub fn collect_listings<S: std::hash::BuildHasher>(
                 entry_id: listable.stored.entry_id,
                 source: &listable.stored.source,
                 body: listable.body.as_deref(),
+                decided_by: listable.stored.decided_by,
             },
         });
     }
@@ -385,7 +394,7 @@ fn merge(members: &[Member<'_>], group: &[usize]) -> Option<Listing> {
     for m in &ordered {
         let source = match &m.kind {
             Kind::Curated(c) => c.list.clone(),
-            Kind::Postmortem { entry_id, source, body } => {
+            Kind::Postmortem { entry_id, source, body, .. } => {
                 entry_ids.push(*entry_id);
                 if report.is_none()
                     && let Some(body) = body
@@ -399,6 +408,19 @@ fn merge(members: &[Member<'_>], group: &[usize]) -> Option<Listing> {
             sources.push(source);
         }
     }
+    let decided_by = items
+        .iter()
+        .map(|m| match m.kind {
+            Kind::Curated(_) => Decision::Curated,
+            Kind::Postmortem { decided_by, .. } => decided_by,
+        })
+        .max_by_key(|d| match d {
+            Decision::Curator => 3,
+            Decision::Publisher => 2,
+            Decision::Curated => 1,
+            Decision::Classifier => 0,
+        })
+        .unwrap_or_default();
     Some(Listing {
         url: preferred.url.clone(),
         canonical_url: preferred.canonical.clone(),
@@ -413,6 +435,7 @@ fn merge(members: &[Member<'_>], group: &[usize]) -> Option<Listing> {
         curated,
         entry_ids,
         sources,
+        decided_by,
         report,
     })
 }
@@ -452,6 +475,7 @@ mod tests {
                 source: SourceName::new("OpenAI Status"),
                 extractor_version: 1,
                 extracted_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+                decided_by: Decision::Classifier,
                 postmortem: Postmortem {
                     is_postmortem: true,
                     confidence: 0.9,

@@ -71,8 +71,23 @@ pub fn render_readme(
     list: &str,
     path: &Path,
 ) -> Result<RenderedReadme, RenderError> {
+    render_readme_withdrawing(current, listings, list, path, &HashSet::new())
+}
+
+/// [`render_readme`], and the entries whose link (canonical) is in `withdrawn` leave the
+/// list: a curator marked them not a postmortem (`pmagg mark --not-postmortem`). The caller
+/// names only entries pmagg wrote; hand-written ones are never withdrawn.
+pub fn render_readme_withdrawing<S: std::hash::BuildHasher>(
+    current: &str,
+    listings: &[Listing],
+    list: &str,
+    path: &Path,
+    withdrawn: &HashSet<String, S>,
+) -> Result<RenderedReadme, RenderError> {
     let region = find_list(current, path)?;
-    let layout = Layout::read(current, &region);
+    let mut layout = Layout::read(current, &region);
+    let had_blocks = !layout.blocks.is_empty();
+    layout.blocks.retain(|b| !b.canonical.as_ref().is_some_and(|c| withdrawn.contains(c)));
     let blocks = &layout.blocks;
 
     let block_urls: HashSet<&str> = blocks.iter().filter_map(|b| b.canonical.as_deref()).collect();
@@ -126,7 +141,7 @@ pub fn render_readme(
     items.extend(pending.map(|l| Item::New(l)));
 
     let mut out = String::with_capacity(current.len() + new.len() * 200);
-    let filled = layout.blocks.is_empty() && !new.is_empty();
+    let filled = !had_blocks && !new.is_empty();
     out.push_str(&current[..region.range.start]);
     if filled {
         out.push_str(&region.lead);
@@ -750,6 +765,7 @@ mod tests {
             curated: vec![],
             entry_ids: vec![],
             sources: vec![],
+            decided_by: crate::model::Decision::Classifier,
             report: None,
         }
     }

@@ -8,15 +8,15 @@ use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use std::collections::HashSet;
 
 use crate::model::{
-    Entry, EntryIdentity, Extracted, Incident, Report, SourceName, StoredEntry, TextFormat,
-    Validators, WriteCounts,
+    Decision, Entry, EntryIdentity, Extracted, Incident, Report, SourceName, StoredEntry,
+    TextFormat, Validators, WriteCounts,
 };
 
 const ENTRY_COLUMNS: &str = "e.id, s.name, e.identity, e.url, e.title, e.published, e.summary, \
                              e.content, e.content_hash, e.first_seen, e.last_seen, e.company, \
                              e.categories, e.candidate, e.report, e.report_format, \
                              e.report_updated_at, e.report_fingerprint, e.revision, e.report_url, \
-                             e.incident";
+                             e.incident, e.vouched_by";
 
 /// One source's write at the end of its pass: what [`Store::record_entries`] stores.
 #[derive(Debug)]
@@ -148,16 +148,16 @@ fn record_in<'a>(
                 "INSERT INTO entries (source_id, identity, url, title, published, summary,
                          content, content_hash, company, categories, candidate, report_url,
                          incident, report, report_format, report_updated_at, report_fingerprint,
-                         revision, first_seen, last_seen)
+                         revision, first_seen, last_seen, vouched_by)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16, ?17, ?17 IS NOT NULL, ?18, ?18)",
+                         ?16, ?17, ?17 IS NOT NULL, ?18, ?18, ?19)",
             )
             .map_err(query("insert an entry"))?;
         let mut update = tx
                 .prepare_cached(
                     "UPDATE entries SET url = ?3, title = ?4, published = ?5, summary = ?6,
                          content = ?7, content_hash = ?8, company = ?9, categories = ?10,
-                         candidate = ?11, report_url = ?12, incident = ?13,
+                         candidate = ?11, report_url = ?12, incident = ?13, vouched_by = ?19,
                          revision = revision + (?17 IS NOT NULL AND ?17 IS NOT report_fingerprint),
                          report = coalesce(?14, report),
                          report_format = coalesce(?15, report_format),
@@ -223,7 +223,8 @@ fn record_in<'a>(
                 report.map(|r| r.format.as_str()),
                 report.and_then(|r| r.updated_at).map(timestamp),
                 report.map(|r| r.fingerprint.as_str()),
-                at
+                at,
+                entry.vouched_by.map(Decision::as_str)
             ];
             match stored {
                 None => {
@@ -350,6 +351,7 @@ struct RawEntryRow {
     revision: u32,
     report_url: Option<String>,
     incident: Option<String>,
+    vouched_by: Option<String>,
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<RawEntryRow> {
@@ -375,6 +377,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<RawEntryRow> {
         revision: row.get(18)?,
         report_url: row.get(19)?,
         incident: row.get(20)?,
+        vouched_by: row.get(21)?,
     })
 }
 
@@ -424,6 +427,7 @@ impl TryFrom<RawEntryRow> for StoredEntry {
                 report,
                 report_url: row.report_url,
                 incident,
+                vouched_by: row.vouched_by.as_deref().and_then(Decision::from_name),
                 content_hash: row.content_hash,
             },
             revision: row.revision,
@@ -530,6 +534,7 @@ mod tests {
                     identity: e.identity.clone(),
                     report_fingerprint: Some(format!("fp-{name}")),
                     extractor_version: 1,
+                    decided_by: Decision::Classifier,
                     postmortem: crate::model::Postmortem::default(),
                     body: format!("written by source{name}"),
                 })

@@ -7,11 +7,13 @@
 
 mod curated;
 mod entries;
+mod marks;
 mod migrate;
 mod postmortems;
 mod sources;
 
 pub use entries::SourceWrite;
+pub use marks::DecisionRow;
 pub use postmortems::ExtractionState;
 
 use std::path::{Path, PathBuf};
@@ -230,7 +232,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 7);
+        assert_eq!(store.schema_version().unwrap() as usize, 8);
         store.integrity_check().unwrap();
     }
 
@@ -249,7 +251,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 7);
+        assert_eq!(store.schema_version().unwrap(), 8);
         let unused_index: i64 = store
             .conn
             .query_row(

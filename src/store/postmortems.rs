@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Store, StoreError, json, parse_timestamp, query, timestamp};
 use crate::model::{
-    Category, EntryIdentity, Extracted, ListablePostmortem, Postmortem, SourceName,
+    Category, Decision, EntryIdentity, Extracted, ListablePostmortem, Postmortem, SourceName,
     StoredPostmortem, TimelineEvent,
 };
 
@@ -21,7 +21,7 @@ const COLUMNS: &str = "p.id, p.entry_id, s.name, p.extractor_version, p.extracte
                        p.is_postmortem, p.confidence, p.title, p.company, p.url, p.published, \
                        p.incident_date, p.start_at, p.end_at, p.duration_minutes, p.impact, \
                        p.root_cause, p.resolution, p.summary, p.timeline, p.action_items, \
-                       p.categories";
+                       p.categories, p.decided_by";
 
 impl Store {
     /// For each of the source's extracted entries: the report and extractor versions used.
@@ -124,9 +124,9 @@ impl Store {
             .query_map([], |row| {
                 Ok((
                     read_row(row)?,
-                    row.get::<_, Option<String>>(22)?,
                     row.get::<_, Option<String>>(23)?,
                     row.get::<_, Option<String>>(24)?,
+                    row.get::<_, Option<String>>(25)?,
                 ))
             })
             .map_err(query("list postmortems"))?;
@@ -191,9 +191,9 @@ fn upsert(tx: &Connection, entry_id: i64, item: &Extracted, at: &str) -> Result<
             "INSERT INTO postmortems (entry_id, report_fingerprint, extractor_version, extracted_at,
                  is_postmortem, confidence, title, company, url, published, incident_date, start_at,
                  end_at, duration_minutes, impact, root_cause, resolution, summary, timeline,
-                 action_items, categories)
+                 action_items, categories, decided_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21)
+                 ?18, ?19, ?20, ?21, ?22)
              ON CONFLICT (entry_id) DO UPDATE SET
                  report_fingerprint = excluded.report_fingerprint,
                  extractor_version = excluded.extractor_version,
@@ -205,7 +205,7 @@ fn upsert(tx: &Connection, entry_id: i64, item: &Extracted, at: &str) -> Result<
                  impact = excluded.impact, root_cause = excluded.root_cause,
                  resolution = excluded.resolution, summary = excluded.summary,
                  timeline = excluded.timeline, action_items = excluded.action_items,
-                 categories = excluded.categories
+                 categories = excluded.categories, decided_by = excluded.decided_by
              RETURNING id",
         )
         .map_err(query("upsert a postmortem"))?;
@@ -232,7 +232,8 @@ fn upsert(tx: &Connection, entry_id: i64, item: &Extracted, at: &str) -> Result<
                 p.summary,
                 timeline,
                 actions,
-                categories
+                categories,
+                item.decided_by.as_str()
             ],
             |row| row.get(0),
         )
@@ -305,6 +306,7 @@ struct RawRow {
     timeline: String,
     action_items: String,
     categories: String,
+    decided_by: String,
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
@@ -331,6 +333,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
         timeline: row.get(19)?,
         action_items: row.get(20)?,
         categories: row.get(21)?,
+        decided_by: row.get(22)?,
     })
 }
 
@@ -355,6 +358,8 @@ fn finish(row: RawRow) -> Result<StoredPostmortem, StoreError> {
         source: SourceName::new(row.source),
         extractor_version: row.version,
         extracted_at: parse_timestamp("extracted_at", Some(row.extracted_at))?.unwrap_or_default(),
+        decided_by: Decision::from_name(&row.decided_by)
+            .ok_or_else(|| invalid("decided_by", &row.decided_by))?,
         postmortem: Postmortem {
             is_postmortem: row.is_postmortem,
             confidence: row.confidence as f32,
@@ -398,6 +403,7 @@ mod tests {
             identity: entry.identity.clone(),
             report_fingerprint: Some("fp1".into()),
             extractor_version: 1,
+            decided_by: Decision::Classifier,
             postmortem: Postmortem {
                 is_postmortem: true,
                 confidence: 0.9,
@@ -467,6 +473,7 @@ mod tests {
                     identity: entry.identity.clone(),
                     report_fingerprint: Some(format!("fp{i}")),
                     extractor_version: 1,
+                    decided_by: Decision::Classifier,
                     postmortem: Postmortem {
                         is_postmortem: true,
                         title: Some(format!("Incident number{i}")),

@@ -468,6 +468,7 @@ fn listing() -> impl Strategy<Value = Listing> {
             curated: vec![],
             entry_ids: vec![1],
             sources: vec![],
+            decided_by: pmagg::model::Decision::Classifier,
             report: Some(ArchivedReport { url, body: "## Summary\n\n<script>x</script>".into() }),
         })
 }

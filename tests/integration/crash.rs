@@ -192,6 +192,7 @@ pub fn prepare_render(ws: &Workspace) {
             identity: entry.item.identity.clone(),
             report_fingerprint: None,
             extractor_version: pmagg::extract::VERSION,
+            decided_by: pmagg::model::Decision::Classifier,
             postmortem: Postmortem {
                 is_postmortem: true,
                 confidence: 0.9,

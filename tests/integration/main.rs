@@ -37,6 +37,8 @@ mod render;
 mod daemon;
 // `pmagg publish`: a bare repository as origin and a mock GitHub API; the base never moves.
 mod publish;
+// Who decides (#15): the publisher's postmortems, `pmagg mark`, extract's input guard.
+mod decision;
 // One test per fixed bug: issue_<n>_<what>.
 mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.

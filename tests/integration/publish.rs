@@ -239,6 +239,7 @@ fn confirm(ws: &Workspace, f: &Found) {
         identity: entry.item.identity.clone(),
         report_fingerprint: None,
         extractor_version: pmagg::extract::VERSION,
+        decided_by: pmagg::model::Decision::Classifier,
         postmortem: Postmortem {
             is_postmortem: true,
             confidence: 0.9,

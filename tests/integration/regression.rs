@@ -248,6 +248,7 @@ fn issue_8_a_link_with_parentheses_is_listed_once() {
         curated: vec![],
         entry_ids: vec![1],
         sources: vec![],
+        decided_by: pmagg::model::Decision::Classifier,
         report: None,
     };
     let path = std::path::Path::new("README.md");
@@ -258,4 +259,58 @@ fn issue_8_a_link_with_parentheses_is_listed_once() {
     assert_eq!(twice.text, once.text);
     assert!(twice.added.is_empty());
     assert_eq!(twice.own, [canonical_url(url)], "and it reads back as pmagg's own entry");
+}
+
+#[test]
+fn issue_15_a_publishers_postmortem_that_scores_low_is_listed() {
+    // #15: a Statuspage incident with status `postmortem` and a 150-word narrative
+    // `postmortem_body` scored 0.07 and never reached `list --postmortems`, the README or the
+    // pull request. The publisher's word now decides.
+    use crate::decision::{NARRATIVE_POSTMORTEM, json_of, runtime, serve, statuspage_json};
+    let rt = runtime();
+    let server = rt.block_on(wiremock::MockServer::start());
+    let body = statuspage_json(NARRATIVE_POSTMORTEM);
+    serve(&rt, &server, "/api/v2/incidents.json", body, "application/json");
+    let ws = Workspace::new();
+    std::fs::write(
+        ws.config(),
+        format!(
+            "[[source]]\nname = \"Status\"\nkind = \"statuspage\"\nurl = \"{}\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    ws.sync();
+    let listed = json_of(&ws, &["list", "--postmortems", "--json"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed:#}");
+    assert_eq!(listed[0]["decided_by"], "publisher");
+    assert!(listed[0]["confidence"].as_f64().is_some(), "the classifier's score is kept");
+}
+
+#[test]
+fn issue_15_extract_refuses_a_binary_quickly_and_echoes_nothing() {
+    // #15: `pmagg extract target/release/pmagg` read the whole executable, parsed it as text
+    // and printed control bytes; it now stops at the ELF header.
+    let binary = assert_cmd::cargo::cargo_bin("pmagg");
+    let started = Instant::now();
+    let output = pmagg().arg("extract").arg(&binary).output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("is an ELF executable, not a document"), "{stderr}");
+    assert!(stderr.contains(binary.to_str().unwrap()), "{stderr}");
+}
+
+#[test]
+fn issue_15_extract_names_a_file_with_control_characters_safely() {
+    // #15: error messages must never echo control bytes, not even from a file name.
+    let ws = Workspace::new();
+    let file = ws.path("evil\u{1b}[2Jname.bin");
+    std::fs::write(&file, crate::decision::fake_elf()).unwrap();
+    let output = pmagg().arg("extract").arg(&file).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("evil?[2Jname.bin"), "{stderr:?}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }

@@ -85,6 +85,7 @@ fn confirm(ws: &Workspace, found: &[Found]) {
             identity: entry.item.identity.clone(),
             report_fingerprint: None,
             extractor_version: pmagg::extract::VERSION,
+            decided_by: pmagg::model::Decision::Classifier,
             postmortem: Postmortem {
                 is_postmortem: true,
                 confidence: 0.9,
