@@ -572,9 +572,13 @@ pub(crate) fn extract_dates(
         .into_iter()
         .flatten()
         .find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()));
-    let year_hint = most_common(all_text_years)
-        .or_else(|| published.map(|p| p.year()))
-        .or_else(|| hints.published.map(|p| p.year()))
+    // A date written without a year is in the year the report was published (a date that
+    // lands after publication is moved back a year below), else in the year the text names
+    // most often.
+    let year_hint = published
+        .or(hints.published)
+        .map(|p| p.year())
+        .or_else(|| most_common(all_text_years))
         .or(url_year)
         .or_else(|| hints.started_at.map(|p| p.year()));
     let (zone, zone_stated) = default_zone(sections, &units);

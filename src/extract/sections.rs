@@ -166,29 +166,134 @@ static RE_RESOLUTION_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("literal regex for resolution sentences")
 });
-static RE_CAUSE_PROSE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        r"(?i)\broot[- ]causes?\b",
-        r"(?i)\b(was|were|is) (caused|triggered) by\b|\bcaused by\b|\btriggered by\b|\bthe cause (of|was)\b|\bwas the result of\b|\bresulted from\b|\bstemmed from\b",
-        r"(?i)\b(outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime)\b[^.]{0,80}\b(due to|because( of)?)\b|\b(due to|because of)\b[^.]{0,120}\b(outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b|^(this|it|that|the (outage|incident|issue|problem|degradation|failure))\s+(was|is)\s+(due to|because|the result of)",
-        r"(?i)\b(an?|the)\s+(typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression)\b",
-    ]
-    .iter()
-    .map(|p| crate::extract::ascii_word_regex(p).expect("literal regex for root-cause prose"))
-    .collect()
-});
-static RE_IMPACT_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    crate::extract::ascii_word_regex(
-        r"(?i)\b(affect(ed|ing)|impact(ed|ing)|unable to|could not|couldn't|were not able|unavailable|experienced|error rates?|\d+(\.\d+)?\s?%\s+of)\b",
+/// A cue that a sentence states something, and how strongly (a higher weight is better
+/// evidence). Cues are general wording, never one organisation's phrases.
+struct Cue {
+    regex: Regex,
+    weight: u8,
+}
+
+fn cues(table: &[(&str, u8)], what: &str) -> Vec<Cue> {
+    table
+        .iter()
+        .map(|(pattern, weight)| Cue {
+            regex: crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
+                .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}")),
+            weight: *weight,
+        })
+        .collect()
+}
+
+/// Cues of a sentence that names a cause: "the root cause was", "caused by", "due to".
+static CAUSE_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+    cues(
+        &[
+            (
+                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s[^.]{0,80}?)?\s*(?:was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)",
+                4,
+            ),
+            (
+                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s[^.]{0,80}?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
+                4,
+            ),
+            (
+                r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:caused|triggered|initiated|precipitated)\s+by\b",
+                4,
+            ),
+            (r"\bcontributing factors?\b|\bcontributed to\b", 3),
+            (
+                r"\b(?:caused|triggered)\s+by\b|\b(?:resulted|stemmed|originated|arose)\s+from\b|\bwas (?:the )?(?:a |an )?(?:direct )?(?:result|consequence) of\b|\btraced\s+(?:\w+\s+){0,4}(?:back\s+)?to\b|\b(?:caused|triggered) (?:the|this|an?) (?:outage|incident|issue|problem|failure|crash|errors?|downtime)\b",
+                3,
+            ),
+            (
+                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|failed|down|unavailable|slow(?:ness)?)\b[^.]{0,80}\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b[^.]{0,120}\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
+                2,
+            ),
+            (
+                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b",
+                2,
+            ),
+            (r"\bdue to\b|\bbecause of\b", 1),
+            (
+                r"\b(?:an?|the)\s+(?:typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression|expired certificate|deadlock)\b",
+                1,
+            ),
+        ],
+        "root-cause",
     )
-    .expect("literal regex for impact prose")
 });
-static RE_RESOLUTION_PROSE: LazyLock<Regex> = LazyLock::new(|| {
+
+/// Sentences that deny or defer a cause, so name none: "was not caused by", "we don't yet
+/// know", "the root cause is still unclear", "caused by this outage" (the effect, not the cause).
+static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(was|were|is|has been) (resolved|fixed|mitigated|restored) (by|when|after)\b|\bresolved (the|this) (issue|incident|problem)\b|\bto (resolve|fix|mitigate) (the|this)\b|\bwe (rolled back|reverted|restarted|failed over|deployed a fix|rolled out a fix|fixed)\b|\bthe fix was\b|\bresolution was\b",
+        r"(?i)(?:\b(?:not|never|no|nothing)\b|n't\b)(?:\s+\w+){0,4}\s+(?:caused|triggered|due|because|the (?:root )?cause|related|responsible|result)|\b(?:unknown|unclear|uncertain|undetermined|unexplained|a mystery)\b|\bnot (?:yet |fully |entirely |completely )?(?:known|clear|sure|certain|understood|determined|identified|confirmed)\b|(?:\b(?:do|does|did) not|n't)\s+(?:yet\s+|currently\s+|fully\s+)?(?:know|have (?:clarity|visibility|details|information)|understand|have a (?:clear|full))|\b(?:still|currently|are|is|were|remain|remains)\s+(?:investigating|looking into|working (?:to|on) (?:understand|determin|identif))|\b(?:to|will|would|once we|until we|before we|could)\s+(?:fully\s+)?(?:determine|identify|understand|find|establish|confirm|investigate)\b|\b(?:no|any|without) (?:evidence|indication|sign)\b|\bruled out\b|\b(?:will|plan to|intend to) (?:publish|share|post|provide|release|follow up)\b|\b(?:caused|triggered) by (?:this|the|that|these) (?:outage|incident|issue|problem|event|failure|downtime|disruption)\b|\broot cause analysis\b|\bpost-?mortem\b|\?\s*$",
     )
-    .expect("literal regex for resolution prose")
+    .expect("literal regex for denied or deferred causes")
 });
+
+/// Cues of a sentence that says what ended the incident.
+static RESOLUTION_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+    cues(
+        &[
+            (
+                r"\b(?:was|were|is|are|has been|have been|got|had been)\s+(?:\w+ly\s+)?(?:resolved|fixed|mitigated|restored|recovered|remediated|addressed)\b|\bresolved (?:the|this|that) (?:issue|incident|problem|outage)\b|\b(?:resolution|fix|mitigation|solution|remedy) (?:was|is|involved|consisted)\b|\b(?:resolved|mitigated|restored|fixed) (?:by|after|when|once|with)\b",
+                4,
+            ),
+            (
+                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b",
+                3,
+            ),
+            (
+                r"\b(?:we|they|engineers?|the team|admins?|operators?)\s+(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|applied)\b",
+                2,
+            ),
+            (r"\b(?:rolled back|rolling back|reverted|rollback|workaround|hotfix)\b", 1),
+        ],
+        "resolution",
+    )
+});
+
+/// Sentences about what will or could be done, or what did not work: not what ended it.
+static RE_NOT_A_RESOLUTION: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to)\b|\?\s*$",
+    )
+    .expect("literal regex for sentences that are not the resolution")
+});
+
+/// Cues of a sentence that says what users saw.
+static IMPACT_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+    cues(
+        &[
+            (
+                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b[^.]{0,80}\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|saw|received|encountered|got|hit|failed|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b[^.]{0,80}\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
+                4,
+            ),
+            (
+                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]{0,40}\b(?:lasted|for|of)\b",
+                3,
+            ),
+            (
+                r"\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unable to|could not|couldn't|were not able|unavailable|experienced|errors?|failures?|outage|downtime)\b",
+                1,
+            ),
+        ],
+        "impact",
+    )
+});
+
+/// Sentences about what could have happened or what will be done: not what users saw.
+static RE_NOT_AN_IMPACT: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(?:will|should|in the future|going forward|to prevent|to avoid|no (?:users?|customers?|data)|not (?:affected|impacted))\b|\?\s*$",
+    )
+    .expect("literal regex for sentences that are not the impact")
+});
+
+/// A field drawn from prose holds at most this many words: hand-written summaries of a cause
+/// or a fix run to about 40, and a longer pick buries the point.
+const FIELD_WORDS: usize = 55;
 
 /// Reads the document into sections.
 pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
@@ -273,49 +378,182 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     fields.resolution = first_text(sections, Kind::Resolution, |s| resolution_text(s));
     fields.impact = first_text(sections, Kind::Impact, |s| {
         let text = s.text();
-        (!text.is_empty()).then(|| clip(&text, 600))
+        (!text.trim().is_empty()).then(|| focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT))
     });
     fields.action_items = action_items(sections);
     fields.opening = opening(sections);
 
-    // Prose fallbacks.
-    let prose: Vec<&str> = sections
+    // Prose fallbacks: the sentences of the report's narrative (not its timeline, its
+    // follow-up list or its lessons), in reading order.
+    let narrative: Vec<&str> = sections
         .iter()
-        .filter(|s| !s.has(Kind::Timeline))
+        .filter(|s| {
+            !s.has(Kind::Timeline) && !s.has(Kind::ActionItems) && !s.has(Kind::Lessons)
+        })
         .flat_map(|s| s.blocks.iter())
         .filter_map(|b| match b {
             Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
             _ => None,
         })
+        .flat_map(sentences)
         .collect();
     if fields.root_cause.is_none() {
-        fields.root_cause = RE_CAUSE_PROSE.iter().find_map(|re| {
-            prose.iter().flat_map(|p| sentences(p)).find(|s| re.is_match(s)).map(|s| clip(s, 600))
-        });
+        fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
+            .map(|(index, cue)| with_lead_in(&narrative, index, |s| cause_clause(s, cue)));
     }
     if fields.resolution.is_none() {
-        fields.resolution = prose
+        // What ended it is told in the narrative, else in the timeline's last steps.
+        let timeline: Vec<&str> = sections
             .iter()
-            .flat_map(|p| sentences(p))
-            .find(|s| RE_RESOLUTION_PROSE.is_match(s))
-            .map(|s| clip(s, 600));
-    }
-    if fields.impact.is_none() {
-        let summary_like = sections
-            .iter()
-            .filter(|s| s.has(Kind::Summary) || s.heading.is_none())
+            .filter(|s| s.has(Kind::Timeline))
             .flat_map(|s| s.blocks.iter())
             .filter_map(|b| match b {
-                Block::Paragraph { text } => Some(text.as_str()),
+                Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
                 _ => None,
-            });
-        fields.impact = summary_like
-            .chain(prose.iter().copied().take(6))
+            })
             .flat_map(sentences)
-            .find(|s| RE_IMPACT_PROSE.is_match(s))
-            .map(|s| clip(s, 600));
+            .collect();
+        fields.resolution =
+            best_sentence(&narrative, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
+                .map(|(index, _)| with_lead_in(&narrative, index, |s| s))
+                .or_else(|| {
+                    best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
+                        .map(|(index, _)| clip(timeline[index], 600))
+                });
+    }
+    if fields.impact.is_none() {
+        // What users saw is told early: the summary and the first paragraphs.
+        let summary_like: Vec<&str> = sections
+            .iter()
+            .filter(|s| s.has(Kind::Summary) || s.heading.is_none() || s.has(Kind::Impact))
+            .flat_map(|s| s.blocks.iter())
+            .filter_map(|b| match b {
+                Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .flat_map(sentences)
+            .chain(narrative.iter().copied().take(12))
+            .collect();
+        fields.impact = best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::First)
+            .map(|(index, _)| with_lead_in(&summary_like, index, |s| s));
     }
     fields
+}
+
+/// Which sentence wins among those with the best cue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    /// The earliest of the strongest.
+    First,
+    /// The earliest of the strongest, and only a strong one (weight 3 or more): for text
+    /// that mostly says other things, such as a timeline.
+    Strong,
+}
+
+/// The index of the sentence with the strongest cue (the earliest among equals), skipping
+/// those `not` matches, with where its cue starts.
+fn best_sentence(
+    candidates: &[&str],
+    cues: &[Cue],
+    not: &Regex,
+    pick: Pick,
+) -> Option<(usize, usize)> {
+    let mut best: Option<(u8, usize, usize)> = None;
+    for (index, sentence) in candidates.iter().enumerate() {
+        if sentence.len() < 15 || not.is_match(sentence) {
+            continue;
+        }
+        let Some((weight, at)) = strongest_cue(sentence, cues) else { continue };
+        if pick == Pick::Strong && weight < 3 {
+            continue;
+        }
+        if best.is_none_or(|(w, _, _)| weight > w) {
+            best = Some((weight, index, at));
+        }
+    }
+    best.map(|(_, index, at)| (index, at))
+}
+
+/// The chosen sentence, trimmed by `trim`; a lead-in that ends with a colon ("the two
+/// contributing factors were:") goes on with the items after it, up to [`FIELD_WORDS`].
+fn with_lead_in<'a>(
+    candidates: &[&'a str],
+    index: usize,
+    trim: impl Fn(&'a str) -> &'a str,
+) -> String {
+    let sentence = candidates[index];
+    if !sentence.ends_with(':') {
+        return clip(trim(sentence), 600);
+    }
+    let mut out = String::from(sentence);
+    let mut words = sentence.split_whitespace().count();
+    for next in &candidates[index + 1..] {
+        if words >= FIELD_WORDS {
+            break;
+        }
+        words += next.split_whitespace().count();
+        out.push(' ');
+        out.push_str(next);
+    }
+    clip(&out, 600)
+}
+
+/// The weight and position of the strongest cue in a sentence.
+fn strongest_cue(sentence: &str, cues: &[Cue]) -> Option<(u8, usize)> {
+    cues.iter()
+        .filter_map(|cue| cue.regex.find(sentence).map(|m| (cue.weight, m.start())))
+        .max_by_key(|(weight, _)| *weight)
+}
+
+/// The clause of a sentence that holds its cause cue: a long sentence loses what comes
+/// before the cue's clause ("After two hours of digging, we found that …") and what follows
+/// it (a "; …" or " - …" aside).
+fn cause_clause(sentence: &str, cue: usize) -> &str {
+    if sentence.split_whitespace().count() <= 30 {
+        return sentence;
+    }
+    let head = &sentence[..cue];
+    let start = ["; ", ": ", " — ", " – ", " - ", ", but ", ", so ", ", and "]
+        .iter()
+        .filter_map(|sep| head.rfind(sep).map(|p| p + sep.len()))
+        .max()
+        .unwrap_or(0);
+    let tail = &sentence[cue..];
+    let end = ["; ", " — ", " – ", " - ", ", but ", ", which ", ", so "]
+        .iter()
+        .filter_map(|sep| tail.find(sep))
+        .filter(|&p| p > 20)
+        .min()
+        .map_or(sentence.len(), |p| cue + p);
+    sentence[start..end].trim()
+}
+
+/// A section's text cut to its point: when it runs past [`FIELD_WORDS`] words, the sentences
+/// with the strongest cues (in reading order), else its first sentences; sentences `not`
+/// matches are left out either way.
+fn focus(text: &str, cues: &[Cue], not: &Regex) -> String {
+    let all = sentences(text);
+    let words = |s: &str| s.split_whitespace().count();
+    if all.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
+        return clip(text, 600);
+    }
+    let kept: Vec<&str> = all.iter().copied().filter(|s| !not.is_match(s)).collect();
+    let kept = if kept.is_empty() { all } else { kept };
+    let best = kept.iter().filter_map(|s| strongest_cue(s, cues).map(|(w, _)| w)).max();
+    let mut out: Vec<&str> = Vec::new();
+    let mut count = 0;
+    for sentence in &kept {
+        let cued = best.is_some_and(|b| strongest_cue(sentence, cues).is_some_and(|(w, _)| w >= b));
+        if best.is_some() && !cued {
+            continue;
+        }
+        if count > 0 && count + words(sentence) > FIELD_WORDS {
+            break;
+        }
+        count += words(sentence);
+        out.push(sentence);
+    }
+    clip(&out.join(" "), 600)
 }
 
 /// The text of the first non-empty section holding `kind`, sections whose own heading says so
@@ -340,10 +578,10 @@ fn cause_text(section: &Section<'_>) -> Option<String> {
         let cause: Vec<&str> =
             sentences(&text).into_iter().filter(|s| !RE_RESOLUTION_SENTENCE.is_match(s)).collect();
         if !cause.is_empty() {
-            return Some(clip(&cause.join(" "), 600));
+            return Some(focus(&cause.join("\n"), &CAUSE_CUES, &RE_NOT_A_CAUSE));
         }
     }
-    Some(clip(&text, 600))
+    Some(focus(&text, &CAUSE_CUES, &RE_NOT_A_CAUSE))
 }
 
 fn resolution_text(section: &Section<'_>) -> Option<String> {
@@ -354,9 +592,10 @@ fn resolution_text(section: &Section<'_>) -> Option<String> {
     if section.has(Kind::RootCause) || section.has(Kind::Trigger) {
         let fix: Vec<&str> =
             sentences(&text).into_iter().filter(|s| RE_RESOLUTION_SENTENCE.is_match(s)).collect();
-        return (!fix.is_empty()).then(|| clip(&fix.join(" "), 600));
+        return (!fix.is_empty())
+            .then(|| focus(&fix.join("\n"), &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION));
     }
-    Some(clip(&text, 600))
+    Some(focus(&text, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION))
 }
 
 /// List items (else sentences) under the first action-item headings.
@@ -528,8 +767,10 @@ mod tests {
         assert!(VOCABULARY.len() > 5);
         assert!(!RE_HEADING_NOISE.as_str().is_empty());
         assert!(!RE_RESOLUTION_SENTENCE.as_str().is_empty());
-        assert_eq!(RE_CAUSE_PROSE.len(), 4);
-        assert!(!RE_IMPACT_PROSE.as_str().is_empty() && !RE_RESOLUTION_PROSE.as_str().is_empty());
+        assert!(CAUSE_CUES.len() > 3 && RESOLUTION_CUES.len() > 2 && IMPACT_CUES.len() > 2);
+        for re in [&*RE_NOT_A_CAUSE, &*RE_NOT_A_RESOLUTION, &*RE_NOT_AN_IMPACT] {
+            assert!(!re.as_str().is_empty());
+        }
     }
 
     #[test]

@@ -25,6 +25,14 @@ static RE_META: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("literal regex for sentences about the report itself")
 });
+/// Sentences that lean on the one before them ("This meant that…", "It was…", "However, …"):
+/// they read as a fragment when they open a summary.
+static RE_LEANING: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\W*(this|that|these|those|it|its|they|them|their|he|she|such|here|there|however|but|and|or|so|also|then|thus|therefore|hence|as a result|as such|because of this|in addition|additionally|furthermore|moreover|meanwhile|unfortunately|fortunately|luckily|finally|later|afterwards|again|instead|otherwise|consequently|similarly|likewise|still)\b",
+    )
+    .expect("literal regex for sentences that lean on the one before")
+});
 static RE_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
         r"(?i)\b(caus|due to|because|triggered|led to|resulted|root cause|stemm)",
@@ -46,8 +54,10 @@ pub(crate) fn build_summary(
     resolution: Option<&str>,
 ) -> Option<String> {
     let usable = |s: &&str| s.len() >= 20 && !RE_META.is_match(s) && !s.ends_with(':');
+    // The first sentence stands alone; the second may go on from it.
+    let opens = |s: &&str| usable(s) && !RE_LEANING.is_match(s);
     let first_of = |text: Option<&str>, want: &Regex| -> Option<String> {
-        sentences(text?).into_iter().filter(usable).find(|s| want.is_match(s)).map(tidy)
+        sentences(text?).into_iter().filter(opens).find(|s| want.is_match(s)).map(tidy)
     };
     let what = first_of(opening, &RE_INCIDENT).or_else(|| first_of(impact, &RE_INCIDENT)).or_else(
         || first_of(root_cause, &RE_CAUSE).or_else(|| first_of(root_cause, &RE_INCIDENT)),
@@ -57,7 +67,7 @@ pub(crate) fn build_summary(
         (!RE_FIX.is_match(&what)).then(|| first_of(resolution, &RE_FIX)).flatten()
     } else {
         root_cause
-            .and_then(|text| sentences(text).into_iter().find(usable).map(tidy))
+            .and_then(|text| sentences(text).into_iter().find(opens).map(tidy))
             .or_else(|| first_of(resolution, &RE_FIX))
     };
     if let Some(second) = second
@@ -91,7 +101,7 @@ mod tests {
 
     #[test]
     fn regex_literals_compile() {
-        for re in [&*RE_INCIDENT, &*RE_META, &*RE_CAUSE, &*RE_FIX] {
+        for re in [&*RE_INCIDENT, &*RE_META, &*RE_LEANING, &*RE_CAUSE, &*RE_FIX] {
             assert!(!re.as_str().is_empty());
         }
     }
@@ -126,6 +136,23 @@ mod tests {
             s.as_deref(),
             Some("The site failed because a disk filled up. It was resolved by deleting old logs.")
         );
+    }
+
+    #[test]
+    fn never_opens_with_a_sentence_that_leans_on_another() {
+        let s = build_summary(
+            Some(
+                "We upgraded the cache cluster on Monday night. This combination triggered a flood of errors for every user. Checkout was down for 40 minutes for all customers.",
+            ),
+            Some("It meant that nobody could log in."),
+            Some("These errors were caused by a stale routing table."),
+            None,
+        )
+        .unwrap_or_default();
+        assert!(s.starts_with("Checkout was down for 40 minutes"), "{s}");
+        for lead in ["This ", "It ", "These ", "That ", "They "] {
+            assert!(!s.starts_with(lead), "{s}");
+        }
     }
 
     #[test]

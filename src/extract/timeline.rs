@@ -8,7 +8,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime, SecondsFormat};
 
 use crate::extract::dates::{Dates, Zone, find_dates, find_times};
-use crate::extract::sections::{Kind, Section};
+use crate::extract::sections::{Kind, Section, sentences};
 use crate::model::{Block, TimelineEvent};
 
 /// At most this many events are kept (a timeline, not a log dump).
@@ -28,23 +28,33 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Vec<T
     let mut raw = Vec::new();
     let mut started = false;
     for section in sections {
-        if section.has(Kind::Timeline) {
+        // A heading that is a time (`### 08:52 PM`) is an entry of the timeline it follows,
+        // whatever its level.
+        let timed_heading = section
+            .heading
+            .filter(|h| lead_time(h).is_some() || (started && lead_date(h).is_some()));
+        if section.has(Kind::Timeline) || (started && timed_heading.is_some()) {
             started = true;
+            if let Some(heading) = timed_heading {
+                read_heading(heading, section, dates, &mut raw);
+            }
             for block in &section.blocks {
-                read_block(block, dates, &mut raw);
+                read_block(block, dates, true, &mut raw);
             }
         } else if started && section.own {
             break;
         }
     }
     if raw.is_empty() {
-        // No Timeline heading: lines that start with a time, when there are a few of them.
+        // No Timeline heading: lines, headings and sentences that start with a time, when
+        // there are a few of them.
         let mut loose = Vec::new();
-        for block in sections.iter().flat_map(|s| s.blocks.iter()) {
-            if let Block::Paragraph { text } | Block::ListItem { text } = block
-                && lead_time(text).is_some()
-            {
-                read_block(block, dates, &mut loose);
+        for section in sections {
+            if let Some(heading) = section.heading.filter(|h| lead_time(h).is_some()) {
+                read_heading(heading, section, dates, &mut loose);
+            }
+            for block in &section.blocks {
+                read_block(block, dates, false, &mut loose);
             }
         }
         if loose.len() >= 3 {
@@ -54,13 +64,50 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Vec<T
     resolve(raw, dates)
 }
 
-/// The first time in a text when it sits at the start (after bullets, emoji or a date).
+/// Words that may come before a time that opens a sentence ("At 10:52 AM we …", "Around
+/// 14:00 UTC, …", "Shortly after 9:00, …").
+const TIME_LEADS: [&str; 12] = [
+    "at",
+    "around",
+    "about",
+    "approximately",
+    "approx.",
+    "by",
+    "from",
+    "until",
+    "shortly after",
+    "just after",
+    "just before",
+    "starting at",
+];
+
+/// The first time in a text when it sits at the start (after bullets, emoji, a date, or a
+/// word such as "At").
 fn lead_time(text: &str) -> Option<usize> {
     let first = find_times(text).into_iter().next()?;
     let prefix = &text[..first.start];
     let prefix_ok = prefix.chars().all(|c| !c.is_alphanumeric())
-        || find_dates(prefix).first().is_some_and(|d| d.start <= 4 && is_gap(&prefix[d.end..]));
+        || find_dates(prefix).first().is_some_and(|d| {
+            is_gap(&prefix[d.end..]) && {
+                let before = prefix[..d.start].trim_matches(|c: char| !c.is_alphanumeric());
+                before.is_empty() || is_lead(before) || before.eq_ignore_ascii_case("on")
+            }
+        })
+        || is_lead(prefix.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'));
     prefix_ok.then_some(first.start)
+}
+
+/// Whether `words` (trimmed) is one of [`TIME_LEADS`], in any case.
+fn is_lead(words: &str) -> bool {
+    TIME_LEADS.iter().any(|lead| lead.eq_ignore_ascii_case(words))
+}
+
+/// The first date in a text when it opens the text ("March 3: …", "2023-03-02 - …",
+/// "On Feb 10, …"), for timeline sections whose entries carry days but no clock times.
+fn lead_date(text: &str) -> Option<crate::extract::dates::DateMention> {
+    let first = find_dates(text).into_iter().next()?;
+    let before = text[..first.start].trim_matches(|c: char| !c.is_alphanumeric());
+    (before.is_empty() || before.eq_ignore_ascii_case("on")).then_some(first)
 }
 
 fn is_gap(text: &str) -> bool {
@@ -68,12 +115,68 @@ fn is_gap(text: &str) -> bool {
     t.is_empty() || t.eq_ignore_ascii_case("at")
 }
 
-fn read_block(block: &Block, dates: &Dates, out: &mut Vec<RawEvent>) {
+/// One block; `in_timeline` when it sits under a Timeline heading, where an entry may carry
+/// a day without a clock time.
+fn read_block(block: &Block, dates: &Dates, in_timeline: bool, out: &mut Vec<RawEvent>) {
     match block {
-        Block::TableRow { cells } => read_row(cells, out),
-        Block::Paragraph { text } | Block::ListItem { text } => read_text(text, dates, out),
+        Block::TableRow { cells } => {
+            if in_timeline {
+                read_row(cells, out);
+            }
+        }
+        Block::Paragraph { text } | Block::ListItem { text } => {
+            if lead_time(text).is_some() {
+                read_text(text, dates, out);
+            } else if in_timeline && let Some(date) = lead_date(text) {
+                read_dated(text, &date, dates, out);
+            } else if matches!(block, Block::Paragraph { .. }) {
+                // Prose that tells the timeline: each sentence that opens with a time.
+                for sentence in sentences(text).into_iter().skip(1) {
+                    if lead_time(sentence).is_some() {
+                        read_text(sentence, dates, out);
+                    }
+                }
+            }
+        }
         _ => {}
     }
+}
+
+/// A heading that is a time, with the first block under it as the event.
+fn read_heading(heading: &str, section: &Section<'_>, dates: &Dates, out: &mut Vec<RawEvent>) {
+    let event = section.blocks.first().map(|b| crate::extract::sections::block_text(b));
+    let text = match event {
+        Some(event) if !event.trim().is_empty() => format!("{heading}: {event}"),
+        _ => heading.to_owned(),
+    };
+    if lead_time(&text).is_some() {
+        read_text(&text, dates, out);
+    } else if let Some(date) = lead_date(&text) {
+        read_dated(&text, &date, dates, out);
+    }
+}
+
+/// An entry with a day but no clock time ("March 3: rollout began").
+fn read_dated(
+    text: &str,
+    date: &crate::extract::dates::DateMention,
+    dates: &Dates,
+    out: &mut Vec<RawEvent>,
+) {
+    let event = text[date.end..]
+        .trim()
+        .trim_start_matches([':', '-', '–', '—', '|', ')', ']', ','])
+        .trim();
+    if event.is_empty() {
+        return;
+    }
+    out.push(RawEvent {
+        written: text[date.start..date.end].trim().to_owned(),
+        date: date.date(dates.year_hint),
+        time: None,
+        zone: None,
+        event: event.to_owned(),
+    });
 }
 
 fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {

@@ -223,6 +223,7 @@ pub fn parse_document_within(
     let text =
         std::str::from_utf8(body).map_or_else(|_| String::from_utf8_lossy(body), Cow::Borrowed);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (front, text) = split_front_matter(text);
     let mut document = match detect_markup(text, content_type, url) {
         Markup::Html => {
             let html = super::nesting::readable(text, max_nesting_depth);
@@ -231,6 +232,11 @@ pub fn parse_document_within(
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
     };
+    // The author's own title and date win over a heading that only looks like one.
+    if let Some(title) = front.title {
+        document.title = Some(title);
+    }
+    document.published = document.published.or(front.published);
     // An archived copy's `[Source](url)` names the original; otherwise the fetched URL.
     if let Some(url) = url
         && document.url.is_none()
@@ -238,6 +244,53 @@ pub fn parse_document_within(
         document.url = Some(url.to_string());
     }
     document
+}
+
+/// What a source file's front matter says about it.
+#[derive(Debug, Default, PartialEq)]
+struct FrontMatter {
+    title: Option<String>,
+    published: Option<DateTime<Utc>>,
+}
+
+/// Keys that carry the publication date in Jekyll, Hugo, Docusaurus and MkDocs front matter.
+const FRONT_MATTER_DATES: [&str; 5] = ["date", "pubdate", "publishdate", "published_at", "created"];
+
+/// Splits off the YAML front matter that static-site sources open with (`---`, `key: value`
+/// lines, `---`). Read as markdown, the block would become a setext heading made of every
+/// `key: value` line, and as text, a paragraph of them; both hid the title and the date.
+fn split_front_matter(text: &str) -> (FrontMatter, &str) {
+    let mut front = FrontMatter::default();
+    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
+        return (front, text);
+    };
+    let mut offset = 0;
+    for (index, line) in rest.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return (front, &rest[offset + line.len()..]);
+        }
+        let is_entry = trimmed.is_empty()
+            || line.starts_with([' ', '\t', '-', '#'])
+            || trimmed.split_once(':').is_some_and(|(key, _)| {
+                !key.is_empty()
+                    && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            });
+        if index >= 100 || !is_entry {
+            return (FrontMatter::default(), text);
+        }
+        if let Some((key, value)) = trimmed.split_once(':') {
+            let key = key.trim().to_ascii_lowercase();
+            let value = value.trim().trim_matches(['"', '\'']).trim();
+            if key == "title" && !value.is_empty() {
+                front.title = non_empty(decode_entities(value));
+            } else if front.published.is_none() && FRONT_MATTER_DATES.contains(&key.as_str()) {
+                front.published = parse_timestamp(value);
+            }
+        }
+        offset += line.len();
+    }
+    (FrontMatter::default(), text)
 }
 
 fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> Markup {
@@ -709,16 +762,25 @@ fn parse_text(text: &str) -> Document {
     }
 }
 
-/// In plain text, a short first line without a full stop is the title.
+/// In plain text, a short first line without a full stop is the title, unless it starts with
+/// a lowercase letter: captured copies that lost their first characters ("ssue Summary",
+/// "i" + "stmortem") begin mid-word, and a fragment is no title.
 fn promote_first_line(blocks: &mut [Block]) {
     if let Some(first) = blocks.first_mut()
         && let Block::Paragraph { text } = first
         && text.chars().count() <= 100
         && !text.ends_with(['.', ':'])
         && !text.contains("http")
+        && !starts_mid_word(text)
     {
         *first = Block::Heading { level: 1, text: std::mem::take(text) };
     }
+}
+
+/// A lowercase first letter that is not a brand's ("iOS", "eBPF").
+fn starts_mid_word(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(char::is_lowercase) && !chars.next().is_some_and(char::is_uppercase)
 }
 
 /// Lines of a paragraph (markdown soft breaks) or of a plain-text body → blocks: heading
