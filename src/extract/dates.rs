@@ -680,6 +680,11 @@ pub(crate) fn extract_dates(
     }
 
     fill_from_hints(&mut dates, hints);
+    // A report that names no day at all was written the day it happened (a status post, a
+    // same-day write-up): its own date is the best there is.
+    if dates.incident_date.is_none() {
+        dates.incident_date = published.or(hints.published).map(|p| p.date_naive());
+    }
     dates
 }
 

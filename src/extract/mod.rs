@@ -64,7 +64,10 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
         document.url.as_deref(),
         hints,
     );
-    let timeline = timeline::extract_timeline(&sections, &dates);
+    let timeline::Timeline { events: timeline, span_minutes } =
+        timeline::extract_timeline(&sections, &dates);
+    // Where the text states no span, the timeline's first and last times give one.
+    let duration_minutes = dates.duration_minutes.or(span_minutes);
 
     let prose = prose_text(document);
     // Categories describe the first report of a file that holds two.
@@ -99,7 +102,7 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
         incident_date: dates.incident_date,
         start: dates.start,
         end: dates.end,
-        duration_minutes: dates.duration_minutes,
+        duration_minutes,
         impact: fields.impact,
         root_cause: fields.root_cause,
         resolution: fields.resolution,

@@ -23,8 +23,20 @@ struct RawEvent {
     event: String,
 }
 
+/// A report's timeline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Timeline {
+    /// The events, in order.
+    pub(crate) events: Vec<TimelineEvent>,
+    /// Minutes from the first clock time to the last (see [`span_minutes`]).
+    pub(crate) span_minutes: Option<u32>,
+}
+
+/// Longest timeline span taken as the incident's duration (two weeks).
+const MAX_SPAN_MINUTES: i64 = 14 * 24 * 60;
+
 /// Reads the timeline.
-pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Vec<TimelineEvent> {
+pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timeline {
     let mut raw = Vec::new();
     let mut started = false;
     for section in sections {
@@ -61,7 +73,53 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Vec<T
             raw = loose;
         }
     }
-    resolve(raw, dates)
+    let span_minutes = span_minutes(&raw, dates);
+    Timeline { events: resolve(raw, dates), span_minutes }
+}
+
+/// Minutes from the first clock time of the timeline to the last: the incident's span where
+/// the text states none, since a timeline runs from the first sign to the all-clear. Undated
+/// times follow the last date given (rolling over midnight); `None` when the times cannot be
+/// put on one clock (some dated, some not), or when they span more than two weeks.
+fn span_minutes(raw: &[RawEvent], dates: &Dates) -> Option<u32> {
+    let mut running = dates.incident_date;
+    let (mut undated, mut dated) = (false, false);
+    let mut last: Option<NaiveDateTime> = None;
+    let mut instants: Vec<NaiveDateTime> = Vec::new();
+    for event in raw {
+        if let Some(date) = event.date {
+            running = Some(date);
+        }
+        let Some(time) = event.time else { continue };
+        let date = match running {
+            Some(date) => {
+                dated = true;
+                date
+            }
+            None => {
+                undated = true;
+                NaiveDate::default()
+            }
+        };
+        let mut local = date.and_time(time);
+        if event.date.is_none()
+            && let Some(prev) = last
+            && local + Duration::hours(1) < prev
+        {
+            local += Duration::days(1);
+            running = running.map(|d| d + Duration::days(1));
+        }
+        last = Some(local);
+        let offset = event.zone.or(dates.zone).map_or(0, |z| z.offset_at(local).local_minus_utc());
+        instants.push(local - Duration::seconds(i64::from(offset)));
+    }
+    if undated && dated {
+        return None;
+    }
+    let first = instants.iter().min()?;
+    let end = instants.iter().max()?;
+    let minutes = (*end - *first).num_minutes();
+    (1..=MAX_SPAN_MINUTES).contains(&minutes).then(|| u32::try_from(minutes).ok()).flatten()
 }
 
 /// Words that may come before a time that opens a sentence ("At 10:52 AM we …", "Around
@@ -310,6 +368,7 @@ mod tests {
     fn timeline(blocks: Vec<Block>, dates: &Dates) -> Vec<(String, String)> {
         let doc = Document { blocks, ..Document::default() };
         extract_timeline(&read_sections(&doc), dates)
+            .events
             .into_iter()
             .map(|e| (e.time, e.event))
             .collect()
