@@ -411,8 +411,7 @@ fn read_real_labels(path: &Path) -> std::io::Result<Vec<RealLabel>> {
         let alt = |key: &str| -> Vec<serde_json::Value> {
             let mut out: Vec<serde_json::Value> =
                 v.get(key).filter(|x| !x.is_null()).cloned().into_iter().collect();
-            if let Some(values) = v.get("alt").and_then(|a| a.get(key)).and_then(|a| a.as_array())
-            {
+            if let Some(values) = v.get("alt").and_then(|a| a.get(key)).and_then(|a| a.as_array()) {
                 out.extend(values.iter().filter(|x| !x.is_null()).cloned());
             }
             out
@@ -473,7 +472,7 @@ fn token_f1(got: &str, want: &str) -> f64 {
     for w in &want {
         *counts.entry(w).or_insert(0) += 1;
     }
-    let mut common = 0;
+    let mut common: usize = 0;
     for w in &got {
         if let Some(n) = counts.get_mut(w.as_str())
             && *n > 0
@@ -532,7 +531,8 @@ impl FieldScores {
         self.docs += 1;
         if !label.incident_date.is_empty() {
             self.date.1 += 1;
-            self.date.0 += usize::from(pm.incident_date.is_some_and(|d| label.incident_date.contains(&d)));
+            self.date.0 +=
+                usize::from(pm.incident_date.is_some_and(|d| label.incident_date.contains(&d)));
         }
         if !label.duration.is_empty() {
             self.duration.1 += 1;
@@ -702,7 +702,11 @@ fn print_fields(label: &RealLabel, pm: &Postmortem) {
             (None, None) => 1.0,
             _ => 0.0,
         };
-        println!("   {name} F1={f1:.2}\n     got:  {}\n     want: {}", show(got.as_deref()), show(want.as_deref()));
+        println!(
+            "   {name} F1={f1:.2}\n     got:  {}\n     want: {}",
+            show(got.as_deref()),
+            show(want.as_deref())
+        );
     }
     println!("   summary: {}", show(pm.summary.as_deref()));
     println!(

@@ -572,9 +572,7 @@ pub(crate) fn extract_dates(
         .into_iter()
         .flatten()
         .find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()));
-    // A date written without a year is in the year the report was published (a date that
-    // lands after publication is moved back a year below), else in the year the text names
-    // most often.
+    // A date without a year is in the year of publication, else the one the text names most.
     let year_hint = published
         .or(hints.published)
         .map(|p| p.year())
@@ -679,17 +677,14 @@ pub(crate) fn extract_dates(
         dates.incident_date = Some(earlier);
     }
 
-    fill_from_hints(&mut dates, hints);
-    // A report that names no day at all was written the day it happened (a status post, a
-    // same-day write-up): its own date is the best there is.
-    if dates.incident_date.is_none() {
-        dates.incident_date = published.or(hints.published).map(|p| p.date_naive());
-    }
+    fill_from_hints(&mut dates, hints, published);
     dates
 }
 
-/// What the text did not say, the source's hints do (a status page's start and resolution).
-fn fill_from_hints(dates: &mut Dates, hints: &Hints) {
+/// What the text did not say, the source's hints do (a status page's start and resolution);
+/// a report that names no day at all was written the day it happened (a status post, a
+/// same-day write-up), so its publication date is the best there is.
+fn fill_from_hints(dates: &mut Dates, hints: &Hints, published: Option<DateTime<Utc>>) {
     dates.start = dates.start.or(hints.started_at);
     dates.end = dates.end.or(hints.resolved_at);
     if dates.duration_minutes.is_none()
@@ -701,7 +696,8 @@ fn fill_from_hints(dates: &mut Dates, hints: &Hints) {
         }
     }
     if dates.incident_date.is_none() {
-        dates.incident_date = hints.started_at.map(|s| s.date_naive());
+        dates.incident_date =
+            hints.started_at.or(published).or(hints.published).map(|s| s.date_naive());
     }
 }
 

@@ -48,7 +48,7 @@ const COLLECTION_REPEATS: usize = 6;
 const MIN_SECTION_CHARS: usize = 30;
 
 /// Bumped whenever extraction results change, so `pmagg reextract` knows what is stale.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Extracts the fields; `is_postmortem` is `confidence >= threshold`.
 pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem {

@@ -232,6 +232,15 @@ static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("literal regex for denied or deferred causes")
 });
 
+/// A sentence that gives the effect of the one before it ("This resulted in …", "That led
+/// to …"), whose cause is therefore that sentence.
+static RE_EFFECT_OF_PREVIOUS: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b[^.]{0,40}?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b(?:\s+by\b)?",
+    )
+    .expect("literal regex for sentences that give the effect of the previous one")
+});
+
 /// Cues of a sentence that says what ended the incident.
 static RESOLUTION_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     cues(
@@ -306,7 +315,18 @@ pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
     }];
     for block in &document.blocks {
         if let Block::Heading { level, text } = block {
-            let own = heading_kinds(text);
+            let mut own = heading_kinds(text);
+            // "What went wrong" under "Lessons learned" (the SRE template) is about the
+            // response, not the trigger.
+            if own == [Kind::Trigger]
+                && sections
+                    .iter()
+                    .rev()
+                    .find(|s| s.heading.is_some() && s.level < *level)
+                    .is_some_and(|parent| parent.has(Kind::Lessons))
+            {
+                own = vec![Kind::Lessons];
+            }
             let (kinds, is_own) = if own.is_empty() {
                 // Inherit from the nearest enclosing heading (a higher level number is deeper).
                 let parent = sections
@@ -387,9 +407,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     // follow-up list or its lessons), in reading order.
     let narrative: Vec<&str> = sections
         .iter()
-        .filter(|s| {
-            !s.has(Kind::Timeline) && !s.has(Kind::ActionItems) && !s.has(Kind::Lessons)
-        })
+        .filter(|s| !s.has(Kind::Timeline) && !s.has(Kind::ActionItems) && !s.has(Kind::Lessons))
         .flat_map(|s| s.blocks.iter())
         .filter_map(|b| match b {
             Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
@@ -399,7 +417,14 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         .collect();
     if fields.root_cause.is_none() {
         fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
-            .map(|(index, cue)| with_lead_in(&narrative, index, |s| cause_clause(s, cue)));
+            .map(|(index, cue)| {
+                // "This led to …" names its cause in the sentence before.
+                if index > 0 && RE_EFFECT_OF_PREVIOUS.is_match(narrative[index]) {
+                    clip(narrative[index - 1], 600)
+                } else {
+                    with_lead_in(&narrative, index, |s| cause_clause(s, cue))
+                }
+            });
     }
     if fields.resolution.is_none() {
         // What ended it is told in the narrative, else in the timeline's last steps.
@@ -542,11 +567,14 @@ fn focus(text: &str, cues: &[Cue], not: &Regex) -> String {
     let best = kept.iter().filter_map(|s| strongest_cue(s, cues).map(|(w, _)| w)).max();
     let mut out: Vec<&str> = Vec::new();
     let mut count = 0;
+    let mut after_lead_in = false;
     for sentence in &kept {
         let cued = best.is_some_and(|b| strongest_cue(sentence, cues).is_some_and(|(w, _)| w >= b));
-        if best.is_some() && !cued {
+        // A lead-in that ends with a colon goes on with the items after it.
+        if best.is_some() && !cued && !after_lead_in {
             continue;
         }
+        after_lead_in = sentence.ends_with(':') || (after_lead_in && !cued);
         if count > 0 && count + words(sentence) > FIELD_WORDS {
             break;
         }
@@ -768,7 +796,9 @@ mod tests {
         assert!(!RE_HEADING_NOISE.as_str().is_empty());
         assert!(!RE_RESOLUTION_SENTENCE.as_str().is_empty());
         assert!(CAUSE_CUES.len() > 3 && RESOLUTION_CUES.len() > 2 && IMPACT_CUES.len() > 2);
-        for re in [&*RE_NOT_A_CAUSE, &*RE_NOT_A_RESOLUTION, &*RE_NOT_AN_IMPACT] {
+        for re in
+            [&*RE_NOT_A_CAUSE, &*RE_EFFECT_OF_PREVIOUS, &*RE_NOT_A_RESOLUTION, &*RE_NOT_AN_IMPACT]
+        {
             assert!(!re.as_str().is_empty());
         }
     }
@@ -858,6 +888,102 @@ mod tests {
             Some("It was resolved by renewing the certificate.")
         );
         assert!(!fields.root_cause_from_heading);
+    }
+
+    #[test]
+    fn negated_and_unknown_causes_are_skipped_for_the_real_one() {
+        let d = doc(vec![
+            h(1, "Login outage on June 3"),
+            p(
+                "On June 3 users could not log in for 40 minutes. This incident was not in any way caused by external actors. We don't yet have clarity from our provider on the root cause of their network event.",
+            ),
+            p(
+                "After two hours of reading logs and comparing hosts, we found that the outage was caused by an expired TLS certificate on the session service.",
+            ),
+            p("We renewed the certificate and service was restored at 11:40."),
+        ]);
+        let fields = extract_fields(&read_sections(&d));
+        let cause = fields.root_cause.unwrap_or_default();
+        assert!(cause.contains("expired TLS certificate"), "{cause}");
+        assert!(!cause.contains("external actors") && !cause.contains("clarity"), "{cause}");
+        assert_eq!(
+            fields.resolution.as_deref(),
+            Some("We renewed the certificate and service was restored at 11:40.")
+        );
+        assert_eq!(
+            fields.impact.as_deref(),
+            Some("On June 3 users could not log in for 40 minutes.")
+        );
+    }
+
+    #[test]
+    fn a_long_cause_sentence_is_cut_to_its_clause() {
+        let sentence = "We spent most of the evening on the phone with the vendor, the database team and two on-call engineers from the storage group; in the end the root cause was a full disk on the primary replica - which nobody had watched.";
+        let cue = strongest_cue(sentence, &CAUSE_CUES).map_or(0, |(_, at)| at);
+        assert_eq!(
+            cause_clause(sentence, cue),
+            "in the end the root cause was a full disk on the primary replica"
+        );
+    }
+
+    #[test]
+    fn an_effect_sentence_points_to_the_cause_before_it() {
+        let d = doc(vec![p(
+            "A cron job deleted the cache index every hour. This resulted in 53 minutes of downtime for the API.",
+        )]);
+        let fields = extract_fields(&read_sections(&d));
+        assert_eq!(
+            fields.root_cause.as_deref(),
+            Some("A cron job deleted the cache index every hour.")
+        );
+    }
+
+    #[test]
+    fn resolution_skips_steps_that_failed_or_are_planned() {
+        let d = doc(vec![
+            p("Earlier that week we had upgraded the proxy fleet."),
+            p("We attempted to restart the proxies, which did not help."),
+            p("We will add an alert on queue depth."),
+            p("The incident was resolved by rolling back the proxy upgrade."),
+        ]);
+        let fields = extract_fields(&read_sections(&d));
+        assert_eq!(
+            fields.resolution.as_deref(),
+            Some("The incident was resolved by rolling back the proxy upgrade.")
+        );
+    }
+
+    #[test]
+    fn what_went_wrong_under_lessons_is_a_lesson_not_the_cause() {
+        let d = doc(vec![
+            h(1, "Build outage"),
+            h(2, "Summary"),
+            p("Builds failed for three hours because the registry certificate had expired."),
+            h(2, "Lessons learned"),
+            h(3, "What went wrong"),
+            p("It took us an hour to notice the alerts."),
+        ]);
+        let fields = extract_fields(&read_sections(&d));
+        let cause = fields.root_cause.unwrap_or_default();
+        assert!(cause.contains("certificate had expired"), "{cause}");
+        assert!(!fields.root_cause_from_heading);
+    }
+
+    #[test]
+    fn a_long_section_is_cut_to_its_cued_sentences_and_a_lead_in_keeps_its_items() {
+        let filler = "The team met in the morning to review the dashboards and the deploy log. ";
+        let d = doc(vec![
+            h(2, "Root cause"),
+            p(&filler.repeat(6)),
+            p("We determined the two contributing factors were:"),
+            li("a queue consumer with no memory limit"),
+            li("an alert routed to an unused channel"),
+        ]);
+        let fields = extract_fields(&read_sections(&d));
+        let cause = fields.root_cause.unwrap_or_default();
+        assert!(cause.starts_with("We determined the two contributing factors were:"), "{cause}");
+        assert!(cause.contains("no memory limit") && cause.contains("unused channel"), "{cause}");
+        assert!(!cause.contains("dashboards"), "{cause}");
     }
 
     #[test]

@@ -54,21 +54,25 @@ pub(crate) fn build_summary(
     resolution: Option<&str>,
 ) -> Option<String> {
     let usable = |s: &&str| s.len() >= 20 && !RE_META.is_match(s) && !s.ends_with(':');
-    // The first sentence stands alone; the second may go on from it.
+    // The first sentence stands alone.
     let opens = |s: &&str| usable(s) && !RE_LEANING.is_match(s);
     let first_of = |text: Option<&str>, want: &Regex| -> Option<String> {
         sentences(text?).into_iter().filter(opens).find(|s| want.is_match(s)).map(tidy)
+    };
+    // The second follows the first, so "It was resolved by …" reads on from it.
+    let then_of = |text: Option<&str>, want: &Regex| -> Option<String> {
+        sentences(text?).into_iter().filter(usable).find(|s| want.is_match(s)).map(tidy)
     };
     let what = first_of(opening, &RE_INCIDENT).or_else(|| first_of(impact, &RE_INCIDENT)).or_else(
         || first_of(root_cause, &RE_CAUSE).or_else(|| first_of(root_cause, &RE_INCIDENT)),
     )?;
     let mut summary = clip(&what, MAX_SUMMARY_CHARS - 1);
     let second = if RE_CAUSE.is_match(&what) {
-        (!RE_FIX.is_match(&what)).then(|| first_of(resolution, &RE_FIX)).flatten()
+        (!RE_FIX.is_match(&what)).then(|| then_of(resolution, &RE_FIX)).flatten()
     } else {
         root_cause
             .and_then(|text| sentences(text).into_iter().find(opens).map(tidy))
-            .or_else(|| first_of(resolution, &RE_FIX))
+            .or_else(|| then_of(resolution, &RE_FIX))
     };
     if let Some(second) = second
         && second != what

@@ -177,22 +177,26 @@ fn is_gap(text: &str) -> bool {
 /// a day without a clock time.
 fn read_block(block: &Block, dates: &Dates, in_timeline: bool, out: &mut Vec<RawEvent>) {
     match block {
-        Block::TableRow { cells } => {
-            if in_timeline {
-                read_row(cells, out);
-            }
-        }
-        Block::Paragraph { text } | Block::ListItem { text } => {
+        Block::TableRow { cells } if in_timeline => read_row(cells, out),
+        Block::ListItem { text } => {
             if lead_time(text).is_some() {
                 read_text(text, dates, out);
             } else if in_timeline && let Some(date) = lead_date(text) {
                 read_dated(text, &date, dates, out);
-            } else if matches!(block, Block::Paragraph { .. }) {
-                // Prose that tells the timeline: each sentence that opens with a time.
-                for sentence in sentences(text).into_iter().skip(1) {
-                    if lead_time(sentence).is_some() {
-                        read_text(sentence, dates, out);
-                    }
+            }
+        }
+        Block::Paragraph { text } => {
+            if in_timeline
+                && lead_time(text).is_none()
+                && let Some(date) = lead_date(text)
+            {
+                read_dated(text, &date, dates, out);
+                return;
+            }
+            // Prose that tells the timeline: each sentence that opens with a time.
+            for sentence in sentences(text) {
+                if lead_time(sentence).is_some() {
+                    read_text(sentence, dates, out);
                 }
             }
         }
@@ -221,10 +225,8 @@ fn read_dated(
     dates: &Dates,
     out: &mut Vec<RawEvent>,
 ) {
-    let event = text[date.end..]
-        .trim()
-        .trim_start_matches([':', '-', '–', '—', '|', ')', ']', ','])
-        .trim();
+    let event =
+        text[date.end..].trim().trim_start_matches([':', '-', '–', '—', '|', ')', ']', ',']).trim();
     if event.is_empty() {
         return;
     }
@@ -470,6 +472,74 @@ mod tests {
             ("2018-08-22, 03:26pm".to_owned(), "first noticed the error.".to_owned())
         );
         assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn headings_that_carry_times_or_dates_are_entries() {
+        let dates = Dates {
+            incident_date: NaiveDate::from_ymd_opt(2024, 5, 2),
+            zone: Some(Zone::Fixed(0)),
+            ..Dates::default()
+        };
+        let doc = Document {
+            blocks: vec![
+                h("Timeline"),
+                Block::Heading { level: 3, text: "08:52 PM".into() },
+                p("Alerts fire for the API."),
+                Block::Heading { level: 3, text: "09:30 PM".into() },
+                p("Rollback completes."),
+                h("Lessons"),
+                p("10:00 not an entry"),
+            ],
+            ..Document::default()
+        };
+        let got = extract_timeline(&read_sections(&doc), &dates);
+        let events: Vec<(&str, &str)> =
+            got.events.iter().map(|e| (e.time.as_str(), e.event.as_str())).collect();
+        assert_eq!(
+            events,
+            vec![
+                ("2024-05-02T20:52:00Z", "Alerts fire for the API."),
+                ("2024-05-02T21:30:00Z", "Rollback completes.")
+            ]
+        );
+        assert_eq!(got.span_minutes, Some(38));
+    }
+
+    #[test]
+    fn prose_sentences_that_open_with_a_time() {
+        let got = timeline(
+            vec![
+                p("The day started quietly. At 10:52 AM we deployed the new router."),
+                p("Around 11:05 AM, error rates rose to 30%. By 11:40 AM the rollback was done."),
+                p("We are sorry."),
+            ],
+            &Dates::default(),
+        );
+        let times: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(times, vec!["10:52 AM", "11:05 AM", "11:40 AM"]);
+        assert_eq!(got[0].1, "we deployed the new router.");
+    }
+
+    #[test]
+    fn timeline_entries_with_dates_but_no_clock_times() {
+        let dates = Dates { year_hint: Some(2023), ..Dates::default() };
+        let got = timeline(
+            vec![
+                h("Timeline"),
+                Block::ListItem { text: "March 3: the faulty release is published".into() },
+                Block::ListItem { text: "March 5: first user reports".into() },
+                Block::ListItem { text: "Follow-up discussion".into() },
+            ],
+            &dates,
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("March 3".to_owned(), "the faulty release is published".to_owned()),
+                ("March 5".to_owned(), "first user reports".to_owned()),
+            ]
+        );
     }
 
     #[test]

@@ -273,8 +273,7 @@ fn split_front_matter(text: &str) -> (FrontMatter, &str) {
         let is_entry = trimmed.is_empty()
             || line.starts_with([' ', '\t', '-', '#'])
             || trimmed.split_once(':').is_some_and(|(key, _)| {
-                !key.is_empty()
-                    && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
             });
         if index >= 100 || !is_entry {
             return (FrontMatter::default(), text);
@@ -1010,6 +1009,46 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn front_matter_gives_title_and_date_and_no_heading() {
+        let text = "---\ntitle: \"Queue outage\"\nauthor: someone\ndate: 2021-02-23 14:54:00 +0000\ntags: [ops]\n---\n\nOn Monday the queue stopped.\n";
+        let doc = parse_document(text.as_bytes(), Some("text/markdown"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Queue outage"));
+        assert_eq!(
+            doc.published.map(|p| p.date_naive().to_string()).as_deref(),
+            Some("2021-02-23")
+        );
+        assert_eq!(
+            doc.blocks,
+            vec![Block::Paragraph { text: "On Monday the queue stopped.".into() }]
+        );
+        // A rule that opens a document but is not front matter stays as it was.
+        let text = "---\nSome prose that is not a key.\n---\n";
+        let doc = parse_document(text.as_bytes(), Some("text/markdown"), None, None);
+        assert!(doc.published.is_none());
+    }
+
+    #[test]
+    fn a_first_line_that_starts_mid_word_is_no_title() {
+        let doc = parse_document(
+            b"ssue Summary\nThe site was down for an hour.\n",
+            Some("text/plain"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title, None);
+        let doc =
+            parse_document(b"i\nstmortem\n\nThe site was down.\n", Some("text/plain"), None, None);
+        assert_eq!(doc.title, None);
+        let doc = parse_document(
+            b"iOS app outage\n\nThe app was down.\n",
+            Some("text/plain"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title.as_deref(), Some("iOS app outage"));
     }
 
     #[test]
