@@ -250,14 +250,17 @@ static RESOLUTION_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b",
+                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s[^.]{0,50}\bagain\b|\bwent back to\b",
                 3,
             ),
             (
                 r"\b(?:we|they|engineers?|the team|admins?|operators?)\s+(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|applied)\b",
                 2,
             ),
-            (r"\b(?:rolled back|rolling back|reverted|rollback|workaround|hotfix)\b", 1),
+            (
+                r"\b(?:rolled back|rolling back|reverted|rollback|workaround|hotfix)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
+                1,
+            ),
         ],
         "resolution",
     )
@@ -276,11 +279,11 @@ static IMPACT_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b[^.]{0,80}\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|saw|received|encountered|got|hit|failed|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b[^.]{0,80}\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
+                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b[^.]{0,80}\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b[^.]{0,80}\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
                 4,
             ),
             (
-                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]{0,40}\b(?:lasted|for|of)\b",
+                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]{0,40}\b(?:lasted|for|of)\b",
                 3,
             ),
             (
@@ -398,7 +401,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     fields.resolution = first_text(sections, Kind::Resolution, |s| resolution_text(s));
     fields.impact = first_text(sections, Kind::Impact, |s| {
         let text = s.text();
-        (!text.trim().is_empty()).then(|| focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT))
+        (!says_nothing(&text)).then(|| focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT))
     });
     fields.action_items = action_items(sections);
     fields.opening = opening(sections);
@@ -457,10 +460,11 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
                 _ => None,
             })
             .flat_map(sentences)
-            .chain(narrative.iter().copied().take(12))
+            .chain(narrative.iter().copied())
             .collect();
-        fields.impact = best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::First)
-            .map(|(index, _)| with_lead_in(&summary_like, index, |s| s));
+        fields.impact =
+            best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::EarliestStrong)
+                .map(|(index, _)| with_lead_in(&summary_like, index, |s| s));
     }
     fields
 }
@@ -473,6 +477,9 @@ enum Pick {
     /// The earliest of the strongest, and only a strong one (weight 3 or more): for text
     /// that mostly says other things, such as a timeline.
     Strong,
+    /// The earliest strong one (weight 3 or more), else the strongest: for what a report
+    /// tells first, such as what users saw.
+    EarliestStrong,
 }
 
 /// The index of the sentence with the strongest cue (the earliest among equals), skipping
@@ -491,6 +498,9 @@ fn best_sentence(
         let Some((weight, at)) = strongest_cue(sentence, cues) else { continue };
         if pick == Pick::Strong && weight < 3 {
             continue;
+        }
+        if pick == Pick::EarliestStrong && weight >= 3 {
+            return Some((index, at));
         }
         if best.is_none_or(|(w, _, _)| weight > w) {
             best = Some((weight, index, at));
@@ -599,7 +609,7 @@ fn first_text<'a>(
 /// sentences that are not about the fix.
 fn cause_text(section: &Section<'_>) -> Option<String> {
     let text = section.text();
-    if text.trim().is_empty() {
+    if says_nothing(&text) {
         return None;
     }
     if section.has(Kind::Resolution) {
@@ -612,9 +622,20 @@ fn cause_text(section: &Section<'_>) -> Option<String> {
     Some(focus(&text, &CAUSE_CUES, &RE_NOT_A_CAUSE))
 }
 
+/// A section that says nothing: empty, "None.", "N/A", "TBD" or only a link.
+fn says_nothing(text: &str) -> bool {
+    let t = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    t.is_empty()
+        || matches!(
+            t.as_str(),
+            "none" | "n/a" | "na" | "-" | "tbd" | "todo" | "unknown" | "nothing"
+        )
+        || (t.starts_with("http") && !t.contains(' '))
+}
+
 fn resolution_text(section: &Section<'_>) -> Option<String> {
     let text = section.text();
-    if text.trim().is_empty() {
+    if says_nothing(&text) {
         return None;
     }
     if section.has(Kind::RootCause) || section.has(Kind::Trigger) {
