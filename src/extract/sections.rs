@@ -227,7 +227,7 @@ static CAUSE_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 /// know", "the root cause is still unclear", "caused by this outage" (the effect, not the cause).
 static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?:\b(?:not|never|no|nothing)\b|n't\b)(?:\s+\w+){0,4}\s+(?:caused|triggered|due|because|the (?:root )?cause|related|responsible|result)|\b(?:unknown|unclear|uncertain|undetermined|unexplained|a mystery)\b|\bnot (?:yet |fully |entirely |completely )?(?:known|clear|sure|certain|understood|determined|identified|confirmed)\b|(?:\b(?:do|does|did) not|n't)\s+(?:yet\s+|currently\s+|fully\s+)?(?:know|have (?:clarity|visibility|details|information)|understand|have a (?:clear|full))|\b(?:still|currently|are|is|were|remain|remains)\s+(?:investigating|looking into|working (?:to|on) (?:understand|determin|identif))|\b(?:to|will|would|once we|until we|before we|could)\s+(?:fully\s+)?(?:determine|identify|understand|find|establish|confirm|investigate)\b|\b(?:no|any|without) (?:evidence|indication|sign)\b|\bruled out\b|\b(?:will|plan to|intend to) (?:publish|share|post|provide|release|follow up)\b|\b(?:caused|triggered) by (?:this|the|that|these) (?:outage|incident|issue|problem|event|failure|downtime|disruption)\b|\broot cause analysis\b|\bpost-?mortem\b|\?\s*$",
+        r"(?i)(?:\b(?:not|never|no|nothing)\b|n't\b)(?:\s+\w+){0,4}\s+(?:caused|triggered|due|because|the (?:root )?cause|related|responsible|result)|\b(?:unknown|unclear|uncertain|undetermined|unexplained|a mystery)\b|\bnot (?:yet |fully |entirely |completely )?(?:known|clear|sure|certain|understood|determined|identified|confirmed)\b|(?:\b(?:do|does|did) not|n't)\s+(?:yet\s+|currently\s+|fully\s+)?(?:know|have (?:clarity|visibility|details|information)|understand|have a (?:clear|full))|\b(?:still|currently|are|is|were|remain|remains)\s+(?:investigating|looking into|working (?:to|on) (?:understand|determin|identif))|\b(?:to|will|would|once we|until we|before we|could)\s+(?:fully\s+)?(?:determine|identify|understand|find|establish|confirm|investigate)\b|\b(?:no|any|without) (?:evidence|indication|sign)\b|\bruled out\b|\b(?:will|plan to|intend to) (?:publish|share|post|provide|release|follow up)\b|\b(?:caused|triggered) by (?:this|the|that|these) (?:outage|incident|issue|problem|event|failure|downtime|disruption)\b|\broot cause analysis\b|\broot causes? (?:was|were|is|has been|had been) (?:\w+ly )?(?:identified|found|determined|discovered|located|confirmed|established|understood|fixed|addressed)\b|\b(?:identified|found|determined|discovered|understand|understood) the (?:root )?cause\b|\bpost-?mortem\b|\?\s*$",
     )
     .expect("literal regex for denied or deferred causes")
 });
@@ -301,6 +301,15 @@ static RE_NOT_AN_IMPACT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:will|should|in the future|going forward|to prevent|to avoid|no (?:users?|customers?|data)|not (?:affected|impacted))\b|\?\s*$",
     )
     .expect("literal regex for sentences that are not the impact")
+});
+
+/// A template's prompt left in a report ("Note the final root cause and describe …",
+/// "List the sequence of events …"): an instruction, never a finding.
+static RE_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\W*(?:note|describe|list|explain|summari[sz]e|include|report|give|write|provide|outline|document|detail|state|identify|specify)\s+(?:the|how|what|why|when|who|any|all|each|a|an|in)\b",
+    )
+    .expect("literal regex for template prompts")
 });
 
 /// A field drawn from prose holds at most this many words: hand-written summaries of a cause
@@ -492,7 +501,7 @@ fn best_sentence(
 ) -> Option<(usize, usize)> {
     let mut best: Option<(u8, usize, usize)> = None;
     for (index, sentence) in candidates.iter().enumerate() {
-        if sentence.len() < 15 || not.is_match(sentence) {
+        if sentence.len() < 15 || not.is_match(sentence) || RE_PROMPT.is_match(sentence) {
             continue;
         }
         let Some((weight, at)) = strongest_cue(sentence, cues) else { continue };
@@ -569,11 +578,12 @@ fn cause_clause(sentence: &str, cue: usize) -> &str {
 fn focus(text: &str, cues: &[Cue], not: &Regex) -> String {
     let all = sentences(text);
     let words = |s: &str| s.split_whitespace().count();
-    if all.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
-        return clip(text, 600);
-    }
-    let kept: Vec<&str> = all.iter().copied().filter(|s| !not.is_match(s)).collect();
+    let kept: Vec<&str> =
+        all.iter().copied().filter(|s| !not.is_match(s) && !RE_PROMPT.is_match(s)).collect();
     let kept = if kept.is_empty() { all } else { kept };
+    if kept.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
+        return clip(&kept.join(" "), 600);
+    }
     let best = kept.iter().filter_map(|s| strongest_cue(s, cues).map(|(w, _)| w)).max();
     let mut out: Vec<&str> = Vec::new();
     let mut count = 0;
