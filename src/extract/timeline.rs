@@ -5,7 +5,10 @@
 //! A time is given as RFC 3339 when a full date, time and zone can be resolved (the row's own
 //! date, else the incident date, rolling over midnight), else as written.
 
+use std::sync::LazyLock;
+
 use chrono::{Duration, NaiveDate, NaiveDateTime, SecondsFormat};
+use regex::Regex;
 
 use crate::extract::dates::{Dates, Zone, find_dates, find_times};
 use crate::extract::sections::{Kind, Section, sentences};
@@ -21,6 +24,9 @@ struct RawEvent {
     time: Option<chrono::NaiveTime>,
     zone: Option<Zone>,
     event: String,
+    /// The time was found inside the entry, not at its start: it may be any moment the
+    /// entry mentions, so it does not bound the timeline's span.
+    embedded: bool,
 }
 
 /// A report's timeline.
@@ -42,16 +48,36 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timel
     for section in sections {
         // A heading that is a time (`### 08:52 PM`) is an entry of the timeline it follows,
         // whatever its level.
-        let timed_heading = section
+        let timed_heading = section.heading.filter(|h| lead_time(h).is_some());
+        // A heading that is a day (`### 2021-04-15`) groups the entries of that day.
+        let day_heading = section
             .heading
-            .filter(|h| lead_time(h).is_some() || (started && lead_date(h).is_some()));
-        if section.has(Kind::Timeline) || (started && timed_heading.is_some()) {
+            .filter(|h| started && timed_heading.is_none())
+            .and_then(|h| lead_date(h).map(|d| (h, d)));
+        if section.has(Kind::Timeline)
+            || (started && (timed_heading.is_some() || day_heading.is_some()))
+        {
             started = true;
+            // The blocks under a timed heading tell its entry: the first is its event, and
+            // the rest count only when they open with a time of their own.
+            let mut blocks = section.blocks.iter();
             if let Some(heading) = timed_heading {
                 read_heading(heading, section, dates, &mut raw);
+                blocks.next();
             }
-            for block in &section.blocks {
-                read_block(block, dates, true, &mut raw);
+            let before = raw.len();
+            for block in blocks {
+                read_block(block, dates, timed_heading.is_none(), &mut raw);
+            }
+            if let Some((heading, day)) = day_heading {
+                let day = day.date(dates.year_hint);
+                for event in raw[before..].iter_mut().filter(|e| e.date.is_none()) {
+                    event.date = day;
+                }
+                // A day with no timed entry is one entry itself.
+                if raw.len() == before {
+                    read_heading(heading, section, dates, &mut raw);
+                }
             }
         } else if started && section.own {
             break;
@@ -90,7 +116,7 @@ fn span_minutes(raw: &[RawEvent], dates: &Dates) -> Option<u32> {
         if let Some(date) = event.date {
             running = Some(date);
         }
-        let Some(time) = event.time else { continue };
+        let Some(time) = event.time.filter(|_| !event.embedded) else { continue };
         let date = match running {
             Some(date) => {
                 dated = true;
@@ -165,11 +191,14 @@ fn is_lead(words: &str) -> bool {
 fn lead_date(text: &str) -> Option<crate::extract::dates::DateMention> {
     let first = find_dates(text).into_iter().next()?;
     let before = text[..first.start].trim_matches(|c: char| !c.is_alphanumeric());
-    (before.is_empty() || before.eq_ignore_ascii_case("on")).then_some(first)
+    let before =
+        before.strip_prefix("On ").or_else(|| before.strip_prefix("on ")).unwrap_or(before);
+    let weekday = before.len() <= 9 && before.to_ascii_lowercase().ends_with("day");
+    (before.is_empty() || before.eq_ignore_ascii_case("on") || weekday).then_some(first)
 }
 
 fn is_gap(text: &str) -> bool {
-    let t = text.trim_matches(|c: char| c.is_whitespace() || c == ',');
+    let t = text.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == '~');
     t.is_empty() || t.eq_ignore_ascii_case("at")
 }
 
@@ -181,19 +210,17 @@ fn read_block(block: &Block, dates: &Dates, in_timeline: bool, out: &mut Vec<Raw
         Block::ListItem { text } => {
             if lead_time(text).is_some() {
                 read_text(text, dates, out);
-            } else if in_timeline && let Some(date) = lead_date(text) {
-                read_dated(text, &date, dates, out);
+            } else if in_timeline {
+                read_entry(text, dates, out);
             }
         }
         Block::Paragraph { text } => {
-            if in_timeline
-                && lead_time(text).is_none()
-                && let Some(date) = lead_date(text)
-            {
-                read_dated(text, &date, dates, out);
+            if in_timeline && lead_time(text).is_none() && lead_date(text).is_some() {
+                read_entry(text, dates, out);
                 return;
             }
-            // Prose that tells the timeline: each sentence that opens with a time.
+            // Prose that tells the timeline: each sentence that opens with a time. (A time
+            // inside a paragraph is not an entry: list items are.)
             for sentence in sentences(text) {
                 if lead_time(sentence).is_some() {
                     read_text(sentence, dates, out);
@@ -203,6 +230,54 @@ fn read_block(block: &Block, dates: &Dates, in_timeline: bool, out: &mut Vec<Raw
         _ => {}
     }
 }
+
+/// An entry (list item) of a Timeline section that does not open with a clock time: one that
+/// opens with a day ("March 3: …", "6/10/20 - …"), else one that names a time or a day
+/// anywhere ("DEPO notified OCC at 12:16 ET on June 16"). Items with neither are no entries.
+fn read_entry(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
+    if let Some(date) = lead_date(text) {
+        read_dated(text, &date, dates, out);
+    } else if let Some(short) = RE_SHORT_DATE.find(text) {
+        let event = text[short.end()..].trim().trim_start_matches([':', '-', '–', '—', ',']).trim();
+        if !event.is_empty() {
+            out.push(RawEvent {
+                written: short.as_str().trim().to_owned(),
+                date: None,
+                time: None,
+                zone: None,
+                event: event.to_owned(),
+                embedded: false,
+            });
+        }
+    } else if let Some(time) = find_times(text).into_iter().next() {
+        out.push(RawEvent {
+            written: text[time.start..time.end].to_owned(),
+            // A day named inside the entry may be any day it mentions ("no change since
+            // February 27"), so it does not move the timeline's running date.
+            date: None,
+            time: Some(time.time),
+            zone: time.zone,
+            event: text.trim().to_owned(),
+            embedded: true,
+        });
+    } else if let Some(date) = find_dates(text).into_iter().next() {
+        out.push(RawEvent {
+            written: text[date.start..date.end].to_owned(),
+            date: None,
+            time: None,
+            zone: None,
+            event: text.trim().to_owned(),
+            embedded: false,
+        });
+    }
+}
+
+/// A day written with a two-digit year at the start of an entry (`6/10/20 - …`), which is
+/// read as written: month and day order cannot be told apart.
+static RE_SHORT_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(r"^\W{0,3}\d{1,2}[/.]\d{1,2}[/.]\d{2}\b")
+        .expect("literal regex for short dates")
+});
 
 /// A heading that is a time, with the first block under it as the event.
 fn read_heading(heading: &str, section: &Section<'_>, dates: &Dates, out: &mut Vec<RawEvent>) {
@@ -236,6 +311,7 @@ fn read_dated(
         time: None,
         zone: None,
         event: event.to_owned(),
+        embedded: false,
     });
 }
 
@@ -266,6 +342,7 @@ fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {
         time: time.as_ref().map(|t| t.time),
         zone: time.and_then(|t| t.zone),
         event,
+        embedded: false,
     });
 }
 
@@ -318,6 +395,7 @@ fn read_text(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
             time: Some(time),
             zone,
             event: event.to_owned(),
+            embedded: false,
         });
     }
 }
@@ -540,6 +618,36 @@ mod tests {
                 ("March 5".to_owned(), "first user reports".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn day_headings_group_entries_and_entries_may_name_their_time_inside() {
+        let dates = Dates { zone: Some(Zone::Fixed(0)), ..Dates::default() };
+        let doc = Document {
+            blocks: vec![
+                h("Timeline"),
+                Block::Heading { level: 3, text: "2021-04-12".into() },
+                Block::ListItem { text: "New instrument type added".into() },
+                Block::Heading { level: 3, text: "2021-04-13".into() },
+                Block::ListItem { text: "08:51 - pipeline fails".into() },
+                Block::ListItem { text: "Team notified the vendor at 09:30 UTC".into() },
+                Block::ListItem { text: "10:15 - fix deployed, no change since 2021-03-01".into() },
+            ],
+            ..Document::default()
+        };
+        let got = extract_timeline(&read_sections(&doc), &dates);
+        let times: Vec<&str> = got.events.iter().map(|e| e.time.as_str()).collect();
+        assert_eq!(
+            times,
+            vec![
+                "2021-04-12",
+                "2021-04-13T08:51:00Z",
+                "2021-04-13T09:30:00Z",
+                "2021-04-13T10:15:00Z"
+            ]
+        );
+        // The span runs between the entries' own clock times, not a time found inside one.
+        assert_eq!(got.span_minutes, Some(84));
     }
 
     #[test]
