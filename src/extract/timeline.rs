@@ -52,7 +52,7 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timel
         // A heading that is a day (`### 2021-04-15`) groups the entries of that day.
         let day_heading = section
             .heading
-            .filter(|h| started && timed_heading.is_none())
+            .filter(|_| started && timed_heading.is_none())
             .and_then(|h| lead_date(h).map(|d| (h, d)));
         if section.has(Kind::Timeline)
             || (started && (timed_heading.is_some() || day_heading.is_some()))
