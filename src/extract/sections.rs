@@ -109,7 +109,7 @@ pub(crate) struct Fields {
 static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
     let table: &[(&str, &'static [Kind])] = &[
         (
-            r"less likely|less impactful|action items?|corrective|preventa?tive|prevention|prevent (this|similar|it|recurrence|future)|next steps|follow[- ]?ups?|prevent(ing)? (this|similar|it|recurrence|future)|what we('re| are) (doing|changing)|changes we('re| are) making|going forward|moving forward|looking ahead|future work|improvements|^tasks|to do|todo|remediation items|what('s| is) next|how we('ll| will) (prevent|improve)|long[- ]term|(planned|follow[- ]up|future|preventive|preventative|corrective|immediate) actions",
+            r"less likely|less impactful|action items?|corrective|preventa?tive|prevention|prevent (this|similar|it|recurrence|future)|next steps|follow[- ]?ups?|prevent(ing)? (this|similar|it|recurrence|future)|what we('re| are) (doing|changing)|changes we('re| are) making|going forward|moving forward|looking ahead|looking forward|future work|future plans?|^plans?$|^improv|improvements|^tasks|to do|todo|remediation items|what('s| is) next|how we('ll| will) (prevent|improve)|long[- ]term|(planned|follow[- ]up|future|preventive|preventative|corrective|immediate) actions",
             &[Kind::ActionItems],
         ),
         (
@@ -657,9 +657,12 @@ fn resolution_text(section: &Section<'_>) -> Option<String> {
     Some(focus(&text, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION))
 }
 
-/// List items (else sentences) under the first action-item headings.
+/// List items and table rows under the first action-item headings; where there are none, the
+/// paragraphs, one item each (their other sentences explain the item, and lead-ins such as
+/// "To prevent this, we will:" are none).
 fn action_items(sections: &[Section<'_>]) -> Vec<String> {
     let mut items = Vec::new();
+    let mut paragraphs = Vec::new();
     let mut started = false;
     for section in sections {
         if section.has(Kind::ActionItems) {
@@ -676,11 +679,9 @@ fn action_items(sections: &[Section<'_>]) -> Vec<String> {
                         }
                     }
                     Block::Paragraph { text } => {
-                        for sentence in sentences(text) {
-                            // Lead-ins ("To prevent this, we will:") are not items.
-                            if !sentence.ends_with(':') && sentence.len() > 12 {
-                                items.push(clip(sentence, 300));
-                            }
+                        let text = text.trim();
+                        if !text.ends_with(':') && text.len() > 12 {
+                            paragraphs.push(clip(text, 300));
                         }
                     }
                     _ => {}
@@ -689,13 +690,17 @@ fn action_items(sections: &[Section<'_>]) -> Vec<String> {
         } else if started && section.own {
             // The first run of action-item sections is the report's list; a second report
             // in the same file (seed 001) repeats the structure.
-            if items.len() >= 2 {
+            if items.len().max(paragraphs.len()) >= 2 {
                 break;
             }
         }
         if items.len() >= 30 {
             break;
         }
+    }
+    if items.is_empty() {
+        items = paragraphs;
+        items.truncate(30);
     }
     items.dedup();
     items
@@ -861,6 +866,9 @@ mod tests {
             ("Why did it happen?", &[Kind::RootCause]),
             ("How are we preventing it from happening again?", &[Kind::ActionItems]),
             ("Long term solution", &[Kind::ActionItems]),
+            ("Looking Forward", &[Kind::ActionItems]),
+            ("Future plan", &[Kind::ActionItems]),
+            ("Improving our alerting", &[Kind::ActionItems]),
             ("## 3. TIMELINE:", &[Kind::Timeline]),
             ("Duration of the Outage", &[Kind::Duration]),
         ];
@@ -1015,6 +1023,27 @@ mod tests {
         assert!(cause.starts_with("We determined the two contributing factors were:"), "{cause}");
         assert!(cause.contains("no memory limit") && cause.contains("unused channel"), "{cause}");
         assert!(!cause.contains("dashboards"), "{cause}");
+    }
+
+    #[test]
+    fn action_items_are_list_items_else_one_per_paragraph() {
+        let listed = doc(vec![
+            h(2, "Looking forward"),
+            p("We are planning several things to improve transparency:"),
+            li("Alert on queue depth"),
+            li("Load test the broker"),
+            p("Thanks again for your patience."),
+        ]);
+        assert_eq!(
+            extract_fields(&read_sections(&listed)).action_items,
+            vec!["Alert on queue depth", "Load test the broker"]
+        );
+        let prose = doc(vec![
+            h(2, "Follow-up"),
+            p("The pager should notify more people. Ideally it would ping chat directly."),
+            p("DNS changes need a second approver. We filed an issue for it."),
+        ]);
+        assert_eq!(extract_fields(&read_sections(&prose)).action_items.len(), 2);
     }
 
     #[test]
