@@ -210,7 +210,7 @@ static CAUSE_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
                 2,
             ),
             (
-                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b",
+                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b",
                 2,
             ),
             (r"\bdue to\b|\bbecause of\b", 1),
@@ -410,7 +410,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     fields.resolution = first_text(sections, Kind::Resolution, |s| resolution_text(s));
     fields.impact = first_text(sections, Kind::Impact, |s| {
         let text = s.text();
-        (!says_nothing(&text)).then(|| focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT))
+        if says_nothing(&text) { None } else { focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT) }
     });
     fields.action_items = action_items(sections);
     fields.opening = opening(sections);
@@ -575,14 +575,17 @@ fn cause_clause(sentence: &str, cue: usize) -> &str {
 /// A section's text cut to its point: when it runs past [`FIELD_WORDS`] words, the sentences
 /// with the strongest cues (in reading order), else its first sentences; sentences `not`
 /// matches are left out either way.
-fn focus(text: &str, cues: &[Cue], not: &Regex) -> String {
-    let all = sentences(text);
+fn focus(text: &str, cues: &[Cue], not: &Regex) -> Option<String> {
+    // A template's prompts are never the field, whatever else the section says.
+    let all: Vec<&str> = sentences(text).into_iter().filter(|s| !RE_PROMPT.is_match(s)).collect();
+    if all.is_empty() {
+        return None;
+    }
     let words = |s: &str| s.split_whitespace().count();
-    let kept: Vec<&str> =
-        all.iter().copied().filter(|s| !not.is_match(s) && !RE_PROMPT.is_match(s)).collect();
+    let kept: Vec<&str> = all.iter().copied().filter(|s| !not.is_match(s)).collect();
     let kept = if kept.is_empty() { all } else { kept };
     if kept.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
-        return clip(&kept.join(" "), 600);
+        return Some(clip(&kept.join(" "), 600));
     }
     let best = kept.iter().filter_map(|s| strongest_cue(s, cues).map(|(w, _)| w)).max();
     let mut out: Vec<&str> = Vec::new();
@@ -601,7 +604,7 @@ fn focus(text: &str, cues: &[Cue], not: &Regex) -> String {
         count += words(sentence);
         out.push(sentence);
     }
-    clip(&out.join(" "), 600)
+    Some(clip(&out.join(" "), 600))
 }
 
 /// The text of the first non-empty section holding `kind`, sections whose own heading says so
@@ -626,10 +629,10 @@ fn cause_text(section: &Section<'_>) -> Option<String> {
         let cause: Vec<&str> =
             sentences(&text).into_iter().filter(|s| !RE_RESOLUTION_SENTENCE.is_match(s)).collect();
         if !cause.is_empty() {
-            return Some(focus(&cause.join("\n"), &CAUSE_CUES, &RE_NOT_A_CAUSE));
+            return focus(&cause.join("\n"), &CAUSE_CUES, &RE_NOT_A_CAUSE);
         }
     }
-    Some(focus(&text, &CAUSE_CUES, &RE_NOT_A_CAUSE))
+    focus(&text, &CAUSE_CUES, &RE_NOT_A_CAUSE)
 }
 
 /// A section that says nothing: empty, "None.", "N/A", "TBD" or only a link.
@@ -651,10 +654,12 @@ fn resolution_text(section: &Section<'_>) -> Option<String> {
     if section.has(Kind::RootCause) || section.has(Kind::Trigger) {
         let fix: Vec<&str> =
             sentences(&text).into_iter().filter(|s| RE_RESOLUTION_SENTENCE.is_match(s)).collect();
-        return (!fix.is_empty())
-            .then(|| focus(&fix.join("\n"), &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION));
+        if fix.is_empty() {
+            return None;
+        }
+        return focus(&fix.join("\n"), &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION);
     }
-    Some(focus(&text, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION))
+    focus(&text, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION)
 }
 
 /// List items and table rows under the first action-item headings; where there are none, the
