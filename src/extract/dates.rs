@@ -205,15 +205,22 @@ static RE_RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_DURATION: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|half an?)\s*(?:-\s*)?(?P<unit>hours?|hrs?|h\b|minutes?|mins?\b|days?)(?:\s*(?:and\s*)?(?P<n2>\d+)\s*(?:minutes?|mins?)\b)?",
+        r"(?i)(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|half an?)(?P<half>\s+and\s+a\s+half)?\s*(?:-\s*)?(?P<unit>hours?|hrs?|h\b|minutes?|mins?\b|days?)(?:\s*(?:and\s*)?(?P<n2>\d+)\s*(?:minutes?|mins?)\b)?",
     )
     .expect("literal regex for durations")
 });
 static RE_DURATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?:duration(?: of [a-z ]{0,20})?\s*(?::|was|of|lasted)?|lasting(?: for)?|lasted(?: for)?|for a total of|a total of|totall?ing|outage of|downtime of|(?:down|outage|offline|unavailable|degraded|unreachable|inaccessible|disrupted|interrupted|failing|impacted)\s+for|time to (?:recovery|recover|resolution|resolve|restore|mitigate)\s*:?)\s*(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~|≈)?\s*$",
+        r"(?i)(?:duration(?: of [a-z ]{0,20})?\s*(?::|was|of|lasted)?|lasting(?: for)?|lasted(?: for)?|for a total of|a total of|totall?ing|outage of|downtime of|(?:down|outage|offline|unavailable|degraded|unreachable|inaccessible|disrupted|interrupted|failing|impacted|halted|stopped|stalled|paused|delayed)\s+for|time to (?:recovery|recover|resolution|resolve|restore|mitigate)\s*:?)\s*(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~|≈)?\s*$",
     )
     .expect("literal regex for words before a duration")
+});
+/// Words after a duration that make it the incident's ("22 hours of downtime").
+static RE_DURATION_OF: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\s+of\s+(?:\w+\s+)?(?:downtime|outage|unavailability|disruption|degradation|degraded service|partial availability|service interruption|interruption)\b",
+    )
+    .expect("literal regex for words after a duration")
 });
 static RE_DEFAULT_ZONE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(&format!(
@@ -921,7 +928,8 @@ fn find_duration(text: &str, labelled: bool) -> Option<u32> {
     for caps in RE_DURATION.captures_iter(text) {
         let Some(whole) = caps.get(0) else { continue };
         let before = &text[..whole.start()];
-        if !labelled && !RE_DURATION_CONTEXT.is_match(before) {
+        let after = &text[whole.end()..];
+        if !labelled && !RE_DURATION_CONTEXT.is_match(before) && !RE_DURATION_OF.is_match(after) {
             continue;
         }
         if labelled && find_times(text).len() >= 2 {
@@ -940,7 +948,7 @@ fn find_duration(text: &str, labelled: bool) -> Option<u32> {
             "nine" => 9.0,
             "ten" => 10.0,
             digits => digits.parse::<f64>().ok()?,
-        };
+        } + if caps.name("half").is_some() { 0.5 } else { 0.0 };
         let unit = caps["unit"].to_ascii_lowercase();
         let minutes = if unit.starts_with('d') {
             n * 24.0 * 60.0
@@ -1066,6 +1074,16 @@ mod tests {
         // A number of minutes that is not how long the outage lasted.
         let d = dates_of(vec![p("Our alerting fired 12 minutes after the first errors.")]);
         assert_eq!(d.duration_minutes, None);
+    }
+
+    #[test]
+    fn durations_said_after_the_number_or_with_a_half() {
+        assert_eq!(find_duration("The chain incurred 22 hours of downtime.", false), Some(1320));
+        assert_eq!(
+            find_duration("Block production was halted for about 7 and a half hours.", false),
+            Some(450)
+        );
+        assert_eq!(find_duration("We spent 3 hours of work on the review.", false), None);
     }
 
     #[test]
