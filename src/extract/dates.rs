@@ -211,14 +211,14 @@ static RE_DURATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_DURATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?:duration(?: of [a-z ]{0,20})?\s*(?::|was|of|lasted)?|lasting(?: for)?|lasted(?: for)?|for a total of|a total of|totall?ing|outage of|downtime of|(?:down|outage|offline|unavailable|degraded|unreachable|inaccessible|disrupted|interrupted|failing|impacted|halted|stopped|stalled|paused|delayed)\s+for|time to (?:recovery|recover|resolution|resolve|restore|mitigate)\s*:?)\s*(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~|≈)?\s*$",
+        r"(?i)(?:duration(?: of [a-z ]{0,20})?\s*(?::|was|of|lasted)?|lasting(?: for)?|lasted(?: for)?|for a total of|a total of|totall?ing|outage of|downtime of|(?:down|outage|offline|unavailable|degraded|unreachable|inaccessible|disrupted|interrupted|failing|impacted|halted|stopped|stalled|paused|delayed|out of service)\s+for|(?:over|for|during) a period of|time to (?:recovery|recover|resolution|resolve|restore|mitigate)\s*:?)\s*(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~|≈)?\s*$",
     )
     .expect("literal regex for words before a duration")
 });
 /// Words after a duration that make it the incident's ("22 hours of downtime").
 static RE_DURATION_OF: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)^\s+of\s+(?:\w+\s+)?(?:downtime|outage|unavailability|disruption|degradation|degraded service|partial availability|service interruption|interruption)\b",
+        r"(?i)^(?:\s+of\s+(?:\w+\s+)?(?:downtime|outage|unavailability|disruption|degradation|degraded service|partial availability|service interruption|interruption)|\s*-?\s*(?:long\s+)?(?:partial\s+|complete\s+|full\s+|major\s+|total\s+)?(?:outage|downtime|disruption|interruption|service interruption)|\s+to\s+(?:fix|resolve|restore|recover|mitigate|bring\s+\w+\s+back))\b",
     )
     .expect("literal regex for words after a duration")
 });
@@ -1084,6 +1084,15 @@ mod tests {
             Some(450)
         );
         assert_eq!(find_duration("We spent 3 hours of work on the review.", false), None);
+        assert_eq!(
+            find_duration("On June 5 there was a two hour outage at AWS.", false),
+            Some(120)
+        );
+        assert_eq!(find_duration("It took around an hour to fix it.", false), Some(60));
+        assert_eq!(
+            find_duration("Over a period of around 12 hours, pages failed.", false),
+            Some(720)
+        );
     }
 
     #[test]
