@@ -96,7 +96,11 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
         is_postmortem: confidence >= threshold,
         confidence,
         title,
-        company: hints.company.clone().or_else(|| document.site_name.clone()),
+        company: hints
+            .company
+            .clone()
+            .or_else(|| document.site_name.clone())
+            .or_else(|| company_from_text(document, hints, &prose)),
         url: document.url.clone().or_else(|| hints.url.clone()),
         published,
         incident_date: dates.incident_date,
@@ -117,6 +121,72 @@ pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem
 /// article is worth fetching (see [`PRESCREEN_THRESHOLD`]).
 pub fn prescreen(title: Option<&str>, summary: Option<&str>) -> f32 {
     classify::prescreen(title, summary)
+}
+
+/// Hosts that publish for anyone: their name is not the company's.
+const SHARED_HOSTS: [&str; 16] = [
+    "github",
+    "githubusercontent",
+    "gitlab",
+    "bitbucket",
+    "medium",
+    "substack",
+    "blogspot",
+    "wordpress",
+    "notion",
+    "hashnode",
+    "google",
+    "twitter",
+    "linkedin",
+    "youtube",
+    "reddit",
+    "archive",
+];
+
+/// The company a report names, when its source does not: the name of the site it was
+/// published on (`blog.acme.io` → "acme"), spelled as the text spells it most often
+/// ("OpenAI", not "Openai"), else capitalised. `None` for a file, or a shared host such as
+/// GitHub or Medium.
+fn company_from_text(document: &Document, hints: &Hints, prose: &str) -> Option<String> {
+    let link = document.url.as_deref().or(hints.url.as_deref())?;
+    let url = url::Url::parse(link).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let labels: Vec<&str> = host.split('.').collect();
+    // `acme.co.uk`, `acme.gov.au`: the name sits before a two-part suffix.
+    let second_level = ["co", "com", "gov", "org", "net", "ac", "edu"];
+    let name = match labels.as_slice() {
+        [.., name, level, country] if country.len() == 2 && second_level.contains(level) => *name,
+        [.., name, _] => *name,
+        _ => return None,
+    };
+    if name.len() < 2 || SHARED_HOSTS.contains(&name) {
+        return None;
+    }
+    let mut spellings: Vec<(&str, usize)> = Vec::new();
+    for word in prose.split(|c: char| !c.is_alphanumeric()) {
+        if word.eq_ignore_ascii_case(name) {
+            match spellings.iter_mut().find(|(w, _)| *w == word) {
+                Some((_, n)) => *n += 1,
+                None => spellings.push((word, 1)),
+            }
+        }
+    }
+    // The most frequent capitalised spelling; ties go to the first seen.
+    let written = spellings
+        .iter()
+        .filter(|(w, _)| w.chars().next().is_some_and(char::is_uppercase))
+        .fold(None, |best: Option<(&str, usize)>, &(w, n)| match best {
+            Some((_, bn)) if bn >= n => best,
+            _ => Some((w, n)),
+        })
+        .map(|(w, _)| w.to_owned());
+    written.or_else(|| {
+        let mut chars = name.chars();
+        chars.next().map(|first| first.to_uppercase().chain(chars).collect())
+    })
 }
 
 fn first_chars(text: &str) -> &str {
@@ -382,6 +452,26 @@ mod tests {
         assert_eq!(pm.company.as_deref(), Some("Acme"));
         assert_eq!(pm.url.as_deref(), Some("https://acme.example/pm"));
         assert!(!pm.is_postmortem);
+    }
+
+    #[test]
+    fn company_from_the_site_as_the_text_spells_it() {
+        let mut document = doc(vec![
+            h(1, "API outage"),
+            p("On May 3 the OpenAI API returned errors. OpenAI engineers rolled back."),
+        ]);
+        document.url = Some("https://status.openai.com/incidents/abc".into());
+        let pm = extract(&document, &Hints::default(), DEFAULT_THRESHOLD);
+        assert_eq!(pm.company.as_deref(), Some("OpenAI"));
+        // Not named in the text: the site's name, capitalised.
+        document.url = Some("https://blog.example-cloud.co.uk/post".into());
+        let pm = extract(&document, &Hints::default(), DEFAULT_THRESHOLD);
+        assert_eq!(pm.company.as_deref(), Some("Example-cloud"));
+        // A shared host names no company; the source's hint wins over the text.
+        document.url = Some("https://github.com/acme/postmortems/blob/main/x.md".into());
+        assert_eq!(extract(&document, &Hints::default(), DEFAULT_THRESHOLD).company, None);
+        let hints = Hints { company: Some("Acme".into()), ..Hints::default() };
+        assert_eq!(extract(&document, &hints, DEFAULT_THRESHOLD).company.as_deref(), Some("Acme"));
     }
 
     fn rejected(document: &Document) -> f32 {

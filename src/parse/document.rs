@@ -974,6 +974,12 @@ fn collapse(text: &str) -> String {
 fn title_from_blocks(blocks: &[Block]) -> Option<String> {
     // "# Title:" followed by the title as the next block.
     let is_label = |t: &str| normalize_heading(t) == "title";
+    // A report's section ("Impact", "Summary (TL;DR)", "Introduction") is not its title.
+    let is_section = |t: &str| {
+        let norm = normalize_heading(t);
+        let bare = norm.split(" (").next().unwrap_or(&norm).trim();
+        HEADING_LINES.contains(&bare) || matches!(bare, "introduction" | "intro" | "context")
+    };
     if let Some(index) = blocks
         .iter()
         .take(3)
@@ -984,12 +990,16 @@ fn title_from_blocks(blocks: &[Block]) -> Option<String> {
     }
     let top = blocks.iter().take(4);
     let h1 = top.clone().find_map(|b| match b {
-        Block::Heading { level: 1, text } if !is_label(text) => Some(text.clone()),
+        Block::Heading { level: 1, text } if !is_label(text) && !is_section(text) => {
+            Some(text.clone())
+        }
         _ => None,
     });
     h1.or_else(|| {
         blocks.iter().take(3).find_map(|b| match b {
-            Block::Heading { level, text } if *level <= 3 && !is_label(text) => Some(text.clone()),
+            Block::Heading { level, text } if *level <= 3 && !is_label(text) => {
+                (!is_section(text)).then(|| text.clone())
+            }
             _ => None,
         })
     })
@@ -1028,6 +1038,24 @@ mod tests {
         let text = "---\nSome prose that is not a key.\n---\n";
         let doc = parse_document(text.as_bytes(), Some("text/markdown"), None, None);
         assert!(doc.published.is_none());
+    }
+
+    #[test]
+    fn a_section_heading_is_no_title() {
+        let doc = parse_document(
+            b"## Summary (TL;DR)\n\nThe API was down.\n\n## Impact\n\nAll users.\n",
+            Some("text/markdown"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title, None);
+        let doc = parse_document(
+            b"# Checkout outage\n\n## Summary\n\nDown.\n",
+            Some("text/markdown"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title.as_deref(), Some("Checkout outage"));
     }
 
     #[test]
