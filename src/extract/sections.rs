@@ -200,7 +200,10 @@ static CAUSE_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
                 r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:caused|triggered|initiated|precipitated)\s+by\b",
                 4,
             ),
-            (r"\bcontributing factors?\b|\bcontributed to\b", 3),
+            (
+                r"\bcontributing factors?\b|\bcontributed to\b|\b(?:it )?turned out (?:that|to be)\b|\bwe (?:found|discovered|determined|realized|realised|learned) that\b",
+                3,
+            ),
             (
                 r"\b(?:caused|triggered)\s+by\b|\b(?:resulted|stemmed|originated|arose)\s+from\b|\bwas (?:the )?(?:a |an )?(?:direct )?(?:result|consequence) of\b|\btraced\s+(?:\w+\s+){0,4}(?:back\s+)?to\b|\b(?:caused|triggered) (?:the|this|an?) (?:outage|incident|issue|problem|failure|crash|errors?|downtime)\b",
                 3,
@@ -250,7 +253,7 @@ static RESOLUTION_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s[^.]{0,50}\bagain\b|\bwent back to\b",
+                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s[^.]{0,50}\bagain\b|\bwent back to\b|\bfixed the (?:issue|problem|bug|outage)\b",
                 3,
             ),
             (
@@ -269,7 +272,7 @@ static RESOLUTION_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 /// Sentences about what will or could be done, or what did not work: not what ended it.
 static RE_NOT_A_RESOLUTION: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to)\b|\?\s*$",
+        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to|temporar(?:y|ily))\b|\?\s*$",
     )
     .expect("literal regex for sentences that are not the resolution")
 });
@@ -298,7 +301,7 @@ static IMPACT_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 /// Sentences about what could have happened or what will be done: not what users saw.
 static RE_NOT_AN_IMPACT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(?:will|should|in the future|going forward|to prevent|to avoid|no (?:users?|customers?|data)|not (?:affected|impacted))\b|\?\s*$",
+        r"(?i)\b(?:will|should|in the future|going forward|to prevent|to avoid|no (?:users?|customers?|data)|not (?:affected|impacted)|(?:fixed|resolved|mitigated) the (?:problem|issue|bug|outage))\b|\?\s*$",
     )
     .expect("literal regex for sentences that are not the impact")
 });
@@ -734,7 +737,7 @@ fn opening(sections: &[Section<'_>]) -> Option<String> {
                 _ => None,
             })
             .collect();
-        (!paragraphs.is_empty()).then(|| paragraphs.join(" "))
+        (!paragraphs.is_empty()).then(|| paragraphs.join("\n"))
     }) {
         return Some(text);
     }
@@ -748,7 +751,7 @@ fn opening(sections: &[Section<'_>]) -> Option<String> {
         })
         .take(3)
         .collect();
-    (!paragraphs.is_empty()).then(|| paragraphs.join(" "))
+    (!paragraphs.is_empty()).then(|| paragraphs.join("\n"))
 }
 
 /// Splits prose into sentences at line breaks (each block of a section is a line) and at

@@ -33,6 +33,14 @@ static RE_LEANING: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("literal regex for sentences that lean on the one before")
 });
+/// Sentences about what comes next ("We are using this opportunity to …", "We will …"): a
+/// summary says what happened.
+static RE_AHEAD: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(?:will|going to|plan to|planning to|opportunity|in the future|going forward|moving forward)\b",
+    )
+    .expect("literal regex for sentences about what comes next")
+});
 static RE_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
         r"(?i)\b(caus|due to|because|triggered|led to|resulted|root cause|stemm)",
@@ -53,7 +61,9 @@ pub(crate) fn build_summary(
     root_cause: Option<&str>,
     resolution: Option<&str>,
 ) -> Option<String> {
-    let usable = |s: &&str| s.len() >= 20 && !RE_META.is_match(s) && !s.ends_with(':');
+    let usable = |s: &&str| {
+        s.len() >= 20 && !RE_META.is_match(s) && !RE_AHEAD.is_match(s) && !s.ends_with(':')
+    };
     // The first sentence stands alone.
     let opens = |s: &&str| usable(s) && !RE_LEANING.is_match(s);
     let first_of = |text: Option<&str>, want: &Regex| -> Option<String> {
@@ -105,7 +115,7 @@ mod tests {
 
     #[test]
     fn regex_literals_compile() {
-        for re in [&*RE_INCIDENT, &*RE_META, &*RE_LEANING, &*RE_CAUSE, &*RE_FIX] {
+        for re in [&*RE_INCIDENT, &*RE_META, &*RE_LEANING, &*RE_AHEAD, &*RE_CAUSE, &*RE_FIX] {
             assert!(!re.as_str().is_empty());
         }
     }
