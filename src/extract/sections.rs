@@ -794,8 +794,11 @@ fn line_sentences(text: &str) -> Vec<&str> {
 /// Whether the word that ends at `end` (before a `.`, `!` or `?`) is an abbreviation or a
 /// single letter, after which a sentence goes on.
 fn abbreviation_before(text: &str, end: usize) -> bool {
-    const ABBREVIATIONS: [&str; 12] =
-        ["e.g", "i.e", "etc", "vs", "approx", "a.m", "p.m", "inc", "mr", "dr", "no", "u.s"];
+    // Month abbreviations too: "rolled out on Apr. 28" is one sentence.
+    const ABBREVIATIONS: [&str; 24] = [
+        "e.g", "i.e", "etc", "vs", "approx", "a.m", "p.m", "inc", "mr", "dr", "no", "u.s", "jan",
+        "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    ];
     let word_start = text[..end].rfind(char::is_whitespace).map_or(0, |p| p + 1);
     let word = &text[word_start..end];
     ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
@@ -1056,11 +1059,17 @@ mod tests {
 
     #[test]
     fn sentences_keep_abbreviations_and_times() {
-        let s =
-            sentences("At 2:00 p.m. UTC the site failed, e.g. checkout. Then it recovered! Done.");
+        let s = sentences(
+            "At 2:00 p.m. UTC the site failed, e.g. checkout. Then it recovered! Done. Version 2 shipped on Apr. 28 to all.",
+        );
         assert_eq!(
             s,
-            vec!["At 2:00 p.m. UTC the site failed, e.g. checkout.", "Then it recovered!", "Done."]
+            vec![
+                "At 2:00 p.m. UTC the site failed, e.g. checkout.",
+                "Then it recovered!",
+                "Done.",
+                "Version 2 shipped on Apr. 28 to all."
+            ]
         );
     }
 
