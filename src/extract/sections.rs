@@ -239,10 +239,18 @@ static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
 /// to …"), whose cause is therefore that sentence.
 static RE_EFFECT_OF_PREVIOUS: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b[^.]{0,40}?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b(?:\s+by\b)?",
+        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b[^.]{0,40}?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b",
     )
     .expect("literal regex for sentences that give the effect of the previous one")
 });
+
+/// Whether a sentence gives the effect of the one before ("This led to …"), not its own cause
+/// ("This drop was caused by …").
+fn gives_effect_of_previous(sentence: &str) -> bool {
+    RE_EFFECT_OF_PREVIOUS
+        .find(sentence)
+        .is_some_and(|m| !sentence[m.end()..].trim_start().starts_with("by "))
+}
 
 /// Cues of a sentence that says what ended the incident.
 static RESOLUTION_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
@@ -434,7 +442,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
             .map(|(index, cue)| {
                 // "This led to …" names its cause in the sentence before.
-                if index > 0 && RE_EFFECT_OF_PREVIOUS.is_match(narrative[index]) {
+                if index > 0 && gives_effect_of_previous(narrative[index]) {
                     clip(narrative[index - 1], 600)
                 } else {
                     with_lead_in(&narrative, index, |s| cause_clause(s, cue))
@@ -453,9 +461,15 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             })
             .flat_map(sentences)
             .collect();
+        // A sentence that names the cause is not the fix, even when it mentions one.
+        let fix_prose: Vec<&str> = narrative
+            .iter()
+            .copied()
+            .filter(|s| strongest_cue(s, &CAUSE_CUES).is_none_or(|(w, _)| w < 4))
+            .collect();
         fields.resolution =
-            best_sentence(&narrative, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
-                .map(|(index, _)| with_lead_in(&narrative, index, |s| s))
+            best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
+                .map(|(index, _)| with_lead_in(&fix_prose, index, |s| s))
                 .or_else(|| {
                     best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
                         .map(|(index, _)| clip(timeline[index], 600))
@@ -986,6 +1000,22 @@ mod tests {
             fields.root_cause.as_deref(),
             Some("A cron job deleted the cache index every hour.")
         );
+    }
+
+    #[test]
+    fn a_sentence_that_states_its_own_cause_is_not_an_effect_of_the_previous() {
+        assert!(gives_effect_of_previous("This led to an hour of errors."));
+        assert!(!gives_effect_of_previous("This drop was caused by a full disk."));
+        let d = doc(vec![p(
+            "Availability fell to 25% when connections drained. This drop was caused by a full disk on the primary node.",
+        )]);
+        let fields = extract_fields(&read_sections(&d));
+        assert_eq!(
+            fields.root_cause.as_deref(),
+            Some("This drop was caused by a full disk on the primary node.")
+        );
+        // Nor is a sentence that names the cause the fix.
+        assert_eq!(fields.resolution, None);
     }
 
     #[test]

@@ -382,7 +382,7 @@ fn read_text(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
         let next = splits.get(i + 1).map_or(text.len(), |s| s.0);
         let event = text[end..next]
             .trim()
-            .trim_start_matches([':', '-', '–', '—', '|', ')', ']'])
+            .trim_start_matches([':', '-', '–', '—', '|', ')', ']', ','])
             .trim()
             .trim_end_matches([',', ';'])
             .trim();
