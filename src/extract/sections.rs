@@ -3,8 +3,11 @@
 //! Takes a [`Document`]'s blocks; groups them under their headings and maps each heading to
 //! the fields it carries through a vocabulary (Issue Summary, Impact, Root Cause(s), Trigger,
 //! Contributing Factors, Resolution, Remediation, Timeline, Action Items, Azure's "What went
-//! wrong, and why?", ...). Where no heading carries a field, falls back to prose ("the root
-//! cause was", "caused by", "was resolved by"). Pure; reads nothing but the document.
+//! wrong, and why?", ...). Where no heading carries a field, falls back to prose: the sentence
+//! with the strongest general cue ("the root cause was", "caused by", "service was restored
+//! after", what users saw), skipping sentences that deny or defer a cause ("was not caused
+//! by", "we don't yet know"), planned or failed steps and template prompts. A section longer
+//! than a paraphrase is cut to its cued sentences. Pure; reads nothing but the document.
 
 use std::sync::LazyLock;
 

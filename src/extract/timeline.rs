@@ -1,7 +1,9 @@
 //! Timestamped lines and timeline tables → [`TimelineEvent`]s.
 //!
-//! Takes the sections (the Timeline section when there is one, else every line that starts
-//! with a time) and the report's dates (its day and zone); returns the events in order.
+//! Takes the sections (the Timeline section when there is one, with its table rows, its
+//! headings that are times or days, its entries that carry only a day; else every line,
+//! heading and sentence that starts with a time, such as "At 10:52 AM we …") and the report's
+//! dates (its day and zone); returns the events in order, and how long they span.
 //! A time is given as RFC 3339 when a full date, time and zone can be resolved (the row's own
 //! date, else the incident date, rolling over midnight), else as written.
 
