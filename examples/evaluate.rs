@@ -88,11 +88,13 @@ fn main() -> ExitCode {
         .map_or_else(|| manifest.join("../shared/corpus"), PathBuf::from);
     let mut verbose = false;
     let mut dump = None;
+    let mut fields = false;
     let mut threshold = DEFAULT_THRESHOLD;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--verbose" | "-v" => verbose = true,
+            "--fields" => fields = true,
             "--corpus" => corpus = args.next().map_or(corpus, PathBuf::from),
             "--dump" => dump = args.next(),
             "--threshold" => {
@@ -121,6 +123,7 @@ fn main() -> ExitCode {
         }
     };
     evaluate(&corpus, &labels, threshold, verbose);
+    evaluate_real(&corpus, threshold, verbose, fields);
     ExitCode::SUCCESS
 }
 
@@ -145,7 +148,7 @@ fn read_labels(path: &Path) -> std::io::Result<Vec<Label>> {
 fn content_type(path: &str) -> &'static str {
     match Path::new(path).extension().and_then(|e| e.to_str()) {
         Some("html") => "text/html",
-        Some("md") => "text/markdown",
+        Some("md" | "markdown" | "mdx") => "text/markdown",
         _ => "text/plain",
     }
 }
@@ -381,4 +384,336 @@ fn words(text: &str) -> HashMap<String, usize> {
         *counts.entry(word.to_lowercase()).or_insert(0) += 1;
     }
     counts
+}
+
+// ---------------------------------------------------------------------------------------
+// real/labels.jsonl: field-level scores over real postmortems of 32 organisations
+
+/// One document of `real/labels.jsonl`; every list holds the label first, then its `alt`s.
+struct RealLabel {
+    path: String,
+    org: String,
+    is_postmortem: bool,
+    incident_date: Vec<NaiveDate>,
+    duration: Vec<u32>,
+    impact: Option<String>,
+    root_cause: Option<String>,
+    resolution: Option<String>,
+    timeline: Vec<usize>,
+    actions: Vec<usize>,
+}
+
+fn read_real_labels(path: &Path) -> std::io::Result<Vec<RealLabel>> {
+    let text = std::fs::read_to_string(path)?;
+    let mut labels = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let alt = |key: &str| -> Vec<serde_json::Value> {
+            let mut out: Vec<serde_json::Value> =
+                v.get(key).filter(|x| !x.is_null()).cloned().into_iter().collect();
+            if let Some(values) = v.get("alt").and_then(|a| a.get(key)).and_then(|a| a.as_array()) {
+                out.extend(values.iter().filter(|x| !x.is_null()).cloned());
+            }
+            out
+        };
+        let text = |key: &str| v.get(key).and_then(|x| x.as_str()).map(str::to_owned);
+        let count = |x: &serde_json::Value| x.as_u64().and_then(|n| usize::try_from(n).ok());
+        labels.push(RealLabel {
+            path: text("path").unwrap_or_default(),
+            org: text("org").unwrap_or_default(),
+            is_postmortem: v.get("is_postmortem").and_then(serde_json::Value::as_bool)
+                == Some(true),
+            incident_date: alt("incident_date")
+                .iter()
+                .filter_map(|d| NaiveDate::parse_from_str(d.as_str()?, "%Y-%m-%d").ok())
+                .collect(),
+            duration: alt("duration_minutes")
+                .iter()
+                .filter_map(|d| d.as_u64().and_then(|n| u32::try_from(n).ok()))
+                .collect(),
+            impact: text("impact"),
+            root_cause: text("root_cause"),
+            resolution: text("resolution"),
+            timeline: alt("timeline_count").iter().filter_map(count).collect(),
+            actions: alt("action_items_count").iter().filter_map(count).collect(),
+        });
+    }
+    Ok(labels)
+}
+
+/// Words that carry no content; left out of token-F1 so that "the", "was" and "of" do not
+/// make two unrelated sentences look alike.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "for", "from",
+    "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+    "me", "more", "most", "my", "no", "not", "of", "on", "one", "only", "or", "other", "our",
+    "out", "over", "she", "so", "some", "such", "than", "that", "the", "their", "them", "then",
+    "there", "these", "they", "this", "those", "to", "up", "us", "was", "we", "were", "what",
+    "when", "which", "while", "who", "will", "with", "would", "you", "your",
+];
+
+/// Lowercase word tokens without stopwords.
+fn tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .collect()
+}
+
+/// Bag-of-words F1 between an extracted text and a paraphrase.
+fn token_f1(got: &str, want: &str) -> f64 {
+    let (got, want) = (tokens(got), tokens(want));
+    if got.is_empty() || want.is_empty() {
+        return 0.0;
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for w in &want {
+        *counts.entry(w).or_insert(0) += 1;
+    }
+    let mut common: usize = 0;
+    for w in &got {
+        if let Some(n) = counts.get_mut(w.as_str())
+            && *n > 0
+        {
+            *n -= 1;
+            common += 1;
+        }
+    }
+    if common == 0 {
+        return 0.0;
+    }
+    let precision = common as f64 / got.len() as f64;
+    let recall = common as f64 / want.len() as f64;
+    2.0 * precision * recall / (precision + recall)
+}
+
+/// A count is right when it is within 20% of a labelled one (at least ±1), and a labelled 0
+/// must be 0.
+fn count_ok(got: usize, wants: &[usize]) -> bool {
+    wants.iter().any(|&want| {
+        let tolerance = if want == 0 { 0.0 } else { (want as f64 * 0.2).max(1.0) };
+        (got as f64 - want as f64).abs() <= tolerance
+    })
+}
+
+/// A duration is right when it is within 10% of a labelled one (at least ±2 minutes).
+fn duration_ok(got: Option<u32>, wants: &[u32]) -> bool {
+    got.is_some_and(|got| {
+        wants.iter().any(|&want| {
+            let tolerance = (f64::from(want) * 0.1).max(2.0);
+            (f64::from(got) - f64::from(want)).abs() <= tolerance
+        })
+    })
+}
+
+/// Sums of one group of documents (all, or one organisation).
+#[derive(Default, Clone)]
+struct FieldScores {
+    docs: usize,
+    date: (usize, usize),
+    duration: (usize, usize),
+    duration_exact: usize,
+    root_cause: (f64, usize),
+    impact: (f64, usize),
+    resolution: (f64, usize),
+    /// Labels that say "none": (output also none, total).
+    nulls: (usize, usize),
+    timeline: (usize, usize),
+    timeline_exact: usize,
+    actions: (usize, usize),
+    actions_exact: usize,
+}
+
+impl FieldScores {
+    fn add(&mut self, label: &RealLabel, pm: &Postmortem) {
+        self.docs += 1;
+        if !label.incident_date.is_empty() {
+            self.date.1 += 1;
+            self.date.0 +=
+                usize::from(pm.incident_date.is_some_and(|d| label.incident_date.contains(&d)));
+        }
+        if !label.duration.is_empty() {
+            self.duration.1 += 1;
+            self.duration.0 += usize::from(duration_ok(pm.duration_minutes, &label.duration));
+            self.duration_exact +=
+                usize::from(pm.duration_minutes.is_some_and(|d| label.duration.contains(&d)));
+        }
+        for (want, got, sum) in [
+            (&label.root_cause, &pm.root_cause, &mut self.root_cause),
+            (&label.impact, &pm.impact, &mut self.impact),
+            (&label.resolution, &pm.resolution, &mut self.resolution),
+        ] {
+            match want {
+                Some(want) => {
+                    sum.0 += got.as_deref().map_or(0.0, |g| token_f1(g, want));
+                    sum.1 += 1;
+                }
+                None => {
+                    self.nulls.1 += 1;
+                    self.nulls.0 += usize::from(got.is_none());
+                }
+            }
+        }
+        if !label.timeline.is_empty() {
+            self.timeline.1 += 1;
+            self.timeline.0 += usize::from(count_ok(pm.timeline.len(), &label.timeline));
+            self.timeline_exact += usize::from(label.timeline.contains(&pm.timeline.len()));
+        }
+        if !label.actions.is_empty() {
+            self.actions.1 += 1;
+            self.actions.0 += usize::from(count_ok(pm.action_items.len(), &label.actions));
+            self.actions_exact += usize::from(label.actions.contains(&pm.action_items.len()));
+        }
+    }
+
+    fn mean(sum: (f64, usize)) -> f64 {
+        if sum.1 == 0 { 0.0 } else { sum.0 / sum.1 as f64 }
+    }
+
+    /// Mean F1 counting "none" labels too: 1 when the output is also none, else 0.
+    fn mean_with_nulls(&self) -> f64 {
+        let n = self.root_cause.1 + self.impact.1 + self.resolution.1 + self.nulls.1;
+        let sum = self.root_cause.0 + self.impact.0 + self.resolution.0 + self.nulls.0 as f64;
+        if n == 0 { 0.0 } else { sum / n as f64 }
+    }
+
+    fn print(&self) {
+        println!("  incident date accuracy:                {}", percent(self.date.0, self.date.1));
+        println!(
+            "  duration accuracy (within 10%):        {}   (exact: {})",
+            percent(self.duration.0, self.duration.1),
+            percent(self.duration_exact, self.duration.1)
+        );
+        println!(
+            "  token-F1 root cause / impact / resolution: {:.3} / {:.3} / {:.3}   (n = {} / {} / {})",
+            Self::mean(self.root_cause),
+            Self::mean(self.impact),
+            Self::mean(self.resolution),
+            self.root_cause.1,
+            self.impact.1,
+            self.resolution.1
+        );
+        println!(
+            "  \"none\" labels left empty:              {}   (mean F1 of the three with them: {:.3})",
+            percent(self.nulls.0, self.nulls.1),
+            self.mean_with_nulls()
+        );
+        println!(
+            "  timeline count accuracy (within 20%):  {}   (exact: {})",
+            percent(self.timeline.0, self.timeline.1),
+            percent(self.timeline_exact, self.timeline.1)
+        );
+        println!(
+            "  action item count accuracy (within 20%): {}   (exact: {})",
+            percent(self.actions.0, self.actions.1),
+            percent(self.actions_exact, self.actions.1)
+        );
+    }
+
+    fn org_line(&self, org: &str) -> String {
+        format!(
+            "  {org:<45} n={:<2} date={}/{} dur={}/{} rc={:.2} imp={:.2} res={:.2} tl={}/{} ai={}/{}",
+            self.docs,
+            self.date.0,
+            self.date.1,
+            self.duration.0,
+            self.duration.1,
+            Self::mean(self.root_cause),
+            Self::mean(self.impact),
+            Self::mean(self.resolution),
+            self.timeline.0,
+            self.timeline.1,
+            self.actions.0,
+            self.actions.1,
+        )
+    }
+}
+
+/// Field scores over the labelled postmortems of `real/`; per organisation with `verbose`,
+/// and every field of every document with `fields`.
+fn evaluate_real(corpus: &Path, threshold: f32, verbose: bool, fields: bool) {
+    let path = corpus.join("real/labels.jsonl");
+    let labels = match read_real_labels(&path) {
+        Ok(labels) => labels,
+        Err(e) => {
+            println!("real/labels.jsonl not readable ({e}): field evaluation skipped");
+            return;
+        }
+    };
+    let mut all = FieldScores::default();
+    let mut by_org: Vec<(String, FieldScores)> = Vec::new();
+    let mut classified = Confusion::default();
+    for label in &labels {
+        let rel = format!("real/{}", label.path);
+        let Some((_, pm)) = run(corpus, &rel, threshold) else {
+            println!("skipped (not in the corpus): {rel}");
+            continue;
+        };
+        classified.add(label.is_postmortem, pm.is_postmortem);
+        if !label.is_postmortem {
+            continue;
+        }
+        all.add(label, &pm);
+        match by_org.iter_mut().find(|(o, _)| *o == label.org) {
+            Some((_, s)) => s.add(label, &pm),
+            None => {
+                let mut s = FieldScores::default();
+                s.add(label, &pm);
+                by_org.push((label.org.clone(), s));
+            }
+        }
+        if fields {
+            print_fields(label, &pm);
+        }
+    }
+    println!();
+    println!(
+        "real/labels.jsonl: {} documents, {} labelled postmortems of {} organisations",
+        labels.len(),
+        all.docs,
+        by_org.len()
+    );
+    println!("{}", classified.line("  classification (real)"));
+    all.print();
+    if verbose {
+        println!("per organisation:");
+        by_org.sort_by(|a, b| a.0.cmp(&b.0));
+        for (org, s) in &by_org {
+            println!("{}", s.org_line(org));
+        }
+    }
+}
+
+fn print_fields(label: &RealLabel, pm: &Postmortem) {
+    let show = |o: Option<&str>| o.map_or("-".to_owned(), |s| s.chars().take(300).collect());
+    println!("== {} ({})", label.path, label.org);
+    println!("   title: {}", show(pm.title.as_deref()));
+    println!("   date: {:?} want {:?}", pm.incident_date, label.incident_date);
+    println!("   duration: {:?} want {:?}", pm.duration_minutes, label.duration);
+    for (name, got, want) in [
+        ("root cause", &pm.root_cause, &label.root_cause),
+        ("impact", &pm.impact, &label.impact),
+        ("resolution", &pm.resolution, &label.resolution),
+    ] {
+        let f1 = match (got, want) {
+            (Some(g), Some(w)) => token_f1(g, w),
+            (None, None) => 1.0,
+            _ => 0.0,
+        };
+        println!(
+            "   {name} F1={f1:.2}\n     got:  {}\n     want: {}",
+            show(got.as_deref()),
+            show(want.as_deref())
+        );
+    }
+    println!("   summary: {}", show(pm.summary.as_deref()));
+    println!(
+        "   timeline: {} want {:?}; action items: {} want {:?}",
+        pm.timeline.len(),
+        label.timeline,
+        pm.action_items.len(),
+        label.actions
+    );
 }

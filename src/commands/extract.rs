@@ -70,13 +70,18 @@ pub(super) fn run_extract(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<()> {
         url: url.as_ref().map(ToString::to_string),
         ..Hints::default()
     };
-    let postmortem = extract::extract(&document, &hints, threshold);
+    let mut postmortem = extract::extract(&document, &hints, threshold);
+    // An archived copy of a curated list's entry is a postmortem by the curator's word.
+    let vouched = parse::document::archived_copy_source(&body).map(|_| Decision::Curated);
+    let (is_postmortem, decided_by) = Decision::resolve(postmortem.is_postmortem, vouched, None);
+    postmortem.is_postmortem = is_postmortem;
     let mut out = super::stdout();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &postmortem)?;
+        serde_json::to_writer_pretty(&mut out, &ApiPostmortem { decided_by, postmortem })?;
         writeln!(out)?;
     } else {
         write_postmortem(&mut out, &postmortem)?;
+        writeln!(out, "Decided by:   {decided_by}")?;
     }
     Ok(())
 }
@@ -169,11 +174,11 @@ fn read_input(input: &str, settings: &Settings) -> anyhow::Result<Input> {
     Ok(read)
 }
 
-/// One postmortem of an API's JSON, with who decided it.
+/// One postmortem, with who decided it: `publisher` for an API's postmortems, `curated` for
+/// an archived copy of a curated list's entry, else `classifier`.
 #[derive(Debug, serde::Serialize)]
 struct ApiPostmortem {
-    /// Always `publisher`, unless the threshold and the text say otherwise for an entry no
-    /// publisher vouches for.
+    /// Who decided.
     decided_by: Decision,
     #[serde(flatten)]
     postmortem: Postmortem,

@@ -81,10 +81,14 @@ pub(crate) struct Signals {
 
 impl Signals {
     /// The named features of the learned model, each scaled to 0..1 (in the order of
-    /// [`FEATURE_NAMES`]). Counts are capped where more stop meaning more.
+    /// `FEATURE_NAMES`). Counts are capped where more stop meaning more, on a log scale
+    /// (`ln(1 + n) / ln(1 + cap)`): the first narrative phrase says more than the tenth, and
+    /// on the organisation-split folds the log scale beat a linear one (F1 0.929 against
+    /// 0.924, eval/README.md).
     pub(crate) fn features(&self) -> [f32; NAMED] {
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
-        let capped = |n: usize, cap: usize| n.min(cap) as f32 / cap as f32;
+        let capped =
+            |n: usize, cap: usize| ((1 + n.min(cap)) as f32).ln() / ((1 + cap) as f32).ln();
         let concrete =
             self.incident_date || self.stated_span || self.timeline_events >= 2 || self.times >= 2;
         [
@@ -451,6 +455,11 @@ pub(crate) fn failure_hits(text: &str) -> usize {
     distinct_hits(&RE_FAILURE, text, 0, cap::WORDS)
 }
 
+/// A text with its placeholders taken out.
+pub(crate) fn without_placeholders(text: &str) -> std::borrow::Cow<'_, str> {
+    RE_PLACEHOLDER.replace_all(text, "")
+}
+
 /// Placeholders (`{who was affected}`, `<START OF OUTAGE>`, `YYYY-MM-DD`), every one counted.
 pub(crate) fn placeholder_hits(text: &str) -> usize {
     RE_PLACEHOLDER.find_iter(text).take(cap::MARKS).count()
@@ -586,7 +595,11 @@ mod tests {
         assert!(features.iter().all(|x| (0.0..=1.0).contains(x)), "{features:?}");
         let at = |name: &str| FEATURE_NAMES.iter().position(|n| *n == name).expect("named");
         assert!((features[at("times")] - 1.0).abs() < f32::EPSILON);
-        assert!((features[at("narrative")] - 0.5).abs() < f32::EPSILON);
+        // Counts on a log scale: the first few say the most.
+        let narrative = features[at("narrative")];
+        assert!(narrative > 0.5 && narrative < 1.0, "{narrative}");
+        let full = Signals { narrative: 40, ..report() }.features()[at("narrative")];
+        assert!((full - 1.0).abs() < 1e-6, "{full}");
         assert!((features[at("words")] - 1.0).abs() < f32::EPSILON);
         assert!(features[at("nothing_concrete")] == 0.0);
         let bare = Signals::default().features();
@@ -625,6 +638,7 @@ mod tests {
                       We will provide an update at this time tomorrow.";
         assert_eq!(live_update_hits(notice), 4);
         assert_eq!(live_update_hits("We investigated and updated the runbook."), 0);
+        assert_eq!(without_placeholders("Impact: {who was affected}."), "Impact: .");
     }
 
     #[test]

@@ -205,15 +205,22 @@ static RE_RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_DURATION: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|half an?)\s*(?:-\s*)?(?P<unit>hours?|hrs?|h\b|minutes?|mins?\b|days?)(?:\s*(?:and\s*)?(?P<n2>\d+)\s*(?:minutes?|mins?)\b)?",
+        r"(?i)(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|half an?)(?P<half>\s+and\s+a\s+half)?\s*(?:-\s*)?(?P<unit>hours?|hrs?|h\b|minutes?|mins?\b|days?)(?:\s*(?:and\s*)?(?P<n2>\d+)\s*(?:minutes?|mins?)\b)?",
     )
     .expect("literal regex for durations")
 });
 static RE_DURATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?:duration(?: of [a-z ]{0,20})?\s*(?::|was|of|lasted)?|lasting(?: for)?|lasted(?: for)?|for a total of|a total of|totall?ing|outage of|downtime of|(?:down|outage|offline|unavailable|degraded|unreachable|inaccessible|disrupted|interrupted|failing|impacted)\s+for|time to (?:recovery|recover|resolution|resolve|restore|mitigate)\s*:?)\s*(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~|≈)?\s*$",
+        r"(?i)(?:duration(?: of [a-z ]{0,20})?\s*(?::|was|of|lasted)?|lasting(?: for)?|lasted(?: for)?|for a total of|a total of|totall?ing|outage of|downtime of|(?:down|outage|offline|unavailable|degraded|unreachable|inaccessible|disrupted|interrupted|failing|impacted|halted|stopped|stalled|paused|delayed|out of service)\s+for|(?:over|for|during) a period of|time to (?:recovery|recover|resolution|resolve|restore|mitigate)\s*:?)\s*(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~|≈)?\s*$",
     )
     .expect("literal regex for words before a duration")
+});
+/// Words after a duration that make it the incident's ("22 hours of downtime").
+static RE_DURATION_OF: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^(?:\s+of\s+(?:\w+\s+)?(?:downtime|outage|unavailability|disruption|degradation|degraded service|partial availability|service interruption|interruption)|\s*-?\s*(?:long\s+)?(?:partial\s+|complete\s+|full\s+|major\s+|total\s+)?(?:outage|downtime|disruption|interruption|service interruption)|\s+to\s+(?:fix|resolve|restore|recover|mitigate|bring\s+\w+\s+back))\b",
+    )
+    .expect("literal regex for words after a duration")
 });
 static RE_DEFAULT_ZONE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(&format!(
@@ -504,6 +511,9 @@ pub(crate) struct Dates {
     pub(crate) year_hint: Option<i32>,
     /// Whether the text itself states a time range or a duration.
     pub(crate) stated_span: bool,
+    /// Whether the incident date was read from the text (not from the publication date or
+    /// the source's hints): what the classifier counts as a stated date.
+    pub(crate) stated_date: bool,
 }
 
 /// Text units (paragraphs, list items, long headings) read as the report's opening.
@@ -572,9 +582,11 @@ pub(crate) fn extract_dates(
         .into_iter()
         .flatten()
         .find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()));
-    let year_hint = most_common(all_text_years)
-        .or_else(|| published.map(|p| p.year()))
-        .or_else(|| hints.published.map(|p| p.year()))
+    // A date without a year is in the year of publication, else the one the text names most.
+    let year_hint = published
+        .or(hints.published)
+        .map(|p| p.year())
+        .or_else(|| most_common(all_text_years))
         .or(url_year)
         .or_else(|| hints.started_at.map(|p| p.year()));
     let (zone, zone_stated) = default_zone(sections, &units);
@@ -675,12 +687,14 @@ pub(crate) fn extract_dates(
         dates.incident_date = Some(earlier);
     }
 
-    fill_from_hints(&mut dates, hints);
+    fill_from_hints(&mut dates, hints, published);
     dates
 }
 
-/// What the text did not say, the source's hints do (a status page's start and resolution).
-fn fill_from_hints(dates: &mut Dates, hints: &Hints) {
+/// What the text did not say, the source's hints do (a status page's start and resolution);
+/// a report that names no day at all was written the day it happened (a status post, a
+/// same-day write-up), so its publication date is the best there is.
+fn fill_from_hints(dates: &mut Dates, hints: &Hints, published: Option<DateTime<Utc>>) {
     dates.start = dates.start.or(hints.started_at);
     dates.end = dates.end.or(hints.resolved_at);
     if dates.duration_minutes.is_none()
@@ -691,8 +705,10 @@ fn fill_from_hints(dates: &mut Dates, hints: &Hints) {
             dates.duration_minutes = u32::try_from(minutes).ok();
         }
     }
+    dates.stated_date = dates.incident_date.is_some();
     if dates.incident_date.is_none() {
-        dates.incident_date = hints.started_at.map(|s| s.date_naive());
+        dates.incident_date =
+            hints.started_at.or(published).or(hints.published).map(|s| s.date_naive());
     }
 }
 
@@ -916,7 +932,8 @@ fn find_duration(text: &str, labelled: bool) -> Option<u32> {
     for caps in RE_DURATION.captures_iter(text) {
         let Some(whole) = caps.get(0) else { continue };
         let before = &text[..whole.start()];
-        if !labelled && !RE_DURATION_CONTEXT.is_match(before) {
+        let after = &text[whole.end()..];
+        if !labelled && !RE_DURATION_CONTEXT.is_match(before) && !RE_DURATION_OF.is_match(after) {
             continue;
         }
         if labelled && find_times(text).len() >= 2 {
@@ -935,7 +952,7 @@ fn find_duration(text: &str, labelled: bool) -> Option<u32> {
             "nine" => 9.0,
             "ten" => 10.0,
             digits => digits.parse::<f64>().ok()?,
-        };
+        } + if caps.name("half").is_some() { 0.5 } else { 0.0 };
         let unit = caps["unit"].to_ascii_lowercase();
         let minutes = if unit.starts_with('d') {
             n * 24.0 * 60.0
@@ -1061,6 +1078,25 @@ mod tests {
         // A number of minutes that is not how long the outage lasted.
         let d = dates_of(vec![p("Our alerting fired 12 minutes after the first errors.")]);
         assert_eq!(d.duration_minutes, None);
+    }
+
+    #[test]
+    fn durations_said_after_the_number_or_with_a_half() {
+        assert_eq!(find_duration("The chain incurred 22 hours of downtime.", false), Some(1320));
+        assert_eq!(
+            find_duration("Block production was halted for about 7 and a half hours.", false),
+            Some(450)
+        );
+        assert_eq!(find_duration("We spent 3 hours of work on the review.", false), None);
+        assert_eq!(
+            find_duration("On June 5 there was a two hour outage at AWS.", false),
+            Some(120)
+        );
+        assert_eq!(find_duration("It took around an hour to fix it.", false), Some(60));
+        assert_eq!(
+            find_duration("Over a period of around 12 hours, pages failed.", false),
+            Some(720)
+        );
     }
 
     #[test]

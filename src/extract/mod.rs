@@ -53,7 +53,7 @@ const COLLECTION_REPEATS: usize = 6;
 const MIN_SECTION_CHARS: usize = 30;
 
 /// Bumped whenever extraction results change, so `pmagg reextract` knows what is stale.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Extracts the fields; `is_postmortem` is `confidence >= threshold`.
 pub fn extract(document: &Document, hints: &Hints, threshold: f32) -> Postmortem {
@@ -92,7 +92,10 @@ fn analyse(
         document.url.as_deref(),
         hints,
     );
-    let timeline = timeline::extract_timeline(&sections, &dates);
+    let timeline::Timeline { events: timeline, span_minutes } =
+        timeline::extract_timeline(&sections, &dates);
+    // Where the text states no span, the timeline's first and last times give one.
+    let duration_minutes = dates.duration_minutes.or(span_minutes);
 
     let prose = prose_text(document);
     // Categories describe the first report of a file that holds two.
@@ -127,13 +130,17 @@ fn analyse(
         is_postmortem: confidence >= threshold,
         confidence,
         title,
-        company: hints.company.clone().or_else(|| document.site_name.clone()),
+        company: hints
+            .company
+            .clone()
+            .or_else(|| document.site_name.clone())
+            .or_else(|| company_from_text(document, hints, &prose)),
         url: document.url.clone().or_else(|| hints.url.clone()),
         published,
         incident_date: dates.incident_date,
         start: dates.start,
         end: dates.end,
-        duration_minutes: dates.duration_minutes,
+        duration_minutes,
         impact: fields.impact,
         root_cause: fields.root_cause,
         resolution: fields.resolution,
@@ -154,6 +161,72 @@ fn heading_words(title: Option<&str>, sections: &[Section<'_>]) -> Vec<u32> {
 /// article is worth fetching (see [`PRESCREEN_THRESHOLD`]).
 pub fn prescreen(title: Option<&str>, summary: Option<&str>) -> f32 {
     classify::prescreen(title, summary)
+}
+
+/// Hosts that publish for anyone: their name is not the company's.
+const SHARED_HOSTS: [&str; 16] = [
+    "github",
+    "githubusercontent",
+    "gitlab",
+    "bitbucket",
+    "medium",
+    "substack",
+    "blogspot",
+    "wordpress",
+    "notion",
+    "hashnode",
+    "google",
+    "twitter",
+    "linkedin",
+    "youtube",
+    "reddit",
+    "archive",
+];
+
+/// The company a report names, when its source does not: the name of the site it was
+/// published on (`blog.acme.io` → "acme"), spelled as the text spells it most often
+/// ("OpenAI", not "Openai"), else capitalised. `None` for a file, or a shared host such as
+/// GitHub or Medium.
+fn company_from_text(document: &Document, hints: &Hints, prose: &str) -> Option<String> {
+    let link = document.url.as_deref().or(hints.url.as_deref())?;
+    let url = url::Url::parse(link).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let labels: Vec<&str> = host.split('.').collect();
+    // `acme.co.uk`, `acme.gov.au`: the name sits before a two-part suffix.
+    let second_level = ["co", "com", "gov", "org", "net", "ac", "edu"];
+    let name = match labels.as_slice() {
+        [.., name, level, country] if country.len() == 2 && second_level.contains(level) => *name,
+        [.., name, _] => *name,
+        _ => return None,
+    };
+    if name.len() < 2 || SHARED_HOSTS.contains(&name) {
+        return None;
+    }
+    let mut spellings: Vec<(&str, usize)> = Vec::new();
+    for word in prose.split(|c: char| !c.is_alphanumeric()) {
+        if word.eq_ignore_ascii_case(name) {
+            match spellings.iter_mut().find(|(w, _)| *w == word) {
+                Some((_, n)) => *n += 1,
+                None => spellings.push((word, 1)),
+            }
+        }
+    }
+    // The most frequent capitalised spelling; ties go to the first seen.
+    let written = spellings
+        .iter()
+        .filter(|(w, _)| w.chars().next().is_some_and(char::is_uppercase))
+        .fold(None, |best: Option<(&str, usize)>, &(w, n)| match best {
+            Some((_, bn)) if bn >= n => best,
+            _ => Some((w, n)),
+        })
+        .map(|(w, _)| w.to_owned());
+    written.or_else(|| {
+        let mut chars = name.chars();
+        chars.next().map(|first| first.to_uppercase().chain(chars).collect())
+    })
 }
 
 fn first_chars(text: &str) -> &str {
@@ -244,7 +317,7 @@ fn signals(
         timeline_events,
         times: dates::count_times(prose, classify::TIMES_COUNTED),
         stated_span: dates.stated_span,
-        incident_date: dates.incident_date.is_some(),
+        incident_date: dates.stated_date,
         root_cause_heading: fields.root_cause.is_some() && fields.root_cause_from_heading,
         root_cause_prose: fields.root_cause.is_some() && !fields.root_cause_from_heading,
         narrative: classify::narrative_hits(prose),
@@ -302,8 +375,10 @@ fn report_sections(sections: &[Section<'_>]) -> usize {
 }
 
 /// Characters of statements (not questions) under a heading.
+/// Placeholders (`{who was affected}`) are a template's prompts, not statements.
 fn statement_chars(section: &Section<'_>) -> usize {
     let text = section.text();
+    let text = classify::without_placeholders(&text);
     sections::sentences(&text).iter().filter(|s| !s.ends_with('?')).map(|s| s.len()).sum()
 }
 
@@ -433,6 +508,26 @@ mod tests {
         assert_eq!(pm.company.as_deref(), Some("Acme"));
         assert_eq!(pm.url.as_deref(), Some("https://acme.example/pm"));
         assert!(!pm.is_postmortem);
+    }
+
+    #[test]
+    fn company_from_the_site_as_the_text_spells_it() {
+        let mut document = doc(vec![
+            h(1, "API outage"),
+            p("On May 3 the OpenAI API returned errors. OpenAI engineers rolled back."),
+        ]);
+        document.url = Some("https://status.openai.com/incidents/abc".into());
+        let pm = extract(&document, &Hints::default(), DEFAULT_THRESHOLD);
+        assert_eq!(pm.company.as_deref(), Some("OpenAI"));
+        // Not named in the text: the site's name, capitalised.
+        document.url = Some("https://blog.example-cloud.co.uk/post".into());
+        let pm = extract(&document, &Hints::default(), DEFAULT_THRESHOLD);
+        assert_eq!(pm.company.as_deref(), Some("Example-cloud"));
+        // A shared host names no company; the source's hint wins over the text.
+        document.url = Some("https://github.com/acme/postmortems/blob/main/x.md".into());
+        assert_eq!(extract(&document, &Hints::default(), DEFAULT_THRESHOLD).company, None);
+        let hints = Hints { company: Some("Acme".into()), ..Hints::default() };
+        assert_eq!(extract(&document, &hints, DEFAULT_THRESHOLD).company.as_deref(), Some("Acme"));
     }
 
     fn rejected(document: &Document) -> f32 {

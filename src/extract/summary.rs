@@ -25,6 +25,22 @@ static RE_META: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("literal regex for sentences about the report itself")
 });
+/// Sentences that lean on the one before them ("This meant that…", "It was…", "However, …"):
+/// they read as a fragment when they open a summary.
+static RE_LEANING: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\W*(this|that|these|those|it|its|they|them|their|he|she|such|here|there|however|but|and|or|so|also|then|thus|therefore|hence|as a result|as such|because of this|in addition|additionally|furthermore|moreover|meanwhile|unfortunately|fortunately|luckily|finally|later|afterwards|again|instead|otherwise|consequently|similarly|likewise|still)\b",
+    )
+    .expect("literal regex for sentences that lean on the one before")
+});
+/// Sentences about what comes next ("We are using this opportunity to …", "We will …"): a
+/// summary says what happened.
+static RE_AHEAD: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(?:will|going to|plan to|planning to|opportunity|in the future|going forward|moving forward)\b",
+    )
+    .expect("literal regex for sentences about what comes next")
+});
 static RE_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
         r"(?i)\b(caus|due to|because|triggered|led to|resulted|root cause|stemm)",
@@ -45,8 +61,16 @@ pub(crate) fn build_summary(
     root_cause: Option<&str>,
     resolution: Option<&str>,
 ) -> Option<String> {
-    let usable = |s: &&str| s.len() >= 20 && !RE_META.is_match(s) && !s.ends_with(':');
+    let usable = |s: &&str| {
+        s.len() >= 20 && !RE_META.is_match(s) && !RE_AHEAD.is_match(s) && !s.ends_with(':')
+    };
+    // The first sentence stands alone.
+    let opens = |s: &&str| usable(s) && !RE_LEANING.is_match(s);
     let first_of = |text: Option<&str>, want: &Regex| -> Option<String> {
+        sentences(text?).into_iter().filter(opens).find(|s| want.is_match(s)).map(tidy)
+    };
+    // The second follows the first, so "It was resolved by …" reads on from it.
+    let then_of = |text: Option<&str>, want: &Regex| -> Option<String> {
         sentences(text?).into_iter().filter(usable).find(|s| want.is_match(s)).map(tidy)
     };
     let what = first_of(opening, &RE_INCIDENT).or_else(|| first_of(impact, &RE_INCIDENT)).or_else(
@@ -54,11 +78,11 @@ pub(crate) fn build_summary(
     )?;
     let mut summary = clip(&what, MAX_SUMMARY_CHARS - 1);
     let second = if RE_CAUSE.is_match(&what) {
-        (!RE_FIX.is_match(&what)).then(|| first_of(resolution, &RE_FIX)).flatten()
+        (!RE_FIX.is_match(&what)).then(|| then_of(resolution, &RE_FIX)).flatten()
     } else {
         root_cause
-            .and_then(|text| sentences(text).into_iter().find(usable).map(tidy))
-            .or_else(|| first_of(resolution, &RE_FIX))
+            .and_then(|text| sentences(text).into_iter().find(opens).map(tidy))
+            .or_else(|| then_of(resolution, &RE_FIX))
     };
     if let Some(second) = second
         && second != what
@@ -91,7 +115,7 @@ mod tests {
 
     #[test]
     fn regex_literals_compile() {
-        for re in [&*RE_INCIDENT, &*RE_META, &*RE_CAUSE, &*RE_FIX] {
+        for re in [&*RE_INCIDENT, &*RE_META, &*RE_LEANING, &*RE_AHEAD, &*RE_CAUSE, &*RE_FIX] {
             assert!(!re.as_str().is_empty());
         }
     }
@@ -126,6 +150,23 @@ mod tests {
             s.as_deref(),
             Some("The site failed because a disk filled up. It was resolved by deleting old logs.")
         );
+    }
+
+    #[test]
+    fn never_opens_with_a_sentence_that_leans_on_another() {
+        let s = build_summary(
+            Some(
+                "We upgraded the cache cluster on Monday night. This combination triggered a flood of errors for every user. Checkout was down for 40 minutes for all customers.",
+            ),
+            Some("It meant that nobody could log in."),
+            Some("These errors were caused by a stale routing table."),
+            None,
+        )
+        .unwrap_or_default();
+        assert!(s.starts_with("Checkout was down for 40 minutes"), "{s}");
+        for lead in ["This ", "It ", "These ", "That ", "They "] {
+            assert!(!s.starts_with(lead), "{s}");
+        }
     }
 
     #[test]

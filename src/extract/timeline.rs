@@ -1,14 +1,19 @@
 //! Timestamped lines and timeline tables → [`TimelineEvent`]s.
 //!
-//! Takes the sections (the Timeline section when there is one, else every line that starts
-//! with a time) and the report's dates (its day and zone); returns the events in order.
+//! Takes the sections (the Timeline section when there is one, with its table rows, its
+//! headings that are times or days, its entries that carry only a day; else every line,
+//! heading and sentence that starts with a time, such as "At 10:52 AM we …") and the report's
+//! dates (its day and zone); returns the events in order, and how long they span.
 //! A time is given as RFC 3339 when a full date, time and zone can be resolved (the row's own
 //! date, else the incident date, rolling over midnight), else as written.
 
+use std::sync::LazyLock;
+
 use chrono::{Duration, NaiveDate, NaiveDateTime, SecondsFormat};
+use regex::Regex;
 
 use crate::extract::dates::{Dates, Zone, find_dates, find_times};
-use crate::extract::sections::{Kind, Section};
+use crate::extract::sections::{Kind, Section, sentences};
 use crate::model::{Block, TimelineEvent};
 
 /// At most this many events are kept (a timeline, not a log dump).
@@ -21,59 +26,295 @@ struct RawEvent {
     time: Option<chrono::NaiveTime>,
     zone: Option<Zone>,
     event: String,
+    /// The time was found inside the entry, not at its start: it may be any moment the
+    /// entry mentions, so it does not bound the timeline's span.
+    embedded: bool,
 }
 
+/// A report's timeline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Timeline {
+    /// The events, in order.
+    pub(crate) events: Vec<TimelineEvent>,
+    /// Minutes from the first clock time to the last (see [`span_minutes`]).
+    pub(crate) span_minutes: Option<u32>,
+}
+
+/// Longest timeline span taken as the incident's duration (two weeks).
+const MAX_SPAN_MINUTES: i64 = 14 * 24 * 60;
+
 /// Reads the timeline.
-pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Vec<TimelineEvent> {
+pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timeline {
     let mut raw = Vec::new();
     let mut started = false;
     for section in sections {
-        if section.has(Kind::Timeline) {
+        // A heading that is a time (`### 08:52 PM`) is an entry of the timeline it follows,
+        // whatever its level.
+        let timed_heading = section.heading.filter(|h| lead_time(h).is_some());
+        // A heading that is a day (`### 2021-04-15`) groups the entries of that day.
+        let day_heading = section
+            .heading
+            .filter(|_| started && timed_heading.is_none())
+            .and_then(|h| lead_date(h).map(|d| (h, d)));
+        if section.has(Kind::Timeline)
+            || (started && (timed_heading.is_some() || day_heading.is_some()))
+        {
             started = true;
-            for block in &section.blocks {
-                read_block(block, dates, &mut raw);
+            // The blocks under a timed heading tell its entry: the first is its event, and
+            // the rest count only when they open with a time of their own.
+            let mut blocks = section.blocks.iter();
+            if let Some(heading) = timed_heading {
+                read_heading(heading, section, dates, &mut raw);
+                blocks.next();
+            }
+            let before = raw.len();
+            for block in blocks {
+                read_block(block, dates, timed_heading.is_none(), &mut raw);
+            }
+            if let Some((heading, day)) = day_heading {
+                let day = day.date(dates.year_hint);
+                for event in raw[before..].iter_mut().filter(|e| e.date.is_none()) {
+                    event.date = day;
+                }
+                // A day with no timed entry is one entry itself.
+                if raw.len() == before {
+                    read_heading(heading, section, dates, &mut raw);
+                }
             }
         } else if started && section.own {
             break;
         }
     }
     if raw.is_empty() {
-        // No Timeline heading: lines that start with a time, when there are a few of them.
+        // No Timeline heading: lines, headings and sentences that start with a time, when
+        // there are a few of them.
         let mut loose = Vec::new();
-        for block in sections.iter().flat_map(|s| s.blocks.iter()) {
-            if let Block::Paragraph { text } | Block::ListItem { text } = block
-                && lead_time(text).is_some()
-            {
-                read_block(block, dates, &mut loose);
+        for section in sections {
+            if let Some(heading) = section.heading.filter(|h| lead_time(h).is_some()) {
+                read_heading(heading, section, dates, &mut loose);
+            }
+            for block in &section.blocks {
+                read_block(block, dates, false, &mut loose);
             }
         }
         if loose.len() >= 3 {
             raw = loose;
         }
     }
-    resolve(raw, dates)
+    let span_minutes = span_minutes(&raw, dates);
+    Timeline { events: resolve(raw, dates), span_minutes }
 }
 
-/// The first time in a text when it sits at the start (after bullets, emoji or a date).
+/// Minutes from the first clock time of the timeline to the last: the incident's span where
+/// the text states none, since a timeline runs from the first sign to the all-clear. Undated
+/// times follow the last date given (rolling over midnight); `None` when the times cannot be
+/// put on one clock (some dated, some not), or when they span more than two weeks.
+fn span_minutes(raw: &[RawEvent], dates: &Dates) -> Option<u32> {
+    let mut running = dates.incident_date;
+    let (mut undated, mut dated) = (false, false);
+    let mut last: Option<NaiveDateTime> = None;
+    let mut instants: Vec<NaiveDateTime> = Vec::new();
+    for event in raw {
+        if let Some(date) = event.date {
+            running = Some(date);
+        }
+        let Some(time) = event.time.filter(|_| !event.embedded) else { continue };
+        let date = match running {
+            Some(date) => {
+                dated = true;
+                date
+            }
+            None => {
+                undated = true;
+                NaiveDate::default()
+            }
+        };
+        let mut local = date.and_time(time);
+        if event.date.is_none()
+            && let Some(prev) = last
+            && local + Duration::hours(1) < prev
+        {
+            local += Duration::days(1);
+            running = running.map(|d| d + Duration::days(1));
+        }
+        last = Some(local);
+        let offset = event.zone.or(dates.zone).map_or(0, |z| z.offset_at(local).local_minus_utc());
+        instants.push(local - Duration::seconds(i64::from(offset)));
+    }
+    if undated && dated {
+        return None;
+    }
+    let first = instants.iter().min()?;
+    let end = instants.iter().max()?;
+    let minutes = (*end - *first).num_minutes();
+    (1..=MAX_SPAN_MINUTES).contains(&minutes).then(|| u32::try_from(minutes).ok()).flatten()
+}
+
+/// Words that may come before a time that opens a sentence ("At 10:52 AM we …", "Around
+/// 14:00 UTC, …", "Shortly after 9:00, …").
+const TIME_LEADS: [&str; 12] = [
+    "at",
+    "around",
+    "about",
+    "approximately",
+    "approx.",
+    "by",
+    "from",
+    "until",
+    "shortly after",
+    "just after",
+    "just before",
+    "starting at",
+];
+
+/// The first time in a text when it sits at the start (after bullets, emoji, a date, or a
+/// word such as "At").
 fn lead_time(text: &str) -> Option<usize> {
     let first = find_times(text).into_iter().next()?;
     let prefix = &text[..first.start];
     let prefix_ok = prefix.chars().all(|c| !c.is_alphanumeric())
-        || find_dates(prefix).first().is_some_and(|d| d.start <= 4 && is_gap(&prefix[d.end..]));
+        || find_dates(prefix).first().is_some_and(|d| {
+            is_gap(&prefix[d.end..]) && {
+                let before = prefix[..d.start].trim_matches(|c: char| !c.is_alphanumeric());
+                before.is_empty() || is_lead(before) || before.eq_ignore_ascii_case("on")
+            }
+        })
+        || is_lead(prefix.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'));
     prefix_ok.then_some(first.start)
 }
 
+/// Whether `words` (trimmed) is one of [`TIME_LEADS`], in any case.
+fn is_lead(words: &str) -> bool {
+    TIME_LEADS.iter().any(|lead| lead.eq_ignore_ascii_case(words))
+}
+
+/// The first date in a text when it opens the text ("March 3: …", "2023-03-02 - …",
+/// "On Feb 10, …"), for timeline sections whose entries carry days but no clock times.
+fn lead_date(text: &str) -> Option<crate::extract::dates::DateMention> {
+    let first = find_dates(text).into_iter().next()?;
+    let before = text[..first.start].trim_matches(|c: char| !c.is_alphanumeric());
+    let before =
+        before.strip_prefix("On ").or_else(|| before.strip_prefix("on ")).unwrap_or(before);
+    let weekday = before.len() <= 9 && before.to_ascii_lowercase().ends_with("day");
+    (before.is_empty() || before.eq_ignore_ascii_case("on") || weekday).then_some(first)
+}
+
 fn is_gap(text: &str) -> bool {
-    let t = text.trim_matches(|c: char| c.is_whitespace() || c == ',');
+    let t = text.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == '~');
     t.is_empty() || t.eq_ignore_ascii_case("at")
 }
 
-fn read_block(block: &Block, dates: &Dates, out: &mut Vec<RawEvent>) {
+/// One block; `in_timeline` when it sits under a Timeline heading, where an entry may carry
+/// a day without a clock time.
+fn read_block(block: &Block, dates: &Dates, in_timeline: bool, out: &mut Vec<RawEvent>) {
     match block {
-        Block::TableRow { cells } => read_row(cells, out),
-        Block::Paragraph { text } | Block::ListItem { text } => read_text(text, dates, out),
+        Block::TableRow { cells } if in_timeline => read_row(cells, out),
+        Block::ListItem { text } => {
+            if lead_time(text).is_some() {
+                read_text(text, dates, out);
+            } else if in_timeline {
+                read_entry(text, dates, out);
+            }
+        }
+        Block::Paragraph { text } => {
+            if in_timeline && lead_time(text).is_none() && lead_date(text).is_some() {
+                read_entry(text, dates, out);
+                return;
+            }
+            // Prose that tells the timeline: each sentence that opens with a time. (A time
+            // inside a paragraph is not an entry: list items are.)
+            for sentence in sentences(text) {
+                if lead_time(sentence).is_some() {
+                    read_text(sentence, dates, out);
+                }
+            }
+        }
         _ => {}
     }
+}
+
+/// An entry (list item) of a Timeline section that does not open with a clock time: one that
+/// opens with a day ("March 3: …", "6/10/20 - …"), else one that names a time or a day
+/// anywhere ("DEPO notified OCC at 12:16 ET on June 16"). Items with neither are no entries.
+fn read_entry(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
+    if let Some(date) = lead_date(text) {
+        read_dated(text, &date, dates, out);
+    } else if let Some(short) = RE_SHORT_DATE.find(text) {
+        let event = text[short.end()..].trim().trim_start_matches([':', '-', '–', '—', ',']).trim();
+        if !event.is_empty() {
+            out.push(RawEvent {
+                written: short.as_str().trim().to_owned(),
+                date: None,
+                time: None,
+                zone: None,
+                event: event.to_owned(),
+                embedded: false,
+            });
+        }
+    } else if let Some(time) = find_times(text).into_iter().next() {
+        out.push(RawEvent {
+            written: text[time.start..time.end].to_owned(),
+            // A day named inside the entry may be any day it mentions ("no change since
+            // February 27"), so it does not move the timeline's running date.
+            date: None,
+            time: Some(time.time),
+            zone: time.zone,
+            event: text.trim().to_owned(),
+            embedded: true,
+        });
+    } else if let Some(date) = find_dates(text).into_iter().next() {
+        out.push(RawEvent {
+            written: text[date.start..date.end].to_owned(),
+            date: None,
+            time: None,
+            zone: None,
+            event: text.trim().to_owned(),
+            embedded: false,
+        });
+    }
+}
+
+/// A day written with a two-digit year at the start of an entry (`6/10/20 - …`), which is
+/// read as written: month and day order cannot be told apart.
+static RE_SHORT_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(r"^\W{0,3}\d{1,2}[/.]\d{1,2}[/.]\d{2}\b")
+        .expect("literal regex for short dates")
+});
+
+/// A heading that is a time, with the first block under it as the event.
+fn read_heading(heading: &str, section: &Section<'_>, dates: &Dates, out: &mut Vec<RawEvent>) {
+    let event = section.blocks.first().map(|b| crate::extract::sections::block_text(b));
+    let text = match event {
+        Some(event) if !event.trim().is_empty() => format!("{heading}: {event}"),
+        _ => heading.to_owned(),
+    };
+    if lead_time(&text).is_some() {
+        read_text(&text, dates, out);
+    } else if let Some(date) = lead_date(&text) {
+        read_dated(&text, &date, dates, out);
+    }
+}
+
+/// An entry with a day but no clock time ("March 3: rollout began").
+fn read_dated(
+    text: &str,
+    date: &crate::extract::dates::DateMention,
+    dates: &Dates,
+    out: &mut Vec<RawEvent>,
+) {
+    let event =
+        text[date.end..].trim().trim_start_matches([':', '-', '–', '—', '|', ')', ']', ',']).trim();
+    if event.is_empty() {
+        return;
+    }
+    out.push(RawEvent {
+        written: text[date.start..date.end].trim().to_owned(),
+        date: date.date(dates.year_hint),
+        time: None,
+        zone: None,
+        event: event.to_owned(),
+        embedded: false,
+    });
 }
 
 fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {
@@ -103,6 +344,7 @@ fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {
         time: time.as_ref().map(|t| t.time),
         zone: time.and_then(|t| t.zone),
         event,
+        embedded: false,
     });
 }
 
@@ -142,7 +384,7 @@ fn read_text(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
         let next = splits.get(i + 1).map_or(text.len(), |s| s.0);
         let event = text[end..next]
             .trim()
-            .trim_start_matches([':', '-', '–', '—', '|', ')', ']'])
+            .trim_start_matches([':', '-', '–', '—', '|', ')', ']', ','])
             .trim()
             .trim_end_matches([',', ';'])
             .trim();
@@ -155,6 +397,7 @@ fn read_text(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
             time: Some(time),
             zone,
             event: event.to_owned(),
+            embedded: false,
         });
     }
 }
@@ -207,6 +450,7 @@ mod tests {
     fn timeline(blocks: Vec<Block>, dates: &Dates) -> Vec<(String, String)> {
         let doc = Document { blocks, ..Document::default() };
         extract_timeline(&read_sections(&doc), dates)
+            .events
             .into_iter()
             .map(|e| (e.time, e.event))
             .collect()
@@ -308,6 +552,104 @@ mod tests {
             ("2018-08-22, 03:26pm".to_owned(), "first noticed the error.".to_owned())
         );
         assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn headings_that_carry_times_or_dates_are_entries() {
+        let dates = Dates {
+            incident_date: NaiveDate::from_ymd_opt(2024, 5, 2),
+            zone: Some(Zone::Fixed(0)),
+            ..Dates::default()
+        };
+        let doc = Document {
+            blocks: vec![
+                h("Timeline"),
+                Block::Heading { level: 3, text: "08:52 PM".into() },
+                p("Alerts fire for the API."),
+                Block::Heading { level: 3, text: "09:30 PM".into() },
+                p("Rollback completes."),
+                h("Lessons"),
+                p("10:00 not an entry"),
+            ],
+            ..Document::default()
+        };
+        let got = extract_timeline(&read_sections(&doc), &dates);
+        let events: Vec<(&str, &str)> =
+            got.events.iter().map(|e| (e.time.as_str(), e.event.as_str())).collect();
+        assert_eq!(
+            events,
+            vec![
+                ("2024-05-02T20:52:00Z", "Alerts fire for the API."),
+                ("2024-05-02T21:30:00Z", "Rollback completes.")
+            ]
+        );
+        assert_eq!(got.span_minutes, Some(38));
+    }
+
+    #[test]
+    fn prose_sentences_that_open_with_a_time() {
+        let got = timeline(
+            vec![
+                p("The day started quietly. At 10:52 AM we deployed the new router."),
+                p("Around 11:05 AM, error rates rose to 30%. By 11:40 AM the rollback was done."),
+                p("We are sorry."),
+            ],
+            &Dates::default(),
+        );
+        let times: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(times, vec!["10:52 AM", "11:05 AM", "11:40 AM"]);
+        assert_eq!(got[0].1, "we deployed the new router.");
+    }
+
+    #[test]
+    fn timeline_entries_with_dates_but_no_clock_times() {
+        let dates = Dates { year_hint: Some(2023), ..Dates::default() };
+        let got = timeline(
+            vec![
+                h("Timeline"),
+                Block::ListItem { text: "March 3: the faulty release is published".into() },
+                Block::ListItem { text: "March 5: first user reports".into() },
+                Block::ListItem { text: "Follow-up discussion".into() },
+            ],
+            &dates,
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("March 3".to_owned(), "the faulty release is published".to_owned()),
+                ("March 5".to_owned(), "first user reports".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn day_headings_group_entries_and_entries_may_name_their_time_inside() {
+        let dates = Dates { zone: Some(Zone::Fixed(0)), ..Dates::default() };
+        let doc = Document {
+            blocks: vec![
+                h("Timeline"),
+                Block::Heading { level: 3, text: "2021-04-12".into() },
+                Block::ListItem { text: "New instrument type added".into() },
+                Block::Heading { level: 3, text: "2021-04-13".into() },
+                Block::ListItem { text: "08:51 - pipeline fails".into() },
+                Block::ListItem { text: "Team notified the vendor at 09:30 UTC".into() },
+                Block::ListItem { text: "10:15 - fix deployed, no change since 2021-03-01".into() },
+            ],
+            ..Document::default()
+        };
+        let got = extract_timeline(&read_sections(&doc), &dates);
+        let times: Vec<&str> = got.events.iter().map(|e| e.time.as_str()).collect();
+        assert_eq!(
+            times,
+            vec![
+                "2021-04-12",
+                "2021-04-13T08:51:00Z",
+                "2021-04-13T09:30:00Z",
+                "2021-04-13T10:15:00Z"
+            ]
+        );
+        // The span runs between the entries' own clock times, not a time found inside one.
+        assert_eq!(got.span_minutes, Some(84));
     }
 
     #[test]

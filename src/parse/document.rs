@@ -233,7 +233,11 @@ pub fn parse_document_within(
         Markup::Markdown => parse_markdown(text),
         Markup::Text => parse_text(text),
     };
-    front.apply(&mut document);
+    // The author's own title and date win over a heading that only looks like one.
+    if let Some(title) = front.title {
+        document.title = Some(title);
+    }
+    document.published = document.published.or(front.published);
     // An archived copy's `[Source](url)` names the original; otherwise the fetched URL.
     if let Some(url) = url
         && document.url.is_none()
@@ -241,6 +245,66 @@ pub fn parse_document_within(
         document.url = Some(url.to_string());
     }
     document
+}
+
+/// The original's link when a text is an archived copy of a curated list's entry: the
+/// awesome-postmortems archive shape, whose first line is `[Source](url)` and whose body is
+/// the report. A curator put it in the list's archive, so it is a postmortem by the curator's
+/// word (`Decision::Curated`), whatever the classifier makes of the report.
+pub fn archived_copy_source(body: &[u8]) -> Option<String> {
+    let head = &body[..body.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (first, rest) = text.trim_start().split_once('\n')?;
+    let caps = RE_SOURCE_LINE.captures(first)?;
+    // The report follows; a lone link is a stub, not a copy.
+    (!rest.trim().is_empty()).then(|| caps[1].to_owned())
+}
+
+/// What a source file's front matter says about it.
+#[derive(Debug, Default, PartialEq)]
+struct FrontMatter {
+    title: Option<String>,
+    published: Option<DateTime<Utc>>,
+}
+
+/// Keys that carry the publication date in Jekyll, Hugo, Docusaurus and MkDocs front matter.
+const FRONT_MATTER_DATES: [&str; 5] = ["date", "pubdate", "publishdate", "published_at", "created"];
+
+/// Splits off the YAML front matter that static-site sources open with (`---`, `key: value`
+/// lines, `---`). Read as markdown, the block would become a setext heading made of every
+/// `key: value` line, and as text, a paragraph of them; both hid the title and the date.
+fn split_front_matter(text: &str) -> (FrontMatter, &str) {
+    let mut front = FrontMatter::default();
+    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
+        return (front, text);
+    };
+    let mut offset = 0;
+    for (index, line) in rest.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return (front, &rest[offset + line.len()..]);
+        }
+        let is_entry = trimmed.is_empty()
+            || line.starts_with([' ', '\t', '-', '#'])
+            || trimmed.split_once(':').is_some_and(|(key, _)| {
+                !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            });
+        if index >= 100 || !is_entry {
+            return (FrontMatter::default(), text);
+        }
+        if let Some((key, value)) = trimmed.split_once(':') {
+            let key = key.trim().to_ascii_lowercase();
+            let value = value.trim().trim_matches(['"', '\'']).trim();
+            if key == "title" && !value.is_empty() {
+                front.title = non_empty(decode_numeric_entities(&decode_entities(value)));
+            } else if front.published.is_none() && FRONT_MATTER_DATES.contains(&key.as_str()) {
+                front.published = parse_timestamp(value);
+            }
+        }
+        offset += line.len();
+    }
+    (FrontMatter::default(), text)
 }
 
 fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> Markup {
@@ -405,56 +469,6 @@ fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
 
 // ---------------------------------------------------------------------------------------
 // Markdown
-
-/// What a static-site generator's front matter (Jekyll, Hugo, Docusaurus) says of a page.
-#[derive(Debug, Default, PartialEq)]
-struct FrontMatter {
-    title: Option<String>,
-    published: Option<DateTime<Utc>>,
-}
-
-impl FrontMatter {
-    /// The front matter's title and date win over what the body suggests: they are the
-    /// publisher's, where a title read from the body is a guess.
-    fn apply(self, document: &mut Document) {
-        if self.title.is_some() {
-            document.title = self.title;
-        }
-        if self.published.is_some() {
-            document.published = self.published;
-        }
-    }
-}
-
-/// Splits a leading YAML front matter block (`---` lines around `key: value` lines) from the
-/// text after it. Only the flat `title` and `date` keys are read; a block that does not
-/// close within its first 100 lines is not front matter, and the text is returned whole.
-fn split_front_matter(text: &str) -> (FrontMatter, &str) {
-    let trimmed = text.trim_start_matches(['\n', '\r']);
-    let Some(rest) = trimmed.strip_prefix("---").filter(|r| r.starts_with(['\n', '\r'])) else {
-        return (FrontMatter::default(), text);
-    };
-    let mut front = FrontMatter::default();
-    let mut offset = trimmed.len() - rest.len();
-    for line in rest.split_inclusive('\n').take(100) {
-        offset += line.len();
-        let line = line.trim_end();
-        if line == "---" || line == "..." {
-            return (front, &trimmed[offset..]);
-        }
-        if line.starts_with([' ', '\t', '-']) {
-            continue;
-        }
-        let Some((key, value)) = line.split_once(':') else { continue };
-        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
-        match key.trim().to_ascii_lowercase().as_str() {
-            "title" => front.title = non_empty(decode_numeric_entities(&decode_entities(value))),
-            "date" | "published" | "pubdate" => front.published = parse_timestamp(value),
-            _ => {}
-        }
-    }
-    (FrontMatter::default(), text)
-}
 
 /// `&#x2011;` and `&#8209;` (front matter titles carry them) as the characters they name.
 fn decode_numeric_entities(text: &str) -> String {
@@ -783,16 +797,25 @@ fn parse_text(text: &str) -> Document {
     }
 }
 
-/// In plain text, a short first line without a full stop is the title.
+/// In plain text, a short first line without a full stop is the title, unless it starts with
+/// a lowercase letter: captured copies that lost their first characters ("ssue Summary",
+/// "i" + "stmortem") begin mid-word, and a fragment is no title.
 fn promote_first_line(blocks: &mut [Block]) {
     if let Some(first) = blocks.first_mut()
         && let Block::Paragraph { text } = first
         && text.chars().count() <= 100
         && !text.ends_with(['.', ':'])
         && !text.contains("http")
+        && !starts_mid_word(text)
     {
         *first = Block::Heading { level: 1, text: std::mem::take(text) };
     }
+}
+
+/// A lowercase first letter that is not a brand's ("iOS", "eBPF").
+fn starts_mid_word(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(char::is_lowercase) && !chars.next().is_some_and(char::is_uppercase)
 }
 
 /// Lines of a paragraph (markdown soft breaks) or of a plain-text body → blocks: heading
@@ -987,6 +1010,12 @@ fn collapse(text: &str) -> String {
 fn title_from_blocks(blocks: &[Block]) -> Option<String> {
     // "# Title:" followed by the title as the next block.
     let is_label = |t: &str| normalize_heading(t) == "title";
+    // A report's section ("Impact", "Summary (TL;DR)", "Introduction") is not its title.
+    let is_section = |t: &str| {
+        let norm = normalize_heading(t);
+        let bare = norm.split(" (").next().unwrap_or(&norm).trim();
+        HEADING_LINES.contains(&bare) || matches!(bare, "introduction" | "intro" | "context")
+    };
     if let Some(index) = blocks
         .iter()
         .take(3)
@@ -997,12 +1026,16 @@ fn title_from_blocks(blocks: &[Block]) -> Option<String> {
     }
     let top = blocks.iter().take(4);
     let h1 = top.clone().find_map(|b| match b {
-        Block::Heading { level: 1, text } if !is_label(text) => Some(text.clone()),
+        Block::Heading { level: 1, text } if !is_label(text) && !is_section(text) => {
+            Some(text.clone())
+        }
         _ => None,
     });
     h1.or_else(|| {
         blocks.iter().take(3).find_map(|b| match b {
-            Block::Heading { level, text } if *level <= 3 && !is_label(text) => Some(text.clone()),
+            Block::Heading { level, text } if *level <= 3 && !is_label(text) => {
+                (!is_section(text)).then(|| text.clone())
+            }
             _ => None,
         })
     })
@@ -1025,6 +1058,64 @@ mod tests {
     }
 
     #[test]
+    fn front_matter_gives_title_and_date_and_no_heading() {
+        let text = "---\ntitle: \"Queue outage\"\nauthor: someone\ndate: 2021-02-23 14:54:00 +0000\ntags: [ops]\n---\n\nOn Monday the queue stopped.\n";
+        let doc = parse_document(text.as_bytes(), Some("text/markdown"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Queue outage"));
+        assert_eq!(
+            doc.published.map(|p| p.date_naive().to_string()).as_deref(),
+            Some("2021-02-23")
+        );
+        assert_eq!(
+            doc.blocks,
+            vec![Block::Paragraph { text: "On Monday the queue stopped.".into() }]
+        );
+        // A rule that opens a document but is not front matter stays as it was.
+        let text = "---\nSome prose that is not a key.\n---\n";
+        let doc = parse_document(text.as_bytes(), Some("text/markdown"), None, None);
+        assert!(doc.published.is_none());
+    }
+
+    #[test]
+    fn a_section_heading_is_no_title() {
+        let doc = parse_document(
+            b"## Summary (TL;DR)\n\nThe API was down.\n\n## Impact\n\nAll users.\n",
+            Some("text/markdown"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title, None);
+        let doc = parse_document(
+            b"# Checkout outage\n\n## Summary\n\nDown.\n",
+            Some("text/markdown"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title.as_deref(), Some("Checkout outage"));
+    }
+
+    #[test]
+    fn a_first_line_that_starts_mid_word_is_no_title() {
+        let doc = parse_document(
+            b"ssue Summary\nThe site was down for an hour.\n",
+            Some("text/plain"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title, None);
+        let doc =
+            parse_document(b"i\nstmortem\n\nThe site was down.\n", Some("text/plain"), None, None);
+        assert_eq!(doc.title, None);
+        let doc = parse_document(
+            b"iOS app outage\n\nThe app was down.\n",
+            Some("text/plain"),
+            None,
+            None,
+        );
+        assert_eq!(doc.title.as_deref(), Some("iOS app outage"));
+    }
+
+    #[test]
     fn regex_literals_compile() {
         for re in [
             &RE_TAG_HEADING,
@@ -1040,6 +1131,18 @@ mod tests {
         ] {
             assert!(!re.as_str().is_empty());
         }
+    }
+
+    #[test]
+    fn archived_copies_are_recognised_by_their_source_line() {
+        let copy = b"[Source](https://status.example.com/incidents/abc)\n\nThe API was down.\n";
+        assert_eq!(
+            archived_copy_source(copy).as_deref(),
+            Some("https://status.example.com/incidents/abc")
+        );
+        assert_eq!(archived_copy_source(b"[Source](https://example.com/a)\n"), None);
+        assert_eq!(archived_copy_source(b"See [Source](https://example.com/a)\n\nText."), None);
+        assert_eq!(archived_copy_source(b"# Report\n\n[Source](https://example.com/a)\n"), None);
     }
 
     #[test]

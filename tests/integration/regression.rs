@@ -314,3 +314,27 @@ fn issue_15_extract_names_a_file_with_control_characters_safely() {
     assert!(stderr.contains("evil?[2Jname.bin"), "{stderr:?}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
+
+#[test]
+fn issue_15_narrative_report_fields_titles_and_summary() {
+    // #15 (narrative reports): a negated cause was taken as the root cause, front matter became
+    // a heading instead of the title, and summaries opened with "This …".
+    let ws = Workspace::new();
+    let report = "---\ntitle: \"Login outage on March 3\"\ndate: 2024-03-05\n---\n\n\
+        On March 3 users could not log in for 45 minutes. This meant that every session expired.\n\n\
+        This incident was not in any way caused by external actors. We found that the outage \
+        was caused by an expired certificate on the session service.\n\n\
+        At 10:52 AM we saw the first errors. At 11:10 AM we renewed the certificate. \
+        At 11:37 AM service was restored after the cache warmed up.\n";
+    std::fs::write(ws.path("report.md"), report).unwrap();
+    let output = pmagg().arg("extract").arg("--json").arg(ws.path("report.md")).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let pm: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(pm["title"], "Login outage on March 3");
+    assert_eq!(pm["incident_date"], "2024-03-03");
+    let cause = pm["root_cause"].as_str().unwrap_or_default();
+    assert!(cause.contains("expired certificate") && !cause.contains("external actors"), "{cause}");
+    assert_eq!(pm["timeline"].as_array().map(Vec::len), Some(3));
+    let summary = pm["summary"].as_str().unwrap_or_default();
+    assert!(summary.starts_with("On March 3 users could not log in"), "{summary}");
+}
