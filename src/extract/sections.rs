@@ -493,9 +493,25 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             .collect();
         fields.impact =
             best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::EarliestStrong)
-                .map(|(index, _)| with_lead_in(&summary_like, index, |s| s));
+                .map(|(index, _)| with_lead_in(&summary_like, index, |s| s))
+                .or_else(|| first_statement(&summary_like));
     }
     fields
+}
+
+/// A report's first statement of some length: where no sentence has an impact cue, the
+/// opening still says what happened ("We were made aware of issues our users had cloning
+/// the repository"), which is what a reader asks of the impact first.
+fn first_statement(candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .find(|s| {
+            s.split_whitespace().count() >= 8
+                && !s.ends_with('?')
+                && !RE_PROMPT.is_match(s)
+                && !RE_NOT_AN_IMPACT.is_match(s)
+        })
+        .map(|s| clip(s, 600))
 }
 
 /// Which sentence wins among those with the best cue.
@@ -1088,6 +1104,28 @@ mod tests {
             p("DNS changes need a second approver. We filed an issue for it."),
         ]);
         assert_eq!(extract_fields(&read_sections(&prose)).action_items.len(), 2);
+    }
+
+    #[test]
+    fn without_an_impact_cue_the_opening_statement_is_the_impact() {
+        let fields = extract_fields(&read_sections(&doc(vec![
+            p("Recently we were made aware of slow clones of the shared package index."),
+            p("The index is big."),
+            h(2, "Shallow clones"),
+            p("Shallow clones made the servers compute deltas on every fetch."),
+        ])));
+        assert_eq!(
+            fields.impact.as_deref(),
+            Some("Recently we were made aware of slow clones of the shared package index.")
+        );
+        let cued = extract_fields(&read_sections(&doc(vec![
+            p("Recently we changed how the shared package index is cloned by default."),
+            p("For two hours users could not install packages and saw 503 errors."),
+        ])));
+        assert_eq!(
+            cued.impact.as_deref(),
+            Some("For two hours users could not install packages and saw 503 errors.")
+        );
     }
 
     #[test]
