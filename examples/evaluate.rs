@@ -20,6 +20,10 @@ use pmagg::extract::{DEFAULT_THRESHOLD, extract};
 use pmagg::model::{Document, Hints, Postmortem};
 use pmagg::parse::document::parse_document;
 
+mod common;
+
+use common::{Confusion, ratio};
+
 /// One labelled document.
 struct Label {
     path: String,
@@ -35,47 +39,6 @@ fn in_core_set(path: &str) -> bool {
     path.starts_with("postmortems/students/")
         || path.starts_with("postmortems/companies/")
         || path.starts_with("pages/readability/")
-}
-
-#[derive(Default)]
-struct Confusion {
-    tp: usize,
-    fp: usize,
-    fn_: usize,
-    tn: usize,
-}
-
-impl Confusion {
-    fn add(&mut self, truth: bool, predicted: bool) {
-        match (truth, predicted) {
-            (true, true) => self.tp += 1,
-            (false, true) => self.fp += 1,
-            (true, false) => self.fn_ += 1,
-            (false, false) => self.tn += 1,
-        }
-    }
-
-    fn line(&self, name: &str) -> String {
-        let precision = ratio(self.tp, self.tp + self.fp);
-        let recall = ratio(self.tp, self.tp + self.fn_);
-        let f1 = if precision + recall > 0.0 {
-            2.0 * precision * recall / (precision + recall)
-        } else {
-            0.0
-        };
-        format!(
-            "{name}: n={} tp={} fp={} fn={} tn={}  precision={precision:.3} recall={recall:.3} F1={f1:.3}",
-            self.tp + self.fp + self.fn_ + self.tn,
-            self.tp,
-            self.fp,
-            self.fn_,
-            self.tn
-        )
-    }
-}
-
-fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
 fn percent(a: usize, b: usize) -> String {

@@ -34,6 +34,10 @@ use pmagg::extract::{FEATURE_NAMES, Features, HASH_BUCKETS, NAMED, Weights, feat
 use pmagg::model::Hints;
 use pmagg::parse::document::parse_document;
 
+mod common;
+
+use common::Confusion;
+
 /// Folds of the organisation-split cross-validation.
 const FOLDS: usize = 8;
 /// The L2 penalty (on every weight but the bias); `--lambda X` tries another.
@@ -562,23 +566,20 @@ fn scores(
     predictions: &[f64],
     keep: impl Fn(&Example) -> bool,
 ) -> (f64, f64, f64) {
-    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    confusion(examples, predictions, keep).scores()
+}
+
+/// The confusion counts of the examples that `keep` selects, at the threshold 0.5.
+fn confusion(
+    examples: &[Example],
+    predictions: &[f64],
+    keep: impl Fn(&Example) -> bool,
+) -> Confusion {
+    let mut counts = Confusion::default();
     for (e, p) in examples.iter().zip(predictions).filter(|(e, _)| keep(e)) {
-        match (e.label, *p >= 0.5) {
-            (true, true) => tp += 1,
-            (false, true) => fp += 1,
-            (true, false) => fn_ += 1,
-            (false, false) => {}
-        }
+        counts.add(e.label, *p >= 0.5);
     }
-    let precision = ratio(tp, tp + fp);
-    let recall = ratio(tp, tp + fn_);
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
-    (precision, recall, f1)
+    counts
 }
 
 /// Precision, recall and F1 over all documents, the real ones, and the rest.
@@ -590,32 +591,9 @@ fn report(name: &str, examples: &[Example], predictions: &[f64]) {
         ("eval/labels.tsv", Some(false)),
     ];
     for (label, real) in subsets {
-        let keep = |e: &Example| real.is_none_or(|r| e.real == r);
-        let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
-        for (e, p) in examples.iter().zip(predictions).filter(|(e, _)| keep(e)) {
-            match (e.label, *p >= 0.5) {
-                (true, true) => tp += 1,
-                (false, true) => fp += 1,
-                (true, false) => fn_ += 1,
-                (false, false) => tn += 1,
-            }
-        }
-        let precision = ratio(tp, tp + fp);
-        let recall = ratio(tp, tp + fn_);
-        let f1 = if precision + recall > 0.0 {
-            2.0 * precision * recall / (precision + recall)
-        } else {
-            0.0
-        };
-        println!(
-            "  {label:<26} n={:<4} tp={tp:<3} fp={fp:<3} fn={fn_:<3} tn={tn:<3} precision={precision:.3} recall={recall:.3} F1={f1:.3}",
-            tp + fp + fn_ + tn
-        );
+        let counts = confusion(examples, predictions, |e| real.is_none_or(|r| e.real == r));
+        println!("  {}", counts.line(&format!("{label:<26}")));
     }
-}
-
-fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
 fn print_weights(weights: &Weights) {
