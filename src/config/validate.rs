@@ -13,7 +13,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use url::Url;
 
 use super::raw::{RawSettings, RawSource, SETTINGS_KEYS, SOURCE_KEYS};
-use super::{HtmlSelectors, Problem, Settings, Source, defaults, parse_cron};
+use super::{HtmlSelectors, LinkSettings, Problem, Settings, Source, defaults, parse_cron};
+use crate::model::links::DeadPolicy;
 use crate::model::{SourceKind, SourceName};
 
 /// Upper bounds that keep a typo from turning into a denial of service on ourselves.
@@ -231,6 +232,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         out.push(Some(&raw.feed_title.span()), None, "`feed_title` must not be empty".into());
     }
     let feed_link = raw.feed_link.as_ref().and_then(|u| parse_http_url(u, "feed_link", None, out));
+    let links = validate_links(&raw, out);
     if out.problems.len() > before {
         return None;
     }
@@ -257,7 +259,41 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         max_backoff: Duration::from_secs(max_backoff_secs as u64),
         listen,
         shutdown_grace: Duration::from_secs(shutdown_grace_secs as u64),
+        links,
     })
+}
+
+/// The link-rot settings (#18), checked.
+fn validate_links(raw: &RawSettings, out: &mut Collector<'_>) -> LinkSettings {
+    let failures = in_range(&raw.links_failures, "links_failures", 1, 100, out);
+    let days = in_range(&raw.links_dead_after_days, "links_dead_after_days", 0, 3650, out);
+    let polls = in_range(&raw.archive_save_polls, "archive_save_polls", 1, 1000, out);
+    let poll_secs = in_range(&raw.archive_save_poll_secs, "archive_save_poll_secs", 0, 3600, out);
+    if let Some(schedule) = &raw.links_schedule {
+        check_cron(schedule, None, out);
+    }
+    let archive_api_url = raw
+        .archive_api_url
+        .as_ref()
+        .and_then(|u| parse_http_url(u, "archive_api_url", None, out))
+        .unwrap_or_else(|| LinkSettings::default().archive_api_url);
+    LinkSettings {
+        policy: DeadPolicy {
+            failures: failures as u32,
+            days: days as u32,
+            allowlist: raw
+                .links_allowlist
+                .iter()
+                .map(|h| h.trim().trim_start_matches("*.").to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        },
+        schedule: raw.links_schedule.as_ref().map(|s| s.get_ref().clone()),
+        archive_api_url,
+        archive_save: raw.archive_save,
+        archive_save_polls: polls as u32,
+        archive_save_poll: Duration::from_secs(poll_secs as u64),
+    }
 }
 
 /// What bounds the work on one source (#8), checked.
