@@ -22,13 +22,15 @@ use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::model::links::LinkStatus;
 use crate::model::{CuratedOrigin, canonical_url, list_key};
-use crate::pipeline::links::{ACCESS_ENV, ArchiveKeys, SECRET_ENV, LinkReport, check_links, gather_links};
+use crate::pipeline::links::{
+    ACCESS_ENV, ArchiveKeys, LinkReport, SECRET_ENV, check_links, gather_links,
+};
 use crate::render::links::{LinkFix, fix_dead_links};
 use crate::render::{read_text, write_if_changed};
 use crate::store::Store;
 
 /// The clock knob for tests (see the module docs).
-pub const NOW_ENV: &str = "PMAGG_NOW";
+const NOW_ENV: &str = "PMAGG_NOW";
 pub(super) fn run(cli: &Cli, args: &LinksArgs) -> anyhow::Result<()> {
     match &args.action {
         LinksAction::Check(check) => run_check(cli, check),
@@ -91,7 +93,9 @@ fn print_reports(reports: &[LinkReport], json: bool) -> anyhow::Result<()> {
         "{:<13} {:>3}  {:<20} {:<20} {:<60} SNAPSHOT",
         "STATUS", "N", "FIRST FAILURE", "LAST SUCCESS", "URL"
     )?;
-    let time = |t: Option<DateTime<Utc>>| t.map_or_else(|| DASH.to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+    let time = |t: Option<DateTime<Utc>>| {
+        t.map_or_else(|| DASH.to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+    };
     for report in reports {
         writeln!(
             out,

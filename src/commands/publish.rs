@@ -143,7 +143,8 @@ pub(super) fn run(cli: &Cli, args: &PublishArgs) -> anyhow::Result<()> {
     } else {
         args.branch.clone()
     };
-    let options = PublishOptions { remote: args.remote.clone(), base: args.base.clone(), branch, author };
+    let options =
+        PublishOptions { remote: args.remote.clone(), base: args.base.clone(), branch, author };
     let session = runtime.block_on(repo.start(&options)).map_err(fail)?;
     let step = Step { runtime: &runtime, session: &session, options: &options, paths: &paths };
     let result = match (&config, args.links) {
@@ -338,7 +339,10 @@ impl Step<'_> {
         }
         let n = fixed.fixed.len();
         let text = crate::publish::description::PullRequestText {
-            title: format!("Replace {n} dead link{} with archived copies", if n == 1 { "" } else { "s" }),
+            title: format!(
+                "Replace {n} dead link{} with archived copies",
+                if n == 1 { "" } else { "s" }
+            ),
             body,
         };
         let message = format!("{}\n\n{}", text.title, text.body);
@@ -346,7 +350,10 @@ impl Step<'_> {
         if dry_run {
             let diff = self.block_on(self.session.staged_diff())?;
             let mut out = super::stdout();
-            writeln!(out, "dry run: would commit on {branch} (from {from}) and open or update a pull request into {base}\n")?;
+            writeln!(
+                out,
+                "dry run: would commit on {branch} (from {from}) and open or update a pull request into {base}\n"
+            )?;
             writeln!(out, "{diff}")?;
             writeln!(out, "--- pull request ---\n{}\n\n{}", text.title, text.body)?;
             return Ok(PublishOutcome::DryRun);
@@ -356,7 +363,11 @@ impl Step<'_> {
         let commit = self.block_on(self.session.commit(&message))?;
         self.block_on(self.session.push(&commit))?;
         let after_push = |verb| {
-            move |err| PublishError::AfterPush { branch: branch.clone(), verb, source: Box::new(err) }
+            move |err| PublishError::AfterPush {
+                branch: branch.clone(),
+                verb,
+                source: Box::new(err),
+            }
         };
         let outcome = match existing {
             Some(open) => PublishOutcome::Updated(self.block_on(async {
@@ -367,8 +378,13 @@ impl Step<'_> {
                     github.open_pull(branch, base, &text).await.map_err(after_push("opened"))
                 })?;
                 // A token that may open pull requests may still lack the right to label.
-                if let Err(err) = self.runtime.block_on(github.add_labels(pull.number, &[LINKS_LABEL])) {
-                    eprintln!("pmagg: pull request #{} is not labelled {LINKS_LABEL}: {err}", pull.number);
+                if let Err(err) =
+                    self.runtime.block_on(github.add_labels(pull.number, &[LINKS_LABEL]))
+                {
+                    eprintln!(
+                        "pmagg: pull request #{} is not labelled {LINKS_LABEL}: {err}",
+                        pull.number
+                    );
                 }
                 PublishOutcome::Opened(pull)
             }

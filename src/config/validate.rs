@@ -211,6 +211,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
                 None
             }
         });
+    let links = validate_links(&raw, out);
     let user_agent = match raw.user_agent {
         Some(ua) if ua.get_ref().trim().is_empty() => {
             out.push(Some(&ua.span()), None, "`user_agent` must not be empty".into());
@@ -232,7 +233,6 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         out.push(Some(&raw.feed_title.span()), None, "`feed_title` must not be empty".into());
     }
     let feed_link = raw.feed_link.as_ref().and_then(|u| parse_http_url(u, "feed_link", None, out));
-    let links = validate_links(&raw, out);
     if out.problems.len() > before {
         return None;
     }

@@ -46,7 +46,9 @@ impl Fetcher {
                 }
                 Err(source) => {
                     let err = FetchError::from_reqwest(url, attempt, source);
-                    if err.is_transient() && attempt < retry::MAX_ATTEMPTS && !resolves_not(url).await
+                    if err.is_transient()
+                        && attempt < retry::MAX_ATTEMPTS
+                        && !resolves_not(url).await
                     {
                         if let Some(wait) = retry::backoff(attempt + 1, None) {
                             tokio::time::sleep(wait).await;
@@ -54,28 +56,36 @@ impl Fetcher {
                             continue;
                         }
                     }
-                    self.probe_of_error(url, &err).await
+                    probe_of_error(url, &err).await
                 }
             };
             return probe;
         }
     }
+}
 
-    async fn probe_of_error(&self, url: &Url, err: &FetchError) -> LinkProbe {
-        let error = Some(format!("{:#}", DisplayChain(err)));
-        // A connection failure is evidence only when the name does not resolve: a refused or
-        // reset connection is often a server having a bad night.
-        if !matches!(err, FetchError::Timeout { .. }) && resolves_not(url).await {
-            return LinkProbe { outcome: LinkOutcome::Broken, status: None, error: Some(format!("DNS: no address for {}", url.host_str().unwrap_or(""))) };
-        }
-        LinkProbe { outcome: LinkOutcome::Inconclusive, status: None, error }
+/// What a failed request says about a link.
+async fn probe_of_error(url: &Url, err: &FetchError) -> LinkProbe {
+    let error = Some(DisplayChain(err).to_string());
+    // A connection failure is evidence only when the name does not resolve: a refused or
+    // reset connection is often a server having a bad night.
+    if !matches!(err, FetchError::Timeout { .. }) && resolves_not(url).await {
+        return LinkProbe {
+            outcome: LinkOutcome::Broken,
+            status: None,
+            error: Some(format!("DNS: no address for {}", url.host_str().unwrap_or(""))),
+        };
     }
+    LinkProbe { outcome: LinkOutcome::Inconclusive, status: None, error }
+}
 
+impl Fetcher {
     /// GETs a small JSON document (the archive's CDX and availability answers, a Save Page
     /// Now status) with the client's retries; the body is returned as it came.
     pub async fn get_json(&self, url: &Url) -> Result<bytes::Bytes, FetchError> {
         let validators = crate::model::Validators::default();
-        let request = super::FetchRequest { url, accept: "application/json", validators: &validators };
+        let request =
+            super::FetchRequest { url, accept: "application/json", validators: &validators };
         match self.fetch(request).await? {
             super::Fetched::Body(response) => Ok(response.body),
             super::Fetched::NotModified => Ok(bytes::Bytes::new()),
@@ -91,8 +101,12 @@ impl Fetcher {
         form: &[(&str, &str)],
     ) -> Result<bytes::Bytes, FetchError> {
         let permit = self.limits.acquire(url).await;
-        let mut auth = HeaderValue::from_str(authorization)
-            .map_err(|_| FetchError::Status { url: url.clone(), status: 401, attempts: 1, retry_after: None })?;
+        let mut auth = HeaderValue::from_str(authorization).map_err(|_| FetchError::Status {
+            url: url.clone(),
+            status: 401,
+            attempts: 1,
+            retry_after: None,
+        })?;
         auth.set_sensitive(true);
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let response = self
@@ -107,9 +121,15 @@ impl Fetcher {
             .map_err(|source| FetchError::from_reqwest(url, 1, source))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(FetchError::Status { url: url.clone(), status: status.as_u16(), attempts: 1, retry_after: None });
+            return Err(FetchError::Status {
+                url: url.clone(),
+                status: status.as_u16(),
+                attempts: 1,
+                retry_after: None,
+            });
         }
-        let bytes = response.bytes().await.map_err(|source| FetchError::from_reqwest(url, 1, source))?;
+        let bytes =
+            response.bytes().await.map_err(|source| FetchError::from_reqwest(url, 1, source))?;
         drop(permit);
         Ok(bytes)
     }

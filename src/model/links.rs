@@ -143,14 +143,17 @@ impl DeadPolicy {
             return false;
         }
         match (record.first_failure, record.last_failure) {
-            (Some(first), Some(last)) => last - first >= chrono::Duration::days(i64::from(self.days)),
+            (Some(first), Some(last)) => {
+                last - first >= chrono::Duration::days(i64::from(self.days))
+            }
             _ => false,
         }
     }
 
     /// Whether the link's host (or a parent domain of it) is on the allowlist.
     pub fn allowlisted(&self, url: &str) -> bool {
-        let Some(host) = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        let Some(host) =
+            url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         else {
             return false;
         };
@@ -201,8 +204,10 @@ mod tests {
     #[test]
     fn dead_needs_enough_failures_over_enough_days() {
         let broken = LinkProbe { outcome: LinkOutcome::Broken, status: Some(404), error: None };
-        let flaky = LinkProbe { outcome: LinkOutcome::Inconclusive, status: Some(503), error: None };
-        let mut record = LinkRecord { url: "https://gone.example/a".into(), ..LinkRecord::default() };
+        let flaky =
+            LinkProbe { outcome: LinkOutcome::Inconclusive, status: Some(503), error: None };
+        let mut record =
+            LinkRecord { url: "https://gone.example/a".into(), ..LinkRecord::default() };
         assert_eq!(policy().status(Some(&record)), LinkStatus::Unchecked);
         fold_probe(&mut record, &broken, day(0));
         fold_probe(&mut record, &broken, day(1));

@@ -21,7 +21,10 @@ pub fn parse_cdx(body: &[u8]) -> Option<Capture> {
     let ts = header.iter().position(|f| f == "timestamp")?;
     let original = header.iter().position(|f| f == "original")?;
     let row = rows.get(1)?;
-    Some(Capture { timestamp: valid_timestamp(row.get(ts)?)?, original: row.get(original)?.clone() })
+    Some(Capture {
+        timestamp: valid_timestamp(row.get(ts)?)?,
+        original: row.get(original)?.clone(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -124,7 +127,10 @@ mod tests {
         let body = br#"[["timestamp","original"],["20190301120000","http://a.example/pm"]]"#;
         assert_eq!(
             parse_cdx(body),
-            Some(Capture { timestamp: "20190301120000".into(), original: "http://a.example/pm".into() })
+            Some(Capture {
+                timestamp: "20190301120000".into(),
+                original: "http://a.example/pm".into()
+            })
         );
         assert_eq!(parse_cdx(b"[]"), None);
         assert_eq!(parse_cdx(br#"[["timestamp","original"]]"#), None);
@@ -142,12 +148,18 @@ mod tests {
 
     #[test]
     fn save_page_now_answers() {
-        assert_eq!(parse_save(br#"{"url":"u","job_id":"spn2-1"}"#), SaveJob::Submitted { job_id: "spn2-1".into() });
+        assert_eq!(
+            parse_save(br#"{"url":"u","job_id":"spn2-1"}"#),
+            SaveJob::Submitted { job_id: "spn2-1".into() }
+        );
         assert_eq!(parse_save(br#"{"status":"pending","job_id":"spn2-1"}"#), SaveJob::Pending);
         assert_eq!(
             parse_save(br#"{"status":"success","timestamp":"20240101000000"}"#),
             SaveJob::Success { timestamp: "20240101000000".into() }
         );
-        assert!(matches!(parse_save(br#"{"status":"error","message":"blocked"}"#), SaveJob::Failed { .. }));
+        assert!(matches!(
+            parse_save(br#"{"status":"error","message":"blocked"}"#),
+            SaveJob::Failed { .. }
+        ));
     }
 }

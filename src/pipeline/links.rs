@@ -6,7 +6,7 @@
 //! locked only between awaits, never across one. Whether a link is dead is the policy's word
 //! ([`crate::model::links::DeadPolicy`]), so one failing night marks nothing dead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,14 +17,12 @@ use serde::Serialize;
 use tracing::{info, warn};
 use url::Url;
 
-use std::collections::HashMap;
-
 use crate::config::{Config, LinkSettings};
-use crate::parse::list::read_curated;
-use crate::render::read_text;
 use crate::fetch::Fetcher;
 use crate::model::links::{LinkOutcome, LinkProbe, LinkRecord, LinkStatus, Snapshot, fold_probe};
+use crate::parse::list::read_curated;
 use crate::parse::wayback::{self, SaveJob};
+use crate::render::read_text;
 use crate::store::{Store, StoreError};
 
 /// A link of the list or of a stored postmortem, and the date the archived copy should come
@@ -108,7 +106,12 @@ pub async fn check_links(
     let mut records = lock(store).link_records()?;
     let targets: Vec<(String, Url)> = by_url
         .keys()
-        .filter_map(|u| Url::parse(u).ok().filter(|p| matches!(p.scheme(), "http" | "https")).map(|p| (u.clone(), p)))
+        .filter_map(|u| {
+            Url::parse(u)
+                .ok()
+                .filter(|p| matches!(p.scheme(), "http" | "https"))
+                .map(|p| (u.clone(), p))
+        })
         .collect();
     let probes: Vec<(String, LinkProbe)> = futures_util::stream::iter(targets)
         .map(|(raw, url)| async move {
@@ -137,7 +140,9 @@ pub async fn check_links(
             continue;
         }
         let date = by_url.get(&record.url).copied().flatten();
-        if let Some(snapshot) = find_snapshot(fetcher, &settings.archive_api_url, &record.url, date).await {
+        if let Some(snapshot) =
+            find_snapshot(fetcher, &settings.archive_api_url, &record.url, date).await
+        {
             lock(store).record_snapshot(&record.url, &snapshot)?;
             if let Some(r) = records.get_mut(&record.url) {
                 r.snapshot = Some(snapshot);
@@ -148,7 +153,10 @@ pub async fn check_links(
     if let (true, Some(keys)) = (settings.archive_save, keys) {
         for (url, probe) in &probes {
             let Some(record) = records.get(url) else { continue };
-            if probe.outcome != LinkOutcome::Ok || record.snapshot.is_some() || record.saved_at.is_some() {
+            if probe.outcome != LinkOutcome::Ok
+                || record.snapshot.is_some()
+                || record.saved_at.is_some()
+            {
                 continue;
             }
             let outcome = save_page(fetcher, settings, keys, url).await;
@@ -217,7 +225,10 @@ pub fn gather_links(config: &Config, store: &Store) -> Result<Vec<ListedLink>, G
         .collect();
     for listed in store.listable_postmortems()? {
         let pm = &listed.stored.postmortem;
-        let date = pm.incident_date.or(pm.published.map(|p| p.date_naive())).or(listed.entry_published.map(|p| p.date_naive()));
+        let date = pm
+            .incident_date
+            .or(pm.published.map(|p| p.date_naive()))
+            .or(listed.entry_published.map(|p| p.date_naive()));
         push(pm.url.as_deref().or(listed.entry_url.as_deref()), date);
         push(company_urls.get(listed.stored.source.as_str()).copied(), None);
     }
@@ -345,7 +356,9 @@ pub async fn save_page(
     let job_id = match fetcher.post_form(&submit, &authorization, &[("url", url)]).await {
         Ok(body) => match wayback::parse_save(&body) {
             SaveJob::Submitted { job_id } => job_id,
-            SaveJob::Success { timestamp } => return SaveOutcome::Saved(snapshot_of(archive, &timestamp, url)),
+            SaveJob::Success { timestamp } => {
+                return SaveOutcome::Saved(snapshot_of(archive, &timestamp, url));
+            }
             SaveJob::Pending => return SaveOutcome::Failed("no job id in the answer".into()),
             SaveJob::Failed { message } => return SaveOutcome::Failed(message),
         },

@@ -140,7 +140,8 @@ mod tests {
                     "[C outage](https://web.archive.org/web/20190101000000/https://gone.example/c) ([original](https://gone.example/c))"
                 )
         );
-        let again = fix_dead_links(&out.text, &fixes(), &HashSet::new(), false, Path::new("R")).unwrap();
+        let again =
+            fix_dead_links(&out.text, &fixes(), &HashSet::new(), false, Path::new("R")).unwrap();
         assert_eq!(again.text, out.text);
         assert_eq!(again.lines_changed, 0);
     }

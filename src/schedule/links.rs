@@ -42,7 +42,8 @@ impl LinkMetrics {
         for (outcome, n) in &run.outcomes {
             *self.checks.entry(outcome).or_default() += n;
         }
-        self.dead = Some(run.reports.iter().filter(|r| r.status == LinkStatus::Dead).count() as u64);
+        self.dead =
+            Some(run.reports.iter().filter(|r| r.status == LinkStatus::Dead).count() as u64);
     }
 
     /// Appends the families, with the exposition helpers of [`super::metrics`].
@@ -60,7 +61,12 @@ impl LinkMetrics {
         }
         family(out, "pmagg_link_runs_total", "counter", "Link-check runs that finished.");
         sample(out, "pmagg_link_runs_total", &[], self.runs as f64);
-        family(out, "pmagg_link_run_failures_total", "counter", "Link-check runs that could not run.");
+        family(
+            out,
+            "pmagg_link_run_failures_total",
+            "counter",
+            "Link-check runs that could not run.",
+        );
         sample(out, "pmagg_link_run_failures_total", &[], self.failed_runs as f64);
         if let Some(dead) = self.dead {
             family(out, "pmagg_links_dead", "gauge", "Dead links after the last run.");
@@ -95,7 +101,10 @@ pub(super) fn job(
             running.store(false, Ordering::Release);
         })
     })
-    .map_err(|err| ScheduleError::Schedule { schedule: schedule.clone(), detail: err.to_string() })?;
+    .map_err(|err| ScheduleError::Schedule {
+        schedule: schedule.clone(),
+        detail: err.to_string(),
+    })?;
     info!(%schedule, "link checks scheduled");
     Ok(Some(job))
 }
@@ -122,7 +131,17 @@ async fn run_once(config: &Config, store: &SharedStore) -> Option<LinkRun> {
     };
     let keys = ArchiveKeys::from_env();
     let settings = &config.settings;
-    match check_links(store, &fetcher, &links, &settings.links, settings.concurrency, keys.as_ref(), Utc::now()).await {
+    match check_links(
+        store,
+        &fetcher,
+        &links,
+        &settings.links,
+        settings.concurrency,
+        keys.as_ref(),
+        Utc::now(),
+    )
+    .await
+    {
         Ok(run) => {
             for line in &run.saves {
                 info!("{line}");

@@ -165,10 +165,17 @@ mod tests {
         let mut store = Store::open(&dir.path().join("a.db")).unwrap();
         let mut record = LinkRecord { url: "https://a.example/x".into(), ..LinkRecord::default() };
         let at = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
-        let probe = LinkProbe { outcome: LinkOutcome::Broken, status: Some(404), error: Some("HTTP 404".into()) };
+        let probe = LinkProbe {
+            outcome: LinkOutcome::Broken,
+            status: Some(404),
+            error: Some("HTTP 404".into()),
+        };
         fold_probe(&mut record, &probe, at);
         store.record_link_checks(std::slice::from_ref(&record)).unwrap();
-        let snapshot = Snapshot { url: "https://web.archive.org/web/2019/x".into(), timestamp: "20190101000000".into() };
+        let snapshot = Snapshot {
+            url: "https://web.archive.org/web/2019/x".into(),
+            timestamp: "20190101000000".into(),
+        };
         store.record_snapshot(&record.url, &snapshot).unwrap();
         fold_probe(&mut record, &probe, at + chrono::Duration::days(1));
         store.record_link_checks(std::slice::from_ref(&record)).unwrap();

@@ -7,10 +7,10 @@
 
 mod curated;
 mod entries;
+mod links;
 mod marks;
 mod migrate;
 mod postmortems;
-mod links;
 mod sources;
 
 pub use entries::SourceWrite;

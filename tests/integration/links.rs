@@ -81,7 +81,9 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>, in_flight: &AtomicUsize,
             match stream.read(&mut buf) {
                 Ok(0) => break,
                 Ok(_) => {}
-                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock || err.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(err)
+                    if err.kind() == std::io::ErrorKind::WouldBlock
+                        || err.kind() == std::io::ErrorKind::TimedOut => {}
                 Err(_) => break,
             }
         }
@@ -204,7 +206,7 @@ fn repeated_failures_over_days_mark_exactly_the_gone_links_dead() {
         ws.config(),
         format!(
             "[settings]\nreadme = \"{}\"\nper_host = 2\nconcurrency = 16\ntimeout_secs = 1\n\
-             archive_api_url = \"{}\"\n",
+             archive_api_url = \"{}\"\n{SOURCE}",
             ws.path("README.md").display(),
             archive.uri()
         ),
@@ -308,14 +310,22 @@ fn links_fix_rewrites_exactly_the_dead_lines_and_is_stable() {
     let ws = Workspace::new();
     let readme = ws.path("README.md");
     std::fs::write(&readme, SEED).unwrap();
-    std::fs::write(ws.config(), format!("[settings]\nreadme = \"{}\"\n", readme.display())).unwrap();
+    std::fs::write(ws.config(), format!("[settings]\nreadme = \"{}\"\n{SOURCE}", readme.display()))
+        .unwrap();
     for url in DEAD {
         store_dead(&ws, url, Some(&wayback(url)));
     }
     // A link that failed once is not dead and stays.
     let mut store = ws.store();
-    let mut once = LinkRecord { url: "https://status.routes.example/incidents/8k2m".into(), ..LinkRecord::default() };
-    fold_probe(&mut once, &LinkProbe { outcome: LinkOutcome::Broken, status: Some(404), error: None }, Utc::now());
+    let mut once = LinkRecord {
+        url: "https://status.routes.example/incidents/8k2m".into(),
+        ..LinkRecord::default()
+    };
+    fold_probe(
+        &mut once,
+        &LinkProbe { outcome: LinkOutcome::Broken, status: Some(404), error: None },
+        Utc::now(),
+    );
     store.record_link_checks(&[once]).unwrap();
     drop(store);
 
@@ -346,7 +356,11 @@ fn links_fix_rewrites_exactly_the_dead_lines_and_is_stable() {
     let with_hand = std::fs::read_to_string(&readme).unwrap();
     let changed: Vec<_> = fixed.lines().zip(with_hand.lines()).filter(|(a, b)| a != b).collect();
     assert_eq!(changed.len(), 1);
-    assert!(changed[0].1.contains(&format!("[original list]({}) ([original]({}))", wayback(DEAD[2]), DEAD[2])));
+    assert!(changed[0].1.contains(&format!(
+        "[original list]({}) ([original]({}))",
+        wayback(DEAD[2]),
+        DEAD[2]
+    )));
 }
 
 /// Acceptance 4: a Save Page Now job that stays pending is abandoned after the configured
@@ -364,23 +378,32 @@ fn a_save_page_now_job_that_stays_pending_is_abandoned() {
         Mock::given(method("POST"))
             .and(path("/save"))
             .and(wiremock::matchers::header("authorization", "LOW key:secret"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"url": "x", "job_id": "spn2-42"})))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"url": "x", "job_id": "spn2-42"})),
+            )
             .mount(&server)
             .await;
         Mock::given(method("GET"))
             .and(path("/save/status/spn2-42"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "pending", "job_id": "spn2-42"})))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"status": "pending", "job_id": "spn2-42"})),
+            )
             .mount(&server)
             .await;
     });
     let ws = Workspace::new();
     let link = format!("{}/new-report", server.uri());
-    std::fs::write(ws.path("README.md"), format!("# P\n\n<!-- pmagg:start -->\n- 01-01-2025 - [New]({link})\n<!-- pmagg:end -->\n")).unwrap();
+    std::fs::write(
+        ws.path("README.md"),
+        format!("# P\n\n<!-- pmagg:start -->\n- 01-01-2025 - [New]({link})\n<!-- pmagg:end -->\n"),
+    )
+    .unwrap();
     std::fs::write(
         ws.config(),
         format!(
             "[settings]\nreadme = \"{}\"\narchive_api_url = \"{}\"\narchive_save = true\n\
-             archive_save_polls = 3\narchive_save_poll_secs = 0\n",
+             archive_save_polls = 3\narchive_save_poll_secs = 0\n{SOURCE}",
             ws.path("README.md").display(),
             server.uri()
         ),
@@ -396,7 +419,8 @@ fn a_save_page_now_job_that_stays_pending_is_abandoned() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!("Save Page Now abandoned for {link}: still pending after 3 polls")),
+        stderr
+            .contains(&format!("Save Page Now abandoned for {link}: still pending after 3 polls")),
         "{stderr}"
     );
     assert!(!stderr.contains("secret"), "the key stays out of messages: {stderr}");
@@ -413,6 +437,9 @@ fn a_save_page_now_job_that_stays_pending_is_abandoned() {
 }
 
 const TOKEN: &str = "ghp_LINKROTTOKEN";
+
+/// A config needs a source; link checks do not use it.
+const SOURCE: &str = "\n[[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"https://x.example/feed\"\nenabled = false\n";
 
 fn git(ws: &Workspace, dir: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")
@@ -451,8 +478,9 @@ fn publish_links_opens_then_updates_its_own_pull_request() {
     git(&ws, &clone, &["push", "--quiet", "origin", "HEAD:refs/heads/main"]);
     // The new-postmortems pull request's branch, already on the remote.
     git(&ws, &clone, &["push", "--quiet", "origin", "HEAD:refs/heads/pmagg/new-postmortems"]);
-    let other = git(&ws, &ws.path("origin.git"), &["rev-parse", "refs/heads/pmagg/new-postmortems"]);
-    std::fs::write(ws.config(), "[settings]\nreadme = \"README.md\"\n").unwrap();
+    let other =
+        git(&ws, &ws.path("origin.git"), &["rev-parse", "refs/heads/pmagg/new-postmortems"]);
+    std::fs::write(ws.config(), format!("[settings]\nreadme = \"README.md\"\n{SOURCE}")).unwrap();
 
     let api = rt.block_on(MockServer::start());
     let pulls = "/repos/acme/list/pulls";
@@ -502,7 +530,11 @@ fn publish_links_opens_then_updates_its_own_pull_request() {
             .args(["--github", "acme/list", "--api-url", &api.uri(), "--links"])
             .output()
             .unwrap();
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.status.success(), "publish --links failed: {text}");
         assert!(!text.contains(TOKEN));
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -525,15 +557,20 @@ fn publish_links_opens_then_updates_its_own_pull_request() {
     let readme = git(&ws, &origin, &["show", &format!("{new_tip}:README.md")]);
     assert_eq!(readme.lines().filter(|l| l.contains("([original](")).count(), 2);
     assert_eq!(git(&ws, &origin, &["rev-parse", "refs/heads/pmagg/new-postmortems"]), other);
-    assert_eq!(git(&ws, &origin, &["rev-parse", "refs/heads/main"]), git(&ws, &clone, &["rev-parse", "HEAD"]));
+    assert_eq!(
+        git(&ws, &origin, &["rev-parse", "refs/heads/main"]),
+        git(&ws, &clone, &["rev-parse", "HEAD"])
+    );
 
     let requests = rt.block_on(api.received_requests()).unwrap();
-    let opened: Vec<_> = requests.iter().filter(|r| r.method.as_str() == "POST" && r.url.path() == pulls).collect();
+    let opened: Vec<_> =
+        requests.iter().filter(|r| r.method.as_str() == "POST" && r.url.path() == pulls).collect();
     assert_eq!(opened.len(), 1, "one pull request opened");
     let body: Value = serde_json::from_slice(&opened[0].body).unwrap();
     assert_eq!(body["head"], "pmagg/link-rot");
     assert_eq!(body["base"], "main");
-    let labelled: Vec<_> = requests.iter().filter(|r| r.url.path().ends_with("/issues/9/labels")).collect();
+    let labelled: Vec<_> =
+        requests.iter().filter(|r| r.url.path().ends_with("/issues/9/labels")).collect();
     assert_eq!(labelled.len(), 1);
     let labels: Value = serde_json::from_slice(&labelled[0].body).unwrap();
     assert_eq!(labels, json!({"labels": ["link-rot"]}));
@@ -552,7 +589,12 @@ fn the_workflow_example_has_a_nightly_link_job() {
     for needle in ["cron: \"17 3 * * *\"", "github.event.schedule == '17 3 * * *'"] {
         assert!(workflow.contains(needle), "the workflow lacks {needle:?}");
     }
-    for needle in ["actions/cache/restore@", "run: pmagg links check", "pmagg publish --repo . --links", "actions/cache/save@"] {
+    for needle in [
+        "actions/cache/restore@",
+        "run: pmagg links check",
+        "pmagg publish --repo . --links",
+        "actions/cache/save@",
+    ] {
         assert!(job.contains(needle), "the links job lacks {needle:?}");
     }
 }
