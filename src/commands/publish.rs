@@ -11,6 +11,7 @@
 //! differ); the commit message names what this run changed.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
@@ -335,7 +336,7 @@ impl Step<'_> {
              failures spread over days (`pmagg links check`).\n\n",
         );
         for url in &fixed.fixed {
-            body.push_str(&format!("- {url} → {}\n", replaced.get(url.as_str()).unwrap_or(&"")));
+            let _ = writeln!(body, "- {url} → {}", replaced.get(url.as_str()).unwrap_or(&""));
         }
         let n = fixed.fixed.len();
         let text = crate::publish::description::PullRequestText {

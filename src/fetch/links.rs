@@ -49,12 +49,11 @@ impl Fetcher {
                     if err.is_transient()
                         && attempt < retry::MAX_ATTEMPTS
                         && !resolves_not(url).await
+                        && let Some(wait) = retry::backoff(attempt + 1, None)
                     {
-                        if let Some(wait) = retry::backoff(attempt + 1, None) {
-                            tokio::time::sleep(wait).await;
-                            attempt += 1;
-                            continue;
-                        }
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
                     }
                     probe_of_error(url, &err).await
                 }

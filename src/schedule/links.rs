@@ -4,7 +4,7 @@
 //! A check runs in the daemon's process (it only fetches headers and writes one small
 //! transaction), never two at once: a tick that finds the previous check running is skipped
 //! and logged, as passes are. The counters are kept here so that `/metrics` only has to call
-//! [`LinkMetrics::render`], whichever server serves it.
+//! `LinkMetrics::render`, whichever server serves it.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

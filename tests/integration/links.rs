@@ -90,6 +90,10 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>, in_flight: &AtomicUsize,
         in_flight.fetch_sub(1, Ordering::SeqCst);
         return;
     }
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the site runs on its own threads, not a runtime"
+    )]
     std::thread::sleep(delay);
     let (status, extra) = match path.as_str() {
         "/gone404" => ("404 Not Found", String::new()),
@@ -462,6 +466,43 @@ fn pull(number: u64) -> Value {
     json!({"number": number, "html_url": format!("https://github.example/acme/list/pull/{number}")})
 }
 
+/// GitHub as `publish --links` sees it: no open link-rot pull request until #9 is opened.
+fn mount_link_rot_api(rt: &tokio::runtime::Runtime, api: &MockServer) {
+    let pulls = "/repos/acme/list/pulls";
+    rt.block_on(async {
+        Mock::given(method("GET"))
+            .and(path(pulls))
+            .and(query_param("head", "acme:pmagg/link-rot"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(pulls))
+            .and(query_param("head", "acme:pmagg/link-rot"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([pull(9)])))
+            .with_priority(2)
+            .mount(api)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(pulls))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull(9)))
+            .mount(api)
+            .await;
+        Mock::given(method("PATCH"))
+            .and(path(format!("{pulls}/9")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull(9)))
+            .mount(api)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/list/issues/9/labels"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"name": "link-rot"}])))
+            .mount(api)
+            .await;
+    });
+}
+
 /// Acceptance 3: `publish --links` opens one link-rot pull request from `pmagg/link-rot`,
 /// then updates it in place; the new-postmortems branch and pull request are not touched.
 #[test]
@@ -484,38 +525,7 @@ fn publish_links_opens_then_updates_its_own_pull_request() {
 
     let api = rt.block_on(MockServer::start());
     let pulls = "/repos/acme/list/pulls";
-    rt.block_on(async {
-        Mock::given(method("GET"))
-            .and(path(pulls))
-            .and(query_param("head", "acme:pmagg/link-rot"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-            .up_to_n_times(1)
-            .with_priority(1)
-            .mount(&api)
-            .await;
-        Mock::given(method("GET"))
-            .and(path(pulls))
-            .and(query_param("head", "acme:pmagg/link-rot"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([pull(9)])))
-            .with_priority(2)
-            .mount(&api)
-            .await;
-        Mock::given(method("POST"))
-            .and(path(pulls))
-            .respond_with(ResponseTemplate::new(201).set_body_json(pull(9)))
-            .mount(&api)
-            .await;
-        Mock::given(method("PATCH"))
-            .and(path(format!("{pulls}/9")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(pull(9)))
-            .mount(&api)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/repos/acme/list/issues/9/labels"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"name": "link-rot"}])))
-            .mount(&api)
-            .await;
-    });
+    mount_link_rot_api(&rt, &api);
     let publish = || {
         let out = ws
             .pmagg()
