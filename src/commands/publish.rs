@@ -208,11 +208,7 @@ impl Step<'_> {
         };
         let report = render_with(store, sources, settings, &targets, RenderMode::WriteFiles, now)
             .context("cannot render into the list repository")?;
-        let from = if self.session.builds_on_branch() {
-            format!("{}/{}", self.options.remote, self.options.branch)
-        } else {
-            format!("{}/{}", self.options.remote, self.options.base)
-        };
+        let from = self.starting_point();
         if !self.block_on(self.session.stage(&self.paths.all()))? {
             if !dry_run {
                 record_render(store, &report.records, now)?;
@@ -275,6 +271,28 @@ impl Step<'_> {
         tracing::info!(branch = %branch, commit = %commit, from = %from, "pushed");
         // The branch holds the list now: it is the list from here on.
         record_render(store, &report.records, now)?;
+        let outcome = self.send_pull(github, existing, &text)?;
+        tracing::info!(outcome = ?outcome, title = %text.title, "pull request sent");
+        Ok(outcome)
+    }
+}
+
+impl Step<'_> {
+    /// Where the branch starts: `remote/branch` when it exists there, else `remote/base`.
+    fn starting_point(&self) -> String {
+        let branch =
+            if self.session.builds_on_branch() { &self.options.branch } else { &self.options.base };
+        format!("{}/{branch}", self.options.remote)
+    }
+
+    /// After the push: updates the open pull request `existing`, or opens one.
+    fn send_pull(
+        &self,
+        github: &GitHub,
+        existing: Option<crate::publish::github::PullRequest>,
+        text: &crate::publish::description::PullRequestText,
+    ) -> anyhow::Result<PublishOutcome> {
+        let (branch, base) = (&self.options.branch, &self.options.base);
         let after_push = |verb| {
             move |err| PublishError::AfterPush {
                 branch: branch.clone(),
@@ -282,20 +300,16 @@ impl Step<'_> {
                 source: Box::new(err),
             }
         };
-        let outcome = match existing {
+        Ok(match existing {
             Some(open) => PublishOutcome::Updated(self.block_on(async {
-                github.update_pull(open.number, &text).await.map_err(after_push("updated"))
+                github.update_pull(open.number, text).await.map_err(after_push("updated"))
             })?),
             None => PublishOutcome::Opened(self.block_on(async {
-                github.open_pull(branch, base, &text).await.map_err(after_push("opened"))
+                github.open_pull(branch, base, text).await.map_err(after_push("opened"))
             })?),
-        };
-        tracing::info!(outcome = ?outcome, title = %text.title, "pull request sent");
-        Ok(outcome)
+        })
     }
-}
 
-impl Step<'_> {
     /// `publish --links`: the dead-link fixes of the README, committed on the link-rot
     /// branch, with one pull request opened or updated in place.
     fn publish_links(
@@ -319,11 +333,7 @@ impl Step<'_> {
             .collect();
         let fixed = crate::render::links::fix_dead_links(&text, &fixes, &hand, false, &readme)?;
         crate::render::write_if_changed(&readme, fixed.text.as_bytes())?;
-        let from = if self.session.builds_on_branch() {
-            format!("{}/{}", self.options.remote, self.options.branch)
-        } else {
-            format!("{}/{}", self.options.remote, self.options.base)
-        };
+        let from = self.starting_point();
         if !self.block_on(self.session.stage(std::slice::from_ref(&self.paths.readme)))? {
             tracing::info!(from = %from, "no dead link to fix");
             return Ok(PublishOutcome::NothingToPublish(from));
@@ -363,33 +373,13 @@ impl Step<'_> {
         let existing = self.block_on(github.find_open_pull(branch, base))?;
         let commit = self.block_on(self.session.commit(&message))?;
         self.block_on(self.session.push(&commit))?;
-        let after_push = |verb| {
-            move |err| PublishError::AfterPush {
-                branch: branch.clone(),
-                verb,
-                source: Box::new(err),
-            }
-        };
-        let outcome = match existing {
-            Some(open) => PublishOutcome::Updated(self.block_on(async {
-                github.update_pull(open.number, &text).await.map_err(after_push("updated"))
-            })?),
-            None => {
-                let pull = self.block_on(async {
-                    github.open_pull(branch, base, &text).await.map_err(after_push("opened"))
-                })?;
-                // A token that may open pull requests may still lack the right to label.
-                if let Err(err) =
-                    self.runtime.block_on(github.add_labels(pull.number, &[LINKS_LABEL]))
-                {
-                    eprintln!(
-                        "pmagg: pull request #{} is not labelled {LINKS_LABEL}: {err}",
-                        pull.number
-                    );
-                }
-                PublishOutcome::Opened(pull)
-            }
-        };
+        let outcome = self.send_pull(github, existing, &text)?;
+        // A token that may open pull requests may still lack the right to label.
+        if let PublishOutcome::Opened(pull) = &outcome
+            && let Err(err) = self.runtime.block_on(github.add_labels(pull.number, &[LINKS_LABEL]))
+        {
+            eprintln!("pmagg: pull request #{} is not labelled {LINKS_LABEL}: {err}", pull.number);
+        }
         Ok(outcome)
     }
 }
