@@ -24,7 +24,9 @@ Environment:
   PMAGG_LOG_FORMAT  compact or json, like --log-format
   GITHUB_TOKEN  publish: the GitHub token (another variable with --token-env)
   GITHUB_API_URL  publish: the GitHub API, like --api-url
-  PMAGG_GIT_AUTHOR  publish: the commits' author, like --author";
+  PMAGG_GIT_AUTHOR  publish: the commits' author, like --author
+  ARCHIVE_ORG_ACCESS, ARCHIVE_ORG_SECRET  links check: Save Page Now keys (settings.archive_save)
+  PMAGG_NOW     links check: the clock, RFC 3339 (for tests that simulate days)";
 
 /// `publish --remote` when not given.
 pub const DEFAULT_REMOTE: &str = "origin";

@@ -782,4 +782,27 @@ typo = 1
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(2));
     }
+
+    #[test]
+    fn link_settings_are_checked_and_applied() {
+        let problems = problems(
+            "[settings]\nlinks_failures = 0\nlinks_schedule = \"daily\"\n\
+             archive_api_url = \"ftp://archive.example\"\narchive_save_polls = 0\n\n\
+             [[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"https://x.example/f\"\n",
+        );
+        let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5)], "{problems:#?}");
+        let (settings, _) = validate(
+            "[settings]\nlinks_allowlist = [\"*.LinkedIn.com\"]\nlinks_dead_after_days = 0\n\
+             archive_api_url = \"http://127.0.0.1:9/\"\narchive_save = true\n\n\
+             [[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"https://x.example/f\"\n",
+        )
+        .unwrap();
+        let links = settings.links;
+        assert_eq!(links.policy.allowlist, ["linkedin.com"]);
+        assert_eq!((links.policy.failures, links.policy.days), (defaults::LINKS_FAILURES, 0));
+        assert_eq!(links.archive_api_url.as_str(), "http://127.0.0.1:9/");
+        assert!(links.archive_save);
+        assert_eq!(links.schedule, None);
+    }
 }

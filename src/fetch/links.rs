@@ -81,6 +81,7 @@ async fn probe_of_error(url: &Url, err: &FetchError) -> LinkProbe {
 impl Fetcher {
     /// GETs a small JSON document (the archive's CDX and availability answers, a Save Page
     /// Now status) with the client's retries; the body is returned as it came.
+    #[instrument(skip_all, fields(url = %url), err(level = tracing::Level::DEBUG, Display))]
     pub async fn get_json(&self, url: &Url) -> Result<bytes::Bytes, FetchError> {
         let validators = crate::model::Validators::default();
         let request =
@@ -93,6 +94,7 @@ impl Fetcher {
 
     /// POSTs a form to Save Page Now with its `LOW access:secret` authorization; one attempt
     /// (a submission is not idempotent), the per-host limit applies.
+    #[instrument(skip_all, fields(url = %url), err(level = tracing::Level::DEBUG, Display))]
     pub async fn post_form(
         &self,
         url: &Url,
