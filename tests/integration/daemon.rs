@@ -699,7 +699,7 @@ fn the_daemon_checks_links_on_their_own_schedule() {
     let ok = metric(port, "pmagg_link_checks_total{outcome=\"ok\"}").unwrap();
     let broken = metric(port, "pmagg_link_checks_total{outcome=\"broken\"}").unwrap();
     assert!(ok >= 2.0 && broken >= 2.0, "{}", get(port, "/metrics").unwrap().1);
-    assert_eq!(passes(port), 0.0, "no pass is due");
+    assert!(passes(port) < 0.5, "no pass is due");
     let record = ws.store().link_record(&format!("{}/gone", server.uri())).unwrap().unwrap();
     assert!(record.failures >= 2);
     daemon.signal("TERM");
