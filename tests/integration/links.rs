@@ -608,3 +608,47 @@ fn the_workflow_example_has_a_nightly_link_job() {
         assert!(job.contains(needle), "the links job lacks {needle:?}");
     }
 }
+
+/// Without a snapshot, `links fix` links pmagg's own archive copy of the report.
+#[test]
+fn links_fix_falls_back_to_the_archive_copy() {
+    let ws = Workspace::new();
+    let readme = ws.path("README.md");
+    std::fs::write(&readme, SEED).unwrap();
+    let archive = ws.path("archive");
+    std::fs::create_dir_all(archive.join("vanished")).unwrap();
+    std::fs::write(
+        archive.join("vanished/08-09-2019-the-day-the-queue-stood-still.md"),
+        format!("[Source]({})\n\nA poison message crashed every consumer.\n", DEAD[1]),
+    )
+    .unwrap();
+    std::fs::write(
+        ws.config(),
+        format!(
+            "[settings]\nreadme = \"{}\"\narchive_dir = \"{}\"\n{SOURCE}",
+            readme.display(),
+            archive.display()
+        ),
+    )
+    .unwrap();
+    store_dead(&ws, DEAD[1], None);
+    ws.store()
+        .record_archive_files(
+            &[("vanished/08-09-2019-the-day-the-queue-stood-still.md".into(), "00".into())],
+            Utc::now(),
+        )
+        .unwrap();
+    let out = ws.pmagg().args(["links", "fix"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fixed = std::fs::read_to_string(&readme).unwrap();
+    let changed: Vec<_> = SEED.lines().zip(fixed.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), 1);
+    assert!(
+        changed[0].1.contains(&format!(
+            "](archive/vanished/08-09-2019-the-day-the-queue-stood-still.md) ([original]({}))",
+            DEAD[1]
+        )),
+        "{}",
+        changed[0].1
+    );
+}
