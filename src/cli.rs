@@ -24,7 +24,9 @@ Environment:
   PMAGG_LOG_FORMAT  compact or json, like --log-format
   GITHUB_TOKEN  publish: the GitHub token (another variable with --token-env)
   GITHUB_API_URL  publish: the GitHub API, like --api-url
-  PMAGG_GIT_AUTHOR  publish: the commits' author, like --author";
+  PMAGG_GIT_AUTHOR  publish: the commits' author, like --author
+  ARCHIVE_ORG_ACCESS, ARCHIVE_ORG_SECRET  links check: Save Page Now keys (settings.archive_save)
+  PMAGG_NOW     links check: the clock, RFC 3339 (for tests that simulate days)";
 
 /// `publish --remote` when not given.
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -32,6 +34,10 @@ pub const DEFAULT_REMOTE: &str = "origin";
 pub const DEFAULT_BASE: &str = "main";
 /// `publish --branch` when not given: pmagg's own branch.
 pub const DEFAULT_BRANCH: &str = "pmagg/new-postmortems";
+/// `publish --links --branch` when not given: the link-rot pull request's own branch.
+pub const DEFAULT_LINKS_BRANCH: &str = "pmagg/link-rot";
+/// The label of the link-rot pull request.
+pub const LINKS_LABEL: &str = "link-rot";
 /// `publish --api-url` when neither it nor `GITHUB_API_URL` is set: github.com's API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// `publish --token-env` when not given.
@@ -256,6 +262,31 @@ own git credentials; the API uses the token in $GITHUB_TOKEN (or --token-env NAM
 needs contents: write and pull-requests: write, and never appears in any output. OWNER/NAME
 comes from --github, else from the remote's URL.")]
     Publish(PublishArgs),
+
+    /// Check the list's links; fix dead ones from the Wayback Machine or pmagg's archive.
+    #[command(after_help = "\
+Examples:
+  pmagg links check                 a table: status, failures, first failure, last success,
+                                    URL, snapshot
+  pmagg links check --json          [{url, status, failures, first_failure, last_success,
+                                    snapshot}]
+  pmagg links fix                   dead links in pmagg's lines of the README → snapshots
+  pmagg links fix --include-hand-written
+  pmagg publish --repo . --links    the fixes as their own pull request (pmagg/link-rot)
+
+Every entry link and company link of the README (settings.readme), of the lists in the store
+and of the stored postmortems is fetched once (GET, headers only; settings.per_host,
+Retry-After) and the outcome stored per URL. A link is dead after settings.links_failures
+(default 3) checks answering 404, 410 or with a host name that does not resolve, spanning at
+least settings.links_dead_after_days (default 7) days; 429, 5xx and timeouts are
+inconclusive and neither count nor reset. Hosts in settings.links_allowlist are never dead.
+For a dead link the closest HTTP 200 Wayback Machine snapshot before the entry's date is
+looked up (CDX API, then the availability API, at settings.archive_api_url) and stored.
+
+`links fix` writes `[Title](SNAPSHOT) ([original](URL))`, or a link to pmagg's archive copy
+when there is no snapshot. Lines outside the list, and entries a person wrote, are left alone
+unless --include-hand-written. A second run changes nothing.")]
+    Links(LinksArgs),
 
     /// One pass of `pmagg daemon`, in a process of its own (internal: the daemon starts it,
     /// sends the pass on stdin and reads its progress on stdout).
@@ -547,6 +578,47 @@ pub struct PublishArgs {
     /// and call nothing (no token needed).
     #[arg(long)]
     pub dry_run: bool,
+    /// Send the dead-link fixes (`pmagg links fix`) instead of new postmortems, as their own
+    /// pull request from `pmagg/link-rot` (unless --branch names another), labelled
+    /// `link-rot` when the token may label.
+    #[arg(long)]
+    pub links: bool,
+}
+
+/// `pmagg links`.
+#[derive(Debug, Args)]
+pub struct LinksArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: LinksAction,
+}
+
+/// The subcommands of `pmagg links`.
+#[derive(Debug, Subcommand)]
+pub enum LinksAction {
+    /// Check every link once and print what is known of each.
+    Check(LinksCheckArgs),
+    /// Rewrite dead links in the README's list to their archived copy.
+    Fix(LinksFixArgs),
+}
+
+/// `pmagg links check`.
+#[derive(Debug, Args)]
+pub struct LinksCheckArgs {
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pmagg links fix`.
+#[derive(Debug, Args)]
+pub struct LinksFixArgs {
+    /// The README to fix (default: `settings.readme`).
+    #[arg(long, value_name = "FILE")]
+    pub readme: Option<PathBuf>,
+    /// Also fix lines a person wrote, and links outside the list.
+    #[arg(long)]
+    pub include_hand_written: bool,
 }
 
 /// `pmagg export`.

@@ -4,6 +4,8 @@
 //! pipeline (`config → fetch → parse → store`). No I/O happens here, and no type here holds a
 //! connection, a client or a parsed document.
 
+pub mod links;
+
 use std::fmt;
 
 use chrono::{DateTime, Utc};

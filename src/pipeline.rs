@@ -13,6 +13,8 @@
 //! the daemon honours; a success clears it) and reported; the pass goes on. The caller passes
 //! `now` so that passes are deterministic under test.
 
+pub mod links;
+
 use std::error::Error as StdError;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};

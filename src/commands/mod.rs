@@ -7,6 +7,7 @@ mod daemon;
 mod export;
 mod extract;
 mod import;
+mod links;
 mod mark;
 mod publish;
 mod query;
@@ -46,6 +47,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Daemon(args) => daemon::run(cli, args),
         Command::DaemonPass => daemon::run_pass(cli),
         Command::Publish(args) => publish::run(cli, args),
+        Command::Links(args) => links::run(cli, args),
     }
 }
 

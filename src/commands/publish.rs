@@ -11,6 +11,7 @@
 //! differ); the commit message names what this run changed.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
@@ -19,7 +20,7 @@ use chrono::Utc;
 
 use super::render::{RenderMode, Targets, record_render, render_with};
 use super::{UsageError, database_path, load_config, open_store};
-use crate::cli::{Cli, PublishArgs};
+use crate::cli::{Cli, DEFAULT_BRANCH, DEFAULT_LINKS_BRANCH, LINKS_LABEL, PublishArgs};
 use crate::config::{Settings, Source};
 use crate::fetch::build_client;
 use crate::model::{CuratedEntry, list_key};
@@ -136,15 +137,26 @@ pub(super) fn run(cli: &Cli, args: &PublishArgs) -> anyhow::Result<()> {
         }
         _ => None,
     };
-    let options = PublishOptions {
-        remote: args.remote.clone(),
-        base: args.base.clone(),
-        branch: args.branch.clone(),
-        author,
+    // The link-rot pull request lives on its own branch, so the new-postmortems one is never
+    // touched by it (and the other way round).
+    let branch = if args.links && args.branch == DEFAULT_BRANCH {
+        DEFAULT_LINKS_BRANCH.to_owned()
+    } else {
+        args.branch.clone()
     };
+    let options =
+        PublishOptions { remote: args.remote.clone(), base: args.base.clone(), branch, author };
     let session = runtime.block_on(repo.start(&options)).map_err(fail)?;
     let step = Step { runtime: &runtime, session: &session, options: &options, paths: &paths };
-    let result = step.publish(&mut store, sources, &settings, github.as_ref(), args.dry_run);
+    let result = match (&config, args.links) {
+        (Some(config), true) => step.publish_links(&store, config, github.as_ref(), args.dry_run),
+        (None, true) => Err(UsageError(format!(
+            "publish --links needs the config ({}) for its link settings",
+            cli.config.display()
+        ))
+        .into()),
+        (_, false) => step.publish(&mut store, sources, &settings, github.as_ref(), args.dry_run),
+    };
     runtime.block_on(session.close());
     let mut out = super::stdout();
     match result? {
@@ -196,11 +208,7 @@ impl Step<'_> {
         };
         let report = render_with(store, sources, settings, &targets, RenderMode::WriteFiles, now)
             .context("cannot render into the list repository")?;
-        let from = if self.session.builds_on_branch() {
-            format!("{}/{}", self.options.remote, self.options.branch)
-        } else {
-            format!("{}/{}", self.options.remote, self.options.base)
-        };
+        let from = self.starting_point();
         if !self.block_on(self.session.stage(&self.paths.all()))? {
             if !dry_run {
                 record_render(store, &report.records, now)?;
@@ -263,6 +271,28 @@ impl Step<'_> {
         tracing::info!(branch = %branch, commit = %commit, from = %from, "pushed");
         // The branch holds the list now: it is the list from here on.
         record_render(store, &report.records, now)?;
+        let outcome = self.send_pull(github, existing, &text)?;
+        tracing::info!(outcome = ?outcome, title = %text.title, "pull request sent");
+        Ok(outcome)
+    }
+}
+
+impl Step<'_> {
+    /// Where the branch starts: `remote/branch` when it exists there, else `remote/base`.
+    fn starting_point(&self) -> String {
+        let branch =
+            if self.session.builds_on_branch() { &self.options.branch } else { &self.options.base };
+        format!("{}/{branch}", self.options.remote)
+    }
+
+    /// After the push: updates the open pull request `existing`, or opens one.
+    fn send_pull(
+        &self,
+        github: &GitHub,
+        existing: Option<crate::publish::github::PullRequest>,
+        text: &crate::publish::description::PullRequestText,
+    ) -> anyhow::Result<PublishOutcome> {
+        let (branch, base) = (&self.options.branch, &self.options.base);
         let after_push = |verb| {
             move |err| PublishError::AfterPush {
                 branch: branch.clone(),
@@ -270,15 +300,86 @@ impl Step<'_> {
                 source: Box::new(err),
             }
         };
-        let outcome = match existing {
+        Ok(match existing {
             Some(open) => PublishOutcome::Updated(self.block_on(async {
-                github.update_pull(open.number, &text).await.map_err(after_push("updated"))
+                github.update_pull(open.number, text).await.map_err(after_push("updated"))
             })?),
             None => PublishOutcome::Opened(self.block_on(async {
-                github.open_pull(branch, base, &text).await.map_err(after_push("opened"))
+                github.open_pull(branch, base, text).await.map_err(after_push("opened"))
             })?),
+        })
+    }
+
+    /// `publish --links`: the dead-link fixes of the README, committed on the link-rot
+    /// branch, with one pull request opened or updated in place.
+    fn publish_links(
+        &self,
+        store: &Store,
+        config: &crate::config::Config,
+        github: Option<&GitHub>,
+        dry_run: bool,
+    ) -> anyhow::Result<PublishOutcome> {
+        let dir = self.session.dir();
+        let readme = dir.join(&self.paths.readme);
+        let text = crate::render::read_text(&readme)?.unwrap_or_default();
+        let archive = self.paths.archive.as_ref().map(|p| dir.join(p));
+        let fixes = super::links::plan_fixes(config, store, &readme, archive.as_deref())?;
+        let key = list_key(&self.paths.readme, None);
+        let hand: HashSet<String> = store
+            .curated_entries()?
+            .into_iter()
+            .filter(|e| e.list == key && e.origin == crate::model::CuratedOrigin::Import)
+            .map(|e| e.canonical_url)
+            .collect();
+        let fixed = crate::render::links::fix_dead_links(&text, &fixes, &hand, false, &readme)?;
+        crate::render::write_if_changed(&readme, fixed.text.as_bytes())?;
+        let from = self.starting_point();
+        if !self.block_on(self.session.stage(std::slice::from_ref(&self.paths.readme)))? {
+            tracing::info!(from = %from, "no dead link to fix");
+            return Ok(PublishOutcome::NothingToPublish(from));
+        }
+        let replaced: HashMap<&str, &str> =
+            fixes.iter().map(|f| (f.url.as_str(), f.replacement.as_str())).collect();
+        let mut body = String::from(
+            "Dead links in the list, each replaced by its archived copy with the original kept \
+             beside it (`pmagg links fix`). A link is dead after repeated 404, 410 or DNS \
+             failures spread over days (`pmagg links check`).\n\n",
+        );
+        for url in &fixed.fixed {
+            let _ = writeln!(body, "- {url} → {}", replaced.get(url.as_str()).unwrap_or(&""));
+        }
+        let n = fixed.fixed.len();
+        let text = crate::publish::description::PullRequestText {
+            title: format!(
+                "Replace {n} dead link{} with archived copies",
+                if n == 1 { "" } else { "s" }
+            ),
+            body,
         };
-        tracing::info!(outcome = ?outcome, title = %text.title, "pull request sent");
+        let message = format!("{}\n\n{}", text.title, text.body);
+        let (branch, base) = (&self.options.branch, &self.options.base);
+        if dry_run {
+            let diff = self.block_on(self.session.staged_diff())?;
+            let mut out = super::stdout();
+            writeln!(
+                out,
+                "dry run: would commit on {branch} (from {from}) and open or update a pull request into {base}\n"
+            )?;
+            writeln!(out, "{diff}")?;
+            writeln!(out, "--- pull request ---\n{}\n\n{}", text.title, text.body)?;
+            return Ok(PublishOutcome::DryRun);
+        }
+        let github = github.context("no GitHub client outside a dry run")?;
+        let existing = self.block_on(github.find_open_pull(branch, base))?;
+        let commit = self.block_on(self.session.commit(&message))?;
+        self.block_on(self.session.push(&commit))?;
+        let outcome = self.send_pull(github, existing, &text)?;
+        // A token that may open pull requests may still lack the right to label.
+        if let PublishOutcome::Opened(pull) = &outcome
+            && let Err(err) = self.runtime.block_on(github.add_labels(pull.number, &[LINKS_LABEL]))
+        {
+            eprintln!("pmagg: pull request #{} is not labelled {LINKS_LABEL}: {err}", pull.number);
+        }
         Ok(outcome)
     }
 }

@@ -66,6 +66,16 @@ pub mod defaults {
     pub const MAX_BACKOFF_SECS: u64 = 24 * 3600;
     /// How long `pmagg daemon` lets a running pass finish after SIGTERM / SIGINT.
     pub const SHUTDOWN_GRACE_SECS: u64 = 25;
+    /// Broken checks in a row before a link is dead (`settings.links_failures`).
+    pub const LINKS_FAILURES: u32 = 3;
+    /// Days those checks must span (`settings.links_dead_after_days`).
+    pub const LINKS_DEAD_AFTER_DAYS: u32 = 7;
+    /// The Wayback Machine: CDX, availability and Save Page Now APIs, and its snapshots.
+    pub const ARCHIVE_API_URL: &str = "https://web.archive.org";
+    /// Status polls of one Save Page Now job before it is abandoned.
+    pub const ARCHIVE_SAVE_POLLS: u32 = 10;
+    /// Seconds between two of them.
+    pub const ARCHIVE_SAVE_POLL_SECS: u64 = 5;
     /// Where the project lives; part of the user agent.
     pub const PROJECT_URL: &str = "https://github.com/pmagg/pmagg";
 
@@ -118,6 +128,18 @@ pub mod defaults {
     }
     pub(crate) fn shutdown_grace_secs() -> Spanned<i64> {
         Spanned::new(0..0, SHUTDOWN_GRACE_SECS as i64)
+    }
+    pub(crate) fn links_failures() -> Spanned<i64> {
+        Spanned::new(0..0, i64::from(LINKS_FAILURES))
+    }
+    pub(crate) fn links_dead_after_days() -> Spanned<i64> {
+        Spanned::new(0..0, i64::from(LINKS_DEAD_AFTER_DAYS))
+    }
+    pub(crate) fn archive_save_polls() -> Spanned<i64> {
+        Spanned::new(0..0, i64::from(ARCHIVE_SAVE_POLLS))
+    }
+    pub(crate) fn archive_save_poll_secs() -> Spanned<i64> {
+        Spanned::new(0..0, ARCHIVE_SAVE_POLL_SECS as i64)
     }
     pub(crate) fn enabled() -> bool {
         true
@@ -182,6 +204,44 @@ pub struct Settings {
     pub listen: Option<SocketAddr>,
     /// How long `pmagg daemon` lets a running pass finish after a stop signal.
     pub shutdown_grace: Duration,
+    /// Link rot (`pmagg links`): when a link is dead, the archive, Save Page Now.
+    pub links: LinkSettings,
+}
+
+/// The link-rot settings (`links_*` and `archive_*` in `[settings]`).
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    /// When a link counts as dead, and the hosts that never do.
+    pub policy: crate::model::links::DeadPolicy,
+    /// When the daemon checks links (cron with seconds); unset: it does not.
+    pub schedule: Option<String>,
+    /// The Wayback Machine's base URL.
+    pub archive_api_url: Url,
+    /// Submit links without a snapshot to Save Page Now (needs `ARCHIVE_ORG_ACCESS` and
+    /// `ARCHIVE_ORG_SECRET`).
+    pub archive_save: bool,
+    /// Status polls of one Save Page Now job before it is abandoned.
+    pub archive_save_polls: u32,
+    /// Time between two of them.
+    pub archive_save_poll: Duration,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        Self {
+            policy: crate::model::links::DeadPolicy {
+                failures: defaults::LINKS_FAILURES,
+                days: defaults::LINKS_DEAD_AFTER_DAYS,
+                allowlist: Vec::new(),
+            },
+            schedule: None,
+            archive_api_url: Url::parse(defaults::ARCHIVE_API_URL)
+                .expect("the default archive URL is a valid URL"),
+            archive_save: false,
+            archive_save_polls: defaults::ARCHIVE_SAVE_POLLS,
+            archive_save_poll: Duration::from_secs(defaults::ARCHIVE_SAVE_POLL_SECS),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -209,6 +269,7 @@ impl Default for Settings {
             max_backoff: Duration::from_secs(defaults::MAX_BACKOFF_SECS),
             listen: None,
             shutdown_grace: Duration::from_secs(defaults::SHUTDOWN_GRACE_SECS),
+            links: LinkSettings::default(),
         }
     }
 }

@@ -49,6 +49,20 @@ pub(crate) struct RawSettings {
     pub(crate) listen: Option<Spanned<String>>,
     #[serde(default = "defaults::shutdown_grace_secs")]
     pub(crate) shutdown_grace_secs: Spanned<i64>,
+    #[serde(default = "defaults::links_failures")]
+    pub(crate) links_failures: Spanned<i64>,
+    #[serde(default = "defaults::links_dead_after_days")]
+    pub(crate) links_dead_after_days: Spanned<i64>,
+    #[serde(default)]
+    pub(crate) links_allowlist: Vec<String>,
+    pub(crate) links_schedule: Option<Spanned<String>>,
+    pub(crate) archive_api_url: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) archive_save: bool,
+    #[serde(default = "defaults::archive_save_polls")]
+    pub(crate) archive_save_polls: Spanned<i64>,
+    #[serde(default = "defaults::archive_save_poll_secs")]
+    pub(crate) archive_save_poll_secs: Spanned<i64>,
 }
 
 /// Keys accepted in `[settings]`; kept beside the struct and checked by a test.
@@ -75,6 +89,14 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "max_backoff_secs",
     "listen",
     "shutdown_grace_secs",
+    "links_failures",
+    "links_dead_after_days",
+    "links_allowlist",
+    "links_schedule",
+    "archive_api_url",
+    "archive_save",
+    "archive_save_polls",
+    "archive_save_poll_secs",
 ];
 
 /// One `[[source]]` table.
@@ -145,6 +167,14 @@ mod tests {
             max_backoff_secs = 3600
             listen = "127.0.0.1:9187"
             shutdown_grace_secs = 10
+            links_failures = 3
+            links_dead_after_days = 7
+            links_allowlist = ["linkedin.com"]
+            links_schedule = "0 0 3 * * *"
+            archive_api_url = "https://web.archive.org"
+            archive_save = false
+            archive_save_polls = 10
+            archive_save_poll_secs = 5
         "#;
         let parsed: toml::Table = toml::from_str(settings).unwrap();
         assert_eq!(parsed.len(), SETTINGS_KEYS.len());

@@ -13,7 +13,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use url::Url;
 
 use super::raw::{RawSettings, RawSource, SETTINGS_KEYS, SOURCE_KEYS};
-use super::{HtmlSelectors, Problem, Settings, Source, defaults, parse_cron};
+use super::{HtmlSelectors, LinkSettings, Problem, Settings, Source, defaults, parse_cron};
+use crate::model::links::DeadPolicy;
 use crate::model::{SourceKind, SourceName};
 
 /// Upper bounds that keep a typo from turning into a denial of service on ourselves.
@@ -210,6 +211,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
                 None
             }
         });
+    let links = validate_links(&raw, out);
     let user_agent = match raw.user_agent {
         Some(ua) if ua.get_ref().trim().is_empty() => {
             out.push(Some(&ua.span()), None, "`user_agent` must not be empty".into());
@@ -257,7 +259,41 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         max_backoff: Duration::from_secs(max_backoff_secs as u64),
         listen,
         shutdown_grace: Duration::from_secs(shutdown_grace_secs as u64),
+        links,
     })
+}
+
+/// The link-rot settings (#18), checked.
+fn validate_links(raw: &RawSettings, out: &mut Collector<'_>) -> LinkSettings {
+    let failures = in_range(&raw.links_failures, "links_failures", 1, 100, out);
+    let days = in_range(&raw.links_dead_after_days, "links_dead_after_days", 0, 3650, out);
+    let polls = in_range(&raw.archive_save_polls, "archive_save_polls", 1, 1000, out);
+    let poll_secs = in_range(&raw.archive_save_poll_secs, "archive_save_poll_secs", 0, 3600, out);
+    if let Some(schedule) = &raw.links_schedule {
+        check_cron(schedule, None, out);
+    }
+    let archive_api_url = raw
+        .archive_api_url
+        .as_ref()
+        .and_then(|u| parse_http_url(u, "archive_api_url", None, out))
+        .unwrap_or_else(|| LinkSettings::default().archive_api_url);
+    LinkSettings {
+        policy: DeadPolicy {
+            failures: failures as u32,
+            days: days as u32,
+            allowlist: raw
+                .links_allowlist
+                .iter()
+                .map(|h| h.trim().trim_start_matches("*.").to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        },
+        schedule: raw.links_schedule.as_ref().map(|s| s.get_ref().clone()),
+        archive_api_url,
+        archive_save: raw.archive_save,
+        archive_save_polls: polls as u32,
+        archive_save_poll: Duration::from_secs(poll_secs as u64),
+    }
 }
 
 /// What bounds the work on one source (#8), checked.
@@ -745,5 +781,28 @@ typo = 1
         let problems = problems("[settings]\nconcurrency = \n");
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(2));
+    }
+
+    #[test]
+    fn link_settings_are_checked_and_applied() {
+        let problems = problems(
+            "[settings]\nlinks_failures = 0\nlinks_schedule = \"daily\"\n\
+             archive_api_url = \"ftp://archive.example\"\narchive_save_polls = 0\n\n\
+             [[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"https://x.example/f\"\n",
+        );
+        let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5)], "{problems:#?}");
+        let (settings, _) = validate(
+            "[settings]\nlinks_allowlist = [\"*.LinkedIn.com\"]\nlinks_dead_after_days = 0\n\
+             archive_api_url = \"http://127.0.0.1:9/\"\narchive_save = true\n\n\
+             [[source]]\nname = \"x\"\nkind = \"feed\"\nurl = \"https://x.example/f\"\n",
+        )
+        .unwrap();
+        let links = settings.links;
+        assert_eq!(links.policy.allowlist, ["linkedin.com"]);
+        assert_eq!((links.policy.failures, links.policy.days), (defaults::LINKS_FAILURES, 0));
+        assert_eq!(links.archive_api_url.as_str(), "http://127.0.0.1:9/");
+        assert!(links.archive_save);
+        assert_eq!(links.schedule, None);
     }
 }

@@ -9,6 +9,7 @@
 pub mod backoff;
 mod client;
 mod limits;
+mod links;
 pub mod retry;
 
 use std::time::{Duration, SystemTime};

@@ -12,6 +12,7 @@ pub mod list;
 pub mod nesting;
 pub mod sniff;
 pub mod statuspage;
+pub mod wayback;
 
 use chrono::{DateTime, Utc};
 use regex::Regex;

@@ -142,6 +142,17 @@ impl GitHub {
         self.send(Method::PATCH, url, Some(body), "update the pull request").await
     }
 
+    /// Adds labels to pull request `number` (through the issues API, which pull requests
+    /// share). The caller decides whether a refusal matters: a token without `issues: write`
+    /// cannot label.
+    pub async fn add_labels(&self, number: u64, labels: &[&str]) -> Result<(), PublishError> {
+        let body = serde_json::json!({ "labels": labels });
+        let url = self.url(&format!("issues/{number}/labels"))?;
+        let _: serde_json::Value =
+            self.send(Method::POST, url, Some(body), "label the pull request").await?;
+        Ok(())
+    }
+
     fn url(&self, tail: &str) -> Result<Url, PublishError> {
         let text = format!("{}/repos/{}/{}/{tail}", self.api, self.repo.owner, self.repo.name);
         Url::parse(&text)

@@ -13,6 +13,7 @@
 pub mod archive;
 pub mod export;
 pub mod feed;
+pub mod links;
 pub mod listing;
 pub mod readme;
 

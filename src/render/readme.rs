@@ -296,6 +296,12 @@ fn outside_fences<'a>(lines: &'a [Line<'a>]) -> impl Iterator<Item = (usize, &'a
     })
 }
 
+/// Where the list is in `text` (see the module docs): the bytes `render` may rewrite. For
+/// `pmagg links fix`, which rewrites dead links only there unless told otherwise.
+pub fn list_range(text: &str, path: &Path) -> Result<Range<usize>, RenderError> {
+    find_list(text, path).map(|region| region.range)
+}
+
 fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> {
     let lines = lines_of(text);
     let marker = |wanted: &str| -> Vec<usize> {

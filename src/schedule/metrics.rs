@@ -48,6 +48,8 @@ pub struct Metrics {
     entries_updated: u64,
     entries: Option<u64>,
     postmortems: Option<u64>,
+    /// Link checks on `settings.links_schedule` (issue #18), rendered after the rest.
+    pub links: super::links::LinkMetrics,
 }
 
 impl Metrics {
@@ -121,6 +123,7 @@ impl Metrics {
         self.render_schedules(&mut out);
         self.render_sources(&mut out);
         self.render_totals(&mut out);
+        self.links.render(&mut out, family, sample);
         out
     }
 

@@ -37,6 +37,7 @@
 
 pub mod health;
 mod http;
+pub mod links;
 pub mod metrics;
 pub mod pass;
 pub mod plan;
@@ -242,6 +243,9 @@ impl Daemon {
                 schedule: group.schedule.clone(),
                 detail: err.to_string(),
             })?;
+            scheduler.add(job).await.map_err(|source| ScheduleError::Scheduler { source })?;
+        }
+        if let Some(job) = links::job(config, &shared.store, &shared.metrics)? {
             scheduler.add(job).await.map_err(|source| ScheduleError::Scheduler { source })?;
         }
         scheduler.start().await.map_err(|source| ScheduleError::Scheduler { source })?;

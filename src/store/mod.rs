@@ -7,6 +7,7 @@
 
 mod curated;
 mod entries;
+mod links;
 mod marks;
 mod migrate;
 mod postmortems;
@@ -232,7 +233,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 8);
+        assert_eq!(store.schema_version().unwrap() as usize, 9);
         store.integrity_check().unwrap();
     }
 
@@ -251,7 +252,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 8);
+        assert_eq!(store.schema_version().unwrap(), 9);
         let unused_index: i64 = store
             .conn
             .query_row(

@@ -661,3 +661,48 @@ fn the_daemon_renders_the_readme_after_a_pass() {
         "{text}"
     );
 }
+
+/// #18: the daemon checks links on `links_schedule`, apart from its passes, and counts each
+/// check's outcome in /metrics.
+#[test]
+fn the_daemon_checks_links_on_their_own_schedule() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = feed_server(&rt);
+    rt.block_on(async {
+        Mock::given(path("/alive")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+        Mock::given(path("/gone")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    });
+    let ws = Workspace::new();
+    let readme = ws.path("README.md");
+    std::fs::write(
+        &readme,
+        format!(
+            "# P\n\n<!-- pmagg:start -->\n- 01-02-2024 - [Alive]({0}/alive)\n\
+             - 01-01-2024 - [Gone]({0}/gone)\n<!-- pmagg:end -->\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    // Passes once a year; links every second.
+    ws.write_feeds(
+        &format!(
+            "schedule = \"0 0 0 1 1 *\"\nlinks_schedule = \"{EVERY_SECOND}\"\n\
+             listen = \"127.0.0.1:{port}\"\nreadme = \"{}\"",
+            readme.display()
+        ),
+        &[("good".into(), format!("{}/good.xml", server.uri()))],
+    );
+    let mut daemon = Daemon::start(&ws, "daemon");
+    let runs = || metric(port, "pmagg_link_runs_total").unwrap_or(0.0);
+    assert!(wait_until(Duration::from_secs(15), || runs() >= 2.0), "{}", daemon.log());
+    let ok = metric(port, "pmagg_link_checks_total{outcome=\"ok\"}").unwrap();
+    let broken = metric(port, "pmagg_link_checks_total{outcome=\"broken\"}").unwrap();
+    assert!(ok >= 2.0 && broken >= 2.0, "{}", get(port, "/metrics").unwrap().1);
+    assert!(passes(port) < 0.5, "no pass is due");
+    let record = ws.store().link_record(&format!("{}/gone", server.uri())).unwrap().unwrap();
+    assert!(record.failures >= 2);
+    daemon.signal("TERM");
+    let status = daemon.wait_exit(Duration::from_secs(10)).expect("exits after SIGTERM");
+    assert_eq!(status.code(), Some(0), "{}", daemon.log());
+}

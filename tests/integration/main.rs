@@ -37,6 +37,8 @@ mod render;
 mod daemon;
 // `pmagg publish`: a bare repository as origin and a mock GitHub API; the base never moves.
 mod publish;
+// Link rot (#18): checks over simulated days, the archive's APIs, links fix, publish --links.
+mod links;
 // Who decides (#15): the publisher's postmortems, `pmagg mark`, extract's input guard.
 mod decision;
 // One test per fixed bug: issue_<n>_<what>.
