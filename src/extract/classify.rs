@@ -401,7 +401,7 @@ static RE_ANNOUNCEMENT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static RE_FIRST_PERSON_PAST: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\bwe\s+([a-z]+ed)\b", "we <verb>ed"));
+    LazyLock::new(|| regex(r"(?i)\bwe\s+[a-z]+ed\b", "we <verb>ed"));
 
 static RE_CAUSAL: LazyLock<Regex> = LazyLock::new(|| {
     regex(
@@ -447,12 +447,12 @@ pub(crate) fn live_update_hits(text: &str) -> usize {
 
 /// Distinct causal phrases ("caused", "due to", "as a result").
 pub(crate) fn causal_hits(text: &str) -> usize {
-    distinct_hits(&RE_CAUSAL, text, 0, cap::WORDS)
+    distinct_hits(&RE_CAUSAL, text, false, cap::WORDS)
 }
 
 /// Distinct failure phrases ("unable to", "was unavailable", "timed out").
 pub(crate) fn failure_hits(text: &str) -> usize {
-    distinct_hits(&RE_FAILURE, text, 0, cap::WORDS)
+    distinct_hits(&RE_FAILURE, text, false, cap::WORDS)
 }
 
 /// A text with its placeholders taken out.
@@ -465,12 +465,15 @@ pub(crate) fn placeholder_hits(text: &str) -> usize {
     RE_PLACEHOLDER.find_iter(text).take(cap::MARKS).count()
 }
 
-/// Distinct matches of `re` in `text`, compared without case, counted up to `cap`.
-fn distinct_hits(re: &Regex, text: &str, group: usize, cap: usize) -> usize {
+/// Distinct matches of `re` in `text`, compared without case, counted up to `cap`; with
+/// `last_word`, only each match's last word counts ("we noticed" and "We noticed" are one).
+fn distinct_hits(re: &Regex, text: &str, last_word: bool, cap: usize) -> usize {
     let mut seen: Vec<String> = Vec::new();
-    for found in re.captures_iter(text) {
-        let Some(m) = found.get(group) else { continue };
-        let phrase = m.as_str().to_ascii_lowercase();
+    for found in re.find_iter(text) {
+        let phrase = found.as_str();
+        let phrase =
+            if last_word { phrase.split_whitespace().last().unwrap_or(phrase) } else { phrase };
+        let phrase = phrase.to_ascii_lowercase();
         if !seen.contains(&phrase) {
             seen.push(phrase);
             if seen.len() >= cap {
@@ -483,23 +486,23 @@ fn distinct_hits(re: &Regex, text: &str, group: usize, cap: usize) -> usize {
 
 /// Distinct incident words ("outage", "mitigated", "root cause", "affected").
 pub(crate) fn incident_word_hits(text: &str) -> usize {
-    distinct_hits(&RE_INCIDENT_WORDS, text, 0, cap::WORDS)
+    distinct_hits(&RE_INCIDENT_WORDS, text, false, cap::WORDS)
 }
 
 /// Distinct security-incident words ("compromised", "unauthorized", "credentials").
 pub(crate) fn security_hits(text: &str) -> usize {
-    distinct_hits(&RE_SECURITY, text, 0, cap::WORDS)
+    distinct_hits(&RE_SECURITY, text, false, cap::WORDS)
 }
 
 /// Distinct marks of an announcement or a notice of planned work ("will be unavailable",
 /// "scheduled maintenance", "we're excited").
 pub(crate) fn announcement_hits(text: &str) -> usize {
-    distinct_hits(&RE_ANNOUNCEMENT, text, 0, cap::WORDS)
+    distinct_hits(&RE_ANNOUNCEMENT, text, false, cap::WORDS)
 }
 
 /// Distinct verbs of "we <verb>ed" ("we noticed", "we reverted").
 pub(crate) fn first_person_past_hits(text: &str) -> usize {
-    distinct_hits(&RE_FIRST_PERSON_PAST, text, 1, cap::FIRST_PERSON)
+    distinct_hits(&RE_FIRST_PERSON_PAST, text, true, cap::FIRST_PERSON)
 }
 
 /// Scores a feed item on its title and summary alone.

@@ -176,19 +176,28 @@ struct Cue {
     weight: u8,
 }
 
-fn cues(table: &[(&str, u8)], what: &str) -> Vec<Cue> {
-    table
+/// A field's cues, with one regex that matches wherever any of them does: most sentences
+/// have no cue at all, and one search tells so where each cue's own search would run.
+struct CueSet {
+    cues: Vec<Cue>,
+    any: Regex,
+}
+
+fn cues(table: &[(&str, u8)], what: &str) -> CueSet {
+    let compile = |pattern: &str| {
+        crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
+            .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}"))
+    };
+    let cues = table
         .iter()
-        .map(|(pattern, weight)| Cue {
-            regex: crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
-                .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}")),
-            weight: *weight,
-        })
-        .collect()
+        .map(|(pattern, weight)| Cue { regex: compile(pattern), weight: *weight })
+        .collect();
+    let any = table.iter().map(|(pattern, _)| format!("(?:{pattern})")).collect::<Vec<_>>();
+    CueSet { cues, any: compile(&any.join("|")) }
 }
 
 /// Cues of a sentence that names a cause: "the root cause was", "caused by", "due to".
-static CAUSE_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
@@ -256,7 +265,7 @@ fn gives_effect_of_previous(sentence: &str) -> bool {
 }
 
 /// Cues of a sentence that says what ended the incident.
-static RESOLUTION_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
@@ -289,7 +298,7 @@ static RE_NOT_A_RESOLUTION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Cues of a sentence that says what users saw.
-static IMPACT_CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+static IMPACT_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
@@ -531,7 +540,7 @@ enum Pick {
 /// those `not` matches, with where its cue starts.
 fn best_sentence(
     candidates: &[&str],
-    cues: &[Cue],
+    cues: &CueSet,
     not: &Regex,
     pick: Pick,
 ) -> Option<(usize, usize)> {
@@ -579,8 +588,12 @@ fn with_lead_in<'a>(
 }
 
 /// The weight and position of the strongest cue in a sentence.
-fn strongest_cue(sentence: &str, cues: &[Cue]) -> Option<(u8, usize)> {
-    cues.iter()
+fn strongest_cue(sentence: &str, cues: &CueSet) -> Option<(u8, usize)> {
+    if !cues.any.is_match(sentence) {
+        return None;
+    }
+    cues.cues
+        .iter()
         .filter_map(|cue| cue.regex.find(sentence).map(|m| (cue.weight, m.start())))
         .max_by_key(|(weight, _)| *weight)
 }
@@ -611,7 +624,7 @@ fn cause_clause(sentence: &str, cue: usize) -> &str {
 /// A section's text cut to its point: when it runs past [`FIELD_WORDS`] words, the sentences
 /// with the strongest cues (in reading order), else its first sentences; sentences `not`
 /// matches are left out either way.
-fn focus(text: &str, cues: &[Cue], not: &Regex) -> Option<String> {
+fn focus(text: &str, cues: &CueSet, not: &Regex) -> Option<String> {
     // A template's prompts are never the field, whatever else the section says.
     let all: Vec<&str> = sentences(text).into_iter().filter(|s| !RE_PROMPT.is_match(s)).collect();
     if all.is_empty() {
@@ -623,12 +636,14 @@ fn focus(text: &str, cues: &[Cue], not: &Regex) -> Option<String> {
     if kept.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
         return Some(clip(&kept.join(" "), 600));
     }
-    let best = kept.iter().filter_map(|s| strongest_cue(s, cues).map(|(w, _)| w)).max();
+    let weights: Vec<Option<u8>> =
+        kept.iter().map(|s| strongest_cue(s, cues).map(|(w, _)| w)).collect();
+    let best = weights.iter().flatten().max().copied();
     let mut out: Vec<&str> = Vec::new();
     let mut count = 0;
     let mut after_lead_in = false;
-    for sentence in &kept {
-        let cued = best.is_some_and(|b| strongest_cue(sentence, cues).is_some_and(|(w, _)| w >= b));
+    for (sentence, weight) in kept.iter().zip(&weights) {
+        let cued = best.is_some_and(|b| weight.is_some_and(|w| w >= b));
         // A lead-in that ends with a colon goes on with the items after it.
         if best.is_some() && !cued && !after_lead_in {
             continue;
@@ -875,7 +890,11 @@ mod tests {
         assert!(VOCABULARY.len() > 5);
         assert!(!RE_HEADING_NOISE.as_str().is_empty());
         assert!(!RE_RESOLUTION_SENTENCE.as_str().is_empty());
-        assert!(CAUSE_CUES.len() > 3 && RESOLUTION_CUES.len() > 2 && IMPACT_CUES.len() > 2);
+        assert!(
+            CAUSE_CUES.cues.len() > 3
+                && RESOLUTION_CUES.cues.len() > 2
+                && IMPACT_CUES.cues.len() > 2
+        );
         for re in
             [&*RE_NOT_A_CAUSE, &*RE_EFFECT_OF_PREVIOUS, &*RE_NOT_A_RESOLUTION, &*RE_NOT_AN_IMPACT]
         {
