@@ -8,20 +8,25 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::render::{RenderReport, Targets, render_all, write_report};
-use super::{UsageError, database_path, load_config, open_store};
+use super::{UsageError, database_path, load_config_to_fetch, open_store};
 use crate::cli::{Cli, SyncArgs};
 use crate::config::Source;
 use crate::fetch::Fetcher;
 use crate::pipeline::{self, SourceOutcome, SyncReport};
+use crate::telemetry::{self, LogFormat};
 
 pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
-    let config = load_config(cli)?;
+    let config = load_config_to_fetch(cli)?;
     let sources = select_sources(&config.sources, &args.sources)?;
+    if sources.is_empty() {
+        return Err(super::no_enabled_source(&config));
+    }
     let store = open_store(&database_path(cli, Some(&config)))?;
     let fetcher = Arc::new(Fetcher::new(&config.settings).context("cannot start the HTTP client")?);
     let store = Arc::new(Mutex::new(store));
 
-    let progress = progress_bar(sources.len() as u64);
+    let progress =
+        if cli.quiet { ProgressBar::hidden() } else { progress_bar(sources.len() as u64) };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -34,7 +39,14 @@ pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
         Utc::now(),
         |done| {
             if let SourceOutcome::Failed { error, .. } = &done.outcome {
-                progress.suspend(|| eprintln!("pmagg: source {}: {error}", done.source));
+                progress.suspend(|| match cli.log_format {
+                    LogFormat::Compact => eprintln!("pmagg: source {}: {error}", done.source),
+                    LogFormat::Json => telemetry::print_error(
+                        cli.log_format,
+                        error,
+                        &[("source", done.source.as_str().into())],
+                    ),
+                });
             }
             progress.inc(1);
         },
@@ -51,6 +63,9 @@ pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
                 .context("the pass ran, but rendering failed")?;
         Some(rendered)
     };
+    if cli.quiet && !args.json {
+        return Ok(());
+    }
     print_report(&report, rendered.as_ref(), args.json)
 }
 

@@ -4,8 +4,9 @@
 //! Takes [`Listing`]s in list order; returns the feed as XML text (RFC 4287, written by
 //! `atom_syndication`). Pure and deterministic: no clock is read. An entry's `updated` is when
 //! its report was published, else its incident date at midnight UTC; the feed's is the newest
-//! of those. Entry ids are the canonical links, so a reader sees an entry once even when its
-//! text changes. Characters XML cannot carry (control characters) are dropped.
+//! of those. Entry ids are the links as found (not rewritten to https), so a reader sees an
+//! entry once even when its text changes. With `settings.feed_url` the feed names itself with
+//! a `rel="self"` link. Characters XML cannot carry (control characters) are dropped.
 
 use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text, WriteConfig};
 use chrono::{DateTime, NaiveTime};
@@ -27,13 +28,21 @@ pub struct FeedSettings {
     pub title: String,
     /// The public page of the list (the feed's id and `alternate` link), when known.
     pub link: Option<String>,
+    /// Where the feed itself is published (its `rel="self"` link, RFC 4287 §4.2.7.2), when
+    /// known.
+    pub self_link: Option<String>,
     /// How many entries it holds.
     pub entries: usize,
 }
 
 impl Default for FeedSettings {
     fn default() -> Self {
-        Self { title: DEFAULT_TITLE.to_owned(), link: None, entries: DEFAULT_ENTRIES }
+        Self {
+            title: DEFAULT_TITLE.to_owned(),
+            link: None,
+            self_link: None,
+            entries: DEFAULT_ENTRIES,
+        }
     }
 }
 
@@ -54,7 +63,16 @@ pub fn render_feed(
         title: Text::plain(xml_text(&settings.title)),
         id: link.clone().unwrap_or_else(|| DEFAULT_ID.to_owned()),
         updated,
-        links: link.map(|href| vec![Link { href, ..Link::default() }]).unwrap_or_default(),
+        links: link
+            .map(|href| Link { href, ..Link::default() })
+            .into_iter()
+            .chain(settings.self_link.as_deref().and_then(safe_href).map(|href| Link {
+                href,
+                rel: "self".to_owned(),
+                mime_type: Some("application/atom+xml".to_owned()),
+                ..Link::default()
+            }))
+            .collect(),
         generator: Some(atom_syndication::Generator {
             value: "pmagg".to_owned(),
             uri: Some(crate::config::defaults::PROJECT_URL.to_owned()),
@@ -94,7 +112,9 @@ fn entry(listing: &Listing, href: String) -> Entry {
     }
     Entry {
         title: Text::plain(title),
-        id: listing.canonical_url.clone(),
+        // The link as the list or source gave it: readers key entries on their ids, and
+        // rewriting http to https (as canonical_url does) made old entries new again (#16).
+        id: listing.url.clone(),
         updated,
         authors: vec![Person {
             name: company.unwrap_or_else(|| "unknown".to_owned()),

@@ -166,6 +166,7 @@ impl Store {
         terms: &str,
         limit: usize,
     ) -> Result<Vec<StoredPostmortem>, StoreError> {
+        super::search_query::check_search_query(terms)?;
         let sql = format!(
             "SELECT {COLUMNS} FROM postmortems_fts f JOIN postmortems p ON p.id = f.rowid
              JOIN entries e ON e.id = p.entry_id JOIN sources s ON s.id = e.source_id
