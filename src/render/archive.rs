@@ -285,6 +285,7 @@ mod tests {
                 url: url.into(),
                 body: "## Summary\r\n\r\nIt broke.\n\n".into(),
             }),
+            first_seen: None,
         }
     }
 
