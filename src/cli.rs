@@ -95,6 +95,8 @@ Examples:
                                                   entries, URL
   pmagg sources --json                            the same as a JSON array
   pmagg sources add https://blog.example.com/     find the feed and add it to sources.toml
+                                                  (created when missing)
+  pmagg sources disable \"Acme blog\"              stop polling it; enable, remove likewise
   pmagg sources check                             fetch and parse every enabled source once
   pmagg sources import-opml feeds.opml --dry-run  show the sources an OPML file would add
   pmagg sources export-opml > feeds.opml          every feed source as OPML")]

@@ -38,12 +38,19 @@ pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
         &config.settings,
         Utc::now(),
         |done| {
-            if let SourceOutcome::Failed { error, .. } = &done.outcome {
+            let error = match &done.outcome {
+                SourceOutcome::Failed { error, .. } => Some(error.clone()),
+                SourceOutcome::Ok { reports, .. } if reports.is_degraded() => {
+                    Some(pipeline::degraded_error(reports))
+                }
+                _ => None,
+            };
+            if let Some(error) = error {
                 progress.suspend(|| match cli.log_format {
                     LogFormat::Compact => eprintln!("pmagg: source {}: {error}", done.source),
                     LogFormat::Json => telemetry::print_error(
                         cli.log_format,
-                        error,
+                        &error,
                         &[("source", done.source.as_str().into())],
                     ),
                 });
@@ -119,10 +126,26 @@ fn print_report(
         serde_json::to_writer(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        let sources = report.sources_ok + report.sources_not_modified + report.sources_failed;
+        let sources = report.sources_ok
+            + report.sources_degraded
+            + report.sources_not_modified
+            + report.sources_failed;
+        let degraded = if report.sources_degraded > 0 {
+            format!(" {} degraded (no report page could be fetched),", report.sources_degraded)
+        } else {
+            String::new()
+        };
+        let reports = if report.reports_fetched + report.reports_failed > 0 {
+            format!(
+                "; report pages: {} fetched, {} failed",
+                report.reports_fetched, report.reports_failed
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{sources} source{}: {} ok, {} not modified, {} failed; {} new entr{}, {} updated ({:.1}s)",
+            "{sources} source{}: {} ok,{degraded} {} not modified, {} failed; {} new entr{}, {} updated{reports} ({:.1}s)",
             if sources == 1 { "" } else { "s" },
             report.sources_ok,
             report.sources_not_modified,

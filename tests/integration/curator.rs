@@ -260,3 +260,46 @@ fn quiet_and_json_errors() {
     assert!(line["fields"]["message"].as_str().unwrap().contains("999"));
     assert_eq!(line["fields"]["exit_code"], 1);
 }
+
+/// Acceptance 4: the index answers but every report page 404s: the summary and `--json` say
+/// the source is degraded, not ok, with the report pages' counts.
+#[test]
+fn a_source_none_of_whose_report_pages_came_is_degraded_not_ok() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let base = server.uri();
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Ops blog</title>\
+         <item><title>Incident report: API errors on May 14</title><link>{base}/pm/1</link>\
+         <guid>pm1</guid><pubDate>Mon, 20 May 2024 09:00:00 GMT</pubDate></item>\
+         <item><title>Postmortem: database outage on June 2</title><link>{base}/pm/2</link>\
+         <guid>pm2</guid><pubDate>Tue, 04 Jun 2024 09:00:00 GMT</pubDate></item>\
+         </channel></rss>"
+    );
+    rt.block_on(async {
+        Mock::given(path("/feed.xml"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+            .mount(&server)
+            .await;
+        Mock::given(wiremock::matchers::path_regex("^/pm/"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+    });
+    let ws = Workspace::new();
+    ws.write_feeds("", &[("Ops".into(), format!("{base}/feed.xml"))]);
+    let report = ws.sync();
+    assert_eq!(report["sources_ok"], 0, "{report}");
+    assert_eq!(report["sources_degraded"], 1, "{report}");
+    assert_eq!(report["reports_fetched"], 0, "{report}");
+    assert_eq!(report["reports_failed"], 2, "{report}");
+    assert_eq!(report["degraded"][0]["source"], "Ops", "{report}");
+    assert!(report["degraded"][0]["error"].as_str().unwrap().contains("404"), "{report}");
+
+    let text = ws.pmagg().args(["sync"]).output().unwrap();
+    let summary = String::from_utf8_lossy(&text.stdout);
+    assert!(summary.contains("1 degraded"), "{summary}");
+    assert!(
+        String::from_utf8_lossy(&text.stderr).contains("pmagg: source Ops: the index answered")
+    );
+}
