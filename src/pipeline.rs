@@ -108,6 +108,8 @@ pub struct Failure {
 
 /// The summary of a pass.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+// A pass process of an older pmagg (mid-upgrade) sends no degraded or report-page counts.
+#[serde(default)]
 pub struct SyncReport {
     /// Sources fetched, parsed and stored.
     pub sources_ok: u64,
