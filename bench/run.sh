@@ -14,7 +14,9 @@
 #
 # env: REPS (3), PEERS (compare: "raw_fetch newsboat python"), SCALE_NS, HARNESS (the shared
 #      harness dir, default ../shared/bench beside the repository), BENCH_DIR (/tmp/pmagg-bench),
-#      PMAGG_BIN (default: target/release/pmagg, built here with --locked).
+#      PMAGG_BIN (default: target/release/pmagg, built here with --locked). For `perf` profiles
+#      build `cargo build --profile profiling --locked` (release + line tables, #16) and set
+#      PMAGG_BIN=target/profiling/pmagg.
 # Installs what it needs (nginx-light newsboat curl sqlite3 time wrk; pip feedparser requests
 # beautifulsoup4 lxml) when missing. Results and how to read them: bench/README.md.
 set -euo pipefail

@@ -50,6 +50,7 @@ fn listings(count: usize) -> Vec<Listing> {
                 sources: vec!["bench".to_owned()],
                 decided_by: pmagg::model::Decision::Classifier,
                 report: None,
+                first_seen: None,
                 url,
             }
         })

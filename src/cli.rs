@@ -70,6 +70,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "PMAGG_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: LogFormat,
 
+    /// Print only results and errors: no progress bar, no summary of what a command changed
+    /// (`sync`, `import`, `render`, `sources add|remove|enable|disable`, `init`).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -96,6 +101,8 @@ Examples:
                                                   entries, URL
   pmagg sources --json                            the same as a JSON array
   pmagg sources add https://blog.example.com/     find the feed and add it to sources.toml
+                                                  (created when missing)
+  pmagg sources disable \"Acme blog\"              stop polling it; enable, remove likewise
   pmagg sources check                             fetch and parse every enabled source once
   pmagg sources import-opml feeds.opml --dry-run  show the sources an OPML file would add
   pmagg sources export-opml > feeds.opml          every feed source as OPML")]
@@ -288,6 +295,33 @@ when there is no snapshot. Lines outside the list, and entries a person wrote, a
 unless --include-hand-written. A second run changes nothing.")]
     Links(LinksArgs),
 
+    /// Write a commented starter sources.toml: settings for the list, its archive and feed, and
+    /// two example sources (disabled).
+    #[command(after_help = "\
+Examples:
+  pmagg init                        sources.toml for the list README.md
+  pmagg init --list docs/list.md    for another list file
+  pmagg --config pm.toml init       somewhere else
+
+A config is needed only to fetch: `import`, `render`, `list`, `show`, `search`, `export`,
+`extract` and `mark` work without one. An existing file is never overwritten (exit 2).")]
+    Init(InitArgs),
+
+    /// Print a shell completion script on stdout.
+    #[command(after_help = "\
+Examples:
+  pmagg completions bash > ~/.local/share/bash-completion/completions/pmagg
+  pmagg completions zsh > \"${fpath[1]}/_pmagg\"
+  pmagg completions fish > ~/.config/fish/completions/pmagg.fish")]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = "\
+Examples:
+  pmagg manpage > pmagg.1 && man -l pmagg.1
+  pmagg manpage | gzip > /usr/local/share/man/man1/pmagg.1.gz")]
+    Manpage,
+
     /// One pass of `pmagg daemon`, in a process of its own (internal: the daemon starts it,
     /// sends the pass on stdin and reads its progress on stdout).
     #[command(hide = true, name = "daemon-pass")]
@@ -350,6 +384,21 @@ file keeps its comments and layout: the new table is appended at the end, and th
 replaced atomically.")]
     Add(AddArgs),
 
+    /// Take a source out of the config (its comment lines go with it; stored entries stay).
+    #[command(after_help = "\
+Examples:
+  pmagg sources remove \"Example blog\"
+
+The rest of the file keeps its comments and layout; the file is replaced atomically.")]
+    Remove(SourceNameArgs),
+
+    /// Poll a disabled source again (`enabled = true`).
+    Enable(SourceNameArgs),
+
+    /// Stop polling a source but keep it in the config and its entries in the database
+    /// (`enabled = false`).
+    Disable(SourceNameArgs),
+
     /// Fetch and parse every enabled source once, without touching the database.
     #[command(after_help = "\
 Examples:
@@ -399,6 +448,41 @@ pub struct AddArgs {
     /// Print the `[[source]]` table instead of adding it.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `pmagg sources remove|enable|disable`.
+#[derive(Debug, Args)]
+pub struct SourceNameArgs {
+    /// The source's name, as `pmagg sources` shows it.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// `pmagg init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The curated list's markdown file that `pmagg render` rewrites (`settings.readme`).
+    #[arg(long, value_name = "FILE", default_value = "README.md")]
+    pub list: PathBuf,
+}
+
+/// `pmagg completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `pmagg completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// bash (with the bash-completion package).
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// `pmagg sources check`.
@@ -482,9 +566,24 @@ pub struct ReextractArgs {
 /// `pmagg daemon`.
 #[derive(Debug, Args)]
 pub struct DaemonArgs {
-    /// Serve /healthz, /metrics and /feed.xml on this address (overrides `settings.listen`).
-    #[arg(long, env = "PMAGG_LISTEN", value_name = "IP:PORT")]
+    /// Serve /healthz, /metrics and /feed.xml on this address (overrides `settings.listen`):
+    /// an IP address or a host name, and a port, e.g. `127.0.0.1:9187` or `localhost:9187`.
+    #[arg(long, env = "PMAGG_LISTEN", value_name = "HOST:PORT", value_parser = parse_listen)]
     pub listen: Option<SocketAddr>,
+}
+
+/// `--listen`: an `IP:PORT`, else a `HOST:PORT` resolved now (its first address).
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("{text:?} has no port; e.g. 127.0.0.1:9187 or localhost:9187"));
+    };
+    let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port (0 to 65535)"))?;
+    let mut addresses = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|err| format!("cannot resolve {host:?}: {err}"))?;
+    addresses.next().ok_or_else(|| format!("{host:?} resolves to no address"))
 }
 
 /// `pmagg show`.
@@ -646,5 +745,15 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn listen_takes_an_address_or_a_host_name() {
+        assert_eq!(parse_listen("127.0.0.1:9187").unwrap(), "127.0.0.1:9187".parse().unwrap());
+        assert_eq!(parse_listen("[::1]:80").unwrap().port(), 80);
+        let local = parse_listen("localhost:9999").unwrap();
+        assert!(local.ip().is_loopback() && local.port() == 9999, "{local}");
+        assert!(parse_listen("localhost").unwrap_err().contains("no port"));
+        assert!(parse_listen("localhost:http").unwrap_err().contains("not a port"));
     }
 }

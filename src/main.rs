@@ -21,8 +21,13 @@ fn main() -> ExitCode {
         // The reader of stdout stopped early (`pmagg list | head`): nothing went wrong.
         Err(_) if commands::stdout_closed() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("pmagg: error: {err:#}");
-            ExitCode::from(commands::exit_code(&err))
+            let code = commands::exit_code(&err);
+            telemetry::print_error(
+                cli.log_format,
+                &format!("{err:#}"),
+                &[("exit_code", code.into())],
+            );
+            ExitCode::from(code)
         }
     }
 }

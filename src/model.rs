@@ -840,6 +840,8 @@ pub struct ListablePostmortem {
     pub entry_published: Option<DateTime<Utc>>,
     /// The report as markdown (the archive copy's body), when stored.
     pub body: Option<String>,
+    /// When pmagg first stored the entry (`entries.first_seen`): the feed's `updated`.
+    pub first_seen: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -62,6 +62,9 @@ pub enum SourceOutcome {
         /// What the write changed.
         #[serde(flatten)]
         counts: WriteCounts,
+        /// The report pages fetched for its entries in this pass.
+        #[serde(default)]
+        reports: ReportCounts,
     },
     /// The server answered 304.
     NotModified,
@@ -72,6 +75,26 @@ pub enum SourceOutcome {
         /// The error and its causes, one line.
         error: String,
     },
+}
+
+/// The report pages (articles) a source's entries point at, fetched in one pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportCounts {
+    /// Pages fetched and read.
+    pub reports_fetched: u64,
+    /// Pages that could not be fetched or read.
+    pub reports_failed: u64,
+    /// Why the last of those failed, with its URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_report_error: Option<String>,
+}
+
+impl ReportCounts {
+    /// The index answered but none of the report pages it points at could be had: the
+    /// source is degraded, not ok (#16).
+    pub fn is_degraded(&self) -> bool {
+        self.reports_fetched == 0 && self.reports_failed > 0
+    }
 }
 
 /// A failed source, as `--json` lists it.
@@ -87,11 +110,19 @@ pub struct Failure {
 
 /// The summary of a pass.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+// A pass process of an older pmagg (mid-upgrade) sends no degraded or report-page counts.
+#[serde(default)]
 pub struct SyncReport {
     /// Sources fetched, parsed and stored.
     pub sources_ok: u64,
     /// Sources that failed.
     pub sources_failed: u64,
+    /// Sources whose index was stored but none of whose report pages could be fetched.
+    pub sources_degraded: u64,
+    /// Report pages fetched and read, over every source.
+    pub reports_fetched: u64,
+    /// Report pages that could not be fetched or read, over every source.
+    pub reports_failed: u64,
     /// Sources that answered 304.
     pub sources_not_modified: u64,
     /// Entries stored for the first time.
@@ -104,13 +135,26 @@ pub struct SyncReport {
     pub duration_ms: u64,
     /// Every failure, in the order they finished.
     pub failures: Vec<Failure>,
+    /// Every degraded source, with the last report page's error.
+    pub degraded: Vec<Failure>,
 }
 
 impl SyncReport {
     fn add(&mut self, report: &SourceReport) {
         match &report.outcome {
-            SourceOutcome::Ok { counts } => {
-                self.sources_ok += 1;
+            SourceOutcome::Ok { counts, reports } => {
+                self.reports_fetched += reports.reports_fetched;
+                self.reports_failed += reports.reports_failed;
+                if reports.is_degraded() {
+                    self.sources_degraded += 1;
+                    self.degraded.push(Failure {
+                        source: report.source.clone(),
+                        url: report.url.clone(),
+                        error: degraded_error(reports),
+                    });
+                } else {
+                    self.sources_ok += 1;
+                }
                 self.entries_new += counts.new;
                 self.entries_updated += counts.updated;
                 self.entries_unchanged += counts.unchanged;
@@ -126,6 +170,16 @@ impl SyncReport {
             }
         }
     }
+}
+
+/// What a degraded source's line says: how many report pages failed, and the last error.
+pub fn degraded_error(reports: &ReportCounts) -> String {
+    format!(
+        "the index answered, but none of its {} report page{} could be fetched (last: {})",
+        reports.reports_failed,
+        if reports.reports_failed == 1 { "" } else { "s" },
+        reports.last_report_error.as_deref().unwrap_or("unknown error")
+    )
 }
 
 /// The store, shared by the blocking tasks of a pass. Writes serialize on the lock, as they
@@ -258,7 +312,7 @@ enum Step {
 /// How a source's run ended: unchanged (304), or with its write queued for the writer.
 enum Ran {
     NotModified,
-    Queued { status: u16, result: WriteResult },
+    Queued { status: u16, result: WriteResult, reports: ReportCounts },
 }
 
 /// What fetching and parsing a source's endpoint gave.
@@ -330,10 +384,10 @@ async fn sync_source(
     match ran {
         Ok(Ran::NotModified) => Step::Done(report(SourceOutcome::NotModified)),
         Err(failure) => Step::Done(report(failed.record(failure).instrument(span).await)),
-        Ok(Ran::Queued { status, result }) => Step::Writing(Box::pin(
+        Ok(Ran::Queued { status, result, reports }) => Step::Writing(Box::pin(
             async move {
                 let outcome = match result.await {
-                    Ok(Ok(counts)) => SourceOutcome::Ok { counts },
+                    Ok(Ok(counts)) => SourceOutcome::Ok { counts, reports },
                     Ok(Err(err)) => failed.record((Some(status), describe(&err), None)).await,
                     Err(_) => {
                         let lost =
@@ -447,7 +501,8 @@ async fn run_source(
         Parsed::Entries { status, validators, entries } => (status, validators, entries),
     };
 
-    fetch_missing_reports(&stores.reader, fetcher, &source, &mut entries, limits).await;
+    let reports =
+        fetch_missing_reports(&stores.reader, fetcher, &source, &mut entries, limits).await;
 
     let (entries, extracted) = {
         let source = Arc::clone(&source);
@@ -475,7 +530,7 @@ async fn run_source(
     writes.send((write, sender)).await.map_err(|_| {
         (Some(status), "the writer stopped before the source's write (a bug)".to_owned(), None)
     })?;
-    Ok(Ran::Queued { status, result })
+    Ok(Ran::Queued { status, result, reports })
 }
 
 /// A source's write and where its result goes.
@@ -663,23 +718,25 @@ pub fn hints(source: &Source, entry: &Entry) -> Hints {
 
 /// Fetches the report page of entries that point at one and have no stored report yet.
 /// A report that cannot be fetched is logged and left for the next pass; it never fails the
-/// source.
+/// source, but it is counted, so that a source none of whose reports came is reported as
+/// degraded (#16).
 async fn fetch_missing_reports(
     store: &SharedStore,
     fetcher: &Arc<Fetcher>,
     source: &Arc<Source>,
     entries: &mut [Entry],
     limits: parse::Limits,
-) {
+) -> ReportCounts {
+    let mut counts = ReportCounts::default();
     if entries.iter().all(|e| e.report.is_some() || e.report_url.is_none()) {
-        return;
+        return counts;
     }
     let name = source.name.clone();
     let known = match with_store(store, move |store| store.identities_with_report(&name)).await {
         Ok(known) => known,
         Err(err) => {
             warn!(error = %describe(&err), "cannot read stored reports");
-            return;
+            return counts;
         }
     };
     let wanted: Vec<(usize, Url)> = entries
@@ -690,7 +747,7 @@ async fn fetch_missing_reports(
         .take(MAX_REPORT_FETCHES)
         .collect();
     let no_validators = Validators::default();
-    let reports: Vec<(usize, Option<Report>)> = futures_util::stream::iter(wanted)
+    let reports: Vec<(usize, Result<Option<Report>, String>)> = futures_util::stream::iter(wanted)
         .map(|(index, url)| {
             let no_validators = &no_validators;
             async move {
@@ -712,17 +769,19 @@ async fn fetch_missing_reports(
                         })
                         .await;
                         match report {
-                            Ok(report) => (index, report),
+                            // A page that answered counts as fetched, whatever it held.
+                            Ok(report) => (index, Ok(report)),
                             Err(error) => {
                                 warn!(%error, "report page not read");
-                                (index, None)
+                                (index, Err(format!("{url}: {error}")))
                             }
                         }
                     }
-                    Ok(Fetched::NotModified) => (index, None),
+                    Ok(Fetched::NotModified) => (index, Ok(None)),
                     Err(err) => {
-                        debug!(error = %describe(&err), "report not fetched");
-                        (index, None)
+                        let error = describe(&err);
+                        debug!(%error, "report not fetched");
+                        (index, Err(error))
                     }
                 }
             }
@@ -731,10 +790,20 @@ async fn fetch_missing_reports(
         .collect()
         .await;
     for (index, report) in reports {
-        if let Some(report) = report {
-            entries[index].report = Some(report);
+        match report {
+            Ok(report) => {
+                counts.reports_fetched += 1;
+                if report.is_some() {
+                    entries[index].report = report;
+                }
+            }
+            Err(error) => {
+                counts.reports_failed += 1;
+                counts.last_report_error = Some(error);
+            }
         }
     }
+    counts
 }
 
 /// Report pages are HTML articles or JSON detail documents.

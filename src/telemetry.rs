@@ -5,6 +5,10 @@
 //! themselves, so the default filter of a one-shot command shows only errors; `PMAGG_LOG=info`
 //! adds a line per pass and `PMAGG_LOG=debug` one per request. `pmagg daemon` has nobody
 //! watching its stdout, so its default is [`DAEMON_FILTER`]: a line per pass and per source.
+//!
+//! Errors that commands print themselves (the final `pmagg: error: ...`, a source's failure
+//! during `sync`) go through [`print_error`], so that with `--log-format json` they are JSON
+//! objects like every log line, in the same shape (`timestamp`, `level`, `fields.message`).
 
 use std::io::IsTerminal;
 
@@ -40,5 +44,28 @@ pub fn init(format: LogFormat, default_filter: &str) {
             builder.with_ansi(std::io::stderr().is_terminal()).compact().init();
         }
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(true).init(),
+    }
+}
+
+/// Writes an error for people (`pmagg: error: MESSAGE`) or, with `--log-format json`, as one
+/// JSON object on stderr shaped like a log line, with `extra` among its fields (e.g. the
+/// exit code or the source).
+pub fn print_error(format: LogFormat, message: &str, extra: &[(&str, serde_json::Value)]) {
+    match format {
+        LogFormat::Compact => eprintln!("pmagg: error: {message}"),
+        LogFormat::Json => {
+            let mut fields = serde_json::Map::new();
+            fields.insert("message".into(), message.into());
+            for (key, value) in extra {
+                fields.insert((*key).to_owned(), value.clone());
+            }
+            let line = serde_json::json!({
+                "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "level": "ERROR",
+                "fields": fields,
+                "target": "pmagg",
+            });
+            eprintln!("{line}");
+        }
     }
 }

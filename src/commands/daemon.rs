@@ -22,14 +22,13 @@ use crate::schedule::{self, Options, STORE_RELEASE_WAIT, Stopped};
 
 pub(super) fn run(cli: &Cli, args: &DaemonArgs) -> anyhow::Result<()> {
     // The text goes to every pass, so that passes keep the config the daemon started with.
+    // A missing file or one without sources: say what to do next (exit 2).
+    let config = super::load_config_to_fetch(cli)?;
     let text = config::read(&cli.config)?;
-    let config = config::parse(&text, &cli.config)?;
     if config.enabled_sources().next().is_none() {
-        return Err(UsageError(format!(
-            "{} enables no source: the daemon would have nothing to poll",
-            config.path.display()
-        ))
-        .into());
+        return Err(
+            super::no_enabled_source(&config).context("the daemon would have nothing to poll")
+        );
     }
     let database = database_path(cli, Some(&config));
     // Opened (and migrated) here, so that an unusable database stops the daemon at startup.

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::{DASH, UsageError, database_path, open_store};
 use crate::cli::{Cli, ExtractArgs, ReextractArgs};
-use crate::config::{self, Settings};
+use crate::config::Settings;
 use crate::extract;
 use crate::fetch::{FetchRequest, Fetched, Fetcher};
 use crate::model::{Decision, Entry, Extracted, Hints, Postmortem, Validators};
@@ -18,9 +18,15 @@ use crate::parse;
 use crate::pipeline;
 
 pub(super) fn run_extract(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<()> {
-    // The config only lends its settings (threshold, timeouts); extract works without one.
-    let settings =
-        if cli.config.exists() { config::load(&cli.config)?.settings } else { Settings::default() };
+    // The config only lends its settings (threshold, timeouts); extract works without one,
+    // and a broken one in the working directory only costs its settings (issue #16).
+    let settings = match super::load_optional_config(cli) {
+        Ok(config) => config.map(|c| c.settings).unwrap_or_default(),
+        Err(err) => {
+            eprintln!("pmagg: ignoring the config, using default settings: {err:#}");
+            Settings::default()
+        }
+    };
     let threshold = args.threshold.unwrap_or(settings.threshold);
     let Input { body, content_type, url, truncated } = read_input(&args.input, &settings)?;
     let name = shown(&args.input);
@@ -343,8 +349,10 @@ pub(super) fn write_postmortem(out: &mut impl Write, p: &Postmortem) -> std::io:
 }
 
 pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<()> {
-    let config = config::load(&cli.config)?;
-    let mut store = open_store(&database_path(cli, Some(&config)))?;
+    let config = super::load_optional_config(cli)?;
+    let mut store = open_store(&database_path(cli, config.as_ref()))?;
+    let (sources, settings) =
+        config.map_or_else(|| (Vec::new(), Settings::default()), |c| (c.sources, c.settings));
     let stale = if args.all { None } else { Some(extract::VERSION) };
     let entries = store.entries_with_reports(stale)?;
     // The publisher's and curated lists' word and the curator's marks decide as in a pass.
@@ -356,7 +364,7 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
     for stored in &entries {
         let Some(report) = &stored.item.report else { continue };
         let document = parse::report_document(report);
-        let hints = match config.sources.iter().find(|s| s.name == stored.source) {
+        let hints = match sources.iter().find(|s| s.name == stored.source) {
             Some(source) => pipeline::hints(source, &stored.item),
             None => Hints {
                 title: stored.item.title.clone(),
@@ -366,7 +374,7 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
                 ..Hints::default()
             },
         };
-        let mut postmortem = extract::extract(&document, &hints, config.settings.threshold);
+        let mut postmortem = extract::extract(&document, &hints, settings.threshold);
         let decided_by = pipeline::decide(&verdicts, &stored.source, &stored.item, &mut postmortem);
         confirmed += u64::from(postmortem.is_postmortem);
         if postmortem.is_postmortem {
@@ -384,7 +392,7 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
     }
     // Rows without a report (given one by a curator's mark) and, without --all, the rows not
     // extracted again: their origins follow the marks and lists as they are now.
-    super::mark::refresh_decisions(&mut store, config.settings.threshold)?;
+    super::mark::refresh_decisions(&mut store, settings.threshold)?;
     let mut out = super::stdout();
     if args.json {
         serde_json::to_writer(

@@ -51,7 +51,7 @@ pub(super) fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
     if args.json {
         serde_json::to_writer(&mut out, &imported)?;
         writeln!(out)?;
-    } else {
+    } else if !cli.quiet {
         writeln!(
             out,
             "{}: {} entr{} ({} new, {} updated, {} unchanged, {} removed)",

@@ -3,11 +3,14 @@
 //! Shared here: resolving `--config` / `--db` / environment / settings, opening the store, and
 //! the mapping from error types to exit codes.
 
+mod completions;
 mod daemon;
 mod export;
 mod extract;
 mod import;
+mod init;
 mod links;
+mod manpage;
 mod mark;
 mod publish;
 mod query;
@@ -48,6 +51,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::DaemonPass => daemon::run_pass(cli),
         Command::Publish(args) => publish::run(cli, args),
         Command::Links(args) => links::run(cli, args),
+        Command::Init(args) => init::run(cli, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Manpage => manpage::run(),
     }
 }
 
@@ -60,9 +66,52 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// Loads the config named on the command line.
+/// Loads the config named on the command line; a missing file is an error that says how to
+/// start one.
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    if !cli.config.exists() {
+        return Err(UsageError(format!(
+            "no config at {}: start one with `pmagg init` (a commented starter) or \
+             `pmagg sources add URL`, or point --config / PMAGG_CONFIG at one",
+            cli.config.display()
+        ))
+        .into());
+    }
     Ok(config::load(&cli.config)?)
+}
+
+/// The config when its file exists, for commands that only borrow its settings (a config is
+/// needed only to fetch, issue #16).
+fn load_optional_config(cli: &Cli) -> anyhow::Result<Option<Config>> {
+    if cli.config.exists() { Ok(Some(config::load(&cli.config)?)) } else { Ok(None) }
+}
+
+/// The config for commands that fetch: it must exist and enable at least one source, else the
+/// error says what to do next (exit code 2).
+fn load_config_to_fetch(cli: &Cli) -> anyhow::Result<Config> {
+    let config = load_config(cli)?;
+    if config.sources.is_empty() {
+        return Err(UsageError(format!(
+            "{} has no `[[source]]` tables: nothing to fetch; add one with \
+             `pmagg sources add URL` (a feed, a status page or a blog)",
+            config.path.display()
+        ))
+        .into());
+    }
+    Ok(config)
+}
+
+/// The error for a config whose sources are all disabled: which to enable, and how.
+fn no_enabled_source(config: &Config) -> anyhow::Error {
+    let disabled: Vec<_> =
+        config.sources.iter().map(|s| format!("{:?}", s.name.as_str())).collect();
+    UsageError(format!(
+        "{} enables no source: nothing to fetch; turn one on with `pmagg sources enable NAME` \
+         (disabled: {})",
+        config.path.display(),
+        disabled.join(", ")
+    ))
+    .into()
 }
 
 /// `--db` (or `PMAGG_DB`), else `settings.database`, else `./pmagg.db`.
@@ -80,15 +129,17 @@ fn open_store(path: &Path) -> anyhow::Result<Store> {
 
 /// For commands that only read the database: the config is needed only when `--db` is absent.
 fn open_store_for_reading(cli: &Cli) -> anyhow::Result<Store> {
-    let config = if cli.db.is_some() { None } else { Some(load_config(cli)?) };
+    let config = if cli.db.is_some() { None } else { load_optional_config(cli)? };
     let path = database_path(cli, config.as_ref());
     if !path.exists() {
         anyhow::bail!(
-            "no database at {}: run `pmagg sync` first, or point --db / PMAGG_DB at one",
+            "no database at {}: run `pmagg import LIST` or `pmagg sync` first, or point --db / \
+             PMAGG_DB at one",
             path.display()
         );
     }
-    open_store(&path)
+    Store::open_read_only(&path)
+        .with_context(|| format!("the database {} is unusable", path.display()))
 }
 
 /// Set once a write to standard output found it closed.

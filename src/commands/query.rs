@@ -8,6 +8,7 @@ use crate::cli::{Cli, ListArgs, SearchArgs, ShowArgs};
 use crate::extract::{self, Explanation};
 use crate::model::{CuratorMark, Decision, Hints, Report, StoredEntry, StoredPostmortem};
 use crate::parse;
+use crate::store::StoreError;
 
 pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
@@ -238,6 +239,9 @@ fn write_entry(out: &mut impl Write, entry: &StoredEntry) -> std::io::Result<()>
 pub(super) fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
     let found = store.search_postmortems(&args.query, args.limit).map_err(|err| {
+        if let StoreError::Search { .. } = err {
+            return anyhow::Error::new(UsageError(err.to_string()));
+        }
         anyhow::Error::new(UsageError(format!(
             "cannot search for {:?}: {} (FTS5 syntax: words, \"phrases\", AND/OR/NOT, prefix*)",
             args.query,

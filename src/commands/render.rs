@@ -151,8 +151,9 @@ pub(super) fn run(cli: &Cli, args: &RenderArgs) -> anyhow::Result<()> {
     let mut store = open_store(&database_path(cli, config.as_ref()))?;
     let sources = config.as_ref().map_or(&[][..], |c: &Config| c.sources.as_slice());
     let report = render_all(&mut store, sources, &settings, &targets, args.check, Utc::now())?;
-    let mut out = super::stdout();
-    write_report(&mut out, &report, args.check)?;
+    if !cli.quiet {
+        write_report(&mut super::stdout(), &report, args.check)?;
+    }
     if args.check && !report.out_of_date.is_empty() {
         return Err(OutOfDate(report.out_of_date).into());
     }
@@ -283,6 +284,7 @@ pub(super) fn render_with(
         let feed_settings = FeedSettings {
             title: settings.feed_title.clone(),
             link: settings.feed_link.as_ref().map(ToString::to_string),
+            self_link: settings.feed_url.as_ref().map(ToString::to_string),
             entries: settings.feed_entries,
         };
         let xml = render::feed::render_feed(&listings, &feed_settings)

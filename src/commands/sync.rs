@@ -8,20 +8,25 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::render::{RenderReport, Targets, render_all, write_report};
-use super::{UsageError, database_path, load_config, open_store};
+use super::{UsageError, database_path, load_config_to_fetch, open_store};
 use crate::cli::{Cli, SyncArgs};
 use crate::config::Source;
 use crate::fetch::Fetcher;
 use crate::pipeline::{self, SourceOutcome, SyncReport};
+use crate::telemetry::{self, LogFormat};
 
 pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
-    let config = load_config(cli)?;
+    let config = load_config_to_fetch(cli)?;
     let sources = select_sources(&config.sources, &args.sources)?;
+    if sources.is_empty() {
+        return Err(super::no_enabled_source(&config));
+    }
     let store = open_store(&database_path(cli, Some(&config)))?;
     let fetcher = Arc::new(Fetcher::new(&config.settings).context("cannot start the HTTP client")?);
     let store = Arc::new(Mutex::new(store));
 
-    let progress = progress_bar(sources.len() as u64);
+    let progress =
+        if cli.quiet { ProgressBar::hidden() } else { progress_bar(sources.len() as u64) };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,8 +38,22 @@ pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
         &config.settings,
         Utc::now(),
         |done| {
-            if let SourceOutcome::Failed { error, .. } = &done.outcome {
-                progress.suspend(|| eprintln!("pmagg: source {}: {error}", done.source));
+            let error = match &done.outcome {
+                SourceOutcome::Failed { error, .. } => Some(error.clone()),
+                SourceOutcome::Ok { reports, .. } if reports.is_degraded() => {
+                    Some(pipeline::degraded_error(reports))
+                }
+                _ => None,
+            };
+            if let Some(error) = error {
+                progress.suspend(|| match cli.log_format {
+                    LogFormat::Compact => eprintln!("pmagg: source {}: {error}", done.source),
+                    LogFormat::Json => telemetry::print_error(
+                        cli.log_format,
+                        &error,
+                        &[("source", done.source.as_str().into())],
+                    ),
+                });
             }
             progress.inc(1);
         },
@@ -51,6 +70,9 @@ pub(super) fn run(cli: &Cli, args: &SyncArgs) -> anyhow::Result<()> {
                 .context("the pass ran, but rendering failed")?;
         Some(rendered)
     };
+    if cli.quiet && !args.json {
+        return Ok(());
+    }
     print_report(&report, rendered.as_ref(), args.json)
 }
 
@@ -104,10 +126,26 @@ fn print_report(
         serde_json::to_writer(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        let sources = report.sources_ok + report.sources_not_modified + report.sources_failed;
+        let sources = report.sources_ok
+            + report.sources_degraded
+            + report.sources_not_modified
+            + report.sources_failed;
+        let degraded = if report.sources_degraded > 0 {
+            format!(" {} degraded (no report page could be fetched),", report.sources_degraded)
+        } else {
+            String::new()
+        };
+        let reports = if report.reports_fetched + report.reports_failed > 0 {
+            format!(
+                "; report pages: {} fetched, {} failed",
+                report.reports_fetched, report.reports_failed
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{sources} source{}: {} ok, {} not modified, {} failed; {} new entr{}, {} updated ({:.1}s)",
+            "{sources} source{}: {} ok,{degraded} {} not modified, {} failed; {} new entr{}, {} updated{reports} ({:.1}s)",
             if sources == 1 { "" } else { "s" },
             report.sources_ok,
             report.sources_not_modified,

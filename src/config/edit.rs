@@ -59,21 +59,11 @@ pub enum Conflict {
     },
 }
 
-/// Validates a config that sources are about to be added to. Unlike [`super::parse`], a file
-/// with no `[[source]]` at all is accepted (its `[settings]` still validated), so a fresh file
-/// can be filled by `pmagg sources add` or `import-opml`; its `sources` are then empty.
+/// Validates a config that sources are about to be added to. A file with no `[[source]]` at
+/// all is valid (a config is needed only to fetch, issue #16), so this is [`super::parse`];
+/// the name stays for the editing commands that read it.
 pub fn parse_for_editing(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let has_sources = text.parse::<DocumentMut>().map_or(true, |doc| doc.contains_key("source"));
-    if has_sources {
-        return super::parse(text, path);
-    }
-    // Validate the settings with a stand-in source, then drop it. `.invalid` is reserved
-    // (RFC 2606), so the stand-in can never name a real site.
-    let stand_in =
-        "[[source]]\nname = \"stand-in\"\nkind = \"feed\"\nurl = \"https://stand-in.invalid/\"\n";
-    let mut config = super::parse(&format!("{text}\n{stand_in}"), path)?;
-    config.sources.clear();
-    Ok(config)
+    super::parse(text, path)
 }
 
 /// The configured source a new one would clash with, by name or by URL (see [`same_url`]).
@@ -177,11 +167,17 @@ pub fn append_sources(text: &str, path: &Path, sources: &[NewSource]) -> Result<
 
 /// Replaces the file with `text`, atomically: a temporary file in the same folder, flushed to
 /// disk, then renamed over it (keeping its permissions). Refuses when the file no longer holds
-/// `expected`, i.e. it changed since it was read.
+/// `expected`, i.e. it changed since it was read. When the file does not exist and `expected`
+/// is empty, it is created (`pmagg sources add` in an empty folder); a file that appeared
+/// meanwhile is never overwritten.
 pub fn save(path: &Path, expected: &str, text: &str) -> Result<(), EditError> {
     let write_error = |source| EditError::Write { path: path.to_owned(), source };
-    let current = std::fs::read_to_string(path).map_err(write_error)?;
-    if current != expected {
+    let current = match std::fs::read_to_string(path) {
+        Ok(current) => Some(current),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && expected.is_empty() => None,
+        Err(err) => return Err(write_error(err)),
+    };
+    if current.as_deref().is_some_and(|current| current != expected) {
         return Err(EditError::Changed { path: path.to_owned() });
     }
     let folder = match path.parent() {
@@ -194,16 +190,150 @@ pub fn save(path: &Path, expected: &str, text: &str) -> Result<(), EditError> {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
-        let permissions = std::fs::metadata(path)?.permissions();
-        std::fs::set_permissions(&temp, permissions)?;
-        std::fs::rename(&temp, path)
+        if current.is_some() {
+            let permissions = std::fs::metadata(path)?.permissions();
+            std::fs::set_permissions(&temp, permissions)?;
+            std::fs::rename(&temp, path)
+        } else {
+            // A hard link fails when the name exists, where a rename would replace it.
+            std::fs::hard_link(&temp, path)?;
+            std::fs::remove_file(&temp)
+        }
     })();
     if let Err(source) = result {
         // Best effort: the temporary file is ours and useless now.
         let _ = std::fs::remove_file(&temp);
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(EditError::Changed { path: path.to_owned() });
+        }
         return Err(write_error(source));
     }
     Ok(())
+}
+
+/// What [`edit_source`] does to one `[[source]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceEdit {
+    /// Take the table out of the file, with the comment lines just above it.
+    Remove,
+    /// Set `enabled = true` (or drop the key: true is the default).
+    Enable,
+    /// Set `enabled = false`.
+    Disable,
+}
+
+/// The config `text` with the `[[source]]` named `name` removed, enabled or disabled,
+/// validated. Everything else (comments, other tables, key order) is kept byte for byte; a
+/// removed table takes its own comment lines (those right above its header) along.
+pub fn edit_source(
+    text: &str,
+    path: &Path,
+    name: &str,
+    edit: SourceEdit,
+) -> Result<String, EditError> {
+    let mut document: DocumentMut = text
+        .parse()
+        .map_err(|source| EditError::Toml { path: path.to_owned(), source: Box::new(source) })?;
+    let Some(item) = document.get_mut("source") else {
+        return Err(EditError::NoSuchSource { path: path.to_owned(), name: name.to_owned() });
+    };
+    let Some(array) = item.as_array_of_tables_mut() else {
+        return Err(EditError::NotArrayOfTables { path: path.to_owned() });
+    };
+    let Some(index) =
+        array.iter().position(|table| table.get("name").and_then(Item::as_str) == Some(name))
+    else {
+        return Err(EditError::NoSuchSource { path: path.to_owned(), name: name.to_owned() });
+    };
+    match edit {
+        SourceEdit::Remove => {
+            array.remove(index);
+            if array.is_empty() {
+                document.remove("source");
+            }
+        }
+        SourceEdit::Enable | SourceEdit::Disable => {
+            let Some(table) = array.get_mut(index) else {
+                return Err(EditError::NoSuchSource {
+                    path: path.to_owned(),
+                    name: name.to_owned(),
+                });
+            };
+            let enabled = edit == SourceEdit::Enable;
+            match table.get_mut("enabled").and_then(Item::as_value_mut) {
+                // Keep the key's own comment and spacing; change only its value.
+                Some(existing) => {
+                    let decor = existing.decor().clone();
+                    *existing = toml_edit::Value::from(enabled);
+                    *existing.decor_mut() = decor;
+                }
+                None => {
+                    table.insert("enabled", value(enabled));
+                }
+            }
+        }
+    }
+    let out = document.to_string();
+    super::parse(&out, path).map_err(|source| EditError::Invalid { source: Box::new(source) })?;
+    Ok(out)
+}
+
+/// A commented starter `sources.toml` for `pmagg init`: the settings a curator of a list needs
+/// (the list, its archive copies and its feed) and two example sources, disabled, to copy.
+/// `readme` is the list that `pmagg render` rewrites.
+pub fn starter_config(readme: &Path) -> String {
+    let shown = readme.display();
+    // A TOML string, escaped as TOML wants (a Windows path's backslashes, quotes).
+    let readme = toml_edit::Value::from(readme.to_string_lossy().as_ref()).to_string();
+    let readme = readme.trim();
+    format!(
+        "\
+# pmagg configuration, written by `pmagg init`. Only fetching needs sources: `import`,
+# `render`, `list`, `search`, `show`, `export`, `extract` and `mark` work without any.
+# Every setting and its default is described in pmagg's README (\"Configuration\").
+
+[settings]
+# SQLite database. `--db FILE` and PMAGG_DB override it. Default: \"pmagg.db\".
+database = \"pmagg.db\"
+
+# The curated list that `pmagg render` (and `pmagg sync`, after each pass) rewrites: only the
+# list between <!-- pmagg:start --> and <!-- pmagg:end -->, else the bullet list under the
+# postmortems heading. Import it once first: `pmagg import {shown}`.
+readme = {readme}
+
+# Folder for archived markdown copies of the listed postmortems. Default: unset (no copies).
+archive_dir = \"postmortems\"
+
+# Atom feed of the newest postmortems. Default: unset (no feed).
+feed = \"feed.xml\"
+# feed_title = \"New postmortems\"
+# The list's public page: the feed's id and link. Default: unset.
+# feed_link = \"https://github.com/you/awesome-postmortems\"
+# Where the feed is published, for its rel=\"self\" link. Default: unset.
+# feed_url = \"https://you.github.io/awesome-postmortems/feed.xml\"
+
+# Sources to poll, one [[source]] table each. Add them with `pmagg sources add URL` (it finds
+# the feed or status page API), turn them on and off with `pmagg sources enable|disable NAME`.
+# Kinds: feed, statuspage, incidentio, gcp, html, list.
+
+# An engineering blog's feed; `filter` keeps the items whose title or summary match.
+[[source]]
+name = \"Example blog\"
+kind = \"feed\"
+url = \"https://blog.example.com/feed.xml\"
+company = \"Example\"
+filter = \"(?i)post-?mortem|incident|outage\"
+enabled = false
+
+# A status page's incidents (Atlassian Statuspage API).
+[[source]]
+name = \"Example status\"
+kind = \"statuspage\"
+url = \"https://status.example.com/api/v2/incidents.json\"
+company = \"Example\"
+enabled = false
+"
+    )
 }
 
 /// Why a config could not be edited.
@@ -230,6 +360,14 @@ pub enum EditError {
         /// Every problem, as `pmagg` would report it on load.
         #[source]
         source: Box<ConfigError>,
+    },
+    /// No `[[source]]` has this name.
+    #[error("{} has no source named {name:?} (see `pmagg sources`)", path.display())]
+    NoSuchSource {
+        /// The file.
+        path: PathBuf,
+        /// The name asked for.
+        name: String,
     },
     /// The file changed between reading and writing.
     #[error("{} changed while it was being edited; run the command again", path.display())]
@@ -273,6 +411,47 @@ url = \"https://acme.example/feed.xml\"
             company: name.into(),
             company_url: Some(Url::parse("https://b.example/").unwrap()),
         }
+    }
+
+    #[test]
+    fn removes_enables_and_disables_a_source_keeping_the_rest() {
+        let path = Path::new("s.toml");
+        let two = append_sources(CONFIG, path, &[new_source("B", "https://b.example/f")]).unwrap();
+        let disabled = edit_source(&two, path, "Acme", SourceEdit::Disable).unwrap();
+        assert!(disabled.starts_with("# header comment\n[settings]\nconcurrency = 4 # inline"));
+        assert!(disabled.contains("odd spacing and literal quotes survive"), "{disabled}");
+        let config = crate::config::parse(&disabled, path).unwrap();
+        assert!(!config.sources[0].enabled && config.sources[1].enabled);
+        let enabled = edit_source(&disabled, path, "Acme", SourceEdit::Enable).unwrap();
+        assert!(crate::config::parse(&enabled, path).unwrap().sources[0].enabled);
+
+        let removed = edit_source(&two, path, "Acme", SourceEdit::Remove).unwrap();
+        assert!(!removed.contains("The first source."), "its comment goes with it: {removed}");
+        assert!(removed.contains("# header comment") && removed.contains("name = \"B\""));
+        let removed = edit_source(&removed, path, "B", SourceEdit::Remove).unwrap();
+        assert!(crate::config::parse(&removed, path).unwrap().sources.is_empty());
+        let err = edit_source(CONFIG, path, "Nope", SourceEdit::Remove).unwrap_err();
+        assert!(matches!(err, EditError::NoSuchSource { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_starter_config_validates_with_its_sources_disabled() {
+        let text = starter_config(Path::new("docs/README.md"));
+        let config = crate::config::parse(&text, Path::new("s.toml")).unwrap();
+        assert_eq!(config.settings.readme.as_deref(), Some(Path::new("docs/README.md")));
+        assert!(config.settings.archive_dir.is_some() && config.settings.feed.is_some());
+        assert_eq!(config.sources.len(), 2);
+        assert_eq!(config.enabled_sources().count(), 0);
+    }
+
+    #[test]
+    fn save_creates_a_missing_file_but_never_replaces_one_that_appeared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.toml");
+        save(&path, "", "[settings]\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[settings]\n");
+        let err = save(&path, "", "x").unwrap_err();
+        assert!(matches!(err, EditError::Changed { .. }), "{err}");
     }
 
     #[test]

@@ -172,6 +172,8 @@ pub struct Settings {
     pub feed_title: String,
     /// The public page of the list: the feed's id and link.
     pub feed_link: Option<Url>,
+    /// Where the feed itself is published: its `rel="self"` link.
+    pub feed_url: Option<Url>,
     /// How many postmortems the feed holds.
     pub feed_entries: usize,
     /// Daemon schedule, cron with seconds (`sec min hour day month weekday`).
@@ -253,6 +255,7 @@ impl Default for Settings {
             feed: None,
             feed_title: defaults::FEED_TITLE.to_owned(),
             feed_link: None,
+            feed_url: None,
             feed_entries: defaults::FEED_ENTRIES,
             schedule: defaults::SCHEDULE.to_owned(),
             concurrency: defaults::CONCURRENCY,

@@ -19,6 +19,7 @@ pub(crate) struct RawSettings {
     #[serde(default = "defaults::feed_title")]
     pub(crate) feed_title: Spanned<String>,
     pub(crate) feed_link: Option<Spanned<String>>,
+    pub(crate) feed_url: Option<Spanned<String>>,
     #[serde(default = "defaults::feed_entries")]
     pub(crate) feed_entries: Spanned<i64>,
     #[serde(default = "defaults::schedule")]
@@ -73,6 +74,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "feed",
     "feed_title",
     "feed_link",
+    "feed_url",
     "feed_entries",
     "schedule",
     "concurrency",
@@ -149,8 +151,9 @@ mod tests {
             readme = "README.md"
             archive_dir = "postmortems"
             feed = "feed.xml"
-            feed_title = "Postmortems"
             feed_link = "https://example.com/postmortems"
+            feed_url = "https://example.com/feed.xml"
+            feed_title = "Postmortems"
             feed_entries = 20
             schedule = "0 0 * * * *"
             concurrency = 4

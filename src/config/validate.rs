@@ -75,7 +75,6 @@ pub(super) fn validate(text: &str) -> Result<(Settings, Vec<Source>), Vec<Proble
 
     let mut settings = None;
     let mut sources = Vec::new();
-    let mut saw_sources = false;
     for (key, value) in root {
         let span = value.span();
         match (key.get_ref().as_ref(), value.into_inner()) {
@@ -83,7 +82,6 @@ pub(super) fn validate(text: &str) -> Result<(Settings, Vec<Source>), Vec<Proble
                 settings = validate_settings(Spanned::new(span, table), &mut out);
             }
             ("source", DeValue::Array(array)) => {
-                saw_sources = true;
                 let mut seen: HashMap<String, Range<usize>> = HashMap::new();
                 for (index, item) in array.into_iter().enumerate() {
                     let span = item.span();
@@ -118,9 +116,6 @@ pub(super) fn validate(text: &str) -> Result<(Settings, Vec<Source>), Vec<Proble
                 ),
             ),
         }
-    }
-    if !saw_sources && out.problems.is_empty() {
-        out.push(None, None, "no `[[source]]` tables: nothing to fetch".into());
     }
     if out.problems.is_empty() {
         Ok((settings.unwrap_or_default(), sources))
@@ -233,6 +228,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         out.push(Some(&raw.feed_title.span()), None, "`feed_title` must not be empty".into());
     }
     let feed_link = raw.feed_link.as_ref().and_then(|u| parse_http_url(u, "feed_link", None, out));
+    let feed_url = raw.feed_url.as_ref().and_then(|u| parse_http_url(u, "feed_url", None, out));
     if out.problems.len() > before {
         return None;
     }
@@ -243,6 +239,7 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
         feed: raw.feed.map(PathBuf::from),
         feed_title: raw.feed_title.into_inner(),
         feed_link,
+        feed_url,
         feed_entries: feed_entries as usize,
         schedule: raw.schedule.into_inner(),
         concurrency: concurrency as usize,

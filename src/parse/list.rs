@@ -18,7 +18,8 @@
 //!   the title. The summary is the `impact: ...` line as written; the `involved` items become
 //!   categories (they name the technologies involved, which is what categories are for) and do
 //!   not go into the summary. Other link bullets keep their link text as the title and may
-//!   carry a `(YYYY-MM-DD, [Company](url))` line below them (awesome-tech-postmortems).
+//!   carry a `(YYYY-MM-DD, [Company](url))` line below them (awesome-tech-postmortems); the
+//!   company's link is kept as its `company_url`.
 //! - **Paragraphs** (danluu/post-mortems): `[Company](url). One to three sentences.` under a
 //!   level-2-or-deeper heading: company = link text, summary = the sentences, categories =
 //!   `[heading]`. The shape has no title, so the title stays empty.
@@ -555,6 +556,7 @@ impl<'a> Item<'a> {
     fn finish(self, span: Range<usize>) -> Listed {
         let mut title = self.link_text.to_owned();
         let mut company = self.company;
+        let mut company_url = self.company_url.map(str::to_owned);
         let mut published = self.date;
         if self.shape == Shape::Linked {
             let parts: Vec<&str> = self.link_text.split(" - ").map(str::trim).collect();
@@ -572,8 +574,15 @@ impl<'a> Item<'a> {
                     let n = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
                     NaiveDate::from_ymd_opt(i32::try_from(n(1)?).ok()?, n(2)?, n(3)?)
                 });
-                company =
-                    company.or_else(|| caps.get(4).and_then(|c| non_empty(plain_text(c.as_str()))));
+                if company.is_none()
+                    && let Some(written) = caps.get(4).map(|c| c.as_str().trim())
+                {
+                    company = non_empty(plain_text(written));
+                    // `(2019-08-07, [GitLab](https://gitlab.com))`: the company's link too (#16).
+                    company_url = leading_link(written)
+                        .filter(|link| is_http(link.url) && link.rest.trim().is_empty())
+                        .map(|link| link.url.to_owned());
+                }
             }
         }
         let notes = self.notes.into_iter().filter(|n| !n.is_empty()).collect::<Vec<_>>();
@@ -582,7 +591,7 @@ impl<'a> Item<'a> {
             url: self.url.to_owned(),
             title: non_empty(title),
             company,
-            company_url: self.company_url.map(str::to_owned),
+            company_url,
             span,
             published,
             summary: self.impact.or_else(|| non_empty(notes.join(" "))),
@@ -1082,6 +1091,15 @@ mod tests {
         assert_eq!(entries[0].summary, None);
         assert_eq!(entries[1].company.as_deref(), Some("GitLab"));
         assert_eq!(entries[1].published.map(|p| p.to_rfc3339()), Some(date("2019-08-07")));
+        // #16: the company's link is kept, also across lines.
+        let curated = read_curated(list, "list.md");
+        let links: Vec<_> = curated.iter().map(|c| c.company_url.as_deref()).collect();
+        assert_eq!(links, [Some("https://hc.example/"), Some("https://gl.example")]);
+        let plain = read_curated("## P\n\n- [A](https://a.example/)\n  (2020-01-02, Acme)\n", "l");
+        assert_eq!(
+            (plain[0].company.as_deref(), plain[0].company_url.as_deref()),
+            (Some("Acme"), None)
+        );
     }
 
     #[test]

@@ -11,10 +11,11 @@
 //! leave `archive_dir` whatever a company or title says. Two postmortems that would share a
 //! path each get a short hash of their link appended.
 //!
-//! The report is written as markdown made inert ([`inert_markdown`]): raw HTML shows as text
-//! and a link or image to anything but http(s), mailto or a relative path keeps only its
-//! text, so a report cannot put a script or a `javascript:` link on a page that publishes the
-//! archive.
+//! The report is written as markdown made inert ([`inert_markdown`]): inline HTML that
+//! markdown allows is kept when it is harmless (an `<img>` stays an image, #16), any other
+//! raw HTML shows as text, and a link or image to anything but http(s), mailto or a relative
+//! path keeps only its text, so a report cannot put a script, an event handler or a
+//! `javascript:` link on a page that publishes the archive.
 //!
 //! Postmortems listed by a person (a curated entry that pmagg did not write) get no copy from
 //! pmagg: their copies are the curator's. A file is written when it is missing, or when it
@@ -22,9 +23,11 @@
 //! write, or one edited since, is never overwritten.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use pulldown_cmark::{Event, Options, Parser, Tag};
+use regex::Regex;
 use sha2::{Digest, Sha256};
 
 use super::listing::Listing;
@@ -105,7 +108,8 @@ pub fn plan_archive(listings: &[Listing]) -> Vec<ArchiveFile> {
 
 /// Markdown as it was, except what could run or load something where it is published: raw
 /// HTML (blocks and inline tags, comments included) has its `<` written `&lt;`, so it shows
-/// as text, and a link or image whose destination is not http(s), mailto, or relative
+/// as text, unless it is a harmless tag (`img`, `a`, `sub`, `br`... whose attributes are all
+/// plain ones with safe URLs: no `on*`, no `style`, no `javascript:`); and a link or image whose destination is not http(s), mailto, or relative
 /// (`javascript:`, `data:`, `file:`, `vbscript:`...) is replaced by its text, escaped. Text
 /// and code are untouched.
 ///
@@ -152,8 +156,9 @@ fn inert_pass(markdown: &str) -> String {
         match event {
             Event::Html(_) | Event::InlineHtml(_) => {
                 let raw = &markdown[range.clone()];
-                if raw.contains('<') {
-                    edits.push((range, raw.replace('<', "&lt;")));
+                let defused = defuse_html(raw);
+                if defused != raw {
+                    edits.push((range, defused));
                 }
             }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
@@ -180,6 +185,75 @@ fn inert_pass(markdown: &str) -> String {
     }
     out.push_str(&markdown[at..]);
     out
+}
+
+/// Tags kept as written when their attributes are harmless: what GitHub's markdown keeps for
+/// images, links and text formatting. No script, style, iframe, object, form or SVG.
+const SAFE_TAGS: &[&str] = &[
+    "a", "abbr", "b", "br", "code", "del", "details", "em", "i", "img", "kbd", "mark", "p", "pre",
+    "s", "small", "strong", "sub", "summary", "sup", "u",
+];
+
+/// Attributes kept on [`SAFE_TAGS`]; `href` and `src` must also pass [`safe_destination`].
+/// No event handlers (`on*`) and no `style`.
+const SAFE_ATTRIBUTES: &[&str] = &["alt", "height", "href", "src", "title", "width", "open"];
+
+/// One start or end tag at the start of the text, with its attributes.
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"^<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*/?>"#,
+    )
+    .expect("a constant pattern, checked by the archive tests")
+});
+
+/// One attribute: name and value (quoted or not).
+static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#)
+        .expect("a constant pattern, checked by the archive tests")
+});
+
+/// Raw HTML with every `<` written `&lt;` except those that open a [`harmless_tag`].
+fn defuse_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match TAG.find(rest) {
+            Some(tag) if harmless_tag(tag.as_str()) => {
+                out.push_str(tag.as_str());
+                rest = &rest[tag.end()..];
+            }
+            _ => {
+                out.push_str("&lt;");
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A tag of [`SAFE_TAGS`] with only [`SAFE_ATTRIBUTES`], whose URLs are safe.
+fn harmless_tag(tag: &str) -> bool {
+    let Some(caps) = TAG.captures(tag) else { return false };
+    let name = caps[2].to_ascii_lowercase();
+    if !SAFE_TAGS.contains(&name.as_str()) {
+        return false;
+    }
+    ATTRIBUTE.captures_iter(&caps[3]).all(|attribute| {
+        let key = attribute[1].to_ascii_lowercase();
+        let value = attribute.get(2).or(attribute.get(3)).or(attribute.get(4));
+        SAFE_ATTRIBUTES.contains(&key.as_str())
+            && (!matches!(key.as_str(), "href" | "src")
+                || value.is_some_and(|v| safe_destination(&decode_entities(v.as_str()))))
+    })
+}
+
+/// Character references a browser would decode in an attribute before reading the URL
+/// (`&#106;avascript:`): any `&` makes the value suspect, so it is kept only without one.
+fn decode_entities(value: &str) -> String {
+    if value.contains('&') { "javascript:".to_owned() } else { value.to_owned() }
 }
 
 /// http(s), mailto, or a relative reference (no scheme before the first `/`, `?` or `#`).
@@ -285,6 +359,7 @@ mod tests {
                 url: url.into(),
                 body: "## Summary\r\n\r\nIt broke.\n\n".into(),
             }),
+            first_seen: None,
         }
     }
 
@@ -364,6 +439,34 @@ mod tests {
         assert_eq!(inert_markdown(hidden), "&lt;!-- x -->x and more");
         let plain = "## Summary\n\n- A [link](https://a.example/) and `code`.\n";
         assert_eq!(inert_markdown(plain), plain);
+    }
+
+    #[test]
+    fn harmless_inline_html_is_kept_and_the_rest_defused() {
+        let report = "A graph: <img src=\"https://e.example/g.png\" alt=\"errors\" width=\"600\">, \
+            <a href=\"https://e.example/\">the page</a>, H<sub>2</sub>O and <br/>.\n\n\
+            <img src=\"javascript:alert(1)\"> <img src=\"&#106;avascript:x\"> \
+            <img src=x onerror=alert(1)> <a href=\"data:text/html,x\">d</a> \
+            <span style=\"x\">s</span> <iframe src=\"https://e.example/\"></iframe>\n";
+        let out = inert_markdown(report);
+        assert!(
+            out.starts_with(
+                "A graph: <img src=\"https://e.example/g.png\" alt=\"errors\" width=\"600\">, \
+             <a href=\"https://e.example/\">the page</a>, H<sub>2</sub>O and <br/>."
+            ),
+            "{out}"
+        );
+        for defused in [
+            "&lt;img src=\"javascript:alert(1)\">",
+            "&lt;img src=\"&#106;avascript:x\">",
+            "&lt;img src=x onerror=alert(1)>",
+            "&lt;a href=\"data:text/html,x\">",
+            "&lt;span style",
+            "&lt;iframe",
+        ] {
+            assert!(out.contains(defused), "{defused} in {out}");
+        }
+        assert_eq!(inert_markdown(&out), out, "stable");
     }
 
     #[test]

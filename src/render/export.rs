@@ -137,6 +137,7 @@ mod tests {
             sources: vec!["Blog".into()],
             decided_by: crate::model::Decision::Classifier,
             report: None,
+            first_seen: None,
         }
     }
 

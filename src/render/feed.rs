@@ -3,9 +3,11 @@
 //!
 //! Takes [`Listing`]s in list order; returns the feed as XML text (RFC 4287, written by
 //! `atom_syndication`). Pure and deterministic: no clock is read. An entry's `updated` is when
-//! its report was published, else its incident date at midnight UTC; the feed's is the newest
-//! of those. Entry ids are the canonical links, so a reader sees an entry once even when its
-//! text changes. Characters XML cannot carry (control characters) are dropped.
+//! pmagg first stored it (so a 2017 incident found today is dated today, #16), else when its
+//! report was published, else its incident date at midnight UTC; the feed's is the newest of
+//! those, and the newest finds come first. Entry ids are the links as found (not rewritten to https), so a reader sees an
+//! entry once even when its text changes. With `settings.feed_url` the feed names itself with
+//! a `rel="self"` link. Characters XML cannot carry (control characters) are dropped.
 
 use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text, WriteConfig};
 use chrono::{DateTime, NaiveTime};
@@ -27,13 +29,21 @@ pub struct FeedSettings {
     pub title: String,
     /// The public page of the list (the feed's id and `alternate` link), when known.
     pub link: Option<String>,
+    /// Where the feed itself is published (its `rel="self"` link, RFC 4287 §4.2.7.2), when
+    /// known.
+    pub self_link: Option<String>,
     /// How many entries it holds.
     pub entries: usize,
 }
 
 impl Default for FeedSettings {
     fn default() -> Self {
-        Self { title: DEFAULT_TITLE.to_owned(), link: None, entries: DEFAULT_ENTRIES }
+        Self {
+            title: DEFAULT_TITLE.to_owned(),
+            link: None,
+            self_link: None,
+            entries: DEFAULT_ENTRIES,
+        }
     }
 }
 
@@ -42,8 +52,12 @@ pub fn render_feed(
     listings: &[Listing],
     settings: &FeedSettings,
 ) -> Result<String, atom_syndication::Error> {
-    let entries: Vec<Entry> = listings
-        .iter()
+    // The newest finds first: a 2017 incident found today is news to a reader (#16). Listings
+    // never stored by pmagg (only curated lists have them) follow, in list order.
+    let mut newest_found: Vec<&Listing> = listings.iter().collect();
+    newest_found.sort_by_key(|listing| std::cmp::Reverse(listing.first_seen));
+    let entries: Vec<Entry> = newest_found
+        .into_iter()
         .filter_map(|listing| Some((listing, safe_href(&listing.url)?)))
         .take(settings.entries)
         .map(|(listing, href)| entry(listing, href))
@@ -54,7 +68,16 @@ pub fn render_feed(
         title: Text::plain(xml_text(&settings.title)),
         id: link.clone().unwrap_or_else(|| DEFAULT_ID.to_owned()),
         updated,
-        links: link.map(|href| vec![Link { href, ..Link::default() }]).unwrap_or_default(),
+        links: link
+            .map(|href| Link { href, ..Link::default() })
+            .into_iter()
+            .chain(settings.self_link.as_deref().and_then(safe_href).map(|href| Link {
+                href,
+                rel: "self".to_owned(),
+                mime_type: Some("application/atom+xml".to_owned()),
+                ..Link::default()
+            }))
+            .collect(),
         generator: Some(atom_syndication::Generator {
             value: "pmagg".to_owned(),
             uri: Some(crate::config::defaults::PROJECT_URL.to_owned()),
@@ -78,7 +101,13 @@ fn entry(listing: &Listing, href: String) -> Entry {
         .or(listing.company.as_deref())
         .map_or_else(|| href.clone(), xml_text);
     let midnight = listing.date.map(|d| d.and_time(NaiveTime::MIN).and_utc().fixed_offset());
-    let updated = listing.published.map(|p| p.fixed_offset()).or(midnight).unwrap_or_else(epoch);
+    // When pmagg first added it, else when it was published, else its incident date.
+    let updated = listing
+        .first_seen
+        .or(listing.published)
+        .map(|t| t.fixed_offset())
+        .or(midnight)
+        .unwrap_or_else(epoch);
     let mut summary = String::new();
     if let Some(date) = listing.date {
         summary.push_str("Incident on ");
@@ -94,7 +123,9 @@ fn entry(listing: &Listing, href: String) -> Entry {
     }
     Entry {
         title: Text::plain(title),
-        id: listing.canonical_url.clone(),
+        // The link as the list or source gave it: readers key entries on their ids, and
+        // rewriting http to https (as canonical_url does) made old entries new again (#16).
+        id: listing.url.clone(),
         updated,
         authors: vec![Person {
             name: company.unwrap_or_else(|| "unknown".to_owned()),
@@ -129,7 +160,7 @@ fn xml_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
+    use chrono::{NaiveDate, TimeZone as _};
 
     use super::*;
     use crate::model::canonical_url;
@@ -151,6 +182,7 @@ mod tests {
             sources: vec![],
             decided_by: crate::model::Decision::Classifier,
             report: None,
+            first_seen: None,
         }
     }
 
@@ -180,6 +212,28 @@ mod tests {
         );
         assert_eq!(feed.updated.to_rfc3339(), "2024-03-01T00:00:00+00:00");
         assert!(xml.contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn a_find_of_today_is_dated_today_first_and_keeps_its_link_as_id() {
+        let found_today = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 9, 30, 0).unwrap();
+        let mut old = listing("2017-02-01", "Old incident", "http://old.example/pm");
+        old.first_seen = Some(found_today);
+        let mut known = listing("2024-03-01", "Known", "https://a.example/1");
+        known.first_seen = Some(found_today - chrono::Duration::days(30));
+        let listings = [known, listing("2024-01-01", "Curated only", "https://a.example/2"), old];
+        let settings = FeedSettings {
+            self_link: Some("https://list.example/feed.xml".into()),
+            ..FeedSettings::default()
+        };
+        let feed = Feed::read_from(render_feed(&listings, &settings).unwrap().as_bytes()).unwrap();
+        let titles: Vec<_> = feed.entries.iter().map(|e| e.title.value.as_str()).collect();
+        assert_eq!(titles, ["Old incident", "Known", "Curated only"]);
+        assert_eq!(feed.entries[0].updated, found_today.fixed_offset());
+        assert_eq!(feed.entries[0].id, "http://old.example/pm", "not rewritten to https");
+        assert_eq!(feed.updated, found_today.fixed_offset());
+        let own = feed.links.iter().find(|l| l.rel == "self").expect("a rel=self link");
+        assert_eq!(own.href, "https://list.example/feed.xml");
     }
 
     #[test]

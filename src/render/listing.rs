@@ -73,6 +73,10 @@ pub struct Listing {
     /// The report to archive, when one is stored.
     #[serde(skip)]
     pub report: Option<ArchivedReport>,
+    /// When pmagg first stored one of its postmortems (the earliest); `None` for a listing
+    /// only curated lists have. The feed's `updated` (#16).
+    #[serde(skip)]
+    pub first_seen: Option<DateTime<Utc>>,
 }
 
 impl Listing {
@@ -93,6 +97,7 @@ struct Member<'a> {
     published: Option<DateTime<Utc>>,
     summary: Option<String>,
     categories: Vec<String>,
+    first_seen: Option<DateTime<Utc>>,
     kind: Kind<'a>,
 }
 
@@ -128,6 +133,7 @@ pub fn collect_listings<S: std::hash::BuildHasher>(
             published: None,
             summary: entry.summary.clone(),
             categories: entry.categories.clone(),
+            first_seen: None,
             kind: Kind::Curated(entry),
         });
     }
@@ -158,6 +164,7 @@ pub fn collect_listings<S: std::hash::BuildHasher>(
                 .iter()
                 .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(str::to_owned))
                 .collect(),
+            first_seen: listable.first_seen,
             kind: Kind::Postmortem {
                 entry_id: listable.stored.entry_id,
                 source: &listable.stored.source,
@@ -437,6 +444,7 @@ fn merge(members: &[Member<'_>], group: &[usize]) -> Option<Listing> {
         sources,
         decided_by,
         report,
+        first_seen: items.iter().filter_map(|m| m.first_seen).min(),
     })
 }
 
@@ -489,6 +497,7 @@ mod tests {
             entry_url: None,
             entry_published: None,
             body: Some("## Impact\n\nEverything.".into()),
+            first_seen: None,
         }
     }
 

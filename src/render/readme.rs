@@ -773,6 +773,7 @@ mod tests {
             sources: vec![],
             decided_by: crate::model::Decision::Classifier,
             report: None,
+            first_seen: None,
         }
     }
 

@@ -297,7 +297,10 @@ mod tests {
 
         metrics.record_source(&report(
             "a",
-            SourceOutcome::Ok { counts: WriteCounts::default() },
+            SourceOutcome::Ok {
+                counts: WriteCounts::default(),
+                reports: crate::pipeline::ReportCounts::default(),
+            },
             120,
         ));
         metrics.record_source(&report("a", SourceOutcome::NotModified, 30));

@@ -378,7 +378,7 @@ impl Shared {
         let cut_short = self.cut_short.subscribe();
         pass::run(&self.pass, names, self.start_jitter, cut_short, |report| {
             match &report.outcome {
-                SourceOutcome::Ok { counts } => info!(
+                SourceOutcome::Ok { counts, .. } => info!(
                     source = %report.source,
                     new = counts.new,
                     updated = counts.updated,

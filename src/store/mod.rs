@@ -11,6 +11,7 @@ mod links;
 mod marks;
 mod migrate;
 mod postmortems;
+mod search_query;
 mod sources;
 
 pub use entries::SourceWrite;
@@ -58,6 +59,61 @@ impl Store {
         migrate::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// Opens an existing database for reading only, as `list`, `show`, `search` and `export`
+    /// do: nothing is created or migrated, so they work on a file they may not write (mode
+    /// 0444, a read-only mount). When SQLite cannot open it read-only in WAL mode (it needs a
+    /// `-shm` file it may not create), the file is opened as immutable, which is safe because
+    /// nothing can be writing a file nobody may write. A database at an older schema that
+    /// this process may write is migrated first (through [`Store::open`]); one it may not
+    /// write is refused with [`StoreError::Outdated`].
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+        let store = match Self::connect_read_only(path, false) {
+            Ok(store) => store,
+            Err(_) if !writable => Self::connect_read_only(path, true)?,
+            Err(err) => return Err(err),
+        };
+        let version = store.schema_version()?;
+        let latest = migrate::latest_version();
+        if version >= latest {
+            Ok(store)
+        } else if writable {
+            drop(store);
+            Self::open(path)
+        } else {
+            Err(StoreError::Outdated { path: path.to_owned(), version, latest })
+        }
+    }
+
+    /// A read-only connection that has answered one query; `immutable` opens it through a
+    /// `file:` URI with `immutable=1` (no locks, no `-shm`).
+    fn connect_read_only(path: &Path, immutable: bool) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "Store::open_read_only is the one place that opens SQLite read-only"
+        )]
+        let conn = if immutable {
+            // A `file:` URI needs an absolute path; the working directory is readable here.
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+            let mut uri = url::Url::from_file_path(&absolute)
+                .map_err(|()| open_err(rusqlite::Error::InvalidPath(absolute.clone())))?;
+            uri.set_query(Some("immutable=1"));
+            Connection::open_with_flags(uri.as_str(), flags)
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
+        .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // Opening is lazy: the first read is where a missing `-shm` or a non-database shows.
+        conn.pragma_query_value(None, "user_version", |row| row.get::<_, u32>(0))
+            .map_err(open_err)?;
         Ok(Self { conn, path: path.to_owned() })
     }
 
@@ -153,6 +209,28 @@ pub enum StoreError {
         #[source]
         source: rusqlite_migration::Error,
     },
+    /// A database at an older schema that this process may not write, so cannot migrate.
+    #[error(
+        "database {} is at schema version {version}, older than this pmagg's {latest}, and \
+         read-only: run a command that writes (e.g. `pmagg sync`) once with write access",
+        path.display()
+    )]
+    Outdated {
+        /// The file.
+        path: PathBuf,
+        /// Its schema version.
+        version: u32,
+        /// The version this build migrates to.
+        latest: u32,
+    },
+    /// A `pmagg search` query that FTS5 cannot read, explained in words.
+    #[error("cannot search for {query:?}: {problem}")]
+    Search {
+        /// The query as given.
+        query: String,
+        /// What is wrong, with an example of a query that works.
+        problem: String,
+    },
     /// A statement failed.
     #[error("database error: cannot {what}")]
     Query {
@@ -222,6 +300,18 @@ mod tests {
 
         let memory = Store::open(Path::new(":memory:")).unwrap();
         assert!(memory.reader().unwrap().is_none(), "a second :memory: is another database");
+    }
+
+    #[test]
+    fn a_read_only_file_is_opened_for_reading() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ro.db");
+        drop(Store::open(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let store = Store::open_read_only(&path).unwrap();
+        assert!(store.list_entries(10).unwrap().is_empty());
+        assert!(store.conn.execute_batch("CREATE TABLE t (x)").is_err(), "read-only");
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl Store {
     /// `render` lists, archives and puts in the feed. In id order; `render` sorts.
     pub fn listable_postmortems(&self) -> Result<Vec<ListablePostmortem>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS}, e.url, e.published, f.body FROM postmortems p
+            "SELECT {COLUMNS}, e.url, e.published, f.body, e.first_seen FROM postmortems p
              JOIN entries e ON e.id = p.entry_id JOIN sources s ON s.id = e.source_id
              LEFT JOIN postmortems_fts f ON f.rowid = p.id
              WHERE p.is_postmortem = 1 ORDER BY p.id"
@@ -127,17 +127,20 @@ impl Store {
                     row.get::<_, Option<String>>(23)?,
                     row.get::<_, Option<String>>(24)?,
                     row.get::<_, Option<String>>(25)?,
+                    row.get::<_, Option<String>>(26)?,
                 ))
             })
             .map_err(query("list postmortems"))?;
         let mut out = Vec::new();
         for row in rows {
-            let (raw, entry_url, entry_published, body) = row.map_err(query("list postmortems"))?;
+            let (raw, entry_url, entry_published, body, first_seen) =
+                row.map_err(query("list postmortems"))?;
             out.push(ListablePostmortem {
                 stored: finish(raw)?,
                 entry_url,
                 entry_published: parse_timestamp("published", entry_published)?,
                 body: body.filter(|b| !b.trim().is_empty()),
+                first_seen: parse_timestamp("first_seen", first_seen)?,
             });
         }
         Ok(out)
@@ -166,6 +169,7 @@ impl Store {
         terms: &str,
         limit: usize,
     ) -> Result<Vec<StoredPostmortem>, StoreError> {
+        super::search_query::check_search_query(terms)?;
         let sql = format!(
             "SELECT {COLUMNS} FROM postmortems_fts f JOIN postmortems p ON p.id = f.rowid
              JOIN entries e ON e.id = p.entry_id JOIN sources s ON s.id = e.source_id

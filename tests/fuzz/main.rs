@@ -470,6 +470,7 @@ fn listing() -> impl Strategy<Value = Listing> {
             sources: vec![],
             decided_by: pmagg::model::Decision::Classifier,
             report: Some(ArchivedReport { url, body: "## Summary\n\n<script>x</script>".into() }),
+            first_seen: None,
         })
 }
 

@@ -119,7 +119,9 @@ fn missing_config_is_exit_2_and_says_how_to_point_at_one() {
     let output = pmagg().current_dir(dir.path()).arg("sync").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("cannot read config sources.toml"), "{stderr}");
+    // #16: it also says how to start one.
+    assert!(stderr.contains("no config at sources.toml"), "{stderr}");
+    assert!(stderr.contains("pmagg init") && stderr.contains("--config"), "{stderr}");
 }
 
 #[test]

@@ -41,6 +41,8 @@ mod publish;
 mod links;
 // Who decides (#15): the publisher's postmortems, `pmagg mark`, extract's input guard.
 mod decision;
+// A curator's first hour (#16): no config needed, init, edit sources, read-only DB, completions.
+mod curator;
 // One test per fixed bug: issue_<n>_<what>.
 mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.

@@ -250,6 +250,7 @@ fn issue_8_a_link_with_parentheses_is_listed_once() {
         sources: vec![],
         decided_by: pmagg::model::Decision::Classifier,
         report: None,
+        first_seen: None,
     };
     let path = std::path::Path::new("README.md");
     let once =
@@ -337,4 +338,59 @@ fn issue_15_narrative_report_fields_titles_and_summary() {
     assert_eq!(pm["timeline"].as_array().map(Vec::len), Some(3));
     let summary = pm["summary"].as_str().unwrap_or_default();
     assert!(summary.starts_with("On March 3 users could not log in"), "{summary}");
+}
+
+#[test]
+fn issue_16_a_config_with_only_settings_no_longer_stops_reading_commands() {
+    // #16: with only `[settings]`, every command exited 2 with "no `[[source]]` tables:
+    // nothing to fetch", `import`, `render`, `list` and `search` included.
+    let ws = Workspace::new();
+    std::fs::write(ws.config(), "[settings]\nthreshold = 0.6\n").unwrap();
+    std::fs::write(
+        ws.path("list.md"),
+        "## Postmortems\n\n- 01-02-2024 - [Outage](https://a.example/pm)\n  - DNS broke.\n",
+    )
+    .unwrap();
+    for args in [&["import"][..], &["list"], &["export"]] {
+        let mut cmd = ws.pmagg();
+        cmd.args(args);
+        if args == ["import"] {
+            cmd.arg(ws.path("list.md"));
+        }
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+#[test]
+fn issue_16_a_malformed_search_query_is_explained_not_an_sql_error() {
+    // #16: `search '"root cause" AND'` printed SQLite's "fts5: syntax error near ...".
+    let ws = Workspace::new();
+    std::fs::write(
+        ws.path("list.md"),
+        "## Postmortems\n\n- 01-02-2024 - [Outage](https://a.example/pm)\n  - DNS broke.\n",
+    )
+    .unwrap();
+    assert!(ws.pmagg().arg("import").arg(ws.path("list.md")).output().unwrap().status.success());
+    let output = ws.pmagg().args(["search", "\"root cause\" AND"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("AND needs a word or \"phrase\" after it"), "{stderr}");
+    assert!(stderr.contains("pmagg search '\"root cause\" AND dns'"), "{stderr}");
+    assert!(!stderr.contains("fts5") && !stderr.contains("syntax error"), "{stderr}");
+}
+
+#[test]
+fn issue_16_listen_takes_a_host_name() {
+    // #16: `--listen localhost:9999` was refused as "invalid socket address syntax"; now it
+    // parses, and the daemon goes on to its next check (here: no config).
+    let dir = tempfile::tempdir().unwrap();
+    let output = pmagg()
+        .current_dir(dir.path())
+        .args(["daemon", "--listen", "localhost:9999"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no config at") && !stderr.contains("invalid value"), "{stderr}");
 }

@@ -66,6 +66,9 @@ pub(super) fn run(cli: &Cli, args: &AddArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     edit::save(&cli.config, &text, &edited)?;
+    if cli.quiet {
+        return Ok(());
+    }
     writeln!(
         out,
         "added source {:?} to {}: kind = \"{}\", url = {} ({})",

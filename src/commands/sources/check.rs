@@ -12,8 +12,9 @@ use anyhow::Context as _;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::{DASH, cell, load_config, runtime};
+use super::{DASH, cell, runtime};
 use crate::cli::{CheckArgs, Cli};
+use crate::commands::load_config_to_fetch;
 use crate::config::Source;
 use crate::fetch::{FetchRequest, Fetched, Fetcher};
 use crate::model::Validators;
@@ -48,8 +49,11 @@ impl CheckRow {
 }
 
 pub(super) fn run(cli: &Cli, args: &CheckArgs) -> anyhow::Result<()> {
-    let config = load_config(cli)?;
+    let config = load_config_to_fetch(cli)?;
     let sources: Vec<Source> = config.enabled_sources().cloned().collect();
+    if sources.is_empty() {
+        return Err(crate::commands::no_enabled_source(&config));
+    }
     let skipped = config.sources.len() - sources.len();
     let fetcher = Arc::new(Fetcher::new(&config.settings).context("cannot start the HTTP client")?);
     let started = Instant::now();

@@ -17,8 +17,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use url::Url;
 
-use super::{DASH, UsageError, cell, database_path, load_config, open_store};
+use super::{DASH, UsageError, cell, database_path, load_config};
 use crate::cli::{Cli, SourcesAction, SourcesArgs};
+use crate::config::edit::SourceEdit;
 use crate::config::{Config, ConfigError, edit};
 use crate::model::SourceState;
 
@@ -45,6 +46,9 @@ pub(super) fn run(cli: &Cli, args: &SourcesArgs) -> anyhow::Result<()> {
     match &args.action {
         None => list(cli, args.json),
         Some(SourcesAction::Add(add)) => add::run(cli, add),
+        Some(SourcesAction::Remove(args)) => edit_source(cli, &args.name, SourceEdit::Remove),
+        Some(SourcesAction::Enable(args)) => edit_source(cli, &args.name, SourceEdit::Enable),
+        Some(SourcesAction::Disable(args)) => edit_source(cli, &args.name, SourceEdit::Disable),
         Some(SourcesAction::Check(check)) => check::run(cli, check),
         Some(SourcesAction::ImportOpml(import)) => opml::import(cli, import),
         Some(SourcesAction::ExportOpml) => opml::export(cli),
@@ -53,10 +57,28 @@ pub(super) fn run(cli: &Cli, args: &SourcesArgs) -> anyhow::Result<()> {
 
 /// The listing: every configured source with its stored state.
 fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    let config = load_config(cli)?;
+    let Some(config) = super::load_optional_config(cli)? else {
+        let mut out = super::stdout();
+        if json {
+            writeln!(out, "[]")?;
+        } else {
+            writeln!(
+                out,
+                "no sources: there is no {}; start one with `pmagg init` or `pmagg sources add URL`",
+                cli.config.display()
+            )?;
+        }
+        return Ok(());
+    };
     let path = database_path(cli, Some(&config));
     // Listing sources must work before the first sync, so a missing database is not an error.
-    let states = if path.exists() { open_store(&path)?.source_states()? } else { Vec::new() };
+    let states = if path.exists() {
+        crate::store::Store::open_read_only(&path)
+            .with_context(|| format!("the database {} is unusable", path.display()))?
+            .source_states()?
+    } else {
+        Vec::new()
+    };
 
     let rows: Vec<Row<'_>> = config
         .sources
@@ -86,33 +108,82 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "{:<24} {:<6} {:<13} {:<17} {:>5} {:<17} {:>7}  URL",
-        "NAME", "KIND", "LAST", "LAST SUCCESS", "FAILS", "NEXT ATTEMPT", "ENTRIES"
-    )?;
+    if rows.is_empty() {
+        writeln!(
+            out,
+            "no sources in {}: add one with `pmagg sources add URL`",
+            config.path.display()
+        )?;
+        return Ok(());
+    }
     let minute = |t: Option<DateTime<Utc>>| {
         t.map_or_else(|| DASH.to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string())
     };
-    for row in &rows {
-        let last = if row.enabled { row.last_outcome } else { "disabled" };
-        writeln!(
-            out,
-            "{:<24} {:<6} {:<13} {:<17} {:>5} {:<17} {:>7}  {}",
-            cell(row.name, 24),
-            row.kind,
-            last,
-            minute(row.last_success_at),
-            row.consecutive_failures,
-            minute(row.next_attempt_at),
-            row.entries,
-            row.url
-        )?;
+    let table: Vec<[String; 8]> = rows
+        .iter()
+        .map(|row| {
+            [
+                cell(row.name, usize::MAX),
+                row.kind.to_owned(),
+                (if row.enabled { row.last_outcome } else { "disabled" }).to_owned(),
+                minute(row.last_success_at),
+                row.consecutive_failures.to_string(),
+                minute(row.next_attempt_at),
+                row.entries.to_string(),
+                row.url.clone(),
+            ]
+        })
+        .collect();
+    let header = TABLE_HEADER.map(str::to_owned);
+    let widths = column_widths(std::iter::once(&header).chain(&table));
+    write_table_row(&mut out, &header, &widths)?;
+    for (row, cells) in rows.iter().zip(&table) {
+        write_table_row(&mut out, cells, &widths)?;
         if let Some(error) = row.last_error {
-            writeln!(out, "{:<24} └ {}", "", cell(error, 200))?;
+            writeln!(out, "{:<w$} └ {}", "", cell(error, 200), w = widths[0])?;
         }
     }
     Ok(())
+}
+
+/// The listing's columns; FAILS and ENTRIES are numbers, aligned right.
+const TABLE_HEADER: [&str; 8] =
+    ["NAME", "KIND", "LAST", "LAST SUCCESS", "FAILS", "NEXT ATTEMPT", "ENTRIES", "URL"];
+
+/// Each column's width: its widest cell, in characters.
+fn column_widths<'a>(rows: impl Iterator<Item = &'a [String; 8]>) -> [usize; 8] {
+    let mut widths = [0; 8];
+    for row in rows {
+        for (width, text) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count());
+        }
+    }
+    widths
+}
+
+/// One line of the table: columns two spaces apart, numbers aligned right, no trailing space.
+fn write_table_row(
+    out: &mut impl Write,
+    cells: &[String; 8],
+    widths: &[usize; 8],
+) -> std::io::Result<()> {
+    let mut line = String::new();
+    for (i, (text, &width)) in cells.iter().zip(widths).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let pad = width - text.chars().count();
+        if i == 7 {
+            line.push_str(text);
+        } else if matches!(i, 4 | 6) {
+            line.extend(std::iter::repeat_n(' ', pad));
+            line.push_str(text);
+        } else {
+            line.push_str(text);
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
 }
 
 fn outcome(state: &SourceState) -> &'static str {
@@ -124,12 +195,40 @@ fn outcome(state: &SourceState) -> &'static str {
     }
 }
 
-/// The config's text and what it holds, for commands that edit it. A file without any
-/// `[[source]]` yet is accepted here (see `edit::parse_for_editing`), so sources can be added
-/// to a fresh one.
+/// `sources remove|enable|disable NAME`: one edit of the config, keeping its comments.
+fn edit_source(cli: &Cli, name: &str, what: SourceEdit) -> anyhow::Result<()> {
+    if !cli.config.exists() {
+        // The same "how to start one" message as every command that needs the file.
+        load_config(cli)?;
+    }
+    let (text, _) = read_config_for_editing(&cli.config)?;
+    let edited = edit::edit_source(&text, &cli.config, name, what).map_err(|err| match err {
+        edit::EditError::NoSuchSource { .. } => anyhow::Error::new(UsageError(err.to_string())),
+        other => other.into(),
+    })?;
+    if edited != text {
+        edit::save(&cli.config, &text, &edited)?;
+    }
+    if !cli.quiet {
+        let done = match what {
+            SourceEdit::Remove => "removed",
+            SourceEdit::Enable => "enabled",
+            SourceEdit::Disable => "disabled",
+        };
+        writeln!(super::stdout(), "{done} source {name:?} in {}", cli.config.display())?;
+    }
+    Ok(())
+}
+
+/// The config's text and what it holds, for commands that edit it. A missing file reads as
+/// empty (no settings, no sources), so `pmagg sources add` can start one; [`edit::save`]
+/// creates it.
 fn read_config_for_editing(path: &Path) -> anyhow::Result<(String, Config)> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }.into()),
+    };
     let config = edit::parse_for_editing(&text, path)?;
     Ok((text, config))
 }
