@@ -5,6 +5,7 @@
 //! is an idempotent upsert on a natural key, and a source's writes happen in one transaction,
 //! so a crash leaves either the old state or the new one.
 
+mod collection;
 mod curated;
 mod entries;
 mod marks;
@@ -12,6 +13,7 @@ mod migrate;
 mod postmortems;
 mod sources;
 
+pub use collection::{HIT_END, HIT_START};
 pub use entries::SourceWrite;
 pub use marks::DecisionRow;
 pub use postmortems::ExtractionState;
@@ -57,6 +59,22 @@ impl Store {
         migrate::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// Opens an existing, migrated database read-only (`pmagg serve`, the site): nothing
+    /// can write through it, and it works on a file the process may not write.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        #[allow(clippy::disallowed_methods, reason = "the read-only twin of Store::open")]
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         Ok(Self { conn, path: path.to_owned() })
     }
 
