@@ -4,6 +4,7 @@
 //! HTTP/1.1 through axum. With a [`Site`], the same router serves the site (`crate::web`)
 //! beside these three routes, on the daemon's read-only connection.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
@@ -88,8 +89,10 @@ async fn feed(State(endpoints): State<Arc<Endpoints>>, headers: HeaderMap) -> Re
     };
     let modified = tokio::fs::metadata(path).await.and_then(|m| m.modified()).ok();
     let digest = Sha256::digest(&bytes);
-    let etag =
-        format!("\"{}\"", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>());
+    let etag = digest.iter().take(16).fold(String::from("\""), |mut tag, b| {
+        let _ = write!(tag, "{b:02x}");
+        tag
+    }) + "\"";
     let fresh = match headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         Some(tags) => tags.split(',').any(|t| {
             let t = t.trim();
@@ -167,8 +170,6 @@ mod tests {
     use super::*;
     use crate::schedule::health::PassResult;
 
-    type TestRequest = axum::http::Request<Body>;
-
     fn state(feed: Option<PathBuf>) -> Arc<Endpoints> {
         let health = Health::new(Utc::now(), [("* * * * * *".to_owned(), None)]);
         Arc::new(Endpoints {
@@ -189,7 +190,7 @@ mod tests {
         path: &str,
         headers: &[(&str, &str)],
     ) -> (StatusCode, HeaderMap, String) {
-        let mut request = TestRequest::builder().method(method).uri(path);
+        let mut request = axum::http::Request::builder().method(method).uri(path);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }

@@ -13,25 +13,25 @@ pub(super) fn report_html(markdown: &str) -> String {
     let inert = inert_markdown(markdown);
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut in_image = false;
-    let events = Parser::new_ext(&inert, options).filter_map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+    let events = Parser::new_ext(&inert, options).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         Event::Start(Tag::Image { dest_url, title, id, .. }) => {
             in_image = true;
-            Some(Event::Start(Tag::Link {
+            Event::Start(Tag::Link {
                 link_type: pulldown_cmark::LinkType::Inline,
                 dest_url: checked(dest_url),
                 title,
                 id,
-            }))
+            })
         }
         Event::End(TagEnd::Image) if in_image => {
             in_image = false;
-            Some(Event::End(TagEnd::Link))
+            Event::End(TagEnd::Link)
         }
         Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-            Some(Event::Start(Tag::Link { link_type, dest_url: checked(dest_url), title, id }))
+            Event::Start(Tag::Link { link_type, dest_url: checked(dest_url), title, id })
         }
-        other => Some(other),
+        other => other,
     });
     let mut out = String::with_capacity(inert.len() * 5 / 4);
     html::push_html(&mut out, events);

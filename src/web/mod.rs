@@ -278,11 +278,11 @@ async fn about(State(site): State<Site>) -> Response {
 async fn api_list(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
     let filter = match filter_from(&site, query.as_deref(), &[]).await {
         Ok(filter) => filter,
-        Err(response) => return json_error(response),
+        Err(response) => return json_error(&response),
     };
     match site.read(move |store| store.collection(&filter)).await {
         Ok(page) => json(StatusCode::OK, &page),
-        Err(response) => json_error(response),
+        Err(response) => json_error(&response),
     }
 }
 
@@ -292,12 +292,12 @@ async fn api_one(State(site): State<Site>, UrlPath(id): UrlPath<String>) -> Resp
         Ok(None) => {
             json(StatusCode::NOT_FOUND, &serde_json::json!({"error": "no such postmortem"}))
         }
-        Err(response) => json_error(response),
+        Err(response) => json_error(&response),
     }
 }
 
 /// An HTML error answer turned into JSON with the same status.
-fn json_error(response: Response) -> Response {
+fn json_error(response: &Response) -> Response {
     let status = response.status();
     let message = response
         .headers()

@@ -66,7 +66,7 @@ fn external_link(url: &str, text: &str) -> Markup {
     }
 }
 
-fn layout(title: &str, body: Markup) -> Markup {
+fn layout(title: &str, body: &Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -209,7 +209,7 @@ pub(super) fn index(
     }
     layout(
         "Postmortems",
-        html! {
+        &html! {
             h1 { "Postmortems" }
             (filter_form(filter, companies, sources, &categories))
             div.columns {
@@ -235,7 +235,7 @@ pub(super) fn postmortem(detail: &CollectionDetail) -> Markup {
     };
     layout(
         title,
-        html! {
+        &html! {
             article.postmortem {
                 h1 { (title) }
                 dl.fields {
@@ -302,7 +302,7 @@ pub(super) fn company(
     let categories = category_counts(points, None);
     layout(
         name,
-        html! {
+        &html! {
             h1 { (name) }
             p.lead { (page.total) " postmortems · " (categories.len()) " categories" }
             @if !categories.is_empty() {
@@ -331,7 +331,7 @@ pub(super) fn category(
         .collect::<std::collections::BTreeSet<_>>();
     layout(
         name,
-        html! {
+        &html! {
             h1 { "Category: " (name) }
             p.lead { (page.total) " postmortems from " (companies.len()) " companies" }
             @if !with.is_empty() {
@@ -351,7 +351,7 @@ pub(super) fn about(sources: &[SourceState], total: u64) -> Markup {
     let last_pass = sources.iter().filter_map(|s| s.last_attempt_at).max();
     layout(
         "About",
-        html! {
+        &html! {
             h1 { "About this collection" }
             p { (total) " postmortems from curated lists and " (sources.len()) " configured sources. "
                 "Last pass: " (last_pass.map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())) "." }
@@ -391,7 +391,7 @@ pub(super) fn about(sources: &[SourceState], total: u64) -> Markup {
 pub(super) fn bad_request(err: &FilterError) -> Markup {
     layout(
         "Bad request",
-        html! {
+        &html! {
             h1 { "Bad request" }
             p.error { "The parameter " code { (err.name) } " is wrong: " (err.why) "." }
             p { a href="/" { "Back to all postmortems" } }
@@ -403,7 +403,7 @@ pub(super) fn bad_request(err: &FilterError) -> Markup {
 pub(super) fn failure(title: &str, detail: &str) -> Markup {
     layout(
         title,
-        html! { h1 { (title) } p.error { (detail) } p { a href="/" { "Back to all postmortems" } } },
+        &html! { h1 { (title) } p.error { (detail) } p { a href="/" { "Back to all postmortems" } } },
     )
 }
 

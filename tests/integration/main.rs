@@ -39,6 +39,10 @@ mod daemon;
 mod publish;
 // Who decides (#15): the publisher's postmortems, `pmagg mark`, extract's input guard.
 mod decision;
+// The collection view (#16) and the site (#17): filters against SQL, escaping, read-only.
+mod site;
+// The site in a real browser through chromedriver (#17); skipped without one unless CI=true.
+mod browser;
 // One test per fixed bug: issue_<n>_<what>.
 mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.
