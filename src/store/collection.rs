@@ -225,20 +225,50 @@ fn day(date: NaiveDate) -> String {
 }
 
 impl Halves {
-    /// With a text filter, indexes the curated entries for this connection first.
+    /// With a text filter, indexes the curated entries for this connection first, unless
+    /// the index already holds what the table holds (same count, last id, last change and
+    /// removals), so a server rebuilds it only after an import.
     fn with_snippets(self, store: &Store) -> Result<(String, Vec<Value>), StoreError> {
         if self.q.is_some() && self.origin != Some(Origin::Synced) {
+            let state: String = store
+                .conn
+                .query_row(
+                    "SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || \
+                     coalesce(max(last_seen), '') || ':' || coalesce(sum(removed), 0) \
+                     FROM main.curated_entries",
+                    [],
+                    |row| row.get(0),
+                )
+                .map_err(query("read the curated entries' state"))?;
             store
                 .conn
                 .execute_batch(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.curated_fts USING fts5 \
                          (title, company, summary, tokenize = 'porter unicode61');
-                     DELETE FROM temp.curated_fts;
-                     INSERT INTO temp.curated_fts (rowid, title, company, summary)
-                         SELECT id, title, company, summary FROM main.curated_entries
-                         WHERE removed = 0;",
+                     CREATE TABLE IF NOT EXISTS temp.curated_fts_state (state TEXT);",
                 )
                 .map_err(query("index curated entries for a search"))?;
+            let indexed: Option<String> = store
+                .conn
+                .query_row("SELECT state FROM temp.curated_fts_state", [], |row| row.get(0))
+                .optional()
+                .map_err(query("index curated entries for a search"))?;
+            if indexed.as_deref() != Some(state.as_str()) {
+                store
+                    .conn
+                    .execute_batch(
+                        "DELETE FROM temp.curated_fts;
+                         INSERT INTO temp.curated_fts (rowid, title, company, summary)
+                             SELECT id, title, company, summary FROM main.curated_entries
+                             WHERE removed = 0;
+                         DELETE FROM temp.curated_fts_state;",
+                    )
+                    .map_err(query("index curated entries for a search"))?;
+                store
+                    .conn
+                    .execute("INSERT INTO temp.curated_fts_state (state) VALUES (?1)", [state])
+                    .map_err(query("index curated entries for a search"))?;
+            }
         }
         Ok(self.build())
     }
