@@ -108,13 +108,29 @@ Examples:
   pmagg sources export-opml > feeds.opml          every feed source as OPML")]
     Sources(SourcesArgs),
 
-    /// List stored entries, newest first.
+    /// List the collection (synced postmortems and curated-list entries), newest first.
     #[command(after_help = "\
 Examples:
-  pmagg list                    the 20 newest entries
-  pmagg list --postmortems      confirmed postmortems, newest incident first
-  pmagg list --limit 100 --json")]
+  pmagg list                                   the 20 newest postmortems, curated or synced
+  pmagg list --company GitHub --since 2020-01-01 --category database
+  pmagg list --origin curated --limit 100 --json
+  pmagg list --postmortems      synced postmortems with every extracted field
+  pmagg list --entries          every stored entry of the sources, postmortem or not
+
+The filters have the same names as the site's URL parameters (`pmagg serve`). A header row is
+printed when stdout is a terminal.")]
     List(ListArgs),
+
+    /// Serve the site: browse, search and chart the collection (read-only).
+    #[command(after_help = "\
+Examples:
+  pmagg serve                          http://127.0.0.1:8080/
+  pmagg serve --listen 0.0.0.0:8080    on every interface (put a proxy in front)
+
+Pages: / (filters, search, charts), /postmortems/ID, /companies/SLUG, /categories/NAME,
+/about; JSON: /api/postmortems?FILTERS and /api/postmortems/ID. The database is opened
+read-only. `pmagg daemon` serves the same site on settings.listen.")]
+    Serve(ServeArgs),
 
     /// Find full-text matches among extracted postmortems.
     #[command(after_help = "\
@@ -510,13 +526,51 @@ pub struct ListArgs {
     /// How many entries to show.
     #[arg(long, short = 'n', default_value_t = 20)]
     pub limit: usize,
-    /// Only confirmed postmortems, newest incident first, with their extracted fields.
-    #[arg(long, short = 'p')]
+    /// Only synced, confirmed postmortems with every extracted field (the extraction view).
+    #[arg(long, short = 'p', conflicts_with = "entries")]
     pub postmortems: bool,
+    /// Every stored entry of the configured sources, postmortem or not (the raw view).
+    #[arg(long)]
+    pub entries: bool,
+    /// Only this company (compared without case).
+    #[arg(long, value_name = "NAME")]
+    pub company: Option<String>,
+    /// Only postmortems in this category (e.g. database, network, config-change).
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+    /// Only this source (its name in sources.toml) or list file (for curated entries).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// Only incidents on or after this day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<chrono::NaiveDate>,
+    /// Only incidents on or before this day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<chrono::NaiveDate>,
+    /// Only postmortems that lasted at least this many minutes.
+    #[arg(long, value_name = "MINUTES")]
+    pub min_minutes: Option<u32>,
+    /// Only postmortems that lasted at most this many minutes.
+    #[arg(long, value_name = "MINUTES")]
+    pub max_minutes: Option<u32>,
+    /// Only curated-list entries (`pmagg import`) or only synced postmortems.
+    #[arg(long, value_parser = ["curated", "synced"])]
+    pub origin: Option<String>,
     /// Print a JSON array instead of a table.
     #[arg(long)]
     pub json: bool,
 }
+
+/// `pmagg serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen (loopback by default; a host name is resolved).
+    #[arg(long, env = "PMAGG_SERVE_LISTEN", value_name = "HOST:PORT", default_value = DEFAULT_SERVE_LISTEN)]
+    pub listen: String,
+}
+
+/// Where `pmagg serve` listens unless told otherwise.
+pub const DEFAULT_SERVE_LISTEN: &str = "127.0.0.1:8080";
 
 /// `pmagg search`.
 #[derive(Debug, Args)]

@@ -13,7 +13,9 @@
 //! schedules for `pmagg daemon`; [`commands`] wires a command line to them. [`publish`] holds
 //! the git and GitHub side effects of `pmagg publish` and never opens the database. `parse`,
 //! `extract`, `store` and `render` are synchronous (`render` gets model values and never opens
-//! the database); `fetch`, `pipeline`, `schedule` and `commands` are async.
+//! the database); `fetch`, `pipeline`, `schedule` and `commands` are async. [`web`] is the
+//! site (`pmagg serve`, and the daemon's HTTP server): it reads the store read-only, beside
+//! `render`, and is called from `commands` and `schedule`.
 //!
 //! Whether an entry is a postmortem is decided outside `extract`, which only ever gives the
 //! classifier's word: the pipeline (and `reextract`, `mark`, `import`) reads the curator's
@@ -33,3 +35,4 @@ pub mod render;
 pub mod schedule;
 pub mod store;
 pub mod telemetry;
+pub mod web;

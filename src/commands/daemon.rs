@@ -37,6 +37,8 @@ pub(super) fn run(cli: &Cli, args: &DaemonArgs) -> anyhow::Result<()> {
         listen: args.listen.or(config.settings.listen),
         // The feed `pmagg render` writes (settings.feed), served as /feed.xml.
         feed: config.settings.feed.clone(),
+        // The site on its own read-only connection, opened after the writer migrated the file.
+        site: Some(crate::web::Site::open(&database).context("cannot open the site")?),
         pass: pass_command(cli, &database, text)?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

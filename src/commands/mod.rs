@@ -15,6 +15,7 @@ mod mark;
 mod publish;
 mod query;
 mod render;
+mod serve;
 mod sources;
 mod sync;
 
@@ -39,6 +40,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sync(args) => sync::run(cli, args),
         Command::Sources(args) => sources::run(cli, args),
         Command::List(args) => query::list(cli, args),
+        Command::Serve(args) => serve::run(cli, args),
         Command::Show(args) => query::show(cli, args),
         Command::Search(args) => query::search(cli, args),
         Command::Extract(args) => extract::run_extract(cli, args),

@@ -6,23 +6,69 @@ use std::io::Write;
 use super::{DASH, UsageError, cell, open_store_for_reading};
 use crate::cli::{Cli, ListArgs, SearchArgs, ShowArgs};
 use crate::extract::{self, Explanation};
-use crate::model::{CuratorMark, Decision, Hints, Report, StoredEntry, StoredPostmortem};
+use std::io::IsTerminal as _;
+
+use crate::model::{
+    CollectionDetail, CollectionItem, CuratorMark, Decision, Hints, PostmortemFilter, Report,
+    StoredEntry, StoredPostmortem,
+};
 use crate::parse;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
     if args.postmortems {
         return write_postmortems(&store.list_postmortems(args.limit)?, args.json);
     }
-    let entries = store.list_entries(args.limit)?;
+    if args.entries {
+        return write_entries(&store.list_entries(args.limit)?, args.json);
+    }
+    let filter = list_filter(args)?;
+    write_collection(
+        &store.collection(&filter)?.items,
+        args.json,
+        "nothing matches: import a list (`pmagg import`) or run `pmagg sync`",
+    )
+}
+
+/// The `list` flags as the filter the site reads from its URL.
+fn list_filter(args: &ListArgs) -> anyhow::Result<PostmortemFilter> {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    let mut add = |name, value: Option<String>| {
+        if let Some(value) = value {
+            pairs.push((name, value));
+        }
+    };
+    add("company", args.company.clone());
+    add("category", args.category.clone());
+    add("source", args.source.clone());
+    add("since", args.since.map(|d| d.to_string()));
+    add("until", args.until.map(|d| d.to_string()));
+    add("min_minutes", args.min_minutes.map(|m| m.to_string()));
+    add("max_minutes", args.max_minutes.map(|m| m.to_string()));
+    add("origin", args.origin.clone());
+    let mut filter = PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        .map_err(|err| {
+            UsageError(format!(
+                "--{}",
+                err.to_string()
+                    .trim_start_matches("parameter `")
+                    .replacen('`', "", 1)
+                    .replace('_', "-")
+            ))
+        })?;
+    filter.per_page = u32::try_from(args.limit).unwrap_or(u32::MAX).clamp(1, u32::MAX);
+    Ok(filter)
+}
+
+fn write_entries(entries: &[StoredEntry], json: bool) -> anyhow::Result<()> {
     let mut out = super::stdout();
-    if args.json {
+    if json {
         serde_json::to_writer_pretty(&mut out, &entries)?;
         writeln!(out)?;
         return Ok(());
     }
-    for entry in &entries {
+    for entry in entries {
         writeln!(
             out,
             "{:>6}  {:<10}  {:<20}  {}",
@@ -41,8 +87,39 @@ pub(super) fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Collection items as a table (ID, date, origin, company, title) or JSON.
+fn write_collection(items: &[CollectionItem], json: bool, empty: &str) -> anyhow::Result<()> {
+    let mut out = super::stdout();
+    if json {
+        serde_json::to_writer_pretty(&mut out, items)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if std::io::stdout().is_terminal() && !items.is_empty() {
+        writeln!(out, "{:>7}  {:<10}  {:<7}  {:<20}  TITLE", "ID", "DATE", "ORIGIN", "COMPANY")?;
+    }
+    for item in items {
+        writeln!(
+            out,
+            "{:>7}  {:<10}  {:<7}  {:<20}  {}",
+            item.id,
+            item.incident_date.map_or_else(|| DASH.to_owned(), |d| d.to_string()),
+            item.origin.as_str(),
+            cell(item.company.as_deref().unwrap_or(DASH), 20),
+            cell(item.title.as_deref().unwrap_or("(untitled)"), 80),
+        )?;
+    }
+    if items.is_empty() {
+        writeln!(out, "{empty}")?;
+    }
+    Ok(())
+}
+
 pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
+    if let Some(detail) = collection_detail(&store, &args.entry)? {
+        return write_detail(&detail, args.json);
+    }
     let entry = if let Ok(id) = args.entry.parse::<i64>() {
         store
             .entry(id)?
@@ -107,6 +184,63 @@ pub(super) fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<()> {
         } else if let Some(mark) = &mark {
             writeln!(out)?;
             write_mark(&mut out, mark)?;
+        }
+    }
+    Ok(())
+}
+
+/// A collection item named by its `list` ID (`s12`, `c3`), or a curated entry named by a URL
+/// no synced entry has.
+fn collection_detail(store: &Store, name: &str) -> anyhow::Result<Option<CollectionDetail>> {
+    let is_url = name.starts_with("http://") || name.starts_with("https://");
+    if is_url {
+        if !store.entries_by_url(name)?.is_empty() {
+            return Ok(None);
+        }
+        let ids = store.collection_ids_by_url(name)?;
+        return match ids.first() {
+            Some(id) => Ok(store.collection_item(id)?),
+            None => Ok(None),
+        };
+    }
+    if name.parse::<i64>().is_ok() {
+        return Ok(None);
+    }
+    match store.collection_item(name)? {
+        Some(detail) => Ok(Some(detail)),
+        None => Err(UsageError(format!(
+            "{name:?} is neither an ID from `pmagg list` nor an http(s) URL"
+        ))
+        .into()),
+    }
+}
+
+fn write_detail(detail: &CollectionDetail, json: bool) -> anyhow::Result<()> {
+    let mut out = super::stdout();
+    if json {
+        serde_json::to_writer_pretty(&mut out, detail)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let item = &detail.item;
+    writeln!(out, "{}", item.title.as_deref().unwrap_or("(untitled)"))?;
+    let rows = [
+        ("ID", Some(item.id.clone())),
+        ("Origin", Some(item.origin.to_string())),
+        ("Source", Some(item.source.clone())),
+        ("Company", item.company.clone()),
+        ("URL", item.url.clone()),
+        ("Incident", item.incident_date.map(|d| d.to_string())),
+        ("Duration", item.duration_minutes.map(|m| format!("{m} minutes"))),
+        ("Categories", (!item.categories.is_empty()).then(|| item.categories.join(", "))),
+        ("Impact", item.impact.clone()),
+        ("Root cause", item.root_cause.clone()),
+        ("Resolution", item.resolution.clone()),
+        ("Summary", item.summary.clone()),
+    ];
+    for (name, value) in rows {
+        if let Some(value) = value {
+            writeln!(out, "{:<12}{}", format!("{name}:"), value)?;
         }
     }
     Ok(())
@@ -238,17 +372,27 @@ fn write_entry(out: &mut impl Write, entry: &StoredEntry) -> std::io::Result<()>
 
 pub(super) fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<()> {
     let store = open_store_for_reading(cli)?;
-    let found = store.search_postmortems(&args.query, args.limit).map_err(|err| {
-        if let StoreError::Search { .. } = err {
-            return anyhow::Error::new(UsageError(err.to_string()));
-        }
-        anyhow::Error::new(UsageError(format!(
-            "cannot search for {:?}: {} (FTS5 syntax: words, \"phrases\", AND/OR/NOT, prefix*)",
-            args.query,
-            crate::pipeline::describe(&err)
-        )))
-    })?;
-    write_postmortems(&found, args.json)
+    let filter = PostmortemFilter {
+        q: Some(args.query.clone()),
+        per_page: u32::try_from(args.limit).unwrap_or(u32::MAX).max(1),
+        ..PostmortemFilter::everything()
+    };
+    let found = store
+        .check_search_syntax(&args.query)
+        .and_then(|()| store.collection(&filter))
+        .map_err(|err| {
+            // A query FTS5 cannot read is explained in words, with an example.
+            if let StoreError::Search { .. } = err {
+                return anyhow::Error::new(UsageError(err.to_string()));
+            }
+            anyhow::Error::new(UsageError(format!(
+                "cannot search for {:?}: {} (FTS5 syntax: words, \"phrases\", AND/OR/NOT, \
+                 prefix*; e.g. '\"root cause\" AND database')",
+                args.query,
+                crate::pipeline::describe(&err)
+            )))
+        })?;
+    write_collection(&found.items, args.json, "no postmortems found")
 }
 
 fn write_postmortems(found: &[StoredPostmortem], json: bool) -> anyhow::Result<()> {

@@ -1,35 +1,30 @@
 //! The daemon's HTTP endpoints on `settings.listen`: `GET /healthz`, `/metrics` and
-//! `/feed.xml`. Read-only views of the daemon's state; nothing here touches the database.
+//! `/feed.xml`, and the site. Read-only views of the daemon's state and of the database.
 //!
-//! HTTP/1.1 through hyper, with at most [`MAX_CONNECTIONS`] connections at once and a time
-//! limit on each, so a stuck scraper cannot pile up tasks.
+//! HTTP/1.1 through axum. With a [`Site`], the same router serves the site (`crate::web`)
+//! beside these three routes, on the daemon's read-only connection.
 
-use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::SystemTime;
 
-use bytes::Bytes;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
+use axum::http::{HeaderMap, Response, StatusCode};
+use axum::routing::get;
 use chrono::Utc;
-use http_body_util::Full;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
-use tracing::{debug, warn};
+use tracing::warn;
 
 use super::health::Health;
 use super::metrics::Metrics;
-
-/// Connections served at the same time; more wait in the listen backlog.
-pub(super) const MAX_CONNECTIONS: usize = 32;
-/// The longest one connection may stay open.
-const CONNECTION_TIME_LIMIT: Duration = Duration::from_secs(30);
-/// The longest a client may take to send its request headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::web::Site;
 
 /// What the endpoints show.
 #[derive(Debug)]
@@ -40,89 +35,100 @@ pub(super) struct Endpoints {
     pub(super) feed: Option<PathBuf>,
 }
 
-type Body = Full<Bytes>;
-
-/// Serves `listener` until the task is aborted.
-pub(super) async fn serve(listener: TcpListener, endpoints: Arc<Endpoints>) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        let Ok(permit) = Arc::clone(&slots).acquire_owned().await else { return };
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(err) => {
-                // Out of file descriptors and the like: wait a little instead of spinning.
-                warn!(error = %err, "cannot accept a connection");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let endpoints = Arc::clone(&endpoints);
-        tokio::spawn(async move {
-            let service = service_fn(move |request: Request<hyper::body::Incoming>| {
-                let endpoints = Arc::clone(&endpoints);
-                async move { Ok::<_, Infallible>(respond(&endpoints, &request).await) }
-            });
-            let connection = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service);
-            match tokio::time::timeout(CONNECTION_TIME_LIMIT, connection).await {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => debug!(error = %err, "connection ended with an error"),
-                Err(_) => debug!("connection closed: time limit"),
-            }
-            drop(permit);
-        });
+/// The daemon's routes: its own three, then the site (when there is one) for the rest.
+pub(super) fn router(endpoints: Arc<Endpoints>, site: Option<Site>) -> Router {
+    let own = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/feed.xml", get(feed))
+        .with_state(endpoints);
+    match site {
+        Some(site) => own.merge(site.router()),
+        None => own.fallback(|| async {
+            text(StatusCode::NOT_FOUND, "not found; try /healthz, /metrics or /feed.xml\n".into())
+        }),
     }
 }
 
-/// The response to one request.
-async fn respond<B>(endpoints: &Endpoints, request: &Request<B>) -> Response<Body> {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n".into());
-        response.headers_mut().insert("allow", HeaderValue::from_static("GET, HEAD"));
-        return response;
+/// Serves `listener` until the task is aborted.
+pub(super) async fn serve(listener: TcpListener, endpoints: Arc<Endpoints>, site: Option<Site>) {
+    if let Err(err) = axum::serve(listener, router(endpoints, site)).await {
+        warn!(error = %err, "the HTTP server stopped");
     }
-    let response = match request.uri().path() {
-        "/healthz" => {
-            let check = lock(&endpoints.health).check(Utc::now());
-            match check {
-                Ok(summary) => text(StatusCode::OK, summary),
-                Err(reasons) => text(StatusCode::SERVICE_UNAVAILABLE, format!("{reasons}\n")),
-            }
-        }
-        "/metrics" => {
-            let body = lock(&endpoints.metrics).render();
-            with_type(StatusCode::OK, body.into(), "text/plain; version=0.0.4; charset=utf-8")
-        }
-        "/feed.xml" => feed(endpoints.feed.as_ref()).await,
-        "/" => text(StatusCode::OK, "pmagg daemon: /healthz /metrics /feed.xml\n".into()),
-        _ => text(StatusCode::NOT_FOUND, "not found; try /healthz, /metrics or /feed.xml\n".into()),
+}
+
+async fn healthz(State(endpoints): State<Arc<Endpoints>>) -> Response<Body> {
+    let check = lock(&endpoints.health).check(Utc::now());
+    match check {
+        Ok(summary) => text(StatusCode::OK, summary),
+        Err(reasons) => text(StatusCode::SERVICE_UNAVAILABLE, format!("{reasons}\n")),
+    }
+}
+
+async fn metrics(State(endpoints): State<Arc<Endpoints>>) -> Response<Body> {
+    let body = lock(&endpoints.metrics).render();
+    with_type(StatusCode::OK, body.into(), "text/plain; version=0.0.4; charset=utf-8")
+}
+
+/// The feed with validators: an ETag (SHA-256 of the bytes) and Last-Modified (the file's
+/// mtime), and 304 to a reader whose If-None-Match (or, without one, If-Modified-Since)
+/// still holds (RFC 9110 §13.1).
+async fn feed(State(endpoints): State<Arc<Endpoints>>, headers: HeaderMap) -> Response<Body> {
+    let Some(path) = endpoints.feed.as_ref() else {
+        return text(StatusCode::NOT_FOUND, "no feed is configured\n".into());
     };
-    if request.method() == Method::HEAD {
-        let (parts, _) = response.into_parts();
-        return Response::from_parts(parts, Body::default());
+    let bytes = match tokio::fs::read(path).await {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return text(StatusCode::NOT_FOUND, "the feed has not been written yet\n".into());
+        }
+        Err(err) => {
+            warn!(error = %err, path = %path.display(), "cannot read the feed");
+            return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the feed\n".into());
+        }
+    };
+    let modified = tokio::fs::metadata(path).await.and_then(|m| m.modified()).ok();
+    let digest = Sha256::digest(&bytes);
+    let etag = digest.iter().take(16).fold(String::from("\""), |mut tag, b| {
+        let _ = write!(tag, "{b:02x}");
+        tag
+    }) + "\"";
+    let fresh = match headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        Some(tags) => tags.split(',').any(|t| {
+            let t = t.trim();
+            t == "*" || t.trim_start_matches("W/") == etag
+        }),
+        None => match (headers.get(IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()), modified) {
+            (Some(since), Some(modified)) => httpdate::parse_http_date(since)
+                .is_ok_and(|since| seconds(modified) <= seconds(since)),
+            _ => false,
+        },
+    };
+    let mut response = if fresh {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else {
+        let kind = feed_type(&bytes);
+        let mut response = with_type(StatusCode::OK, bytes.into(), kind);
+        // Readers revalidate with the validators below instead of refetching the body.
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response
+    };
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(ETAG, value);
+    }
+    if let Some(modified) = modified
+        && let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(modified))
+    {
+        response.headers_mut().insert(LAST_MODIFIED, value);
     }
     response
 }
 
-async fn feed(path: Option<&PathBuf>) -> Response<Body> {
-    let Some(path) = path else {
-        return text(StatusCode::NOT_FOUND, "no feed is configured\n".into());
-    };
-    match tokio::fs::read(path).await {
-        Ok(bytes) => {
-            let kind = feed_type(&bytes);
-            with_type(StatusCode::OK, bytes.into(), kind)
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            text(StatusCode::NOT_FOUND, "the feed has not been written yet\n".into())
-        }
-        Err(err) => {
-            warn!(error = %err, path = %path.display(), "cannot read the feed");
-            text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the feed\n".into())
-        }
-    }
+/// Whole seconds since the epoch: HTTP dates have no fractions.
+fn seconds(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// Atom or RSS by the root element, as feed readers expect the right type.
@@ -141,8 +147,8 @@ fn text(status: StatusCode, body: String) -> Response<Body> {
     with_type(status, body.into(), "text/plain; charset=utf-8")
 }
 
-fn with_type(status: StatusCode, body: Bytes, content_type: &'static str) -> Response<Body> {
-    let mut response = Response::new(Body::new(body));
+fn with_type(status: StatusCode, body: Body, content_type: &'static str) -> Response<Body> {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -157,26 +163,45 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::Method;
     use http_body_util::BodyExt;
+    use tower::ServiceExt as _;
 
     use super::*;
     use crate::schedule::health::PassResult;
 
-    fn state(feed: Option<PathBuf>) -> Endpoints {
+    fn state(feed: Option<PathBuf>) -> Arc<Endpoints> {
         let health = Health::new(Utc::now(), [("* * * * * *".to_owned(), None)]);
-        Endpoints {
+        Arc::new(Endpoints {
             health: Arc::new(Mutex::new(health)),
             metrics: Arc::new(Mutex::new(Metrics::new(["* * * * * *"]))),
             feed,
-        }
+        })
     }
 
-    async fn get(endpoints: &Endpoints, method: Method, path: &str) -> (StatusCode, String) {
-        let request = Request::builder().method(method).uri(path).body(()).unwrap();
-        let response = respond(endpoints, &request).await;
+    async fn get(endpoints: &Arc<Endpoints>, method: Method, path: &str) -> (StatusCode, String) {
+        let (status, _, body) = send(endpoints, method, path, &[]).await;
+        (status, body)
+    }
+
+    async fn send(
+        endpoints: &Arc<Endpoints>,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut request = axum::http::Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = router(Arc::clone(endpoints), None)
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8(body.to_vec()).unwrap())
+        (status, headers, String::from_utf8(body.to_vec()).unwrap())
     }
 
     #[tokio::test]
@@ -209,6 +234,21 @@ mod tests {
         assert!(body.contains("<feed"));
         let (status, body) = get(&endpoints, Method::HEAD, "/feed.xml").await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, ""));
+
+        // A reader polling with the validators it was given gets 304 (#16).
+        let (_, headers, _) = send(&endpoints, Method::GET, "/feed.xml", &[]).await;
+        let etag = headers[ETAG].to_str().unwrap().to_owned();
+        let modified = headers[LAST_MODIFIED].to_str().unwrap().to_owned();
+        let (status, again, body) =
+            send(&endpoints, Method::GET, "/feed.xml", &[("if-none-match", &etag)]).await;
+        assert_eq!((status, body.as_str()), (StatusCode::NOT_MODIFIED, ""));
+        assert_eq!(again[ETAG].to_str().unwrap(), etag);
+        let (status, _, _) =
+            send(&endpoints, Method::GET, "/feed.xml", &[("if-modified-since", &modified)]).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        let (status, _, _) =
+            send(&endpoints, Method::GET, "/feed.xml", &[("if-none-match", "\"other\"")]).await;
+        assert_eq!(status, StatusCode::OK);
 
         assert_eq!(
             get(&endpoints, Method::POST, "/healthz").await.0,

@@ -75,6 +75,8 @@ pub struct Options {
     pub listen: Option<SocketAddr>,
     /// The rendered feed file served at `/feed.xml`.
     pub feed: Option<PathBuf>,
+    /// The site, served beside them on `listen`.
+    pub site: Option<crate::web::Site>,
     /// How to start a pass process.
     pub pass: PassCommand,
 }
@@ -219,8 +221,8 @@ impl Daemon {
                     metrics: Arc::clone(&shared.metrics),
                     feed: options.feed,
                 });
-                info!(%addr, "serving /healthz, /metrics and /feed.xml");
-                Some(tokio::spawn(http::serve(listener, endpoints)))
+                info!(%addr, "serving the site, /healthz, /metrics and /feed.xml");
+                Some(tokio::spawn(http::serve(listener, endpoints, options.site)))
             }
             None => None,
         };

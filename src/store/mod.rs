@@ -5,6 +5,7 @@
 //! is an idempotent upsert on a natural key, and a source's writes happen in one transaction,
 //! so a crash leaves either the old state or the new one.
 
+mod collection;
 mod curated;
 mod entries;
 mod links;
@@ -14,6 +15,7 @@ mod postmortems;
 mod search_query;
 mod sources;
 
+pub use collection::{HIT_END, HIT_START};
 pub use entries::SourceWrite;
 pub use marks::DecisionRow;
 pub use postmortems::ExtractionState;

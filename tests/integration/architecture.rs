@@ -15,8 +15,12 @@ const RULES: &[(&str, &[&str])] = &[
     ("store", &["model", "config"]),
     ("render", &["model", "config"]),
     ("publish", &["model", "config", "render"]),
+    // The site reads the store (read-only) and renders report markdown with render's rules;
+    // it sits after store, beside render, and is called from commands and schedule (#17).
+    ("web", &["model", "config", "store", "render"]),
     // The daemon reads the store for health and backoff; every write goes through pipeline.
-    ("schedule", &["model", "config", "fetch", "store", "pipeline"]),
+    // It serves the site beside /healthz, /metrics and /feed.xml.
+    ("schedule", &["model", "config", "fetch", "store", "pipeline", "web"]),
 ];
 
 fn imports(path: &Path, found: &mut BTreeSet<String>) {

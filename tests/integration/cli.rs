@@ -72,7 +72,7 @@ fn list_and_show_read_what_sync_stored() {
     ws.write_feeds("", &[("blog".into(), format!("{}/feed.xml", server.uri()))]);
     ws.sync();
 
-    let list = ws.pmagg().args(["list", "--json", "--limit", "2"]).output().unwrap();
+    let list = ws.pmagg().args(["list", "--entries", "--json", "--limit", "2"]).output().unwrap();
     let entries: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(entries.as_array().unwrap().len(), 2);
     // Newest first: item 2 was published on Jan 3, item 1 on Jan 2.

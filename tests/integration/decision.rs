@@ -239,7 +239,7 @@ fn mark_round_trip_survives_sync_and_reextract() {
     .unwrap();
     ok(&ws, &["import", readme.to_str().unwrap()]);
     ws.sync();
-    let entries = json_of(&ws, &["list", "--json"]);
+    let entries = json_of(&ws, &["list", "--entries", "--json"]);
     let id = entries[0]["id"].as_i64().unwrap().to_string();
     let shown = json_of(&ws, &["show", &id, "--json"]);
     assert_eq!(shown["postmortem"]["is_postmortem"], false, "rejected first: {shown:#}");

@@ -43,6 +43,10 @@ mod links;
 mod decision;
 // A curator's first hour (#16): no config needed, init, edit sources, read-only DB, completions.
 mod curator;
+// The collection view (#16) and the site (#17): filters against SQL, escaping, read-only.
+mod site;
+// The site in a real browser through chromedriver (#17); skipped without one unless CI=true.
+mod browser;
 // One test per fixed bug: issue_<n>_<what>.
 mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.

@@ -1,0 +1,359 @@
+//! The whole collection in one query: confirmed synced postmortems and curated-list entries
+//! alike, filtered by a [`PostmortemFilter`]. `pmagg list`/`search`/`export` and the site
+//! (`web`) all read through [`Store::collection`], so the filter means the same everywhere.
+//!
+//! Curated entries have no full-text index of their own on disk (a migration for one waits
+//! for the numbers reserved before it): a text filter indexes them into a connection-local
+//! `temp.curated_fts` (FTS5, same tokenizer) first, which works on a read-only connection
+//! too.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, params_from_iter};
+
+use super::{Store, StoreError, query};
+use crate::model::{
+    ChartPoint, CollectionDetail, CollectionItem, CollectionPage, Decision, Origin,
+    PostmortemFilter, TimelineEvent,
+};
+
+/// Marks around a hit in a snippet; private-use characters never found in a report, so the
+/// page can escape the text first and then turn them into `<mark>`.
+pub const HIT_START: char = '\u{E000}';
+/// See [`HIT_START`].
+pub const HIT_END: char = '\u{E001}';
+
+/// Shared columns of both halves, in [`read_item`]'s order.
+const ITEM_COLUMNS: &str = "id, origin, source, title, company, url, day, duration_minutes, \
+                            impact, root_cause, resolution, summary, categories, snippet";
+
+impl Store {
+    /// The page of the collection `filter` asks for, and how many items match in all.
+    /// Newest incident first (undated last), then by origin and id.
+    pub fn collection(&self, filter: &PostmortemFilter) -> Result<CollectionPage, StoreError> {
+        let (sql, values) = matching(filter).with_snippets(self)?;
+        let total: i64 = self
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM ({sql})"),
+                params_from_iter(values.iter()),
+                |row| row.get(0),
+            )
+            .map_err(query("count the collection"))?;
+        let offset = i64::from(filter.page.saturating_sub(1)) * i64::from(filter.per_page);
+        let paged = format!(
+            "SELECT {ITEM_COLUMNS} FROM ({sql}) \
+             ORDER BY day IS NULL, day DESC, origin DESC, num DESC LIMIT {} OFFSET {offset}",
+            filter.per_page
+        );
+        let mut stmt = self.conn.prepare(&paged).map_err(query("list the collection"))?;
+        let items = stmt
+            .query_map(params_from_iter(values.iter()), read_item)
+            .map_err(query("list the collection"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(query("list the collection"))?;
+        Ok(CollectionPage { total: total as u64, items })
+    }
+
+    /// What the charts count, for every item matching `filter` (pages ignored).
+    pub fn collection_chart_points(
+        &self,
+        filter: &PostmortemFilter,
+    ) -> Result<Vec<ChartPoint>, StoreError> {
+        let (sql, values) = matching(filter).with_snippets(self)?;
+        let sql = format!("SELECT day, duration_minutes, company, categories FROM ({sql})");
+        let mut stmt = self.conn.prepare(&sql).map_err(query("chart the collection"))?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |row| {
+                let day: Option<String> = row.get(0)?;
+                let categories: String = row.get(3)?;
+                Ok(ChartPoint {
+                    year: day.and_then(|d| d.get(..4).and_then(|y| y.parse().ok())),
+                    duration_minutes: row.get(1)?,
+                    company: row.get(2)?,
+                    categories: serde_json::from_str(&categories).unwrap_or_default(),
+                })
+            })
+            .map_err(query("chart the collection"))?;
+        rows.collect::<Result<_, _>>().map_err(query("chart the collection"))
+    }
+
+    /// One item by its collection id (`s12`, `c3`), with what its page shows.
+    pub fn collection_item(&self, id: &str) -> Result<Option<CollectionDetail>, StoreError> {
+        let Some((origin, number)) = split_id(id) else { return Ok(None) };
+        let (sql, _) = Halves { origin: Some(origin), ..Halves::default() }.build();
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS}, timeline, action_items, decided_by, report FROM ({sql}) \
+             WHERE num = ?1"
+        );
+        let detail = self
+            .conn
+            .query_row(&sql, [number], |row| {
+                let item = read_item(row)?;
+                let timeline: Option<String> = row.get(14)?;
+                let actions: Option<String> = row.get(15)?;
+                let decided: Option<String> = row.get(16)?;
+                Ok(CollectionDetail {
+                    item,
+                    timeline: timeline
+                        .and_then(|t| serde_json::from_str::<Vec<TimelineEvent>>(&t).ok())
+                        .unwrap_or_default(),
+                    action_items: actions
+                        .and_then(|a| serde_json::from_str(&a).ok())
+                        .unwrap_or_default(),
+                    decided_by: decided
+                        .and_then(|d| serde_json::from_value::<Decision>(d.into()).ok()),
+                    report: row.get::<_, Option<String>>(17)?.filter(|r| !r.trim().is_empty()),
+                })
+            })
+            .optional()
+            .map_err(query("read a postmortem of the collection"))?;
+        Ok(detail)
+    }
+
+    /// Items whose link is `url` (as stored), for `pmagg show URL`.
+    pub fn collection_ids_by_url(&self, url: &str) -> Result<Vec<String>, StoreError> {
+        let (sql, _) = Halves::default().build();
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT id FROM ({sql}) WHERE url = ?1 ORDER BY origin DESC, num"))
+            .map_err(query("find a postmortem by URL"))?;
+        let rows = stmt.query_map([url], |row| row.get(0)).map_err(query("find by URL"))?;
+        rows.collect::<Result<_, _>>().map_err(query("find a postmortem by URL"))
+    }
+
+    /// Every company of the collection with its number of postmortems, most first.
+    pub fn collection_companies(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let (sql, _) = Halves::default().build();
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT company, count(*) AS n FROM ({sql}) WHERE company IS NOT NULL \
+                 GROUP BY company COLLATE NOCASE ORDER BY n DESC, company"
+            ))
+            .map_err(query("count companies"))?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))
+            .map_err(query("count companies"))?;
+        rows.collect::<Result<_, _>>().map_err(query("count companies"))
+    }
+
+    /// The sources and lists of the collection, sorted.
+    pub fn collection_sources(&self) -> Result<Vec<String>, StoreError> {
+        let (sql, _) = Halves::default().build();
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT DISTINCT source FROM ({sql}) ORDER BY source"))
+            .map_err(query("list sources"))?;
+        let rows = stmt.query_map([], |row| row.get(0)).map_err(query("list sources"))?;
+        rows.collect::<Result<_, _>>().map_err(query("list sources"))
+    }
+
+    /// Checks an FTS5 query's syntax without running a search: `Err` for `"a AND`.
+    pub fn check_search_syntax(&self, terms: &str) -> Result<(), StoreError> {
+        // What people get wrong is explained in words first (`StoreError::Search`).
+        super::search_query::check_search_query(terms)?;
+        // FTS5 parses the query when the statement first steps, so one row is asked for.
+        self.conn
+            .query_row(
+                "SELECT rowid FROM postmortems_fts WHERE postmortems_fts MATCH ?1 LIMIT 1",
+                [terms],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|_| ())
+            .map_err(query("read the search terms"))
+    }
+}
+
+/// `s12` → (synced, 12); `c3` → (curated, 3).
+fn split_id(id: &str) -> Option<(Origin, i64)> {
+    let origin = match id.as_bytes().first()? {
+        b's' => Origin::Synced,
+        b'c' => Origin::Curated,
+        _ => return None,
+    };
+    let number = id[1..].parse().ok()?;
+    Some((origin, number))
+}
+
+/// The two halves of the collection and the WHERE clauses that apply to both.
+#[derive(Default)]
+struct Halves {
+    origin: Option<Origin>,
+    q: Option<String>,
+    /// SQL conditions over the union's columns, with `?` placeholders.
+    conditions: Vec<&'static str>,
+    values: Vec<Value>,
+}
+
+fn matching(filter: &PostmortemFilter) -> Halves {
+    let mut halves = Halves { origin: filter.origin, q: filter.q.clone(), ..Halves::default() };
+    let mut add = |condition: &'static str, value: Value| {
+        halves.conditions.push(condition);
+        halves.values.push(value);
+    };
+    if let Some(company) = &filter.company {
+        add("company = ? COLLATE NOCASE", Value::Text(company.clone()));
+    }
+    if let Some(category) = &filter.category {
+        add(
+            "EXISTS (SELECT 1 FROM json_each(categories) WHERE value = ? COLLATE NOCASE)",
+            Value::Text(category.clone()),
+        );
+    }
+    if let Some(since) = filter.since {
+        add("day >= ?", Value::Text(day(since)));
+    }
+    if let Some(until) = filter.until {
+        add("day <= ?", Value::Text(day(until)));
+    }
+    if let Some(min) = filter.min_minutes {
+        add("duration_minutes >= ?", Value::Integer(i64::from(min)));
+    }
+    if let Some(max) = filter.max_minutes {
+        add("duration_minutes <= ?", Value::Integer(i64::from(max)));
+    }
+    if let Some(source) = &filter.source {
+        add("source = ?", Value::Text(source.clone()));
+    }
+    halves
+}
+
+fn day(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+impl Halves {
+    /// With a text filter, indexes the curated entries for this connection first, unless
+    /// the index already holds what the table holds (same count, last id, last change and
+    /// removals), so a server rebuilds it only after an import.
+    fn with_snippets(self, store: &Store) -> Result<(String, Vec<Value>), StoreError> {
+        if self.q.is_some() && self.origin != Some(Origin::Synced) {
+            let state: String = store
+                .conn
+                .query_row(
+                    "SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || \
+                     coalesce(max(last_seen), '') || ':' || coalesce(sum(removed), 0) \
+                     FROM main.curated_entries",
+                    [],
+                    |row| row.get(0),
+                )
+                .map_err(query("read the curated entries' state"))?;
+            store
+                .conn
+                .execute_batch(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.curated_fts USING fts5 \
+                         (title, company, summary, tokenize = 'porter unicode61');
+                     CREATE TABLE IF NOT EXISTS temp.curated_fts_state (state TEXT);",
+                )
+                .map_err(query("index curated entries for a search"))?;
+            let indexed: Option<String> = store
+                .conn
+                .query_row("SELECT state FROM temp.curated_fts_state", [], |row| row.get(0))
+                .optional()
+                .map_err(query("index curated entries for a search"))?;
+            if indexed.as_deref() != Some(state.as_str()) {
+                store
+                    .conn
+                    .execute_batch(
+                        "DELETE FROM temp.curated_fts;
+                         INSERT INTO temp.curated_fts (rowid, title, company, summary)
+                             SELECT id, title, company, summary FROM main.curated_entries
+                             WHERE removed = 0;
+                         DELETE FROM temp.curated_fts_state;",
+                    )
+                    .map_err(query("index curated entries for a search"))?;
+                store
+                    .conn
+                    .execute("INSERT INTO temp.curated_fts_state (state) VALUES (?1)", [state])
+                    .map_err(query("index curated entries for a search"))?;
+            }
+        }
+        Ok(self.build())
+    }
+
+    /// The union (one or both halves), filtered, as SQL and its parameters in order.
+    fn build(self) -> (String, Vec<Value>) {
+        let snippet = |table: &str, column: i32| {
+            format!("snippet({table}, {column}, '{HIT_START}', '{HIT_END}', '…', 16)")
+        };
+        let (synced_from, synced_snippet, curated_from, curated_snippet) = if self.q.is_some() {
+            (
+                "postmortems_fts JOIN postmortems p ON p.id = postmortems_fts.rowid",
+                snippet("postmortems_fts", -1),
+                "temp.curated_fts JOIN main.curated_entries c ON c.id = curated_fts.rowid",
+                snippet("curated_fts", -1),
+            )
+        } else {
+            ("postmortems p", "NULL".to_owned(), "main.curated_entries c", "NULL".to_owned())
+        };
+        let synced_match = if self.q.is_some() { " AND postmortems_fts MATCH ?" } else { "" };
+        let curated_match = if self.q.is_some() { " AND curated_fts MATCH ?" } else { "" };
+        let synced = format!(
+            "SELECT 's' || p.id AS id, p.id AS num, 'synced' AS origin, s.name AS source, \
+                 p.title, p.company, coalesce(p.url, e.url) AS url, \
+                 coalesce(p.incident_date, substr(p.published, 1, 10), \
+                     substr(e.published, 1, 10)) AS day, \
+                 p.duration_minutes, p.impact, p.root_cause, p.resolution, p.summary, \
+                 p.categories, {synced_snippet} AS snippet, p.timeline, p.action_items, \
+                 p.decided_by, e.report AS report \
+             FROM {synced_from} JOIN entries e ON e.id = p.entry_id \
+             JOIN sources s ON s.id = e.source_id WHERE p.is_postmortem = 1{synced_match}"
+        );
+        let curated = format!(
+            "SELECT 'c' || c.id AS id, c.id AS num, 'curated' AS origin, c.list AS source, \
+                 c.title, c.company, c.url, c.incident_date AS day, \
+                 NULL AS duration_minutes, NULL AS impact, NULL AS root_cause, \
+                 NULL AS resolution, c.summary, c.categories, {curated_snippet} AS snippet, \
+                 NULL AS timeline, NULL AS action_items, NULL AS decided_by, NULL AS report \
+             FROM {curated_from} WHERE c.removed = 0{curated_match}"
+        );
+        let mut values = Vec::new();
+        let union = match self.origin {
+            Some(Origin::Synced) => {
+                values.extend(self.q.iter().cloned().map(Value::Text));
+                synced
+            }
+            Some(Origin::Curated) => {
+                values.extend(self.q.iter().cloned().map(Value::Text));
+                curated
+            }
+            None => {
+                values.extend(self.q.iter().cloned().map(Value::Text));
+                values.extend(self.q.iter().cloned().map(Value::Text));
+                format!("{synced} UNION ALL {curated}")
+            }
+        };
+        let mut sql = format!("SELECT * FROM ({union})");
+        for (i, condition) in self.conditions.iter().enumerate() {
+            let _ = write!(sql, "{} {condition}", if i == 0 { " WHERE" } else { " AND" });
+        }
+        values.extend(self.values);
+        (sql, values)
+    }
+}
+
+fn read_item(row: &Row<'_>) -> rusqlite::Result<CollectionItem> {
+    let origin: String = row.get(1)?;
+    let day: Option<String> = row.get(6)?;
+    let categories: Option<String> = row.get(12)?;
+    Ok(CollectionItem {
+        id: row.get(0)?,
+        origin: if origin == "curated" { Origin::Curated } else { Origin::Synced },
+        source: row.get(2)?,
+        title: row.get(3)?,
+        company: row.get(4)?,
+        url: row.get(5)?,
+        incident_date: day.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        duration_minutes: row.get(7)?,
+        impact: row.get(8)?,
+        root_cause: row.get(9)?,
+        resolution: row.get(10)?,
+        summary: row.get(11)?,
+        categories: categories.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default(),
+        snippet: row.get(13)?,
+    })
+}

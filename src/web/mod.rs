@@ -1,0 +1,368 @@
+//! The site: browse, search and chart the collection over HTTP (`pmagg serve`, and the daemon
+//! on `settings.listen`).
+//!
+//! Takes a read-only [`Store`] and returns an axum [`Router`] of GET routes: HTML pages (`/`,
+//! `/postmortems/{id}`, `/companies/{slug}`, `/categories/{name}`, `/about`), the JSON API
+//! (`/api/postmortems`, `/api/postmortems/{id}`) and the embedded stylesheet. Its place in the
+//! flow is after `store` and beside `render`: it reads the store through the same typed query
+//! as `pmagg list` ([`Store::collection`] with a [`PostmortemFilter`]) and renders archive
+//! markdown with `render`'s rules. It must not write: the connection is opened read-only and
+//! there is no route but GET/HEAD.
+//!
+//! Pages are maud templates (checked at compile time, escaped by default) and work without
+//! JavaScript; a Content-Security-Policy forbids script altogether. Charts are inline SVG
+//! drawn here ([`charts`]).
+
+pub mod charts;
+mod markdown;
+mod pages;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maud::Markup;
+
+use crate::model::{FilterError, PostmortemFilter};
+use crate::store::{Store, StoreError};
+
+/// The Content-Security-Policy of every response: no script at all, styles and images only
+/// from the site itself, forms only to the site.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
+     img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The stylesheet, embedded in the binary.
+const STYLE: &str = include_str!("style.css");
+/// The icon (an SVG), so that browsers asking for one get no 404.
+const ICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">\
+    <rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#b4232c\"/>\
+    <path d=\"M4 11V5h3a2 2 0 0 1 0 4H4\" stroke=\"#fff\" stroke-width=\"1.6\" fill=\"none\"/></svg>";
+
+/// Why the site could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// The database could not be opened read-only.
+    #[error("cannot open the database for the site")]
+    Store {
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// What the handlers share: one read-only connection (SQLite calls run on the blocking pool).
+#[derive(Clone)]
+pub struct Site {
+    store: Arc<Mutex<Store>>,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site").finish_non_exhaustive()
+    }
+}
+
+impl Site {
+    /// Opens the database at `path` read-only.
+    pub fn open(path: &Path) -> Result<Self, WebError> {
+        let store = Store::open_read_only(path).map_err(|source| WebError::Store { source })?;
+        Ok(Self { store: Arc::new(Mutex::new(store)) })
+    }
+
+    /// The site's routes.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/", get(index))
+            .route("/postmortems/{id}", get(postmortem))
+            .route("/companies/{slug}", get(company))
+            .route("/categories/{name}", get(category))
+            .route("/about", get(about))
+            .route("/api/postmortems", get(api_list))
+            .route("/api/postmortems/{id}", get(api_one))
+            .route("/style.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+            .route("/favicon.ico", get(|| async { asset(ICON, "image/svg+xml") }))
+            .fallback(|| async {
+                failure(StatusCode::NOT_FOUND, "Not found", "There is no page at this address.")
+            })
+            .with_state(self)
+    }
+
+    /// Runs `read` on the store on the blocking pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, Response> {
+        let store = Arc::clone(&self.store);
+        let result = tokio::task::spawn_blocking(move || {
+            let store = store.lock().unwrap_or_else(PoisonError::into_inner);
+            read(&store)
+        })
+        .await;
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => {
+                tracing::warn!(error = %error_chain(&err), "site: store read failed");
+                Err(failure(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Database error",
+                    "The database could not be read.",
+                ))
+            }
+            Err(_) => Err(failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "The request failed.",
+            )),
+        }
+    }
+}
+
+/// The error and its sources on one line.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(next) = source {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        source = next.source();
+    }
+    text
+}
+
+/// Reads the filter from a raw query string, or answers 400 naming the parameter.
+async fn filter_from(
+    site: &Site,
+    query: Option<&str>,
+    fixed: &[&str],
+) -> Result<PostmortemFilter, Response> {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
+    if let Some((name, _)) = pairs.iter().find(|(name, _)| fixed.contains(&name.as_str())) {
+        return Err(bad_request(&FilterError {
+            name: name.clone(),
+            why: "is set by this page's address".to_owned(),
+        }));
+    }
+    let filter = PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|err| bad_request(&err))?;
+    if let Some(q) = filter.q.clone() {
+        let checked = {
+            let store = Arc::clone(&site.store);
+            tokio::task::spawn_blocking(move || {
+                store.lock().unwrap_or_else(PoisonError::into_inner).check_search_syntax(&q)
+            })
+            .await
+        };
+        if !matches!(checked, Ok(Ok(()))) {
+            return Err(bad_request(&FilterError {
+                name: "q".to_owned(),
+                why: "is not a valid search: use words, \"quoted phrases\", AND, OR, NOT and \
+                      prefix*, e.g. \"root cause\" AND database"
+                    .to_owned(),
+            }));
+        }
+    }
+    Ok(filter)
+}
+
+async fn index(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
+    let filter = match filter_from(&site, query.as_deref(), &[]).await {
+        Ok(filter) => filter,
+        Err(response) => return response,
+    };
+    let for_read = filter.clone();
+    let read = site
+        .read(move |store| {
+            Ok((
+                store.collection(&for_read)?,
+                store.collection_chart_points(&for_read)?,
+                store.collection_companies()?,
+                store.collection_sources()?,
+            ))
+        })
+        .await;
+    match read {
+        Ok((page, points, companies, sources)) => {
+            html(StatusCode::OK, &pages::index(&filter, &page, &points, &companies, &sources))
+        }
+        Err(response) => response,
+    }
+}
+
+async fn postmortem(State(site): State<Site>, UrlPath(id): UrlPath<String>) -> Response {
+    let lookup = id.clone();
+    match site.read(move |store| store.collection_item(&lookup)).await {
+        Ok(Some(detail)) => html(StatusCode::OK, &pages::postmortem(&detail)),
+        Ok(None) => failure(
+            StatusCode::NOT_FOUND,
+            "No such postmortem",
+            &format!("There is no postmortem with id {id}."),
+        ),
+        Err(response) => response,
+    }
+}
+
+async fn company(
+    State(site): State<Site>,
+    UrlPath(slug): UrlPath<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let mut filter = match filter_from(&site, query.as_deref(), &["company"]).await {
+        Ok(filter) => filter,
+        Err(response) => return response,
+    };
+    let companies = match site.read(Store::collection_companies).await {
+        Ok(companies) => companies,
+        Err(response) => return response,
+    };
+    let Some((name, _)) = companies.into_iter().find(|(name, _)| pages::slug(name) == slug) else {
+        return failure(StatusCode::NOT_FOUND, "No such company", "No postmortem names it.");
+    };
+    filter.company = Some(name.clone());
+    let for_read = filter.clone();
+    let read = site
+        .read(move |store| {
+            Ok((store.collection(&for_read)?, store.collection_chart_points(&for_read)?))
+        })
+        .await;
+    match read {
+        Ok((page, points)) => html(StatusCode::OK, &pages::company(&name, &filter, &page, &points)),
+        Err(response) => response,
+    }
+}
+
+async fn category(
+    State(site): State<Site>,
+    UrlPath(name): UrlPath<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let mut filter = match filter_from(&site, query.as_deref(), &["category"]).await {
+        Ok(filter) => filter,
+        Err(response) => return response,
+    };
+    filter.category = Some(name.clone());
+    let for_read = filter.clone();
+    let read = site
+        .read(move |store| {
+            Ok((store.collection(&for_read)?, store.collection_chart_points(&for_read)?))
+        })
+        .await;
+    match read {
+        Ok((page, _)) if page.total == 0 => {
+            failure(StatusCode::NOT_FOUND, "No such category", "No postmortem has it.")
+        }
+        Ok((page, points)) => {
+            html(StatusCode::OK, &pages::category(&name, &filter, &page, &points))
+        }
+        Err(response) => response,
+    }
+}
+
+async fn about(State(site): State<Site>) -> Response {
+    let read = site
+        .read(|store| {
+            let everything = PostmortemFilter { per_page: 1, ..PostmortemFilter::everything() };
+            Ok((store.source_states()?, store.collection(&everything)?.total))
+        })
+        .await;
+    match read {
+        Ok((sources, total)) => html(StatusCode::OK, &pages::about(&sources, total)),
+        Err(response) => response,
+    }
+}
+
+async fn api_list(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
+    let filter = match filter_from(&site, query.as_deref(), &[]).await {
+        Ok(filter) => filter,
+        Err(response) => return json_error(&response),
+    };
+    match site.read(move |store| store.collection(&filter)).await {
+        Ok(page) => json(StatusCode::OK, &page),
+        Err(response) => json_error(&response),
+    }
+}
+
+async fn api_one(State(site): State<Site>, UrlPath(id): UrlPath<String>) -> Response {
+    match site.read(move |store| store.collection_item(&id)).await {
+        Ok(Some(detail)) => json(StatusCode::OK, &detail),
+        Ok(None) => {
+            json(StatusCode::NOT_FOUND, &serde_json::json!({"error": "no such postmortem"}))
+        }
+        Err(response) => json_error(&response),
+    }
+}
+
+/// An HTML error answer turned into JSON with the same status.
+fn json_error(response: &Response) -> Response {
+    let status = response.status();
+    let message = response
+        .headers()
+        .get("x-pmagg-error")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("error")
+        .to_owned();
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+/// Headers every answer carries.
+fn secured(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
+        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+fn html(status: StatusCode, markup: &Markup) -> Response {
+    secured(
+        (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+            markup.0.clone(),
+        )
+            .into_response(),
+    )
+}
+
+fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    let body = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
+    secured(
+        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+            .into_response(),
+    )
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    secured(
+        (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            ],
+            body,
+        )
+            .into_response(),
+    )
+}
+
+/// A 400 page that names the parameter and says why.
+fn bad_request(err: &FilterError) -> Response {
+    let mut response = html(StatusCode::BAD_REQUEST, &pages::bad_request(err));
+    if let Ok(value) = HeaderValue::from_str(&err.to_string()) {
+        response.headers_mut().insert("x-pmagg-error", value);
+    }
+    response
+}
+
+fn failure(status: StatusCode, title: &str, detail: &str) -> Response {
+    let mut response = html(status, &pages::failure(title, detail));
+    if let Ok(value) = HeaderValue::from_str(detail) {
+        response.headers_mut().insert("x-pmagg-error", value);
+    }
+    response
+}
