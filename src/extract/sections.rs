@@ -176,24 +176,26 @@ struct Cue {
     weight: u8,
 }
 
-/// A field's cues, with one regex that matches wherever any of them does: most sentences
-/// have no cue at all, and one search tells so where each cue's own search would run.
+/// A field's cues, with a set that tells in one search which of them match: most sentences
+/// have no cue at all, and the rest need only their strongest cue's own search.
 struct CueSet {
     cues: Vec<Cue>,
-    any: Regex,
+    set: regex::RegexSet,
 }
 
 fn cues(table: &[(&str, u8)], what: &str) -> CueSet {
-    let compile = |pattern: &str| {
-        crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
-            .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}"))
-    };
+    let pattern = |p: &str| crate::extract::ascii_word_pattern(&format!("(?i){p}"));
     let cues = table
         .iter()
-        .map(|(pattern, weight)| Cue { regex: compile(pattern), weight: *weight })
+        .map(|(p, weight)| Cue {
+            regex: Regex::new(&pattern(p))
+                .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}")),
+            weight: *weight,
+        })
         .collect();
-    let any = table.iter().map(|(pattern, _)| format!("(?:{pattern})")).collect::<Vec<_>>();
-    CueSet { cues, any: compile(&any.join("|")) }
+    let set = regex::RegexSet::new(table.iter().map(|(p, _)| pattern(p)))
+        .unwrap_or_else(|e| panic!("literal regex set for {what} cues: {e}"));
+    CueSet { cues, set }
 }
 
 /// Cues of a sentence that names a cause: "the root cause was", "caused by", "due to".
@@ -477,7 +479,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         let fix_prose: Vec<&str> = narrative
             .iter()
             .copied()
-            .filter(|s| strongest_cue(s, &CAUSE_CUES).is_none_or(|(w, _)| w < 4))
+            .filter(|s| strongest_weight(s, &CAUSE_CUES).is_none_or(|w| w < 4))
             .collect();
         fields.resolution =
             best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
@@ -589,13 +591,18 @@ fn with_lead_in<'a>(
 
 /// The weight and position of the strongest cue in a sentence.
 fn strongest_cue(sentence: &str, cues: &CueSet) -> Option<(u8, usize)> {
-    if !cues.any.is_match(sentence) {
-        return None;
-    }
-    cues.cues
-        .iter()
-        .filter_map(|cue| cue.regex.find(sentence).map(|m| (cue.weight, m.start())))
-        .max_by_key(|(weight, _)| *weight)
+    let cue = strongest(sentence, cues)?;
+    cue.regex.find(sentence).map(|m| (cue.weight, m.start()))
+}
+
+/// The weight of the strongest cue in a sentence, when where it starts does not matter.
+fn strongest_weight(sentence: &str, cues: &CueSet) -> Option<u8> {
+    strongest(sentence, cues).map(|cue| cue.weight)
+}
+
+/// The strongest cue that matches (the last in the table among equals).
+fn strongest<'a>(sentence: &str, cues: &'a CueSet) -> Option<&'a Cue> {
+    cues.set.matches(sentence).iter().map(|i| &cues.cues[i]).max_by_key(|cue| cue.weight)
 }
 
 /// The clause of a sentence that holds its cause cue: a long sentence loses what comes
@@ -636,8 +643,7 @@ fn focus(text: &str, cues: &CueSet, not: &Regex) -> Option<String> {
     if kept.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
         return Some(clip(&kept.join(" "), 600));
     }
-    let weights: Vec<Option<u8>> =
-        kept.iter().map(|s| strongest_cue(s, cues).map(|(w, _)| w)).collect();
+    let weights: Vec<Option<u8>> = kept.iter().map(|s| strongest_weight(s, cues)).collect();
     let best = weights.iter().flatten().max().copied();
     let mut out: Vec<&str> = Vec::new();
     let mut count = 0;
@@ -666,7 +672,8 @@ fn first_text<'a>(
     text: impl Fn(&Section<'a>) -> Option<String>,
 ) -> Option<String> {
     let own = sections.iter().filter(|s| s.own && s.has(kind)).find_map(&text);
-    own.or_else(|| sections.iter().filter(|s| s.has(kind)).find_map(&text))
+    // The sections that name the kind themselves have had their turn (and gave nothing).
+    own.or_else(|| sections.iter().filter(|s| !s.own && s.has(kind)).find_map(&text))
 }
 
 /// A root-cause section's text; in a combined "Root cause and resolution" section, the
