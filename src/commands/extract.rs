@@ -83,7 +83,7 @@ pub(super) fn run_extract(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<()> {
     postmortem.is_postmortem = is_postmortem;
     let mut out = super::stdout();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &ApiPostmortem { decided_by, postmortem })?;
+        serde_json::to_writer_pretty(&mut out, &DecidedPostmortem { decided_by, postmortem })?;
         writeln!(out)?;
     } else {
         write_postmortem(&mut out, &postmortem)?;
@@ -183,7 +183,7 @@ fn read_input(input: &str, settings: &Settings) -> anyhow::Result<Input> {
 /// One postmortem, with who decided it: `publisher` for an API's postmortems, `curated` for
 /// an archived copy of a curated list's entry, else `classifier`.
 #[derive(Debug, serde::Serialize)]
-struct ApiPostmortem {
+struct DecidedPostmortem {
     /// Who decided.
     decided_by: Decision,
     #[serde(flatten)]
@@ -239,7 +239,7 @@ fn extract_api(
         let (is_postmortem, decided_by) =
             Decision::resolve(postmortem.is_postmortem, entry.vouched_by, None);
         postmortem.is_postmortem = is_postmortem;
-        found.push(ApiPostmortem { decided_by, postmortem });
+        found.push(DecidedPostmortem { decided_by, postmortem });
     }
     let mut out = super::stdout();
     if args.json {

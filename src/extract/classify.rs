@@ -269,17 +269,7 @@ pub(crate) fn title_score(title: &str) -> f32 {
 /// Counted up to [`cap::NARRATIVE`], the most the score uses: a long report stops
 /// being searched there.
 pub(crate) fn narrative_hits(text: &str) -> usize {
-    let mut seen: Vec<String> = Vec::new();
-    for found in RE_NARRATIVE.find_iter(text) {
-        let phrase = found.as_str().to_lowercase();
-        if !seen.contains(&phrase) {
-            seen.push(phrase);
-            if seen.len() == cap::NARRATIVE {
-                break;
-            }
-        }
-    }
-    seen.len()
+    distinct_hits(&RE_NARRATIVE, text, false, cap::NARRATIVE)
 }
 
 /// Clock times beyond this many add nothing to the score ([`Signals::times`]).

@@ -241,6 +241,10 @@ pub(crate) static MODEL: LazyLock<Weights> = LazyLock::new(|| {
         .expect("the embedded weights parse (checked by the embedded_weights_parse test)")
 });
 
+/// Whether the embedded model weighs any hash bucket, read once: when it does not, an
+/// extraction need not hash the headings.
+pub(crate) static MODEL_USES_HASHED: LazyLock<bool> = LazyLock::new(|| MODEL.uses_hashed());
+
 /// The logistic function.
 pub(crate) fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())

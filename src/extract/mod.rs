@@ -118,7 +118,7 @@ fn analyse(
     );
 
     let signals = signals(document, hints, &sections, &fields, &dates, timeline.len(), &prose);
-    let hashed = if learned::MODEL.uses_hashed() || hashing {
+    let hashed = if *learned::MODEL_USES_HASHED || hashing {
         heading_words(title.as_deref(), &sections)
     } else {
         Vec::new()

@@ -34,24 +34,11 @@ pub(super) fn path_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// A search snippet: escaped, then its hits wrapped in `<mark>`.
 fn highlighted(snippet: &str) -> Markup {
-    PreEscaped(escape(snippet).replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
+    // maud escapes the text; the private-use markers pass through and become the tags.
+    let escaped = html! { (snippet) }.into_string();
+    PreEscaped(escaped.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
 }
 
 /// A link only for http(s) URLs; anything else is shown as text.
