@@ -282,7 +282,11 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     fields.opening = opening(sections);
 
     // Prose fallbacks: the sentences of the report's narrative (not its timeline, its
-    // follow-up list or its lessons), in reading order.
+    // follow-up list or its lessons), in reading order. A report whose headings gave all
+    // three fields needs none of them.
+    if fields.root_cause.is_some() && fields.resolution.is_some() && fields.impact.is_some() {
+        return fields;
+    }
     let narrative: Vec<&str> = sections
         .iter()
         .filter(|s| !s.has(Kind::Timeline) && !s.has(Kind::ActionItems) && !s.has(Kind::Lessons))
