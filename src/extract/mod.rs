@@ -80,7 +80,8 @@ fn analyse(
     threshold: f32,
     hashing: bool,
 ) -> (Postmortem, Features) {
-    let _memo = dates::Memo::start();
+    // What the dates and the timeline find in each paragraph, remembered for this extraction.
+    let seen = dates::Mentions::default();
     let sections = sections::read_sections(document);
     let fields = sections::extract_fields(&sections);
     let title = document.title.clone().or_else(|| hints.title.clone());
@@ -91,9 +92,10 @@ fn analyse(
         published,
         document.url.as_deref(),
         hints,
+        &seen,
     );
     let timeline::Timeline { events: timeline, span_minutes } =
-        timeline::extract_timeline(&sections, &dates);
+        timeline::extract_timeline(&sections, &dates, &seen);
     // Where the text states no span, the timeline's first and last times give one.
     let duration_minutes = dates.duration_minutes.or(span_minutes);
 

@@ -97,50 +97,33 @@ fn has_digit(text: &str) -> bool {
     text.bytes().any(|b| b.is_ascii_digit())
 }
 
-/// What [`find_times`] and [`find_dates`] found in each text, while a [`Memo`] is alive.
+/// The times and dates found in each text, remembered for the length of one extraction,
+/// which owns it: an extraction reads the same paragraph for the year, the zone, the range,
+/// the start, the duration and the timeline, and these searches were a tenth of a cold pass
+/// (bench/README.md). Results depend on the text alone, so a remembered one is always right.
 #[derive(Default)]
-struct Found {
-    times: HashMap<String, Vec<TimeMention>>,
-    dates: HashMap<String, Vec<DateMention>>,
+pub(crate) struct Mentions {
+    times: RefCell<HashMap<String, Vec<TimeMention>>>,
+    dates: RefCell<HashMap<String, Vec<DateMention>>>,
 }
 
-thread_local! {
-    static MEMO: RefCell<Option<Found>> = const { RefCell::new(None) };
-}
+impl Mentions {
+    /// Clock times in `text`: `14:00`, `2:00 PM`, `3 PM`, `2100hrs`, with a zone when one
+    /// follows.
+    pub(crate) fn times(&self, text: &str) -> Vec<TimeMention> {
+        remembered(text, &self.times, scan_times)
+    }
 
-/// While alive, [`find_times`] and [`find_dates`] on this thread remember what they found in
-/// each text: one extraction reads the same paragraph for the year, the zone, the range, the
-/// start, the duration and the timeline, and these searches were a tenth of a cold pass.
-/// Results depend on the text alone, so a remembered one is always right; the memory goes
-/// when the guard drops (at the end of the extraction).
-pub(crate) struct Memo {
-    outermost: bool,
-}
-
-impl Memo {
-    pub(crate) fn start() -> Self {
-        let outermost = MEMO.with(|memo| {
-            let mut memo = memo.borrow_mut();
-            let outermost = memo.is_none();
-            memo.get_or_insert_with(Found::default);
-            outermost
-        });
-        Self { outermost }
+    /// Calendar dates in `text`, in order, without overlaps.
+    pub(crate) fn dates(&self, text: &str) -> Vec<DateMention> {
+        remembered(text, &self.dates, scan_dates)
     }
 }
 
-impl Drop for Memo {
-    fn drop(&mut self) {
-        if self.outermost {
-            MEMO.with(|memo| memo.borrow_mut().take());
-        }
-    }
-}
-
-/// `scan(text)`, or what it gave for the same text while a [`Memo`] is alive.
+/// `scan(text)`, or what it gave for the same text before.
 fn remembered<T: Clone>(
     text: &str,
-    table: fn(&mut Found) -> &mut HashMap<String, Vec<T>>,
+    table: &RefCell<HashMap<String, Vec<T>>>,
     scan: fn(&str) -> Vec<T>,
 ) -> Vec<T> {
     // Every pattern needs a digit; most paragraphs have none, and this check costs a
@@ -148,23 +131,18 @@ fn remembered<T: Clone>(
     if !has_digit(text) {
         return Vec::new();
     }
-    MEMO.with(|memo| {
-        // `scan` never searches through this memo, so holding the borrow is safe.
-        let mut memo = memo.borrow_mut();
-        let Some(found) = memo.as_mut() else { return scan(text) };
-        let table = table(found);
-        if let Some(hit) = table.get(text) {
-            return hit.clone();
-        }
-        let result = scan(text);
-        table.insert(text.to_owned(), result.clone());
-        result
-    })
+    if let Some(hit) = table.borrow().get(text) {
+        return hit.clone();
+    }
+    let result = scan(text);
+    table.borrow_mut().insert(text.to_owned(), result.clone());
+    result
 }
 
-/// Clock times in `text`: `14:00`, `2:00 PM`, `3 PM`, `2100hrs`, with a zone when one follows.
+/// [`Mentions::times`] without the memo, for tests.
+#[cfg(test)]
 pub(crate) fn find_times(text: &str) -> Vec<TimeMention> {
-    remembered(text, |found| &mut found.times, scan_times)
+    if has_digit(text) { scan_times(text) } else { Vec::new() }
 }
 
 fn scan_times(text: &str) -> Vec<TimeMention> {
@@ -239,9 +217,10 @@ fn time_at(text: &str, found: regex::Match<'_>) -> Option<TimeMention> {
     Some(TimeMention { start: whole.start(), end, time, zone })
 }
 
-/// Calendar dates in `text`, in order, without overlaps.
+/// [`Mentions::dates`] without the memo, for tests.
+#[cfg(test)]
 pub(crate) fn find_dates(text: &str) -> Vec<DateMention> {
-    remembered(text, |found| &mut found.dates, scan_dates)
+    if has_digit(text) { scan_dates(text) } else { Vec::new() }
 }
 
 fn scan_dates(text: &str) -> Vec<DateMention> {

@@ -27,7 +27,9 @@ mod mentions;
 mod tests;
 mod zone;
 
-pub(crate) use self::mentions::{DateMention, Memo, count_times, find_dates, find_times};
+pub(crate) use self::mentions::{DateMention, Mentions, count_times};
+#[cfg(test)]
+use self::mentions::{find_dates, find_times};
 use self::zone::ZONE_PATTERN;
 pub(crate) use self::zone::{Zone, parse_zone};
 
@@ -164,9 +166,10 @@ pub(crate) fn extract_dates(
     published: Option<DateTime<Utc>>,
     url: Option<&str>,
     hints: &Hints,
+    seen: &Mentions,
 ) -> Dates {
     let units = read_units(title, sections);
-    let all_text_years = units.iter().flat_map(|u| find_dates(u.text)).filter_map(|d| d.year);
+    let all_text_years = units.iter().flat_map(|u| seen.dates(u.text)).filter_map(|d| d.year);
     let url_year = [url, hints.url.as_deref()]
         .into_iter()
         .flatten()
@@ -178,7 +181,7 @@ pub(crate) fn extract_dates(
         .or_else(|| most_common(all_text_years))
         .or(url_year)
         .or_else(|| hints.started_at.map(|p| p.year()));
-    let (zone, zone_stated) = default_zone(sections, &units);
+    let (zone, zone_stated) = default_zone(sections, &units, seen);
 
     let mut dates = Dates { zone, year_hint, ..Dates::default() };
     let opening = || units.iter().filter(|u| u.in_opening);
@@ -197,34 +200,34 @@ pub(crate) fn extract_dates(
             label.contains("duration") || unit.text.to_ascii_lowercase().contains("duration");
         if is_duration {
             if span.is_none() {
-                span = find_range(unit.text, year_hint);
+                span = find_range(unit.text, year_hint, seen);
             }
             if explicit_minutes.is_none() {
-                explicit_minutes = find_duration(unit.text, label.contains("duration"));
+                explicit_minutes = find_duration(unit.text, label.contains("duration"), seen);
             }
         }
     }
     if span.is_none() {
-        span = labelled_start_end(&units, year_hint);
+        span = labelled_start_end(&units, year_hint, seen);
     }
     // 2. The opening: a range, a stated duration ("lasting ~50 minutes"), a start.
     if span.is_none() {
-        span = opening().find_map(|u| find_range(u.text, year_hint));
+        span = opening().find_map(|u| find_range(u.text, year_hint, seen));
     }
     if explicit_minutes.is_none() {
-        explicit_minutes = opening().find_map(|u| find_duration(u.text, false));
+        explicit_minutes = opening().find_map(|u| find_duration(u.text, false, seen));
     }
     if span.is_none() {
-        span = opening().find_map(|u| find_start(u.text, year_hint));
+        span = opening().find_map(|u| find_start(u.text, year_hint, seen));
     }
     // 3. Anywhere but the timeline; a stated duration then wins over such a range.
     let mut span_is_weak = false;
     if span.is_none() {
-        span = outside_timeline().find_map(|u| find_range(u.text, year_hint));
+        span = outside_timeline().find_map(|u| find_range(u.text, year_hint, seen));
         span_is_weak = span.is_some();
     }
     if explicit_minutes.is_none() {
-        explicit_minutes = outside_timeline().find_map(|u| find_duration(u.text, false));
+        explicit_minutes = outside_timeline().find_map(|u| find_duration(u.text, false, seen));
     }
 
     if let Some((a, b)) = span {
@@ -250,7 +253,7 @@ pub(crate) fn extract_dates(
     // The day it happened: the span's, else the first date in the opening, else the first
     // date outside the timeline, else the first timeline date.
     if dates.incident_date.is_none() {
-        let pick = |u: &&Unit<'_>| find_dates(u.text).iter().find_map(|d| d.date(year_hint));
+        let pick = |u: &&Unit<'_>| seen.dates(u.text).iter().find_map(|d| d.date(year_hint));
         dates.incident_date = units
             .iter()
             .filter(|u| u.in_opening)
@@ -263,7 +266,7 @@ pub(crate) fn extract_dates(
                     })
                     .find_map(|u| pick(&u))
             })
-            .or_else(|| timeline_first_date(sections))
+            .or_else(|| timeline_first_date(sections, seen))
             .or_else(|| units.iter().find_map(|u| pick(&u)));
     }
     // A date written without a year that lands after the report was written is last year's.
@@ -271,7 +274,7 @@ pub(crate) fn extract_dates(
         && date > published.date_naive() + Duration::days(1)
         && let Some(earlier) = date.with_year(date.year() - 1)
         && earlier <= published.date_naive()
-        && !units.iter().any(|u| find_dates(u.text).iter().any(|d| d.year == Some(date.year())))
+        && !units.iter().any(|u| seen.dates(u.text).iter().any(|d| d.year == Some(date.year())))
     {
         dates.incident_date = Some(earlier);
     }
@@ -366,7 +369,11 @@ fn most_common(values: impl Iterator<Item = i32>) -> Option<i32> {
 /// "All times in CET", a "Time (UTC)" table header, else the zone most times are written in.
 /// The zone is `(zone, stated)`: `stated` when the report says it outright ("All times in
 /// CET"), not when it is only the zone most times are written in.
-fn default_zone(sections: &[Section<'_>], units: &[Unit<'_>]) -> (Option<Zone>, bool) {
+fn default_zone(
+    sections: &[Section<'_>],
+    units: &[Unit<'_>],
+    seen: &Mentions,
+) -> (Option<Zone>, bool) {
     for section in sections {
         for text in
             section.heading.into_iter().chain(section.blocks.iter().filter_map(|b| match b {
@@ -388,7 +395,7 @@ fn default_zone(sections: &[Section<'_>], units: &[Unit<'_>]) -> (Option<Zone>, 
         _ => None,
     });
     for text in units.iter().map(|u| u.text).chain(table_cells) {
-        for t in find_times(text) {
+        for t in seen.times(text) {
             if let Some(z) = t.zone {
                 match zones.iter_mut().find(|(k, _)| *k == z) {
                     Some((_, n)) => *n += 1,
@@ -406,9 +413,9 @@ fn default_zone(sections: &[Section<'_>], units: &[Unit<'_>]) -> (Option<Zone>, 
 }
 
 /// Two times joined by "-", "to", "until" or "and" (with "between"), with the dates around them.
-fn find_range(text: &str, year_hint: Option<i32>) -> Option<(Instant, Instant)> {
-    let times = find_times(text);
-    let dates = find_dates(text);
+fn find_range(text: &str, year_hint: Option<i32>, seen: &Mentions) -> Option<(Instant, Instant)> {
+    let times = seen.times(text);
+    let dates = seen.dates(text);
     for pair in times.windows(2) {
         let (t1, t2) = (&pair[0], &pair[1]);
         let gap = &text[t1.end..t2.start];
@@ -449,9 +456,9 @@ fn find_range(text: &str, year_hint: Option<i32>) -> Option<(Instant, Instant)> 
 }
 
 /// A time introduced as the start ("beginning at", "started at"), with its date.
-fn find_start(text: &str, year_hint: Option<i32>) -> Option<(Instant, Instant)> {
-    let dates = find_dates(text);
-    for t in find_times(text) {
+fn find_start(text: &str, year_hint: Option<i32>, seen: &Mentions) -> Option<(Instant, Instant)> {
+    let dates = seen.dates(text);
+    for t in seen.times(text) {
         let lead = text[..t.start].to_ascii_lowercase();
         let lead = lead.trim_end().trim_end_matches(" at").trim_end_matches(" on");
         if !(lead.ends_with("beginning")
@@ -474,10 +481,14 @@ fn find_start(text: &str, year_hint: Option<i32>) -> Option<(Instant, Instant)> 
 }
 
 /// `Start:` and `End:` label pairs.
-fn labelled_start_end(units: &[Unit<'_>], year_hint: Option<i32>) -> Option<(Instant, Instant)> {
+fn labelled_start_end(
+    units: &[Unit<'_>],
+    year_hint: Option<i32>,
+    seen: &Mentions,
+) -> Option<(Instant, Instant)> {
     let instant = |text: &str| {
-        let date = find_dates(text).first().and_then(|d| d.date(year_hint));
-        let time = find_times(text).into_iter().next();
+        let date = seen.dates(text).first().and_then(|d| d.date(year_hint));
+        let time = seen.times(text).into_iter().next();
         (date.is_some() || time.is_some()).then_some(Instant {
             date,
             time: time.as_ref().map(|t| t.time),
@@ -517,7 +528,7 @@ fn labelled_start_end(units: &[Unit<'_>], year_hint: Option<i32>) -> Option<(Ins
 
 /// A stated duration in minutes. With `labelled`, the text is a Duration label's value and
 /// needs no lead-in words.
-fn find_duration(text: &str, labelled: bool) -> Option<u32> {
+fn find_duration(text: &str, labelled: bool, seen: &Mentions) -> Option<u32> {
     for caps in RE_DURATION.captures_iter(text) {
         let Some(whole) = caps.get(0) else { continue };
         let before = &text[..whole.start()];
@@ -525,7 +536,7 @@ fn find_duration(text: &str, labelled: bool) -> Option<u32> {
         if !labelled && !RE_DURATION_CONTEXT.is_match(before) && !RE_DURATION_OF.is_match(after) {
             continue;
         }
-        if labelled && find_times(text).len() >= 2 {
+        if labelled && seen.times(text).len() >= 2 {
             return None;
         }
         let n = match caps["n"].to_ascii_lowercase().as_str() {
@@ -560,13 +571,13 @@ fn find_duration(text: &str, labelled: bool) -> Option<u32> {
 }
 
 /// The first full date in a timeline table.
-fn timeline_first_date(sections: &[Section<'_>]) -> Option<NaiveDate> {
+fn timeline_first_date(sections: &[Section<'_>], seen: &Mentions) -> Option<NaiveDate> {
     sections.iter().filter(|s| s.has(Kind::Timeline)).flat_map(|s| s.blocks.iter()).find_map(|b| {
         let text = match b {
             Block::TableRow { cells } => cells.first()?.as_str(),
             Block::Paragraph { text } | Block::ListItem { text } => text.as_str(),
             _ => return None,
         };
-        find_dates(text).iter().find_map(|d| d.date(None))
+        seen.dates(text).iter().find_map(|d| d.date(None))
     })
 }

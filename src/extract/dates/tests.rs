@@ -5,7 +5,7 @@ use crate::model::Document;
 fn dates_of(blocks: Vec<Block>) -> Dates {
     let doc = Document { blocks, ..Document::default() };
     let sections = read_sections(&doc);
-    extract_dates(None, &sections, None, None, &Hints::default())
+    extract_dates(None, &sections, None, None, &Hints::default(), &Mentions::default())
 }
 fn p(text: &str) -> Block {
     Block::Paragraph { text: text.into() }
@@ -84,15 +84,38 @@ fn stated_durations() {
 
 #[test]
 fn durations_said_after_the_number_or_with_a_half() {
-    assert_eq!(find_duration("The chain incurred 22 hours of downtime.", false), Some(1320));
     assert_eq!(
-        find_duration("Block production was halted for about 7 and a half hours.", false),
+        find_duration("The chain incurred 22 hours of downtime.", false, &Mentions::default()),
+        Some(1320)
+    );
+    assert_eq!(
+        find_duration(
+            "Block production was halted for about 7 and a half hours.",
+            false,
+            &Mentions::default()
+        ),
         Some(450)
     );
-    assert_eq!(find_duration("We spent 3 hours of work on the review.", false), None);
-    assert_eq!(find_duration("On June 5 there was a two hour outage at AWS.", false), Some(120));
-    assert_eq!(find_duration("It took around an hour to fix it.", false), Some(60));
-    assert_eq!(find_duration("Over a period of around 12 hours, pages failed.", false), Some(720));
+    assert_eq!(
+        find_duration("We spent 3 hours of work on the review.", false, &Mentions::default()),
+        None
+    );
+    assert_eq!(
+        find_duration("On June 5 there was a two hour outage at AWS.", false, &Mentions::default()),
+        Some(120)
+    );
+    assert_eq!(
+        find_duration("It took around an hour to fix it.", false, &Mentions::default()),
+        Some(60)
+    );
+    assert_eq!(
+        find_duration(
+            "Over a period of around 12 hours, pages failed.",
+            false,
+            &Mentions::default()
+        ),
+        Some(720)
+    );
 }
 
 #[test]
@@ -134,7 +157,8 @@ fn incident_date_is_not_the_published_date() {
     };
     let sections = read_sections(&doc);
     let published = utc("2021-03-01T10:00:00Z");
-    let d = extract_dates(None, &sections, published, None, &Hints::default());
+    let d =
+        extract_dates(None, &sections, published, None, &Hints::default(), &Mentions::default());
     assert_eq!(d.incident_date, ymd(2021, 2, 15));
 }
 
@@ -181,7 +205,7 @@ fn default_zone_from_all_times_in() {
         ..Document::default()
     };
     let sections = read_sections(&doc);
-    let d = extract_dates(None, &sections, None, None, &Hints::default());
+    let d = extract_dates(None, &sections, None, None, &Hints::default(), &Mentions::default());
     assert_eq!(d.zone, Some(Zone::Fixed(3600)));
     assert_eq!(d.incident_date, ymd(2021, 2, 15));
 }
