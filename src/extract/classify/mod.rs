@@ -153,6 +153,50 @@ mod gate {
 }
 
 /// Compiles a literal pattern; `regex_literals_compile` checks every one.
+/// Characters outside ASCII that `(?i)` matches to an ASCII letter: the long s (U+017F, an
+/// `s`) and the Kelvin sign (U+212A, a `k`). A test holds this list to the regex engine's
+/// case folding.
+const FOLDS_INTO_ASCII: [char; 2] = ['\u{17F}', '\u{212A}'];
+
+/// A text made ready for the case-insensitive word searches of [`Words`]: its ASCII-lowercased
+/// copy, which the patterns search without `(?i)` and so with their literal prefilters, or,
+/// in the rare text with a character of [`FOLDS_INTO_ASCII`], the text itself. Lowercasing
+/// ASCII keeps every byte offset and every ASCII word boundary, so both find the same matches.
+pub(crate) struct Folded<'a> {
+    text: std::borrow::Cow<'a, str>,
+    lowered: bool,
+}
+
+impl<'a> Folded<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        if text.contains(FOLDS_INTO_ASCII) {
+            Self { text: std::borrow::Cow::Borrowed(text), lowered: false }
+        } else {
+            Self { text: std::borrow::Cow::Owned(text.to_ascii_lowercase()), lowered: true }
+        }
+    }
+}
+
+/// A case-insensitive pattern of words, compiled twice: without `(?i)` for [`Folded`] text
+/// that was lowercased (the common case, where the engine can skip ahead to its literals
+/// instead of reading every byte), and as written for text that was not.
+struct Words {
+    lower: Regex,
+    any_case: Regex,
+}
+
+impl Words {
+    fn new(pattern: &str, what: &str) -> Self {
+        let lower = pattern.strip_prefix("(?i)").expect("word patterns are case-insensitive");
+        Self { lower: regex(lower, what), any_case: regex(pattern, what) }
+    }
+
+    fn find_iter<'r, 't>(&'r self, text: &'t Folded<'_>) -> regex::Matches<'r, 't> {
+        let re = if text.lowered { &self.lower } else { &self.any_case };
+        re.find_iter(&text.text)
+    }
+}
+
 fn regex(pattern: &str, _what: &str) -> Regex {
     crate::extract::ascii_word_regex(pattern)
         .expect("literal classifier regex (checked by regex_literals_compile)")
@@ -176,8 +220,8 @@ static RE_TITLE_NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
         "title words of look-alikes",
     )
 });
-static RE_NARRATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_NARRATIVE: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(we|the team|engineers?|on-call( engineer)?|i|they|sre)\s+(quickly\s+)?(identified|discovered|noticed|detected|deployed|restarted|rolled (back|out)|reverted|investigated|escalated|mitigated|fixed|restored|failed over|scaled|began|started|realized|realised|found|confirmed|declared|paged|applied|patched)\b|\b(was|were|went|became)\s+(completely\s+|partially\s+|temporarily\s+)?(down|unavailable|degraded|unreachable|offline|unresponsive|restored|resolved|affected|impacted|inaccessible)\b|\b(outage|incident|disruption|downtime|issue)\s+(began|started|lasted|occurred|ended|was (resolved|detected|declared|mitigated))\b|\b\d{1,3}(\.\d+)?\s?%\s+of\s+(our\s+)?(users|traffic|requests|customers)\b|\b(users|customers)\s+(were|experienced|could not|couldn't|saw|received|encountered|reported)\b|\b[45]\d\d\s+(errors?|responses?|status)\b|\berror rates?\b|\b(alert(s|ed)?|paged)\b|\brolled back\b|\broll ?back\b|\broot cause\b|\bservice (was )?restored\b|\brestored (the )?service\b|\bwent (down|offline)\b|\b(an? |the )?(outage|incident|issue|failure|error) (occurred|happened)\b|\binternal server errors?\b|\b[45]\d\ds\b|\bfailed with\b|\bmitigated\b|\btimed? ?outs?\b",
         "incident narrative",
     )
@@ -268,7 +312,7 @@ pub(crate) fn title_score(title: &str) -> f32 {
 ///
 /// Counted up to [`cap::NARRATIVE`], the most the score uses: a long report stops
 /// being searched there.
-pub(crate) fn narrative_hits(text: &str) -> usize {
+pub(crate) fn narrative_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_NARRATIVE, text, false, cap::NARRATIVE)
 }
 
@@ -372,35 +416,35 @@ pub(crate) fn template_hits<'a>(lines: impl Iterator<Item = &'a str>) -> usize {
     lines.map(|l| RE_TEMPLATE.find_iter(l.trim()).count()).sum()
 }
 
-static RE_INCIDENT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_INCIDENT_WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(outages?|incidents?|downtime|post-?mortem|disruption|interruption|degraded|degradation|unavailable|unavailability|mitigat\w*|restored|recovered|remediat\w*|root cause|impact(ed)?|affected|resolved|on-call|escalat\w*|rollback|rolled back)\b",
         "incident words",
     )
 });
-static RE_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_SECURITY: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(compromised?|breach(ed)?|unauthori[sz]ed|attackers?|malicious|exploit(ed|ation)?|leak(ed)?|exposed|credentials?|tokens? (were|was)|revoked?|rotated?|ddos|phishing|vulnerab\w*|intrusion)\b",
         "security-incident words",
     )
 });
-static RE_ANNOUNCEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_ANNOUNCEMENT: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(will be (unavailable|down|offline|upgraded|migrated|moved|performed|read-only)|scheduled (maintenance|downtime)|planned (maintenance|downtime|outage)|maintenance window|we('re| are) (excited|pleased|happy|proud)|announc(e|es|ing)|introducing|upcoming|new features?|release notes|changelog|sign up|register now|join us)\b",
         "announcement words",
     )
 });
-static RE_FIRST_PERSON_PAST: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\bwe\s+[a-z]+ed\b", "we <verb>ed"));
+static RE_FIRST_PERSON_PAST: LazyLock<Words> =
+    LazyLock::new(|| Words::new(r"(?i)\bwe\s+[a-z]+ed\b", "we <verb>ed"));
 
-static RE_CAUSAL: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_CAUSAL: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(caused|causing|due to|because( of)?|as a result|resulted in|led to|leading to|triggered|root cause|contribut(ed|ing)|stemmed from|the result of)\b",
         "causal phrases",
     )
 });
-static RE_FAILURE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_FAILURE: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(unable to|could not|couldn't|failed to|stopped (working|responding)|was (down|unavailable|inaccessible|unreachable|broken|lost)|were (down|unavailable|inaccessible|unreachable|broken|lost)|went (down|offline)|errors? rates?|timed out|timeouts|crash(ed|ing)|data loss|lost (data|connectivity|access))\b",
         "failure phrases",
     )
@@ -436,12 +480,12 @@ pub(crate) fn live_update_hits(text: &str) -> usize {
 }
 
 /// Distinct causal phrases ("caused", "due to", "as a result").
-pub(crate) fn causal_hits(text: &str) -> usize {
+pub(crate) fn causal_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_CAUSAL, text, false, cap::WORDS)
 }
 
 /// Distinct failure phrases ("unable to", "was unavailable", "timed out").
-pub(crate) fn failure_hits(text: &str) -> usize {
+pub(crate) fn failure_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_FAILURE, text, false, cap::WORDS)
 }
 
@@ -457,9 +501,9 @@ pub(crate) fn placeholder_hits(text: &str) -> usize {
 
 /// Distinct matches of `re` in `text`, compared without case, counted up to `cap`; with
 /// `last_word`, only each match's last word counts ("we noticed" and "We noticed" are one).
-fn distinct_hits(re: &Regex, text: &str, last_word: bool, cap: usize) -> usize {
+fn distinct_hits(words: &Words, text: &Folded<'_>, last_word: bool, cap: usize) -> usize {
     let mut seen: Vec<String> = Vec::new();
-    for found in re.find_iter(text) {
+    for found in words.find_iter(text) {
         let phrase = found.as_str();
         let phrase =
             if last_word { phrase.split_whitespace().last().unwrap_or(phrase) } else { phrase };
@@ -475,23 +519,23 @@ fn distinct_hits(re: &Regex, text: &str, last_word: bool, cap: usize) -> usize {
 }
 
 /// Distinct incident words ("outage", "mitigated", "root cause", "affected").
-pub(crate) fn incident_word_hits(text: &str) -> usize {
+pub(crate) fn incident_word_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_INCIDENT_WORDS, text, false, cap::WORDS)
 }
 
 /// Distinct security-incident words ("compromised", "unauthorized", "credentials").
-pub(crate) fn security_hits(text: &str) -> usize {
+pub(crate) fn security_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_SECURITY, text, false, cap::WORDS)
 }
 
 /// Distinct marks of an announcement or a notice of planned work ("will be unavailable",
 /// "scheduled maintenance", "we're excited").
-pub(crate) fn announcement_hits(text: &str) -> usize {
+pub(crate) fn announcement_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_ANNOUNCEMENT, text, false, cap::WORDS)
 }
 
 /// Distinct verbs of "we <verb>ed" ("we noticed", "we reverted").
-pub(crate) fn first_person_past_hits(text: &str) -> usize {
+pub(crate) fn first_person_past_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_FIRST_PERSON_PAST, text, true, cap::FIRST_PERSON)
 }
 
@@ -503,7 +547,7 @@ pub(crate) fn prescreen(title: Option<&str>, summary: Option<&str>) -> f32 {
         // One narrative cue at most: engineering posts talk of rollbacks, error rates and
         // timeouts too, and a summary alone must not fetch a plain post's article. Titles and
         // the words below carry the decision.
-        z += NARRATIVE * narrative_hits(summary).min(1) as f32;
+        z += NARRATIVE * narrative_hits(&Folded::new(summary)).min(1) as f32;
         let lower = summary.to_lowercase();
         if lower.contains("postmortem")
             || lower.contains("post-mortem")

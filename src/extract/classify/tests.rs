@@ -22,23 +22,82 @@ fn regex_literals_compile() {
         &*RE_TITLE_STRONG,
         &*RE_TITLE_WEAK,
         &*RE_TITLE_NEGATIVE,
-        &*RE_NARRATIVE,
         &*RE_ASSIGNMENT,
         &*RE_GUIDE,
         &*RE_TEMPLATE,
         &*RE_ANY_MARK,
         &*RE_SELF_REFERENCE,
+        &*RE_PLACEHOLDER,
+        &*RE_LIVE_UPDATE,
+    ] {
+        assert!(!re.as_str().is_empty());
+    }
+}
+
+/// The word patterns searched in lowercased text.
+fn word_patterns() -> [&'static Words; 7] {
+    [
+        &*RE_NARRATIVE,
         &*RE_INCIDENT_WORDS,
         &*RE_SECURITY,
         &*RE_ANNOUNCEMENT,
         &*RE_FIRST_PERSON_PAST,
         &*RE_CAUSAL,
         &*RE_FAILURE,
-        &*RE_PLACEHOLDER,
-        &*RE_LIVE_UPDATE,
-    ] {
-        assert!(!re.as_str().is_empty());
+    ]
+}
+
+#[test]
+fn word_patterns_without_case_have_no_capitals() {
+    // A capital in a pattern searched in lowercased text would never match.
+    for words in word_patterns() {
+        let pattern = words.lower.as_str();
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                chars.next();
+                continue;
+            }
+            assert!(!c.is_ascii_uppercase(), "capital {c:?} in {pattern}");
+        }
     }
+}
+
+#[test]
+fn only_the_listed_characters_fold_into_ascii_letters() {
+    // Every character outside ASCII that a case-insensitive ASCII letter matches: a text
+    // holding any other is searched safely in its lowercased copy.
+    let letter = Regex::new("(?i)^[a-z]$").unwrap();
+    let mut buf = [0; 4];
+    let found: Vec<char> =
+        ('\u{80}'..=char::MAX).filter(|c| letter.is_match(c.encode_utf8(&mut buf))).collect();
+    assert_eq!(found, FOLDS_INTO_ASCII);
+}
+
+#[test]
+fn lowercased_and_case_insensitive_searches_count_the_same() {
+    // The same texts through both paths: lowercased (no long s) and as written (with one).
+    let texts = [
+        "We ROLLED BACK the deploy; 30% of Users saw 500 Errors. The Root Cause was a leaked Token.",
+        "Scheduled Maintenance: the site WILL BE UNAVAILABLE. We're Excited to announce it.",
+        "We Noticed it, we reverted it, WE NOTICED it again: caused by DNS, due to a TIMEOUT.",
+        "Attackers exploited a vulnerability; Credentials were Rotated and access was Revoked.",
+    ];
+    for text in texts {
+        let lowered = Folded::new(text);
+        let with_long_s = format!("{text} \u{17F}");
+        let as_written = Folded::new(&with_long_s);
+        assert!(lowered.lowered && !as_written.lowered);
+        for words in word_patterns() {
+            let a: Vec<String> =
+                words.find_iter(&lowered).map(|m| m.as_str().to_ascii_lowercase()).collect();
+            let b: Vec<String> =
+                words.find_iter(&as_written).map(|m| m.as_str().to_ascii_lowercase()).collect();
+            assert_eq!(a, b, "{} on {text}", words.lower.as_str());
+        }
+    }
+    // A long s is an `s` to a case-insensitive search, so such a text is not lowercased.
+    assert_eq!(incident_word_hits(&Folded::new("the outage was re\u{17F}olved")), 2);
 }
 
 #[test]
@@ -90,12 +149,31 @@ fn explanation_names_the_signals() {
 
 #[test]
 fn new_word_signals() {
-    assert_eq!(incident_word_hits("The outage began; the outage ended. We mitigated it."), 2);
-    assert_eq!(security_hits("An attacker used leaked credentials; the tokens were revoked."), 5);
-    assert_eq!(announcement_hits("The site will be unavailable during scheduled maintenance."), 2);
-    assert_eq!(first_person_past_hits("We noticed, we reverted, then we noticed again."), 2);
-    assert_eq!(causal_hits("It was caused by a bad push; due to caching, it lasted."), 2);
-    assert_eq!(failure_hits("Users were unable to log in; the API timed out."), 2);
+    assert_eq!(
+        incident_word_hits(&Folded::new("The outage began; the outage ended. We mitigated it.")),
+        2
+    );
+    assert_eq!(
+        security_hits(&Folded::new(
+            "An attacker used leaked credentials; the tokens were revoked."
+        )),
+        5
+    );
+    assert_eq!(
+        announcement_hits(&Folded::new(
+            "The site will be unavailable during scheduled maintenance."
+        )),
+        2
+    );
+    assert_eq!(
+        first_person_past_hits(&Folded::new("We noticed, we reverted, then we noticed again.")),
+        2
+    );
+    assert_eq!(
+        causal_hits(&Folded::new("It was caused by a bad push; due to caching, it lasted.")),
+        2
+    );
+    assert_eq!(failure_hits(&Folded::new("Users were unable to log in; the API timed out.")), 2);
     assert_eq!(placeholder_hits("Impact: {who was affected}. Date: YYYY-MM-DD HH:MM."), 3);
     assert_eq!(placeholder_hits("The map {a: 1} and ${HOME} are code, not placeholders."), 0);
     let notice = "UPDATE 14:05: we are investigating.\nUpdate 15:00: we are investigating.\n\
@@ -193,10 +271,13 @@ fn marks_are_counted() {
         ),
         2
     );
-    assert!(narrative_hits("We rolled back the deploy and 30% of users saw 500 errors.") >= 2);
+    assert!(
+        narrative_hits(&Folded::new("We rolled back the deploy and 30% of users saw 500 errors."))
+            >= 2
+    );
     let repeated = "So that we could roll back at every step. ".repeat(9);
-    assert_eq!(narrative_hits(&repeated), 1, "a phrase said nine times counts once");
-    assert_eq!(narrative_hits("We rolled back. Then we Rolled Back again."), 1);
+    assert_eq!(narrative_hits(&Folded::new(&repeated)), 1, "a phrase said nine times counts once");
+    assert_eq!(narrative_hits(&Folded::new("We rolled back. Then we Rolled Back again.")), 1);
 }
 
 #[test]

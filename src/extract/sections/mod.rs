@@ -25,7 +25,7 @@ use self::cues::{
     RESOLUTION_CUES, best_sentence, cause_clause, first_statement, focus, gives_effect_of_previous,
     strongest_weight, with_lead_in,
 };
-pub(crate) use self::text::{clip, sentences};
+pub(crate) use self::text::{clip, line_sentences, sentences};
 
 /// What a section of a report is about. A heading may carry several ("Root Cause and
 /// Resolution").

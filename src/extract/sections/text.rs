@@ -7,7 +7,7 @@ pub(crate) fn sentences(text: &str) -> Vec<&str> {
     text.lines().flat_map(line_sentences).collect()
 }
 
-pub(super) fn line_sentences(text: &str) -> Vec<&str> {
+pub(crate) fn line_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut start = 0;
