@@ -103,10 +103,8 @@ static KEYWORDS: LazyLock<Keywords> = LazyLock::new(Keywords::new);
 /// How much of each prefix literal [`Keywords`] searches for.
 const LITERAL_BYTES: usize = 4;
 
-/// The keyword patterns, searched in one pass. Twenty searches over every report, one per
-/// category, were a sixteenth of a cold pass's CPU: most of it the literal prefilter of each
-/// pattern reading the whole text again. Here one Aho-Corasick pass finds every place where
-/// a keyword can start (the prefix literals of each pattern, as the regex engine extracts
+/// The keyword patterns, searched in one pass instead of twenty (why: bench/README.md,
+/// round 4). One Aho-Corasick pass finds every place where a keyword can start (the prefix literals of each pattern, as the regex engine extracts
 /// them for its own prefilter), and each category's pattern runs anchored at its places
 /// only, in order, skipping places inside its previous match. That is the same count as
 /// `find_iter(text).count()` on each pattern: a match starts with one of the prefix

@@ -80,7 +80,8 @@ fn analyse(
     threshold: f32,
     hashing: bool,
 ) -> (Postmortem, Features) {
-    let _memo = dates::Memo::start();
+    // What the dates and the timeline find in each paragraph, remembered for this extraction.
+    let seen = dates::Mentions::default();
     let sections = sections::read_sections(document);
     let fields = sections::extract_fields(&sections);
     let title = document.title.clone().or_else(|| hints.title.clone());
@@ -91,9 +92,10 @@ fn analyse(
         published,
         document.url.as_deref(),
         hints,
+        &seen,
     );
     let timeline::Timeline { events: timeline, span_minutes } =
-        timeline::extract_timeline(&sections, &dates);
+        timeline::extract_timeline(&sections, &dates, &seen);
     // Where the text states no span, the timeline's first and last times give one.
     let duration_minutes = dates.duration_minutes.or(span_minutes);
 
@@ -309,6 +311,7 @@ fn signals(
     let link_chunks = chunks.iter().filter(|c| c.contains("](") || c.contains("http")).count();
     let task_boxes = markdown_lines.iter().filter(|l| l.contains("[ ]")).count();
     let (assignment, guide, template) = classify::mark_hits(prose);
+    let words = classify::Folded::new(prose);
     classify::Signals {
         title_strong,
         title_weak,
@@ -320,7 +323,7 @@ fn signals(
         incident_date: dates.stated_date,
         root_cause_heading: fields.root_cause.is_some() && fields.root_cause_from_heading,
         root_cause_prose: fields.root_cause.is_some() && !fields.root_cause_from_heading,
-        narrative: classify::narrative_hits(prose),
+        narrative: classify::narrative_hits(&words),
         words: prose.split_whitespace().count(),
         assignment,
         guide,
@@ -330,12 +333,12 @@ fn signals(
             || most_repeated_section(sections) >= COLLECTION_REPEATS,
         self_reference: classify::calls_itself_a_report(first_chars(prose)),
         actions: classify::action_hits(lines()),
-        incident_words: classify::incident_word_hits(prose),
-        security: classify::security_hits(prose),
-        announcement: classify::announcement_hits(prose),
-        first_person_past: classify::first_person_past_hits(prose),
-        causal: classify::causal_hits(prose),
-        failure: classify::failure_hits(prose),
+        incident_words: classify::incident_word_hits(&words),
+        security: classify::security_hits(&words),
+        announcement: classify::announcement_hits(&words),
+        first_person_past: classify::first_person_past_hits(&words),
+        causal: classify::causal_hits(&words),
+        failure: classify::failure_hits(&words),
         placeholders: classify::placeholder_hits(&document.markdown),
         live_update: classify::live_update_hits(prose),
     }
@@ -355,7 +358,7 @@ fn most_repeated_section(sections: &[Section<'_>]) -> usize {
 
 /// Distinct kinds of report section that hold real content (not only questions).
 fn report_sections(sections: &[Section<'_>]) -> usize {
-    let groups: [&[Kind]; 7] = [
+    const GROUPS: [&[Kind]; 7] = [
         &[Kind::Summary],
         &[Kind::Impact],
         &[Kind::RootCause, Kind::Trigger, Kind::Contributing],
@@ -364,22 +367,34 @@ fn report_sections(sections: &[Section<'_>]) -> usize {
         &[Kind::ActionItems],
         &[Kind::Lessons, Kind::Detection],
     ];
-    groups
-        .iter()
-        .filter(|group| {
-            sections.iter().any(|s| {
-                s.own && group.iter().any(|k| s.has(*k)) && statement_chars(s) >= MIN_SECTION_CHARS
-            })
-        })
-        .count()
+    let mut found = [false; GROUPS.len()];
+    for section in sections.iter().filter(|s| s.own) {
+        // Each section is read at most once, and only for groups not yet found.
+        let open = |g: usize| !found[g] && GROUPS[g].iter().any(|k| section.has(*k));
+        if (0..GROUPS.len()).any(open) && has_statements(section) {
+            for g in 0..GROUPS.len() {
+                found[g] |= GROUPS[g].iter().any(|k| section.has(*k));
+            }
+        }
+    }
+    found.iter().filter(|f| **f).count()
 }
 
-/// Characters of statements (not questions) under a heading.
-/// Placeholders (`{who was affected}`) are a template's prompts, not statements.
-fn statement_chars(section: &Section<'_>) -> usize {
+/// Whether a section holds at least [`MIN_SECTION_CHARS`] characters of statements (not
+/// questions). Placeholders (`{who was affected}`) are a template's prompts, not statements.
+fn has_statements(section: &Section<'_>) -> bool {
     let text = section.text();
     let text = classify::without_placeholders(&text);
-    sections::sentences(&text).iter().filter(|s| !s.ends_with('?')).map(|s| s.len()).sum()
+    let mut chars = 0;
+    for sentence in text.lines().flat_map(sections::line_sentences) {
+        if !sentence.ends_with('?') {
+            chars += sentence.len();
+            if chars >= MIN_SECTION_CHARS {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]

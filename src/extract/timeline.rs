@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use chrono::{Duration, NaiveDate, NaiveDateTime, SecondsFormat};
 use regex::Regex;
 
-use crate::extract::dates::{Dates, Zone, find_dates, find_times};
+use crate::extract::dates::{Dates, Mentions, Zone};
 use crate::extract::sections::{Kind, Section, sentences};
 use crate::model::{Block, TimelineEvent};
 
@@ -44,18 +44,22 @@ pub(crate) struct Timeline {
 const MAX_SPAN_MINUTES: i64 = 14 * 24 * 60;
 
 /// Reads the timeline.
-pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timeline {
+pub(crate) fn extract_timeline(
+    sections: &[Section<'_>],
+    dates: &Dates,
+    seen: &Mentions,
+) -> Timeline {
     let mut raw = Vec::new();
     let mut started = false;
     for section in sections {
         // A heading that is a time (`### 08:52 PM`) is an entry of the timeline it follows,
         // whatever its level.
-        let timed_heading = section.heading.filter(|h| lead_time(h).is_some());
+        let timed_heading = section.heading.filter(|h| lead_time(h, seen).is_some());
         // A heading that is a day (`### 2021-04-15`) groups the entries of that day.
         let day_heading = section
             .heading
             .filter(|_| started && timed_heading.is_none())
-            .and_then(|h| lead_date(h).map(|d| (h, d)));
+            .and_then(|h| lead_date(h, seen).map(|d| (h, d)));
         if section.has(Kind::Timeline)
             || (started && (timed_heading.is_some() || day_heading.is_some()))
         {
@@ -64,12 +68,12 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timel
             // the rest count only when they open with a time of their own.
             let mut blocks = section.blocks.iter();
             if let Some(heading) = timed_heading {
-                read_heading(heading, section, dates, &mut raw);
+                read_heading(heading, section, dates, seen, &mut raw);
                 blocks.next();
             }
             let before = raw.len();
             for block in blocks {
-                read_block(block, dates, timed_heading.is_none(), &mut raw);
+                read_block(block, dates, timed_heading.is_none(), seen, &mut raw);
             }
             if let Some((heading, day)) = day_heading {
                 let day = day.date(dates.year_hint);
@@ -78,7 +82,7 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timel
                 }
                 // A day with no timed entry is one entry itself.
                 if raw.len() == before {
-                    read_heading(heading, section, dates, &mut raw);
+                    read_heading(heading, section, dates, seen, &mut raw);
                 }
             }
         } else if started && section.own {
@@ -90,11 +94,11 @@ pub(crate) fn extract_timeline(sections: &[Section<'_>], dates: &Dates) -> Timel
         // there are a few of them.
         let mut loose = Vec::new();
         for section in sections {
-            if let Some(heading) = section.heading.filter(|h| lead_time(h).is_some()) {
-                read_heading(heading, section, dates, &mut loose);
+            if let Some(heading) = section.heading.filter(|h| lead_time(h, seen).is_some()) {
+                read_heading(heading, section, dates, seen, &mut loose);
             }
             for block in &section.blocks {
-                read_block(block, dates, false, &mut loose);
+                read_block(block, dates, false, seen, &mut loose);
             }
         }
         if loose.len() >= 3 {
@@ -169,11 +173,11 @@ const TIME_LEADS: [&str; 12] = [
 
 /// The first time in a text when it sits at the start (after bullets, emoji, a date, or a
 /// word such as "At").
-fn lead_time(text: &str) -> Option<usize> {
-    let first = find_times(text).into_iter().next()?;
+fn lead_time(text: &str, seen: &Mentions) -> Option<usize> {
+    let first = seen.times(text).into_iter().next()?;
     let prefix = &text[..first.start];
     let prefix_ok = prefix.chars().all(|c| !c.is_alphanumeric())
-        || find_dates(prefix).first().is_some_and(|d| {
+        || seen.dates(prefix).first().is_some_and(|d| {
             is_gap(&prefix[d.end..]) && {
                 let before = prefix[..d.start].trim_matches(|c: char| !c.is_alphanumeric());
                 before.is_empty() || is_lead(before) || before.eq_ignore_ascii_case("on")
@@ -190,8 +194,8 @@ fn is_lead(words: &str) -> bool {
 
 /// The first date in a text when it opens the text ("March 3: …", "2023-03-02 - …",
 /// "On Feb 10, …"), for timeline sections whose entries carry days but no clock times.
-fn lead_date(text: &str) -> Option<crate::extract::dates::DateMention> {
-    let first = find_dates(text).into_iter().next()?;
+fn lead_date(text: &str, seen: &Mentions) -> Option<crate::extract::dates::DateMention> {
+    let first = seen.dates(text).into_iter().next()?;
     let before = text[..first.start].trim_matches(|c: char| !c.is_alphanumeric());
     let before =
         before.strip_prefix("On ").or_else(|| before.strip_prefix("on ")).unwrap_or(before);
@@ -206,26 +210,32 @@ fn is_gap(text: &str) -> bool {
 
 /// One block; `in_timeline` when it sits under a Timeline heading, where an entry may carry
 /// a day without a clock time.
-fn read_block(block: &Block, dates: &Dates, in_timeline: bool, out: &mut Vec<RawEvent>) {
+fn read_block(
+    block: &Block,
+    dates: &Dates,
+    in_timeline: bool,
+    seen: &Mentions,
+    out: &mut Vec<RawEvent>,
+) {
     match block {
-        Block::TableRow { cells } if in_timeline => read_row(cells, out),
+        Block::TableRow { cells } if in_timeline => read_row(cells, seen, out),
         Block::ListItem { text } => {
-            if lead_time(text).is_some() {
-                read_text(text, dates, out);
+            if lead_time(text, seen).is_some() {
+                read_text(text, dates, seen, out);
             } else if in_timeline {
-                read_entry(text, dates, out);
+                read_entry(text, dates, seen, out);
             }
         }
         Block::Paragraph { text } => {
-            if in_timeline && lead_time(text).is_none() && lead_date(text).is_some() {
-                read_entry(text, dates, out);
+            if in_timeline && lead_time(text, seen).is_none() && lead_date(text, seen).is_some() {
+                read_entry(text, dates, seen, out);
                 return;
             }
             // Prose that tells the timeline: each sentence that opens with a time. (A time
             // inside a paragraph is not an entry: list items are.)
             for sentence in sentences(text) {
-                if lead_time(sentence).is_some() {
-                    read_text(sentence, dates, out);
+                if lead_time(sentence, seen).is_some() {
+                    read_text(sentence, dates, seen, out);
                 }
             }
         }
@@ -236,8 +246,8 @@ fn read_block(block: &Block, dates: &Dates, in_timeline: bool, out: &mut Vec<Raw
 /// An entry (list item) of a Timeline section that does not open with a clock time: one that
 /// opens with a day ("March 3: …", "6/10/20 - …"), else one that names a time or a day
 /// anywhere ("DEPO notified OCC at 12:16 ET on June 16"). Items with neither are no entries.
-fn read_entry(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
-    if let Some(date) = lead_date(text) {
+fn read_entry(text: &str, dates: &Dates, seen: &Mentions, out: &mut Vec<RawEvent>) {
+    if let Some(date) = lead_date(text, seen) {
         read_dated(text, &date, dates, out);
     } else if let Some(short) = RE_SHORT_DATE.find(text) {
         let event = text[short.end()..].trim().trim_start_matches([':', '-', '–', '—', ',']).trim();
@@ -251,7 +261,7 @@ fn read_entry(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
                 embedded: false,
             });
         }
-    } else if let Some(time) = find_times(text).into_iter().next() {
+    } else if let Some(time) = seen.times(text).into_iter().next() {
         out.push(RawEvent {
             written: text[time.start..time.end].to_owned(),
             // A day named inside the entry may be any day it mentions ("no change since
@@ -262,7 +272,7 @@ fn read_entry(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
             event: text.trim().to_owned(),
             embedded: true,
         });
-    } else if let Some(date) = find_dates(text).into_iter().next() {
+    } else if let Some(date) = seen.dates(text).into_iter().next() {
         out.push(RawEvent {
             written: text[date.start..date.end].to_owned(),
             date: None,
@@ -282,15 +292,21 @@ static RE_SHORT_DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A heading that is a time, with the first block under it as the event.
-fn read_heading(heading: &str, section: &Section<'_>, dates: &Dates, out: &mut Vec<RawEvent>) {
+fn read_heading(
+    heading: &str,
+    section: &Section<'_>,
+    dates: &Dates,
+    seen: &Mentions,
+    out: &mut Vec<RawEvent>,
+) {
     let event = section.blocks.first().map(|b| crate::extract::sections::block_text(b));
     let text = match event {
         Some(event) if !event.trim().is_empty() => format!("{heading}: {event}"),
         _ => heading.to_owned(),
     };
-    if lead_time(&text).is_some() {
-        read_text(&text, dates, out);
-    } else if let Some(date) = lead_date(&text) {
+    if lead_time(&text, seen).is_some() {
+        read_text(&text, dates, seen, out);
+    } else if let Some(date) = lead_date(&text, seen) {
         read_dated(&text, &date, dates, out);
     }
 }
@@ -317,17 +333,17 @@ fn read_dated(
     });
 }
 
-fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {
+fn read_row(cells: &[String], seen: &Mentions, out: &mut Vec<RawEvent>) {
     if cells.len() < 2 {
         return;
     }
     let Some(index) =
-        cells.iter().position(|c| !find_times(c).is_empty() || !find_dates(c).is_empty())
+        cells.iter().position(|c| !seen.times(c).is_empty() || !seen.dates(c).is_empty())
     else {
         return;
     };
     let cell = &cells[index];
-    let time = find_times(cell).into_iter().next();
+    let time = seen.times(cell).into_iter().next();
     let event = cells
         .iter()
         .enumerate()
@@ -340,7 +356,7 @@ fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {
     }
     out.push(RawEvent {
         written: cell.trim().to_owned(),
-        date: find_dates(cell).first().and_then(|d| d.date(None)),
+        date: seen.dates(cell).first().and_then(|d| d.date(None)),
         time: time.as_ref().map(|t| t.time),
         zone: time.and_then(|t| t.zone),
         event,
@@ -349,10 +365,10 @@ fn read_row(cells: &[String], out: &mut Vec<RawEvent>) {
 }
 
 /// A line may hold several events ("11:26 AM: Outage begins 11:54 AM: Rollback failed").
-fn read_text(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
-    let times = find_times(text);
-    let date_mentions = find_dates(text);
-    let Some(lead) = lead_time(text) else { return };
+fn read_text(text: &str, dates: &Dates, seen: &Mentions, out: &mut Vec<RawEvent>) {
+    let times = seen.times(text);
+    let date_mentions = seen.dates(text);
+    let Some(lead) = lead_time(text, seen) else { return };
     // Split points: the leading time, and later times followed by a separator.
     let mut splits = Vec::new();
     for t in &times {
@@ -363,7 +379,7 @@ fn read_text(text: &str, dates: &Dates, out: &mut Vec<RawEvent>) {
         let separated = after.starts_with([':', '-', '–', '—', '|']) && {
             let rest = after[after.chars().next().map_or(0, char::len_utf8)..].trim_start();
             // "14:00 - 18:30" is a range, not an event.
-            find_times(rest).first().is_none_or(|n| n.start > 0)
+            seen.times(rest).first().is_none_or(|n| n.start > 0)
         };
         if t.start == lead || separated {
             // Start the event at a date written right before the time.
@@ -449,7 +465,7 @@ mod tests {
 
     fn timeline(blocks: Vec<Block>, dates: &Dates) -> Vec<(String, String)> {
         let doc = Document { blocks, ..Document::default() };
-        extract_timeline(&read_sections(&doc), dates)
+        extract_timeline(&read_sections(&doc), dates, &Mentions::default())
             .events
             .into_iter()
             .map(|e| (e.time, e.event))
@@ -573,7 +589,7 @@ mod tests {
             ],
             ..Document::default()
         };
-        let got = extract_timeline(&read_sections(&doc), &dates);
+        let got = extract_timeline(&read_sections(&doc), &dates, &Mentions::default());
         let events: Vec<(&str, &str)> =
             got.events.iter().map(|e| (e.time.as_str(), e.event.as_str())).collect();
         assert_eq!(
@@ -637,7 +653,7 @@ mod tests {
             ],
             ..Document::default()
         };
-        let got = extract_timeline(&read_sections(&doc), &dates);
+        let got = extract_timeline(&read_sections(&doc), &dates, &Mentions::default());
         let times: Vec<&str> = got.events.iter().map(|e| e.time.as_str()).collect();
         assert_eq!(
             times,

@@ -153,6 +153,50 @@ mod gate {
 }
 
 /// Compiles a literal pattern; `regex_literals_compile` checks every one.
+/// Characters outside ASCII that `(?i)` matches to an ASCII letter: the long s (U+017F, an
+/// `s`) and the Kelvin sign (U+212A, a `k`). A test holds this list to the regex engine's
+/// case folding.
+const FOLDS_INTO_ASCII: [char; 2] = ['\u{17F}', '\u{212A}'];
+
+/// A text made ready for the case-insensitive word searches of [`Words`]: its ASCII-lowercased
+/// copy, which the patterns search without `(?i)` and so with their literal prefilters, or,
+/// in the rare text with a character of [`FOLDS_INTO_ASCII`], the text itself. Lowercasing
+/// ASCII keeps every byte offset and every ASCII word boundary, so both find the same matches.
+pub(crate) struct Folded<'a> {
+    text: std::borrow::Cow<'a, str>,
+    lowered: bool,
+}
+
+impl<'a> Folded<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        if text.contains(FOLDS_INTO_ASCII) {
+            Self { text: std::borrow::Cow::Borrowed(text), lowered: false }
+        } else {
+            Self { text: std::borrow::Cow::Owned(text.to_ascii_lowercase()), lowered: true }
+        }
+    }
+}
+
+/// A case-insensitive pattern of words, compiled twice: without `(?i)` for [`Folded`] text
+/// that was lowercased (the common case, where the engine can skip ahead to its literals
+/// instead of reading every byte), and as written for text that was not.
+struct Words {
+    lower: Regex,
+    any_case: Regex,
+}
+
+impl Words {
+    fn new(pattern: &str, what: &str) -> Self {
+        let lower = pattern.strip_prefix("(?i)").expect("word patterns are case-insensitive");
+        Self { lower: regex(lower, what), any_case: regex(pattern, what) }
+    }
+
+    fn find_iter<'r, 't>(&'r self, text: &'t Folded<'_>) -> regex::Matches<'r, 't> {
+        let re = if text.lowered { &self.lower } else { &self.any_case };
+        re.find_iter(&text.text)
+    }
+}
+
 fn regex(pattern: &str, _what: &str) -> Regex {
     crate::extract::ascii_word_regex(pattern)
         .expect("literal classifier regex (checked by regex_literals_compile)")
@@ -176,8 +220,8 @@ static RE_TITLE_NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
         "title words of look-alikes",
     )
 });
-static RE_NARRATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_NARRATIVE: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(we|the team|engineers?|on-call( engineer)?|i|they|sre)\s+(quickly\s+)?(identified|discovered|noticed|detected|deployed|restarted|rolled (back|out)|reverted|investigated|escalated|mitigated|fixed|restored|failed over|scaled|began|started|realized|realised|found|confirmed|declared|paged|applied|patched)\b|\b(was|were|went|became)\s+(completely\s+|partially\s+|temporarily\s+)?(down|unavailable|degraded|unreachable|offline|unresponsive|restored|resolved|affected|impacted|inaccessible)\b|\b(outage|incident|disruption|downtime|issue)\s+(began|started|lasted|occurred|ended|was (resolved|detected|declared|mitigated))\b|\b\d{1,3}(\.\d+)?\s?%\s+of\s+(our\s+)?(users|traffic|requests|customers)\b|\b(users|customers)\s+(were|experienced|could not|couldn't|saw|received|encountered|reported)\b|\b[45]\d\d\s+(errors?|responses?|status)\b|\berror rates?\b|\b(alert(s|ed)?|paged)\b|\brolled back\b|\broll ?back\b|\broot cause\b|\bservice (was )?restored\b|\brestored (the )?service\b|\bwent (down|offline)\b|\b(an? |the )?(outage|incident|issue|failure|error) (occurred|happened)\b|\binternal server errors?\b|\b[45]\d\ds\b|\bfailed with\b|\bmitigated\b|\btimed? ?outs?\b",
         "incident narrative",
     )
@@ -268,7 +312,7 @@ pub(crate) fn title_score(title: &str) -> f32 {
 ///
 /// Counted up to [`cap::NARRATIVE`], the most the score uses: a long report stops
 /// being searched there.
-pub(crate) fn narrative_hits(text: &str) -> usize {
+pub(crate) fn narrative_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_NARRATIVE, text, false, cap::NARRATIVE)
 }
 
@@ -372,35 +416,35 @@ pub(crate) fn template_hits<'a>(lines: impl Iterator<Item = &'a str>) -> usize {
     lines.map(|l| RE_TEMPLATE.find_iter(l.trim()).count()).sum()
 }
 
-static RE_INCIDENT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_INCIDENT_WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(outages?|incidents?|downtime|post-?mortem|disruption|interruption|degraded|degradation|unavailable|unavailability|mitigat\w*|restored|recovered|remediat\w*|root cause|impact(ed)?|affected|resolved|on-call|escalat\w*|rollback|rolled back)\b",
         "incident words",
     )
 });
-static RE_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_SECURITY: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(compromised?|breach(ed)?|unauthori[sz]ed|attackers?|malicious|exploit(ed|ation)?|leak(ed)?|exposed|credentials?|tokens? (were|was)|revoked?|rotated?|ddos|phishing|vulnerab\w*|intrusion)\b",
         "security-incident words",
     )
 });
-static RE_ANNOUNCEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_ANNOUNCEMENT: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(will be (unavailable|down|offline|upgraded|migrated|moved|performed|read-only)|scheduled (maintenance|downtime)|planned (maintenance|downtime|outage)|maintenance window|we('re| are) (excited|pleased|happy|proud)|announc(e|es|ing)|introducing|upcoming|new features?|release notes|changelog|sign up|register now|join us)\b",
         "announcement words",
     )
 });
-static RE_FIRST_PERSON_PAST: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\bwe\s+[a-z]+ed\b", "we <verb>ed"));
+static RE_FIRST_PERSON_PAST: LazyLock<Words> =
+    LazyLock::new(|| Words::new(r"(?i)\bwe\s+[a-z]+ed\b", "we <verb>ed"));
 
-static RE_CAUSAL: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_CAUSAL: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(caused|causing|due to|because( of)?|as a result|resulted in|led to|leading to|triggered|root cause|contribut(ed|ing)|stemmed from|the result of)\b",
         "causal phrases",
     )
 });
-static RE_FAILURE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static RE_FAILURE: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
         r"(?i)\b(unable to|could not|couldn't|failed to|stopped (working|responding)|was (down|unavailable|inaccessible|unreachable|broken|lost)|were (down|unavailable|inaccessible|unreachable|broken|lost)|went (down|offline)|errors? rates?|timed out|timeouts|crash(ed|ing)|data loss|lost (data|connectivity|access))\b",
         "failure phrases",
     )
@@ -436,12 +480,12 @@ pub(crate) fn live_update_hits(text: &str) -> usize {
 }
 
 /// Distinct causal phrases ("caused", "due to", "as a result").
-pub(crate) fn causal_hits(text: &str) -> usize {
+pub(crate) fn causal_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_CAUSAL, text, false, cap::WORDS)
 }
 
 /// Distinct failure phrases ("unable to", "was unavailable", "timed out").
-pub(crate) fn failure_hits(text: &str) -> usize {
+pub(crate) fn failure_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_FAILURE, text, false, cap::WORDS)
 }
 
@@ -457,9 +501,9 @@ pub(crate) fn placeholder_hits(text: &str) -> usize {
 
 /// Distinct matches of `re` in `text`, compared without case, counted up to `cap`; with
 /// `last_word`, only each match's last word counts ("we noticed" and "We noticed" are one).
-fn distinct_hits(re: &Regex, text: &str, last_word: bool, cap: usize) -> usize {
+fn distinct_hits(words: &Words, text: &Folded<'_>, last_word: bool, cap: usize) -> usize {
     let mut seen: Vec<String> = Vec::new();
-    for found in re.find_iter(text) {
+    for found in words.find_iter(text) {
         let phrase = found.as_str();
         let phrase =
             if last_word { phrase.split_whitespace().last().unwrap_or(phrase) } else { phrase };
@@ -475,23 +519,23 @@ fn distinct_hits(re: &Regex, text: &str, last_word: bool, cap: usize) -> usize {
 }
 
 /// Distinct incident words ("outage", "mitigated", "root cause", "affected").
-pub(crate) fn incident_word_hits(text: &str) -> usize {
+pub(crate) fn incident_word_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_INCIDENT_WORDS, text, false, cap::WORDS)
 }
 
 /// Distinct security-incident words ("compromised", "unauthorized", "credentials").
-pub(crate) fn security_hits(text: &str) -> usize {
+pub(crate) fn security_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_SECURITY, text, false, cap::WORDS)
 }
 
 /// Distinct marks of an announcement or a notice of planned work ("will be unavailable",
 /// "scheduled maintenance", "we're excited").
-pub(crate) fn announcement_hits(text: &str) -> usize {
+pub(crate) fn announcement_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_ANNOUNCEMENT, text, false, cap::WORDS)
 }
 
 /// Distinct verbs of "we <verb>ed" ("we noticed", "we reverted").
-pub(crate) fn first_person_past_hits(text: &str) -> usize {
+pub(crate) fn first_person_past_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_FIRST_PERSON_PAST, text, true, cap::FIRST_PERSON)
 }
 
@@ -503,7 +547,7 @@ pub(crate) fn prescreen(title: Option<&str>, summary: Option<&str>) -> f32 {
         // One narrative cue at most: engineering posts talk of rollbacks, error rates and
         // timeouts too, and a summary alone must not fetch a plain post's article. Titles and
         // the words below carry the decision.
-        z += NARRATIVE * narrative_hits(summary).min(1) as f32;
+        z += NARRATIVE * narrative_hits(&Folded::new(summary)).min(1) as f32;
         let lower = summary.to_lowercase();
         if lower.contains("postmortem")
             || lower.contains("post-mortem")
@@ -519,247 +563,4 @@ pub(crate) fn prescreen(title: Option<&str>, summary: Option<&str>) -> f32 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::extract::learned::FEATURE_NAMES;
-
-    fn report() -> Signals {
-        Signals {
-            title_strong: true,
-            sections: 4,
-            timeline_events: 8,
-            times: 10,
-            stated_span: true,
-            incident_date: true,
-            root_cause_heading: true,
-            narrative: 8,
-            words: 500,
-            ..Signals::default()
-        }
-    }
-
-    #[test]
-    fn regex_literals_compile() {
-        for re in [
-            &*RE_TITLE_STRONG,
-            &*RE_TITLE_WEAK,
-            &*RE_TITLE_NEGATIVE,
-            &*RE_NARRATIVE,
-            &*RE_ASSIGNMENT,
-            &*RE_GUIDE,
-            &*RE_TEMPLATE,
-            &*RE_ANY_MARK,
-            &*RE_SELF_REFERENCE,
-            &*RE_INCIDENT_WORDS,
-            &*RE_SECURITY,
-            &*RE_ANNOUNCEMENT,
-            &*RE_FIRST_PERSON_PAST,
-            &*RE_CAUSAL,
-            &*RE_FAILURE,
-            &*RE_PLACEHOLDER,
-            &*RE_LIVE_UPDATE,
-        ] {
-            assert!(!re.as_str().is_empty());
-        }
-    }
-
-    #[test]
-    fn prescreen_needs_more_than_narrative_words_in_a_summary() {
-        let summary = "The migration happened in 11 phases so that we could roll back at every \
-                       step. The migration happened without a roll back; error rates and timeouts \
-                       stayed flat, and we rolled back nothing.";
-        assert!(prescreen(Some("Rethinking our design system"), Some(summary)) < 0.3);
-        assert!(prescreen(Some("Post-mortem of the March 3 outage"), Some(summary)) >= 0.3);
-        assert!(prescreen(Some("March 3"), Some("The root cause was a bad deploy.")) >= 0.3);
-    }
-
-    fn learned(signals: &Signals) -> f32 {
-        score(&Features { named: signals.features(), hashed: Vec::new() })
-    }
-
-    #[test]
-    fn a_full_report_scores_high() {
-        assert!(learned(&report()) > 0.95, "{}", learned(&report()));
-    }
-
-    #[test]
-    fn features_are_scaled_and_capped() {
-        let features = Signals { times: 25, narrative: 6, words: 100_000, ..report() }.features();
-        assert!(features.iter().all(|x| (0.0..=1.0).contains(x)), "{features:?}");
-        let at = |name: &str| FEATURE_NAMES.iter().position(|n| *n == name).expect("named");
-        assert!((features[at("times")] - 1.0).abs() < f32::EPSILON);
-        // Counts on a log scale: the first few say the most.
-        let narrative = features[at("narrative")];
-        assert!(narrative > 0.5 && narrative < 1.0, "{narrative}");
-        let full = Signals { narrative: 40, ..report() }.features()[at("narrative")];
-        assert!((full - 1.0).abs() < 1e-6, "{full}");
-        assert!((features[at("words")] - 1.0).abs() < f32::EPSILON);
-        assert!(features[at("nothing_concrete")] == 0.0);
-        let bare = Signals::default().features();
-        assert!((bare[at("nothing_concrete")] - 1.0).abs() < f32::EPSILON);
-        assert!((bare[at("stub")] - 1.0).abs() < f32::EPSILON);
-    }
-
-    #[test]
-    fn explanation_names_the_signals() {
-        let features = Features { named: report().features(), hashed: Vec::new() };
-        let explanation = explain(&features);
-        assert!((explanation.confidence - score(&features)).abs() < 1e-6);
-        let names: Vec<&str> =
-            explanation.contributions.iter().map(|c| c.signal.as_str()).collect();
-        assert!(names.contains(&"title_strong") && names.contains(&"timeline_long"), "{names:?}");
-        assert!(!names.contains(&"assignment"), "a signal that is absent adds nothing");
-    }
-
-    #[test]
-    fn new_word_signals() {
-        assert_eq!(incident_word_hits("The outage began; the outage ended. We mitigated it."), 2);
-        assert_eq!(
-            security_hits("An attacker used leaked credentials; the tokens were revoked."),
-            5
-        );
-        assert_eq!(
-            announcement_hits("The site will be unavailable during scheduled maintenance."),
-            2
-        );
-        assert_eq!(first_person_past_hits("We noticed, we reverted, then we noticed again."), 2);
-        assert_eq!(causal_hits("It was caused by a bad push; due to caching, it lasted."), 2);
-        assert_eq!(failure_hits("Users were unable to log in; the API timed out."), 2);
-        assert_eq!(placeholder_hits("Impact: {who was affected}. Date: YYYY-MM-DD HH:MM."), 3);
-        assert_eq!(placeholder_hits("The map {a: 1} and ${HOME} are code, not placeholders."), 0);
-        let notice = "UPDATE 14:05: we are investigating.\nUpdate 15:00: we are investigating.\n\
-                      We will provide an update at this time tomorrow.";
-        assert_eq!(live_update_hits(notice), 4);
-        assert_eq!(live_update_hits("We investigated and updated the runbook."), 0);
-        assert_eq!(without_placeholders("Impact: {who was affected}."), "Impact: .");
-    }
-
-    #[test]
-    fn look_alike_marks_pull_down() {
-        // A template: the headings and their placeholders, nothing that happened.
-        let template = Signals {
-            template: 3,
-            placeholders: 3,
-            timeline_events: 0,
-            times: 0,
-            stated_span: false,
-            incident_date: false,
-            narrative: 0,
-            ..report()
-        };
-        assert!(learned(&template) < 0.5, "{}", learned(&template));
-        // An assignment text: the report's headings, its requirements, no incident told.
-        let assignment = Signals {
-            assignment: 4,
-            guide: 2,
-            timeline_events: 0,
-            times: 0,
-            stated_span: false,
-            incident_date: false,
-            narrative: 1,
-            ..report()
-        };
-        assert!(learned(&assignment) < 0.5, "{}", learned(&assignment));
-        for marks in [
-            Signals { assignment: 3, ..report() },
-            Signals { guide: 3, ..report() },
-            Signals { template: 3, ..report() },
-            Signals { placeholders: 3, ..report() },
-            Signals { link_list: true, ..report() },
-            Signals { announcement: 3, ..report() },
-        ] {
-            assert!(learned(&marks) < learned(&report()), "{marks:?}");
-        }
-        let stub = Signals { title_strong: true, words: 12, ..Signals::default() };
-        assert!(learned(&stub) < 0.1, "{}", learned(&stub));
-        let list = Signals {
-            link_list: true,
-            narrative: 6,
-            incident_date: true,
-            root_cause_prose: true,
-            words: 700,
-            ..Signals::default()
-        };
-        assert!(learned(&list) < 0.5);
-    }
-
-    #[test]
-    fn titles() {
-        assert!(title_score("Post-mortem: API outage on March 3") >= 1.5);
-        assert!(title_score("Incident Report for Site Outage") >= 1.5);
-        assert!(title_score("Posmortem") >= 1.5 && title_score("Postmoterm: EVENT") >= 1.5);
-        assert!(title_score("Builds failing due to an upgraded image") > 0.5);
-        assert!(title_score("Elevated errors on checkout") > 0.5);
-        assert!(title_score("How we run incident reviews") < 0.0);
-        assert!(title_score("Writing better postmortem templates") <= 0.0);
-        assert!(title_score("Awesome-Postmortems") <= 0.0);
-        assert!((title_score("Introducing the new search") + 1.5).abs() < f32::EPSILON);
-    }
-
-    #[test]
-    fn prescreen_ranks_titles() {
-        let pm = prescreen(
-            Some("Post-incident review: a bad configuration push"),
-            Some("The root cause was a config push; we rolled back."),
-        );
-        let negative =
-            prescreen(Some("How we run incident reviews"), Some("Our process, our tooling."));
-        let blog = prescreen(Some("Scaling search to 40 million requests a day"), None);
-        assert!(pm > 0.6, "{pm}");
-        assert!(negative < 0.2, "{negative}");
-        assert!(blog < 0.3, "{blog}");
-    }
-
-    #[test]
-    fn marks_are_counted() {
-        assert_eq!(
-            assignment_hits(["Requirements:", "Issue Summary must contain:"].into_iter()),
-            2
-        );
-        assert_eq!(guide_hits(["Describe the impact of the incident."].into_iter()), 1);
-        assert_eq!(template_hits(["Incident title - DD/MM/YYYY", "- [ ]"].into_iter()), 3);
-        assert_eq!(
-            action_hits(
-                ["Checked running processes.", "14:20: Rolled back.", "Describe the impact."]
-                    .into_iter()
-            ),
-            2
-        );
-        assert!(narrative_hits("We rolled back the deploy and 30% of users saw 500 errors.") >= 2);
-        let repeated = "So that we could roll back at every step. ".repeat(9);
-        assert_eq!(narrative_hits(&repeated), 1, "a phrase said nine times counts once");
-        assert_eq!(narrative_hits("We rolled back. Then we Rolled Back again."), 1);
-    }
-
-    #[test]
-    fn any_mark_finds_what_the_line_counts_find() {
-        let lines = [
-            "Requirements:",
-            "  Requirements:  ",
-            "Repo:",
-            "Directory: 0x19-postmortem",
-            "Issue Summary must contain: duration",
-            "Describe the impact of the incident.",
-            "   Outline the timeline.",
-            "How to write a postmortem",
-            "Incident title - DD/MM/YYYY",
-            "- [ ] follow up",
-            "Owner: {{ name }}",
-            "Root cause: TBD",
-            "incident title",
-        ];
-        for line in lines {
-            let text = format!("We restored the service at 14:00.\n{line}\nThe end.");
-            let (a, g, t) = mark_hits(&text);
-            let counted = assignment_hits(text.lines())
-                + guide_hits(text.lines())
-                + template_hits(text.lines());
-            assert!(counted > 0, "{line:?} has a mark");
-            assert_eq!(a + g + t, counted, "{line:?}");
-        }
-        let report = "We rolled back the deploy at 14:20 UTC.\nThe database was unavailable for \
-                      40 minutes.\nAction items: add an alert on pool saturation.";
-        assert!(!RE_ANY_MARK.is_match(report));
-        assert_eq!(mark_hits(report), (0, 0, 0));
-    }
-}
+mod tests;

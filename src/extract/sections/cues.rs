@@ -1,0 +1,335 @@
+//! Cues that a sentence states a field (a cause, a fix, what users saw), how strongly, and the
+//! picks made with them: the best sentence of a narrative, a long section cut to its point.
+//! Cues are general wording, never one organisation's phrases.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::text::{clip, sentences};
+
+/// A cue that a sentence states something, and how strongly (a higher weight is better
+/// evidence). Cues are general wording, never one organisation's phrases.
+pub(super) struct Cue {
+    regex: Regex,
+    weight: u8,
+}
+
+/// A field's cues, with a set that tells in one search which of them match: most sentences
+/// have no cue at all, and the rest need only their strongest cue's own search.
+pub(super) struct CueSet {
+    pub(super) cues: Vec<Cue>,
+    set: regex::RegexSet,
+}
+
+pub(super) fn cues(table: &[(&str, u8)], what: &str) -> CueSet {
+    let pattern = |p: &str| crate::extract::ascii_word_pattern(&format!("(?i){p}"));
+    let cues = table
+        .iter()
+        .map(|(p, weight)| Cue {
+            regex: Regex::new(&pattern(p))
+                .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}")),
+            weight: *weight,
+        })
+        .collect();
+    let set = regex::RegexSet::new(table.iter().map(|(p, _)| pattern(p)))
+        .unwrap_or_else(|e| panic!("literal regex set for {what} cues: {e}"));
+    CueSet { cues, set }
+}
+
+/// Cues of a sentence that names a cause: "the root cause was", "caused by", "due to".
+pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
+    cues(
+        &[
+            (
+                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s[^.]{0,80}?)?\s*(?:was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)",
+                4,
+            ),
+            (
+                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s[^.]{0,80}?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
+                4,
+            ),
+            (
+                r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:caused|triggered|initiated|precipitated)\s+by\b",
+                4,
+            ),
+            (
+                r"\bcontributing factors?\b|\bcontributed to\b|\b(?:it )?turned out (?:that|to be)\b|\bwe (?:found|discovered|determined|realized|realised|learned) that\b",
+                3,
+            ),
+            (
+                r"\b(?:caused|triggered)\s+by\b|\b(?:resulted|stemmed|originated|arose)\s+from\b|\bwas (?:the )?(?:a |an )?(?:direct )?(?:result|consequence) of\b|\btraced\s+(?:\w+\s+){0,4}(?:back\s+)?to\b|\b(?:caused|triggered) (?:the|this|an?) (?:outage|incident|issue|problem|failure|crash|errors?|downtime)\b",
+                3,
+            ),
+            (
+                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|failed|down|unavailable|slow(?:ness)?)\b[^.]{0,80}\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b[^.]{0,120}\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
+                2,
+            ),
+            (
+                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b",
+                2,
+            ),
+            (r"\bdue to\b|\bbecause of\b", 1),
+            (
+                r"\b(?:an?|the)\s+(?:typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression|expired certificate|deadlock)\b",
+                1,
+            ),
+        ],
+        "root-cause",
+    )
+});
+
+/// Sentences that deny or defer a cause, so name none: "was not caused by", "we don't yet
+/// know", "the root cause is still unclear", "caused by this outage" (the effect, not the cause).
+pub(super) static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)(?:\b(?:not|never|no|nothing)\b|n't\b)(?:\s+\w+){0,4}\s+(?:caused|triggered|due|because|the (?:root )?cause|related|responsible|result)|\b(?:unknown|unclear|uncertain|undetermined|unexplained|a mystery)\b|\bnot (?:yet |fully |entirely |completely )?(?:known|clear|sure|certain|understood|determined|identified|confirmed)\b|(?:\b(?:do|does|did) not|n't)\s+(?:yet\s+|currently\s+|fully\s+)?(?:know|have (?:clarity|visibility|details|information)|understand|have a (?:clear|full))|\b(?:still|currently|are|is|were|remain|remains)\s+(?:investigating|looking into|working (?:to|on) (?:understand|determin|identif))|\b(?:to|will|would|once we|until we|before we|could)\s+(?:fully\s+)?(?:determine|identify|understand|find|establish|confirm|investigate)\b|\b(?:no|any|without) (?:evidence|indication|sign)\b|\bruled out\b|\b(?:will|plan to|intend to) (?:publish|share|post|provide|release|follow up)\b|\b(?:caused|triggered) by (?:this|the|that|these) (?:outage|incident|issue|problem|event|failure|downtime|disruption)\b|\broot cause analysis\b|\broot causes? (?:was|were|is|has been|had been) (?:\w+ly )?(?:identified|found|determined|discovered|located|confirmed|established|understood|fixed|addressed)\b|\b(?:identified|found|determined|discovered|understand|understood) the (?:root )?cause\b|\bpost-?mortem\b|\?\s*$",
+    )
+    .expect("literal regex for denied or deferred causes")
+});
+
+/// A sentence that gives the effect of the one before it ("This resulted in …", "That led
+/// to …"), whose cause is therefore that sentence.
+pub(super) static RE_EFFECT_OF_PREVIOUS: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b[^.]{0,40}?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b",
+    )
+    .expect("literal regex for sentences that give the effect of the previous one")
+});
+
+/// Whether a sentence gives the effect of the one before ("This led to …"), not its own cause
+/// ("This drop was caused by …").
+pub(super) fn gives_effect_of_previous(sentence: &str) -> bool {
+    RE_EFFECT_OF_PREVIOUS
+        .find(sentence)
+        .is_some_and(|m| !sentence[m.end()..].trim_start().starts_with("by "))
+}
+
+/// Cues of a sentence that says what ended the incident.
+pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
+    cues(
+        &[
+            (
+                r"\b(?:was|were|is|are|has been|have been|got|had been)\s+(?:\w+ly\s+)?(?:resolved|fixed|mitigated|restored|recovered|remediated|addressed)\b|\bresolved (?:the|this|that) (?:issue|incident|problem|outage)\b|\b(?:resolution|fix|mitigation|solution|remedy) (?:was|is|involved|consisted)\b|\b(?:resolved|mitigated|restored|fixed) (?:by|after|when|once|with)\b",
+                4,
+            ),
+            (
+                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s[^.]{0,50}\bagain\b|\bwent back to\b|\bfixed the (?:issue|problem|bug|outage)\b",
+                3,
+            ),
+            (
+                r"\b(?:we|they|engineers?|the team|admins?|operators?)\s+(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|applied)\b",
+                2,
+            ),
+            (
+                r"\b(?:rolled back|rolling back|reverted|rollback|workaround|hotfix)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
+                1,
+            ),
+        ],
+        "resolution",
+    )
+});
+
+/// Sentences about what will or could be done, or what did not work: not what ended it.
+pub(super) static RE_NOT_A_RESOLUTION: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to|temporar(?:y|ily))\b|\?\s*$",
+    )
+    .expect("literal regex for sentences that are not the resolution")
+});
+
+/// Cues of a sentence that says what users saw.
+pub(super) static IMPACT_CUES: LazyLock<CueSet> = LazyLock::new(|| {
+    cues(
+        &[
+            (
+                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b[^.]{0,80}\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b[^.]{0,80}\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
+                4,
+            ),
+            (
+                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]{0,40}\b(?:lasted|for|of)\b",
+                3,
+            ),
+            (
+                r"\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unable to|could not|couldn't|were not able|unavailable|experienced|errors?|failures?|outage|downtime)\b",
+                1,
+            ),
+        ],
+        "impact",
+    )
+});
+
+/// Sentences about what could have happened or what will be done: not what users saw.
+pub(super) static RE_NOT_AN_IMPACT: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(?:will|should|in the future|going forward|to prevent|to avoid|no (?:users?|customers?|data)|not (?:affected|impacted)|(?:fixed|resolved|mitigated) the (?:problem|issue|bug|outage))\b|\?\s*$",
+    )
+    .expect("literal regex for sentences that are not the impact")
+});
+
+/// A template's prompt left in a report ("Note the final root cause and describe …",
+/// "List the sequence of events …"): an instruction, never a finding.
+pub(super) static RE_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\W*(?:note|describe|list|explain|summari[sz]e|include|report|give|write|provide|outline|document|detail|state|identify|specify)\s+(?:the|how|what|why|when|who|any|all|each|a|an|in)\b",
+    )
+    .expect("literal regex for template prompts")
+});
+
+/// A field drawn from prose holds at most this many words: hand-written summaries of a cause
+/// or a fix run to about 40, and a longer pick buries the point.
+pub(super) const FIELD_WORDS: usize = 55;
+
+/// A report's first statement of some length: where no sentence has an impact cue, the
+/// opening still says what happened ("We were made aware of issues our users had cloning
+/// the repository"), which is what a reader asks of the impact first.
+pub(super) fn first_statement(candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .find(|s| {
+            s.split_whitespace().count() >= 8
+                && !s.ends_with('?')
+                && !RE_PROMPT.is_match(s)
+                && !RE_NOT_AN_IMPACT.is_match(s)
+        })
+        .map(|s| clip(s, 600))
+}
+
+/// Which sentence wins among those with the best cue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pick {
+    /// The earliest of the strongest.
+    First,
+    /// The earliest of the strongest, and only a strong one (weight 3 or more): for text
+    /// that mostly says other things, such as a timeline.
+    Strong,
+    /// The earliest strong one (weight 3 or more), else the strongest: for what a report
+    /// tells first, such as what users saw.
+    EarliestStrong,
+}
+
+/// The index of the sentence with the strongest cue (the earliest among equals), skipping
+/// those `not` matches, with where its cue starts.
+pub(super) fn best_sentence(
+    candidates: &[&str],
+    cues: &CueSet,
+    not: &Regex,
+    pick: Pick,
+) -> Option<(usize, usize)> {
+    let mut best: Option<(u8, usize, usize)> = None;
+    for (index, sentence) in candidates.iter().enumerate() {
+        if sentence.len() < 15 || not.is_match(sentence) || RE_PROMPT.is_match(sentence) {
+            continue;
+        }
+        let Some((weight, at)) = strongest_cue(sentence, cues) else { continue };
+        if pick == Pick::Strong && weight < 3 {
+            continue;
+        }
+        if pick == Pick::EarliestStrong && weight >= 3 {
+            return Some((index, at));
+        }
+        if best.is_none_or(|(w, _, _)| weight > w) {
+            best = Some((weight, index, at));
+        }
+    }
+    best.map(|(_, index, at)| (index, at))
+}
+
+/// The chosen sentence, trimmed by `trim`; a lead-in that ends with a colon ("the two
+/// contributing factors were:") goes on with the items after it, up to [`FIELD_WORDS`].
+pub(super) fn with_lead_in<'a>(
+    candidates: &[&'a str],
+    index: usize,
+    trim: impl Fn(&'a str) -> &'a str,
+) -> String {
+    let sentence = candidates[index];
+    if !sentence.ends_with(':') {
+        return clip(trim(sentence), 600);
+    }
+    let mut out = String::from(sentence);
+    let mut words = sentence.split_whitespace().count();
+    for next in &candidates[index + 1..] {
+        if words >= FIELD_WORDS {
+            break;
+        }
+        words += next.split_whitespace().count();
+        out.push(' ');
+        out.push_str(next);
+    }
+    clip(&out, 600)
+}
+
+/// The weight and position of the strongest cue in a sentence.
+pub(super) fn strongest_cue(sentence: &str, cues: &CueSet) -> Option<(u8, usize)> {
+    let cue = strongest(sentence, cues)?;
+    cue.regex.find(sentence).map(|m| (cue.weight, m.start()))
+}
+
+/// The weight of the strongest cue in a sentence, when where it starts does not matter.
+pub(super) fn strongest_weight(sentence: &str, cues: &CueSet) -> Option<u8> {
+    strongest(sentence, cues).map(|cue| cue.weight)
+}
+
+/// The strongest cue that matches (the last in the table among equals).
+pub(super) fn strongest<'a>(sentence: &str, cues: &'a CueSet) -> Option<&'a Cue> {
+    cues.set.matches(sentence).iter().map(|i| &cues.cues[i]).max_by_key(|cue| cue.weight)
+}
+
+/// The clause of a sentence that holds its cause cue: a long sentence loses what comes
+/// before the cue's clause ("After two hours of digging, we found that …") and what follows
+/// it (a "; …" or " - …" aside).
+pub(super) fn cause_clause(sentence: &str, cue: usize) -> &str {
+    if sentence.split_whitespace().count() <= 30 {
+        return sentence;
+    }
+    let head = &sentence[..cue];
+    let start = ["; ", ": ", " — ", " – ", " - ", ", but ", ", so ", ", and "]
+        .iter()
+        .filter_map(|sep| head.rfind(sep).map(|p| p + sep.len()))
+        .max()
+        .unwrap_or(0);
+    let tail = &sentence[cue..];
+    let end = ["; ", " — ", " – ", " - ", ", but ", ", which ", ", so "]
+        .iter()
+        .filter_map(|sep| tail.find(sep))
+        .filter(|&p| p > 20)
+        .min()
+        .map_or(sentence.len(), |p| cue + p);
+    sentence[start..end].trim()
+}
+
+/// A section's text cut to its point: when it runs past [`FIELD_WORDS`] words, the sentences
+/// with the strongest cues (in reading order), else its first sentences; sentences `not`
+/// matches are left out either way.
+pub(super) fn focus(text: &str, cues: &CueSet, not: &Regex) -> Option<String> {
+    // A template's prompts are never the field, whatever else the section says.
+    let all: Vec<&str> = sentences(text).into_iter().filter(|s| !RE_PROMPT.is_match(s)).collect();
+    if all.is_empty() {
+        return None;
+    }
+    let words = |s: &str| s.split_whitespace().count();
+    let kept: Vec<&str> = all.iter().copied().filter(|s| !not.is_match(s)).collect();
+    let kept = if kept.is_empty() { all } else { kept };
+    if kept.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
+        return Some(clip(&kept.join(" "), 600));
+    }
+    let weights: Vec<Option<u8>> = kept.iter().map(|s| strongest_weight(s, cues)).collect();
+    let best = weights.iter().flatten().max().copied();
+    let mut out: Vec<&str> = Vec::new();
+    let mut count = 0;
+    let mut after_lead_in = false;
+    for (sentence, weight) in kept.iter().zip(&weights) {
+        let cued = best.is_some_and(|b| weight.is_some_and(|w| w >= b));
+        // A lead-in that ends with a colon goes on with the items after it.
+        if best.is_some() && !cued && !after_lead_in {
+            continue;
+        }
+        after_lead_in = sentence.ends_with(':') || (after_lead_in && !cued);
+        if count > 0 && count + words(sentence) > FIELD_WORDS {
+            break;
+        }
+        count += words(sentence);
+        out.push(sentence);
+    }
+    Some(clip(&out.join(" "), 600))
+}

@@ -1,0 +1,501 @@
+//! Headings → sections → impact, root cause, resolution and action items.
+//!
+//! Takes a [`Document`]'s blocks; groups them under their headings and maps each heading to
+//! the fields it carries through a vocabulary (Issue Summary, Impact, Root Cause(s), Trigger,
+//! Contributing Factors, Resolution, Remediation, Timeline, Action Items, Azure's "What went
+//! wrong, and why?", ...). Where no heading carries a field, falls back to prose: the sentence
+//! with the strongest general cue ("the root cause was", "caused by", "service was restored
+//! after", what users saw), skipping sentences that deny or defer a cause ("was not caused
+//! by", "we don't yet know"), planned or failed steps and template prompts. A section longer
+//! than a paraphrase is cut to its cued sentences. Pure; reads nothing but the document.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{Block, Document};
+
+mod cues;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use self::cues::{
+    CAUSE_CUES, IMPACT_CUES, Pick, RE_NOT_A_CAUSE, RE_NOT_A_RESOLUTION, RE_NOT_AN_IMPACT,
+    RESOLUTION_CUES, best_sentence, cause_clause, first_statement, focus, gives_effect_of_previous,
+    strongest_weight, with_lead_in,
+};
+pub(crate) use self::text::{clip, line_sentences, sentences};
+
+/// What a section of a report is about. A heading may carry several ("Root Cause and
+/// Resolution").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Issue Summary, Overview, What happened.
+    Summary,
+    /// Impact, Customer impact.
+    Impact,
+    /// Root Cause(s), What went wrong and why.
+    RootCause,
+    /// Trigger.
+    Trigger,
+    /// Contributing Factors.
+    Contributing,
+    /// Resolution, Remediation, Recovery, Mitigation.
+    Resolution,
+    /// Timeline, How did we respond.
+    Timeline,
+    /// Action Items, Corrective and Preventative Measures, Prevention, Next steps.
+    ActionItems,
+    /// Lessons learned.
+    Lessons,
+    /// Detection.
+    Detection,
+    /// Duration (a label in the classic template).
+    Duration,
+}
+
+/// One heading and the blocks under it (up to the next heading).
+#[derive(Debug, Clone)]
+pub(crate) struct Section<'a> {
+    /// The heading text; `None` for the blocks before the first heading.
+    pub(crate) heading: Option<&'a str>,
+    /// The heading's level (0 before the first heading).
+    pub(crate) level: u8,
+    /// What the heading says the section holds, inherited from the enclosing heading when the
+    /// heading itself says nothing.
+    pub(crate) kinds: Vec<Kind>,
+    /// Whether `kinds` came from this heading (not inherited).
+    pub(crate) own: bool,
+    /// The blocks under the heading.
+    pub(crate) blocks: Vec<&'a Block>,
+}
+
+impl Section<'_> {
+    /// Whether the section holds `kind`.
+    pub(crate) fn has(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// The section's text, blocks joined by newlines.
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            let text = block_text(block);
+            if text.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&text);
+        }
+        out
+    }
+}
+
+/// The text of a block; a table row's cells joined by ` | `.
+pub(crate) fn block_text(block: &Block) -> std::borrow::Cow<'_, str> {
+    match block {
+        Block::Heading { text, .. }
+        | Block::Paragraph { text }
+        | Block::ListItem { text }
+        | Block::Code { text } => std::borrow::Cow::Borrowed(text.as_str()),
+        Block::TableRow { cells } => std::borrow::Cow::Owned(cells.join(" | ")),
+    }
+}
+
+/// A field found in the text, with how it was found (a lower rank is better evidence).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Fields {
+    pub(crate) impact: Option<String>,
+    pub(crate) root_cause: Option<String>,
+    /// Whether `root_cause` came from a heading (not from prose).
+    pub(crate) root_cause_from_heading: bool,
+    pub(crate) resolution: Option<String>,
+    pub(crate) action_items: Vec<String>,
+    /// The summary-like opening: the Summary section, else the first paragraphs.
+    pub(crate) opening: Option<String>,
+}
+
+/// Section vocabulary, checked in order; a heading takes every kind whose pattern matches,
+/// except that the first group (prevention) stops the Impact match in Azure's "less likely
+/// or less impactful".
+static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
+    let table: &[(&str, &'static [Kind])] = &[
+        (
+            r"less likely|less impactful|action items?|corrective|preventa?tive|prevention|prevent (this|similar|it|recurrence|future)|next steps|follow[- ]?ups?|prevent(ing)? (this|similar|it|recurrence|future)|what we('re| are) (doing|changing)|changes we('re| are) making|going forward|moving forward|looking ahead|looking forward|future work|future plans?|^plans?$|^improv|improvements|^tasks|to do|todo|remediation items|what('s| is) next|how we('ll| will) (prevent|improve)|long[- ]term|(planned|follow[- ]up|future|preventive|preventative|corrective|immediate) actions",
+            &[Kind::ActionItems],
+        ),
+        (
+            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|underlying (issue|problem|cause)|\brca\b|what caused",
+            &[Kind::RootCause],
+        ),
+        (r"^what went wrong$", &[Kind::Trigger]),
+        (r"\btrigger", &[Kind::Trigger]),
+        (r"contributing factors?|contributors", &[Kind::Contributing]),
+        (
+            r"resolution|resolv|remediation|recovery|mitigation|mitigat|\bfix(es|ed)?\b|how we fixed|repair|restor|how did we respond|response",
+            &[Kind::Resolution],
+        ),
+        (
+            r"timeline|chronolog|sequence of events|how did we respond|play[- ]by[- ]play",
+            &[Kind::Timeline],
+        ),
+        (
+            r"\bimpact\b|who was affected|customer experience|affected (users|services|customers)|^scope$|user experience",
+            &[Kind::Impact],
+        ),
+        (
+            r"summary|summation|overview|tl;?dr|what happened|how did (it|this) happen|^description|incident description|^introduction|executive",
+            &[Kind::Summary],
+        ),
+        (
+            r"lessons?|what went well|where we got lucky|takeaways|retrospective|could have gone better",
+            &[Kind::Lessons],
+        ),
+        (r"detection|how (was it|we) detected", &[Kind::Detection]),
+        (r"duration", &[Kind::Duration]),
+    ];
+    table
+        .iter()
+        .map(|(pattern, kinds)| {
+            (
+                crate::extract::ascii_word_regex(&format!("(?i){pattern}"))
+                    .expect("literal section vocabulary regex"),
+                *kinds,
+            )
+        })
+        .collect()
+});
+
+static RE_HEADING_NOISE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+|[:?.!*_]+$",
+    )
+    .expect("literal regex for heading numbering")
+});
+static RE_RESOLUTION_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(resolved|resolve|fixed|fix (was|is)|restored|restart(ed|ing)?|rolled back|roll(ing)? back|reverted|mitigat|recovered|workaround|was fixed|we (deployed|applied|patched|corrected|replaced|added|increased|removed|updated|failed over)|has been (fixed|addressed))",
+    )
+    .expect("literal regex for resolution sentences")
+});
+
+/// Reads the document into sections.
+pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
+    let mut sections: Vec<Section<'_>> = vec![Section {
+        heading: None,
+        level: 0,
+        kinds: Vec::new(),
+        own: false,
+        blocks: Vec::new(),
+    }];
+    for block in &document.blocks {
+        if let Block::Heading { level, text } = block {
+            let mut own = heading_kinds(text);
+            // "What went wrong" under "Lessons learned" (the SRE template) is about the
+            // response, not the trigger.
+            if own == [Kind::Trigger]
+                && sections
+                    .iter()
+                    .rev()
+                    .find(|s| s.heading.is_some() && s.level < *level)
+                    .is_some_and(|parent| parent.has(Kind::Lessons))
+            {
+                own = vec![Kind::Lessons];
+            }
+            let (kinds, is_own) = if own.is_empty() {
+                // Inherit from the nearest enclosing heading (a higher level number is deeper).
+                let parent = sections
+                    .iter()
+                    .rev()
+                    .find(|s| s.heading.is_some() && s.level < *level)
+                    .map(|s| s.kinds.clone())
+                    .unwrap_or_default();
+                (parent, false)
+            } else {
+                (own, true)
+            };
+            sections.push(Section {
+                heading: Some(text.as_str()),
+                level: *level,
+                kinds,
+                own: is_own,
+                blocks: Vec::new(),
+            });
+        } else if let Some(last) = sections.last_mut() {
+            last.blocks.push(block);
+        }
+    }
+    sections
+}
+
+/// What a heading says its section holds.
+pub(crate) fn heading_kinds(heading: &str) -> Vec<Kind> {
+    let norm = RE_HEADING_NOISE.replace_all(heading.trim(), "");
+    let norm = norm.trim().to_lowercase();
+    // A sentence is not a heading's vocabulary (bold lead-ins, long labels).
+    if norm.is_empty() || norm.split_whitespace().count() > 14 {
+        return Vec::new();
+    }
+    let mut kinds = Vec::new();
+    for (index, (regex, found)) in VOCABULARY.iter().enumerate() {
+        if regex.is_match(&norm) {
+            // "less impactful": the prevention group wins over Impact.
+            if index > 0 && kinds.contains(&Kind::ActionItems) && found.contains(&Kind::Impact) {
+                continue;
+            }
+            for kind in *found {
+                if !kinds.contains(kind) {
+                    kinds.push(*kind);
+                }
+            }
+        }
+    }
+    // "Root Cause and Resolution", "Root Cause & Remediation": both, but "Remediation and
+    // Prevention" is resolution and action items only.
+    if kinds.contains(&Kind::Trigger) && kinds.contains(&Kind::RootCause) {
+        kinds.retain(|k| *k != Kind::Trigger);
+    }
+    kinds
+}
+
+/// Finds impact, root cause, resolution and action items.
+pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
+    let mut fields = Fields::default();
+
+    // Root cause: a Root Cause heading, else Trigger, else Contributing Factors.
+    for kind in [Kind::RootCause, Kind::Trigger, Kind::Contributing] {
+        if let Some(text) = first_text(sections, kind, |s| cause_text(s)) {
+            fields.root_cause = Some(text);
+            fields.root_cause_from_heading = true;
+            break;
+        }
+    }
+    fields.resolution = first_text(sections, Kind::Resolution, |s| resolution_text(s));
+    fields.impact = first_text(sections, Kind::Impact, |s| {
+        let text = s.text();
+        if says_nothing(&text) { None } else { focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT) }
+    });
+    fields.action_items = action_items(sections);
+    fields.opening = opening(sections);
+
+    // Prose fallbacks: the sentences of the report's narrative (not its timeline, its
+    // follow-up list or its lessons), in reading order. A report whose headings gave all
+    // three fields needs none of them.
+    if fields.root_cause.is_some() && fields.resolution.is_some() && fields.impact.is_some() {
+        return fields;
+    }
+    let narrative: Vec<&str> = sections
+        .iter()
+        .filter(|s| !s.has(Kind::Timeline) && !s.has(Kind::ActionItems) && !s.has(Kind::Lessons))
+        .flat_map(|s| s.blocks.iter())
+        .filter_map(|b| match b {
+            Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .flat_map(sentences)
+        .collect();
+    if fields.root_cause.is_none() {
+        fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
+            .map(|(index, cue)| {
+                // "This led to …" names its cause in the sentence before.
+                if index > 0 && gives_effect_of_previous(narrative[index]) {
+                    clip(narrative[index - 1], 600)
+                } else {
+                    with_lead_in(&narrative, index, |s| cause_clause(s, cue))
+                }
+            });
+    }
+    if fields.resolution.is_none() {
+        // What ended it is told in the narrative, else in the timeline's last steps.
+        let timeline: Vec<&str> = sections
+            .iter()
+            .filter(|s| s.has(Kind::Timeline))
+            .flat_map(|s| s.blocks.iter())
+            .filter_map(|b| match b {
+                Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .flat_map(sentences)
+            .collect();
+        // A sentence that names the cause is not the fix, even when it mentions one.
+        let fix_prose: Vec<&str> = narrative
+            .iter()
+            .copied()
+            .filter(|s| strongest_weight(s, &CAUSE_CUES).is_none_or(|w| w < 4))
+            .collect();
+        fields.resolution =
+            best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
+                .map(|(index, _)| with_lead_in(&fix_prose, index, |s| s))
+                .or_else(|| {
+                    best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
+                        .map(|(index, _)| clip(timeline[index], 600))
+                });
+    }
+    if fields.impact.is_none() {
+        // What users saw is told early: the summary and the first paragraphs.
+        let summary_like: Vec<&str> = sections
+            .iter()
+            .filter(|s| s.has(Kind::Summary) || s.heading.is_none() || s.has(Kind::Impact))
+            .flat_map(|s| s.blocks.iter())
+            .filter_map(|b| match b {
+                Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .flat_map(sentences)
+            .chain(narrative.iter().copied())
+            .collect();
+        fields.impact =
+            best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::EarliestStrong)
+                .map(|(index, _)| with_lead_in(&summary_like, index, |s| s))
+                .or_else(|| first_statement(&summary_like));
+    }
+    fields
+}
+
+/// The text of the first non-empty section holding `kind`, sections whose own heading says so
+/// before those that inherit it.
+fn first_text<'a>(
+    sections: &[Section<'a>],
+    kind: Kind,
+    text: impl Fn(&Section<'a>) -> Option<String>,
+) -> Option<String> {
+    let own = sections.iter().filter(|s| s.own && s.has(kind)).find_map(&text);
+    // The sections that name the kind themselves have had their turn (and gave nothing).
+    own.or_else(|| sections.iter().filter(|s| !s.own && s.has(kind)).find_map(&text))
+}
+
+/// A root-cause section's text; in a combined "Root cause and resolution" section, the
+/// sentences that are not about the fix.
+fn cause_text(section: &Section<'_>) -> Option<String> {
+    let text = section.text();
+    if says_nothing(&text) {
+        return None;
+    }
+    if section.has(Kind::Resolution) {
+        let cause: Vec<&str> =
+            sentences(&text).into_iter().filter(|s| !RE_RESOLUTION_SENTENCE.is_match(s)).collect();
+        if !cause.is_empty() {
+            return focus(&cause.join("\n"), &CAUSE_CUES, &RE_NOT_A_CAUSE);
+        }
+    }
+    focus(&text, &CAUSE_CUES, &RE_NOT_A_CAUSE)
+}
+
+/// A section that says nothing: empty, "None.", "N/A", "TBD" or only a link.
+fn says_nothing(text: &str) -> bool {
+    let t = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    t.is_empty()
+        || matches!(
+            t.as_str(),
+            "none" | "n/a" | "na" | "-" | "tbd" | "todo" | "unknown" | "nothing"
+        )
+        || (t.starts_with("http") && !t.contains(' '))
+}
+
+fn resolution_text(section: &Section<'_>) -> Option<String> {
+    let text = section.text();
+    if says_nothing(&text) {
+        return None;
+    }
+    if section.has(Kind::RootCause) || section.has(Kind::Trigger) {
+        let fix: Vec<&str> =
+            sentences(&text).into_iter().filter(|s| RE_RESOLUTION_SENTENCE.is_match(s)).collect();
+        if fix.is_empty() {
+            return None;
+        }
+        return focus(&fix.join("\n"), &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION);
+    }
+    focus(&text, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION)
+}
+
+/// List items and table rows under the first action-item headings; where there are none, the
+/// paragraphs, one item each (their other sentences explain the item, and lead-ins such as
+/// "To prevent this, we will:" are none).
+fn action_items(sections: &[Section<'_>]) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut paragraphs = Vec::new();
+    let mut started = false;
+    for section in sections {
+        if section.has(Kind::ActionItems) {
+            started = true;
+            for block in &section.blocks {
+                match block {
+                    Block::ListItem { text } => items.push(clip(text, 300)),
+                    Block::TableRow { cells } => {
+                        let joined =
+                            cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>();
+                        let row = joined.join(" — ");
+                        if !row.is_empty() && !looks_like_table_header(cells) {
+                            items.push(clip(&row, 300));
+                        }
+                    }
+                    Block::Paragraph { text } => {
+                        let text = text.trim();
+                        if !text.ends_with(':') && text.len() > 12 {
+                            paragraphs.push(clip(text, 300));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else if started && section.own {
+            // The first run of action-item sections is the report's list; a second report
+            // in the same file (seed 001) repeats the structure.
+            if items.len().max(paragraphs.len()) >= 2 {
+                break;
+            }
+        }
+        if items.len() >= 30 {
+            break;
+        }
+    }
+    if items.is_empty() {
+        items = paragraphs;
+        items.truncate(30);
+    }
+    items.dedup();
+    items
+}
+
+fn looks_like_table_header(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.split_whitespace().count() <= 3)
+        && cells.iter().any(|c| {
+            let l = c.to_lowercase();
+            l.contains("action")
+                || l.contains("owner")
+                || l.contains("status")
+                || l.contains("item")
+        })
+}
+
+/// The opening of the report: the Summary section's text, else the paragraphs before the
+/// first section heading of the vocabulary.
+fn opening(sections: &[Section<'_>]) -> Option<String> {
+    if let Some(text) = sections.iter().filter(|s| s.own && s.has(Kind::Summary)).find_map(|s| {
+        let paragraphs: Vec<&str> = s
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        (!paragraphs.is_empty()).then(|| paragraphs.join("\n"))
+    }) {
+        return Some(text);
+    }
+    let paragraphs: Vec<&str> = sections
+        .iter()
+        .take_while(|s| s.kinds.is_empty())
+        .flat_map(|s| s.blocks.iter())
+        .filter_map(|b| match b {
+            Block::Paragraph { text } if text.len() > 40 => Some(text.as_str()),
+            _ => None,
+        })
+        .take(3)
+        .collect();
+    (!paragraphs.is_empty()).then(|| paragraphs.join("\n"))
+}

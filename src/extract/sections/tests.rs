@@ -1,0 +1,290 @@
+use super::cues::{RE_EFFECT_OF_PREVIOUS, strongest_cue};
+use super::*;
+
+fn doc(blocks: Vec<Block>) -> Document {
+    Document { blocks, ..Document::default() }
+}
+fn h(level: u8, text: &str) -> Block {
+    Block::Heading { level, text: text.into() }
+}
+fn p(text: &str) -> Block {
+    Block::Paragraph { text: text.into() }
+}
+fn li(text: &str) -> Block {
+    Block::ListItem { text: text.into() }
+}
+
+#[test]
+fn vocabulary_literals_compile() {
+    assert!(VOCABULARY.len() > 5);
+    assert!(!RE_HEADING_NOISE.as_str().is_empty());
+    assert!(!RE_RESOLUTION_SENTENCE.as_str().is_empty());
+    assert!(
+        CAUSE_CUES.cues.len() > 3 && RESOLUTION_CUES.cues.len() > 2 && IMPACT_CUES.cues.len() > 2
+    );
+    for re in [&*RE_NOT_A_CAUSE, &*RE_EFFECT_OF_PREVIOUS, &*RE_NOT_A_RESOLUTION, &*RE_NOT_AN_IMPACT]
+    {
+        assert!(!re.as_str().is_empty());
+    }
+}
+
+#[test]
+fn headings_vocabulary() {
+    let cases: &[(&str, &[Kind])] = &[
+        ("Issue Summary", &[Kind::Summary]),
+        ("Impact", &[Kind::Impact]),
+        ("Root Causes", &[Kind::RootCause]),
+        ("Root Cause and Resolution", &[Kind::RootCause, Kind::Resolution]),
+        ("Trigger", &[Kind::Trigger]),
+        ("Contributing Factors", &[Kind::Contributing]),
+        ("What went wrong, and why?", &[Kind::RootCause]),
+        ("What happened?", &[Kind::Summary]),
+        ("How did we respond?", &[Kind::Resolution, Kind::Timeline]),
+        (
+            "How are we making incidents like this less likely or less impactful?",
+            &[Kind::ActionItems],
+        ),
+        ("Corrective and Preventative Measures", &[Kind::ActionItems]),
+        ("Action Items", &[Kind::ActionItems]),
+        ("Prevention", &[Kind::ActionItems]),
+        ("Remediation", &[Kind::Resolution]),
+        ("Recovery", &[Kind::Resolution]),
+        ("Timeline", &[Kind::Timeline]),
+        ("Lessons learned", &[Kind::Lessons]),
+        ("Summation", &[Kind::Summary]),
+        ("Why did it happen?", &[Kind::RootCause]),
+        ("How are we preventing it from happening again?", &[Kind::ActionItems]),
+        ("Long term solution", &[Kind::ActionItems]),
+        ("Looking Forward", &[Kind::ActionItems]),
+        ("Future plan", &[Kind::ActionItems]),
+        ("Improving our alerting", &[Kind::ActionItems]),
+        ("## 3. TIMELINE:", &[Kind::Timeline]),
+        ("Duration of the Outage", &[Kind::Duration]),
+    ];
+    for (heading, expected) in cases {
+        let mut got = heading_kinds(heading);
+        got.sort_by_key(|k| format!("{k:?}"));
+        let mut want = expected.to_vec();
+        want.sort_by_key(|k| format!("{k:?}"));
+        assert_eq!(got, want, "{heading}");
+    }
+    assert!(heading_kinds("Intended Design").is_empty());
+}
+
+#[test]
+fn fields_from_headings_with_inheritance() {
+    let d = doc(vec![
+        h(1, "Checkout outage"),
+        h(2, "Root Cause and Resolution"),
+        p(
+            "The root cause was a memory leak in the checkout service. The issue was resolved by restarting the service.",
+        ),
+        h(2, "Impact"),
+        p("30% of users could not pay."),
+        h(2, "Corrective and Preventative Measures"),
+        h(4, "Tasks"),
+        li("Add memory alerts"),
+        li("Load test before peak season"),
+    ]);
+    let sections = read_sections(&d);
+    let fields = extract_fields(&sections);
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("The root cause was a memory leak in the checkout service.")
+    );
+    assert_eq!(
+        fields.resolution.as_deref(),
+        Some("The issue was resolved by restarting the service.")
+    );
+    assert_eq!(fields.impact.as_deref(), Some("30% of users could not pay."));
+    assert_eq!(fields.action_items, vec!["Add memory alerts", "Load test before peak season"]);
+    assert!(fields.root_cause_from_heading);
+}
+
+#[test]
+fn prose_fallback_without_headings() {
+    let d = doc(vec![p(
+        "On May 3 our API was down for an hour. The outage was caused by an expired certificate on the load balancer. It was resolved by renewing the certificate.",
+    )]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("The outage was caused by an expired certificate on the load balancer.")
+    );
+    assert_eq!(fields.resolution.as_deref(), Some("It was resolved by renewing the certificate."));
+    assert!(!fields.root_cause_from_heading);
+}
+
+#[test]
+fn negated_and_unknown_causes_are_skipped_for_the_real_one() {
+    let d = doc(vec![
+        h(1, "Login outage on June 3"),
+        p(
+            "On June 3 users could not log in for 40 minutes. This incident was not in any way caused by external actors. We don't yet have clarity from our provider on the root cause of their network event.",
+        ),
+        p(
+            "After two hours of reading logs and comparing hosts, we found that the outage was caused by an expired TLS certificate on the session service.",
+        ),
+        p("We renewed the certificate and service was restored at 11:40."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    let cause = fields.root_cause.unwrap_or_default();
+    assert!(cause.contains("expired TLS certificate"), "{cause}");
+    assert!(!cause.contains("external actors") && !cause.contains("clarity"), "{cause}");
+    assert_eq!(
+        fields.resolution.as_deref(),
+        Some("We renewed the certificate and service was restored at 11:40.")
+    );
+    assert_eq!(fields.impact.as_deref(), Some("On June 3 users could not log in for 40 minutes."));
+}
+
+#[test]
+fn a_long_cause_sentence_is_cut_to_its_clause() {
+    let sentence = "We spent most of the evening on the phone with the vendor, the database team and two on-call engineers from the storage group; in the end the root cause was a full disk on the primary replica - which nobody had watched.";
+    let cue = strongest_cue(sentence, &CAUSE_CUES).map_or(0, |(_, at)| at);
+    assert_eq!(
+        cause_clause(sentence, cue),
+        "in the end the root cause was a full disk on the primary replica"
+    );
+}
+
+#[test]
+fn an_effect_sentence_points_to_the_cause_before_it() {
+    let d = doc(vec![p(
+        "A cron job deleted the cache index every hour. This resulted in 53 minutes of downtime for the API.",
+    )]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("A cron job deleted the cache index every hour.")
+    );
+}
+
+#[test]
+fn a_sentence_that_states_its_own_cause_is_not_an_effect_of_the_previous() {
+    assert!(gives_effect_of_previous("This led to an hour of errors."));
+    assert!(!gives_effect_of_previous("This drop was caused by a full disk."));
+    let d = doc(vec![p(
+        "Availability fell to 25% when connections drained. This drop was caused by a full disk on the primary node.",
+    )]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("This drop was caused by a full disk on the primary node.")
+    );
+    // Nor is a sentence that names the cause the fix.
+    assert_eq!(fields.resolution, None);
+}
+
+#[test]
+fn resolution_skips_steps_that_failed_or_are_planned() {
+    let d = doc(vec![
+        p("Earlier that week we had upgraded the proxy fleet."),
+        p("We attempted to restart the proxies, which did not help."),
+        p("We will add an alert on queue depth."),
+        p("The incident was resolved by rolling back the proxy upgrade."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.resolution.as_deref(),
+        Some("The incident was resolved by rolling back the proxy upgrade.")
+    );
+}
+
+#[test]
+fn what_went_wrong_under_lessons_is_a_lesson_not_the_cause() {
+    let d = doc(vec![
+        h(1, "Build outage"),
+        h(2, "Summary"),
+        p("Builds failed for three hours because the registry certificate had expired."),
+        h(2, "Lessons learned"),
+        h(3, "What went wrong"),
+        p("It took us an hour to notice the alerts."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    let cause = fields.root_cause.unwrap_or_default();
+    assert!(cause.contains("certificate had expired"), "{cause}");
+    assert!(!fields.root_cause_from_heading);
+}
+
+#[test]
+fn a_long_section_is_cut_to_its_cued_sentences_and_a_lead_in_keeps_its_items() {
+    let filler = "The team met in the morning to review the dashboards and the deploy log. ";
+    let d = doc(vec![
+        h(2, "Root cause"),
+        p(&filler.repeat(6)),
+        p("We determined the two contributing factors were:"),
+        li("a queue consumer with no memory limit"),
+        li("an alert routed to an unused channel"),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    let cause = fields.root_cause.unwrap_or_default();
+    assert!(cause.starts_with("We determined the two contributing factors were:"), "{cause}");
+    assert!(cause.contains("no memory limit") && cause.contains("unused channel"), "{cause}");
+    assert!(!cause.contains("dashboards"), "{cause}");
+}
+
+#[test]
+fn action_items_are_list_items_else_one_per_paragraph() {
+    let listed = doc(vec![
+        h(2, "Looking forward"),
+        p("We are planning several things to improve transparency:"),
+        li("Alert on queue depth"),
+        li("Load test the broker"),
+        p("Thanks again for your patience."),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&listed)).action_items,
+        vec!["Alert on queue depth", "Load test the broker"]
+    );
+    let prose = doc(vec![
+        h(2, "Follow-up"),
+        p("The pager should notify more people. Ideally it would ping chat directly."),
+        p("DNS changes need a second approver. We filed an issue for it."),
+    ]);
+    assert_eq!(extract_fields(&read_sections(&prose)).action_items.len(), 2);
+}
+
+#[test]
+fn without_an_impact_cue_the_opening_statement_is_the_impact() {
+    let fields = extract_fields(&read_sections(&doc(vec![
+        p("Recently we were made aware of slow clones of the shared package index."),
+        p("The index is big."),
+        h(2, "Shallow clones"),
+        p("Shallow clones made the servers compute deltas on every fetch."),
+    ])));
+    assert_eq!(
+        fields.impact.as_deref(),
+        Some("Recently we were made aware of slow clones of the shared package index.")
+    );
+    let cued = extract_fields(&read_sections(&doc(vec![
+        p("Recently we changed how the shared package index is cloned by default."),
+        p("For two hours users could not install packages and saw 503 errors."),
+    ])));
+    assert_eq!(
+        cued.impact.as_deref(),
+        Some("For two hours users could not install packages and saw 503 errors.")
+    );
+}
+
+#[test]
+fn sentences_keep_abbreviations_and_times() {
+    let s = sentences(
+        "At 2:00 p.m. UTC the site failed, e.g. checkout. Then it recovered! Done. Version 2 shipped on Apr. 28 to all.",
+    );
+    assert_eq!(
+        s,
+        vec![
+            "At 2:00 p.m. UTC the site failed, e.g. checkout.",
+            "Then it recovered!",
+            "Done.",
+            "Version 2 shipped on Apr. 28 to all."
+        ]
+    );
+}
+
+#[test]
+fn clip_cuts_at_words() {
+    let c = clip("alpha beta gamma delta", 15);
+    assert!(c.len() <= 15 + '…'.len_utf8() && c.ends_with('…'), "{c}");
+}
