@@ -210,11 +210,20 @@ then; lines a person wrote stay. `pmagg show ID` shows who decided, the mark's r
 classifier's score signal by signal.")]
     Mark(MarkArgs),
 
-    /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) into the store.
+    /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) or a directory
+    /// of front-matter reports (icco/postmortems) into the store.
     #[command(after_help = "\
 Examples:
   pmagg import README.md              the list that `pmagg render` regenerates
   pmagg import danluu.md --json       another list: its entries join the store
+  pmagg import postmortems/data       a directory: one entry per markdown file
+
+A directory holds one report per `.md` file: YAML front matter (url, title, company,
+start_time, end_time, categories, ...) and the report as markdown. Each file gives its link,
+title, company, incident date (start_time), duration (end_time - start_time), categories and
+the report, whose first paragraph is the summary. A file without front matter or a `url` is
+skipped with a line on stderr naming it; the others are imported, and the summary says how
+many files were read and skipped.
 
 Each entry is stored with its exact bytes, its fields and its place. Curated text (title,
 date, summary, company) is authoritative: extraction never overwrites it. Importing a list
@@ -675,8 +684,8 @@ pub struct MarkArgs {
 /// `pmagg import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The list's markdown file.
-    #[arg(value_name = "FILE")]
+    /// The list's markdown file, or a directory of front-matter reports.
+    #[arg(value_name = "FILE|DIR")]
     pub file: PathBuf,
     /// Print what changed as one JSON object.
     #[arg(long)]

@@ -302,4 +302,16 @@ fn a_source_none_of_whose_report_pages_came_is_degraded_not_ok() {
     assert!(
         String::from_utf8_lossy(&text.stderr).contains("pmagg: source Ops: the index answered")
     );
+
+    // `pmagg sources` shows the last report page that failed: its URL, the error and when.
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ws.pmagg().args(["sources", "--json"]).output().unwrap()))
+            .unwrap();
+    let failure = &rows[0]["last_report_failure"];
+    assert!(failure["url"].as_str().unwrap().starts_with(&format!("{base}/pm/")), "{failure}");
+    assert!(failure["error"].as_str().unwrap().contains("404"), "{failure}");
+    assert!(failure["at"].as_str().is_some(), "{failure}");
+    let table = stdout(&ws.pmagg().arg("sources").output().unwrap());
+    let line = table.lines().find(|l| l.contains("last report failure")).unwrap_or_default();
+    assert!(line.contains("HTTP 404 from") && line.contains("/pm/"), "{table}");
 }
