@@ -315,3 +315,101 @@ fn a_source_none_of_whose_report_pages_came_is_degraded_not_ok() {
     let line = table.lines().find(|l| l.contains("last report failure")).unwrap_or_default();
     assert!(line.contains("HTTP 404 from") && line.contains("/pm/"), "{table}");
 }
+
+/// The icco/postmortems shape, written for this test under tests/fixtures/icco/: four
+/// markdown files with YAML front matter, one of them without a `url`.
+fn icco_fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/icco")
+}
+
+/// Acceptance 8 (second half): `import DIR` gives one entry per front-matter file, with its
+/// link, title, company, incident date, duration, categories and summary; the file without a
+/// `url` is skipped with a line naming it, and the others are imported all the same.
+#[test]
+fn importing_a_directory_of_front_matter_reports_gives_one_entry_per_file() {
+    let ws = Workspace::new();
+    let dir = icco_fixture_dir();
+    let output = ws.pmagg().arg("import").arg(&dir).output().unwrap();
+    let text = stdout(&output);
+    assert!(text.contains("4 files read, 1 skipped: 3 entries (3 new"), "{text}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("skipped") && stderr.contains("9d04aa31-no-url.md: no `url`"),
+        "{stderr}"
+    );
+
+    let again = ws.pmagg().arg("import").arg(&dir).arg("--json").output().unwrap();
+    let summary: Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!((summary["files_read"].as_u64(), summary["unchanged"].as_u64()), (Some(4), Some(3)));
+    assert!(
+        summary["skipped"][0]["file"].as_str().unwrap().ends_with("9d04aa31-no-url.md"),
+        "{summary}"
+    );
+
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ws.pmagg().arg("export").output().unwrap())).unwrap();
+    let fields = |row: &Value| {
+        (
+            row["url"].as_str().unwrap().to_owned(),
+            row["incident_date"].as_str().unwrap().to_owned(),
+            row["duration_minutes"].as_u64(),
+            row["company"].as_str().unwrap().to_owned(),
+            row["origin"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        rows.iter().map(fields).collect::<Vec<_>>(),
+        [
+            (
+                "https://resolver.example.net/postmortems/2020-11-18".to_owned(),
+                "2020-11-18".to_owned(),
+                Some(135),
+                "Resolver Example".to_owned(),
+                "curated".to_owned()
+            ),
+            (
+                "https://blog.edge.example.com/details-of-the-july-2-outage/".to_owned(),
+                "2019-07-02".to_owned(),
+                Some(60),
+                "Edgecast Example".to_owned(),
+                "curated".to_owned()
+            ),
+            // Its end_time is Go's zero time: unknown, so no duration.
+            (
+                "https://storage.example.org/message/41926/".to_owned(),
+                "2017-02-28".to_owned(),
+                None,
+                "Storage Example".to_owned(),
+                "curated".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(rows[1]["title"], "A regular expression took the CDN down");
+    assert_eq!(rows[1]["categories"], serde_json::json!(["cloud", "config-change"]));
+    assert_eq!(
+        rows[1]["summary"],
+        "A new rule with a badly written regular expression was deployed worldwide at once; it \
+         used all the CPU of every edge server for an hour."
+    );
+    assert_eq!(rows[2]["categories"], serde_json::json!(["cloud", "automation"]));
+
+    // The durations serve the duration filters, and the report text serves search.
+    let long = stdout(&ws.pmagg().args(["list", "--min-minutes", "90"]).output().unwrap());
+    assert!(long.contains("expired certificate") && !long.contains("regular expression"), "{long}");
+    let found = stdout(&ws.pmagg().args(["search", "playbook"]).output().unwrap());
+    assert!(found.contains("mistyped command"), "{found}");
+}
+
+/// A directory with no report at all is an error that imports nothing.
+#[test]
+fn importing_a_directory_without_reports_is_an_error() {
+    let ws = Workspace::new();
+    let dir = ws.path("empty-reports");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.md"), "# Just notes\n\nNo front matter here.\n").unwrap();
+    let output = ws.pmagg().arg("import").arg(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("notes.md: no front matter"), "{stderr}");
+    assert!(stderr.contains("none of its 1 markdown file is a report"), "{stderr}");
+}
