@@ -635,18 +635,10 @@ pub struct DaemonArgs {
     pub listen: Option<SocketAddr>,
 }
 
-/// `--listen`: an `IP:PORT`, else a `HOST:PORT` resolved now (its first address).
+/// `--listen`: an `IP:PORT`, else a `HOST:PORT` resolved now (its first address), the same
+/// forms `settings.listen` takes.
 fn parse_listen(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(address) = text.parse() {
-        return Ok(address);
-    }
-    let Some((host, port)) = text.rsplit_once(':') else {
-        return Err(format!("{text:?} has no port; e.g. 127.0.0.1:9187 or localhost:9187"));
-    };
-    let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port (0 to 65535)"))?;
-    let mut addresses = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
-        .map_err(|err| format!("cannot resolve {host:?}: {err}"))?;
-    addresses.next().ok_or_else(|| format!("{host:?} resolves to no address"))
+    text.parse::<crate::config::ListenAddr>()?.resolve()
 }
 
 /// `pmagg show`.
