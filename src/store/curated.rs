@@ -148,18 +148,8 @@ impl Store {
                     .map_err(query("mark a curated entry removed"))?;
                 counts.removed += 1;
             }
-            let mut report = tx
-                .prepare_cached(
-                    "UPDATE curated_entries SET duration_minutes = ?3, report = ?4
-                     WHERE list = ?1 AND canonical_url = ?2",
-                )
-                .map_err(query("store a curated report"))?;
-            for r in reports {
-                report
-                    .execute(params![list, r.canonical_url, r.duration_minutes, r.report])
-                    .map_err(query("store a curated report"))?;
-            }
         }
+        store_reports(&tx, list, reports)?;
         tx.commit().map_err(query("commit curated entries"))?;
         Ok(counts)
     }
@@ -240,6 +230,26 @@ type RawRow = (
     String,
     bool,
 );
+
+/// The durations and reports of a directory import, inside its transaction.
+fn store_reports(
+    tx: &rusqlite::Connection,
+    list: &str,
+    reports: &[CuratedReport],
+) -> Result<(), StoreError> {
+    let mut report = tx
+        .prepare_cached(
+            "UPDATE curated_entries SET duration_minutes = ?3, report = ?4
+             WHERE list = ?1 AND canonical_url = ?2",
+        )
+        .map_err(query("store a curated report"))?;
+    for r in reports {
+        report
+            .execute(params![list, r.canonical_url, r.duration_minutes, r.report])
+            .map_err(query("store a curated report"))?;
+    }
+    Ok(())
+}
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
     Ok((

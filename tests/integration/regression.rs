@@ -433,6 +433,7 @@ fn issue_16_settings_listen_takes_a_host_name_as_listen_does() {
             break;
         }
         answer = healthz();
+        #[allow(clippy::disallowed_methods, reason = "polls a child process, not a runtime")]
         std::thread::sleep(Duration::from_millis(100));
     }
     let stopped = std::process::Command::new("kill")
