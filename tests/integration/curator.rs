@@ -413,3 +413,75 @@ fn importing_a_directory_without_reports_is_an_error() {
     assert!(stderr.contains("notes.md: no front matter"), "{stderr}");
     assert!(stderr.contains("none of its 1 markdown file is a report"), "{stderr}");
 }
+
+/// A report written for this test: an incident of 2017 with impact, root cause and
+/// resolution sections, as a blog's HTML article.
+const REPORT_2017: &str = "<html><head><title>Postmortem: the 2017 storage outage</title>\
+    </head><body><article><h1>Postmortem: the 2017 storage outage</h1>\
+    <p>On February 28, 2017 between 09:37 and 13:54 UTC our object storage service was \
+    unavailable.</p><h2>Impact</h2><p>Customers could not read or write objects for four \
+    hours.</p><h2>Root cause</h2><p>An operator ran a playbook with a mistyped input, which \
+    removed a larger set of servers than intended.</p><h2>Resolution</h2><p>We restarted the \
+    index and placement subsystems and added safeguards to the tool.</p></article></body></html>";
+
+/// Acceptance (build 2): `export` carries a synced postmortem's duration, impact, root cause,
+/// resolution, origin and decision, and the path where `render` writes its archive copy.
+#[test]
+fn export_carries_the_stored_fields_and_the_archive_path() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let base = server.uri();
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Old ops</title>\
+         <item><title>Postmortem: the 2017 storage outage</title><link>{base}/pm2017</link>\
+         <guid>pm2017</guid><pubDate>Wed, 01 Mar 2017 09:00:00 GMT</pubDate></item>\
+         </channel></rss>"
+    );
+    rt.block_on(async {
+        Mock::given(path("/feed.xml"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/pm2017"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(REPORT_2017, "text/html"))
+            .mount(&server)
+            .await;
+    });
+    let ws = Workspace::new();
+    let archive = ws.path("archive");
+    ws.write_feeds(
+        &format!("archive_dir = {:?}", archive.to_str().unwrap()),
+        &[("Old ops".into(), format!("{base}/feed.xml"))],
+    );
+    ws.sync();
+    let url = format!("{base}/pm2017");
+    // The curator's word, so the row does not hang on the classifier's score.
+    stdout(&ws.pmagg().args(["mark", &url, "--postmortem"]).output().unwrap());
+
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ws.pmagg().arg("export").output().unwrap())).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let row = &rows[0];
+    assert_eq!(
+        (row["url"].as_str(), row["incident_date"].as_str()),
+        (Some(url.as_str()), Some("2017-02-28"))
+    );
+    assert_eq!(row["origin"], "synced");
+    assert_eq!(row["decided_by"], "curator");
+    assert_eq!(row["duration_minutes"], 257, "09:37 to 13:54");
+    assert_eq!(row["impact"], "Customers could not read or write objects for four hours.");
+    assert!(row["root_cause"].as_str().unwrap().contains("mistyped input"), "{row}");
+    assert!(row["resolution"].as_str().unwrap().starts_with("We restarted the index"), "{row}");
+    let archive_path = row["archive_path"].as_str().unwrap();
+    assert!(archive_path.starts_with(archive.to_str().unwrap()), "{archive_path}");
+
+    // `render` writes the copy exactly there.
+    stdout(&ws.pmagg().arg("render").output().unwrap());
+    let copy = std::fs::read_to_string(archive_path).unwrap();
+    assert!(copy.starts_with(&format!("[Source]({url})")), "{copy}");
+
+    let csv = stdout(&ws.pmagg().args(["export", "--format", "csv"]).output().unwrap());
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.contains(",synced,curator,257,Customers could not read"), "{row}");
+    assert!(row.ends_with(archive_path), "{row}");
+}
