@@ -68,6 +68,13 @@ pub(super) fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
                 ),
             }
         }
+        if read.files_read == 0 {
+            anyhow::bail!(
+                "{} has no markdown (.md) files: a directory of reports holds one report per \
+                 file, with YAML front matter; nothing imported",
+                args.file.display()
+            );
+        }
         if read.entries.is_empty() {
             // Importing nothing would mark every stored entry of the list removed.
             anyhow::bail!(

@@ -412,6 +412,12 @@ fn importing_a_directory_without_reports_is_an_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("notes.md: no front matter"), "{stderr}");
     assert!(stderr.contains("none of its 1 markdown file is a report"), "{stderr}");
+
+    std::fs::remove_file(dir.join("notes.md")).unwrap();
+    let output = ws.pmagg().arg("import").arg(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("empty-reports has no markdown (.md) files"), "{stderr}");
 }
 
 /// A report written for this test: an incident of 2017 with impact, root cause and
