@@ -329,6 +329,15 @@ Second paragraph.
     }
 
     #[test]
+    fn crlf_files_read_the_same() {
+        let crlf = FILE.replace('\n', "\r\n");
+        let (lf, crlf) =
+            (parse_front_matter_report(FILE).unwrap(), parse_front_matter_report(&crlf).unwrap());
+        assert_eq!((&crlf.url, &crlf.categories, crlf.start), (&lf.url, &lf.categories, lf.start));
+        assert_eq!(crlf.summary(), lf.summary());
+    }
+
+    #[test]
     fn unknown_times_and_missing_keys() {
         let text = "---\nurl: https://a.example/pm\nstart_time: 0001-01-01T00:00:00Z\n\
                     end_time: 2020-01-01\ncategories: []\n---\n";
