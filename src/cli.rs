@@ -210,11 +210,20 @@ then; lines a person wrote stay. `pmagg show ID` shows who decided, the mark's r
 classifier's score signal by signal.")]
     Mark(MarkArgs),
 
-    /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) into the store.
+    /// Read a curated list (awesome-postmortems, danluu/post-mortems, k8s.af) or a directory
+    /// of front-matter reports (icco/postmortems) into the store.
     #[command(after_help = "\
 Examples:
   pmagg import README.md              the list that `pmagg render` regenerates
   pmagg import danluu.md --json       another list: its entries join the store
+  pmagg import postmortems/data       a directory: one entry per markdown file
+
+A directory holds one report per `.md` file: YAML front matter (url, title, company,
+start_time, end_time, categories, ...) and the report as markdown. Each file gives its link,
+title, company, incident date (start_time), duration (end_time - start_time), categories and
+the report, whose first paragraph is the summary. A file without front matter or a `url` is
+skipped with a line on stderr naming it; the others are imported, and the summary says how
+many files were read and skipped.
 
 Each entry is stored with its exact bytes, its fields and its place. Curated text (title,
 date, summary, company) is authoritative: extraction never overwrites it. Importing a list
@@ -626,18 +635,10 @@ pub struct DaemonArgs {
     pub listen: Option<SocketAddr>,
 }
 
-/// `--listen`: an `IP:PORT`, else a `HOST:PORT` resolved now (its first address).
+/// `--listen`: an `IP:PORT`, else a `HOST:PORT` resolved now (its first address), the same
+/// forms `settings.listen` takes.
 fn parse_listen(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(address) = text.parse() {
-        return Ok(address);
-    }
-    let Some((host, port)) = text.rsplit_once(':') else {
-        return Err(format!("{text:?} has no port; e.g. 127.0.0.1:9187 or localhost:9187"));
-    };
-    let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port (0 to 65535)"))?;
-    let mut addresses = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
-        .map_err(|err| format!("cannot resolve {host:?}: {err}"))?;
-    addresses.next().ok_or_else(|| format!("{host:?} resolves to no address"))
+    text.parse::<crate::config::ListenAddr>()?.resolve()
 }
 
 /// `pmagg show`.
@@ -675,8 +676,8 @@ pub struct MarkArgs {
 /// `pmagg import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The list's markdown file.
-    #[arg(value_name = "FILE")]
+    /// The list's markdown file, or a directory of front-matter reports.
+    #[arg(value_name = "FILE|DIR")]
     pub file: PathBuf,
     /// Print what changed as one JSON object.
     #[arg(long)]

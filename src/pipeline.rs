@@ -37,7 +37,7 @@ use crate::model::{
     Verdicts, WriteCounts,
 };
 use crate::parse::{self, Endpoint};
-use crate::store::{ExtractionState, SourceWrite, Store, StoreError};
+use crate::store::{ExtractionState, ReportFailure, SourceWrite, Store, StoreError};
 
 /// What happened to one source in a pass.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +87,9 @@ pub struct ReportCounts {
     /// Why the last of those failed, with its URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_report_error: Option<String>,
+    /// The URL of that page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_report_url: Option<String>,
 }
 
 impl ReportCounts {
@@ -524,8 +527,19 @@ async fn run_source(
         .map_err(|err| (Some(status), describe(&err), None))?
     };
 
-    let write =
-        SourceWrite { name: source.name.clone(), status, validators, entries, extracted, at: now };
+    let report_failure = reports
+        .last_report_error
+        .clone()
+        .map(|error| ReportFailure { url: reports.last_report_url.clone(), error });
+    let write = SourceWrite {
+        name: source.name.clone(),
+        status,
+        validators,
+        entries,
+        extracted,
+        at: now,
+        report_failure,
+    };
     let (sender, result) = tokio::sync::oneshot::channel();
     writes.send((write, sender)).await.map_err(|_| {
         (Some(status), "the writer stopped before the source's write (a bug)".to_owned(), None)
@@ -800,6 +814,7 @@ async fn fetch_missing_reports(
             Err(error) => {
                 counts.reports_failed += 1;
                 counts.last_report_error = Some(error);
+                counts.last_report_url.clone_from(&entries[index].report_url);
             }
         }
     }

@@ -34,7 +34,14 @@ pub(super) fn run(cli: &Cli, args: &DaemonArgs) -> anyhow::Result<()> {
     // Opened (and migrated) here, so that an unusable database stops the daemon at startup.
     let store = Arc::new(Mutex::new(open_store(&database)?));
     let options = Options {
-        listen: args.listen.or(config.settings.listen),
+        // A host name in settings.listen is resolved now, as `--listen` resolves its own.
+        listen: match (args.listen, &config.settings.listen) {
+            (Some(address), _) => Some(address),
+            (None, Some(listen)) => Some(listen.resolve().map_err(|why| {
+                anyhow::anyhow!("settings.listen {listen} in {}: {why}", config.path.display())
+            })?),
+            (None, None) => None,
+        },
         // The feed `pmagg render` writes (settings.feed), served as /feed.xml.
         feed: config.settings.feed.clone(),
         // The site on its own read-only connection, opened after the writer migrated the file.

@@ -203,7 +203,7 @@ pub struct Settings {
     /// The longest a failing source waits before it is polled again.
     pub max_backoff: Duration,
     /// Where `pmagg daemon` serves /healthz, /metrics and /feed.xml (unset: no server).
-    pub listen: Option<SocketAddr>,
+    pub listen: Option<ListenAddr>,
     /// How long `pmagg daemon` lets a running pass finish after a stop signal.
     pub shutdown_grace: Duration,
     /// Link rot (`pmagg links`): when a link is dead, the archive, Save Page Now.
@@ -273,6 +273,71 @@ impl Default for Settings {
             listen: None,
             shutdown_grace: Duration::from_secs(defaults::SHUTDOWN_GRACE_SECS),
             links: LinkSettings::default(),
+        }
+    }
+}
+
+/// Where `pmagg daemon` listens (`settings.listen`): an `IP:PORT`, or a `HOST:PORT` such as
+/// `localhost:9187`, resolved when the daemon starts as `--listen` is. Reading the config
+/// resolves nothing: it reads one file and does no other I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenAddr {
+    /// An IP address and port.
+    Ip(SocketAddr),
+    /// A host name and port, resolved by [`ListenAddr::resolve`].
+    Host {
+        /// The host name (`localhost`).
+        host: String,
+        /// The port.
+        port: u16,
+    },
+}
+
+impl std::str::FromStr for ListenAddr {
+    type Err = String;
+
+    /// `127.0.0.1:9187`, `[::1]:9187` or `localhost:9187`; the error says what is wrong.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Ok(address) = text.parse() {
+            return Ok(Self::Ip(address));
+        }
+        let Some((host, port)) = text.rsplit_once(':') else {
+            return Err(format!("{text:?} has no port; e.g. 127.0.0.1:9187 or localhost:9187"));
+        };
+        let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port (0 to 65535)"))?;
+        let is_name = host.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        if !is_name {
+            return Err(format!(
+                "{host:?} is neither an IP address nor a host name; e.g. 127.0.0.1:9187, \
+                 [::]:9187 or localhost:9187"
+            ));
+        }
+        Ok(Self::Host { host: host.to_owned(), port })
+    }
+}
+
+impl ListenAddr {
+    /// The socket address: the IP as given, or the host name's first address.
+    pub fn resolve(&self) -> Result<SocketAddr, String> {
+        match self {
+            Self::Ip(address) => Ok(*address),
+            Self::Host { host, port } => {
+                let mut addresses =
+                    std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), *port))
+                        .map_err(|err| format!("cannot resolve {host:?}: {err}"))?;
+                addresses.next().ok_or_else(|| format!("{host:?} resolves to no address"))
+            }
+        }
+    }
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ip(address) => address.fmt(f),
+            Self::Host { host, port } => write!(f, "{host}:{port}"),
         }
     }
 }
@@ -425,5 +490,31 @@ impl fmt::Display for ProblemList<'_> {
             f.write_str(&problem.message)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_takes_an_ip_or_a_host_name_with_a_port() {
+        let ip: ListenAddr = "127.0.0.1:9187".parse().unwrap();
+        assert_eq!(ip.resolve(), Ok("127.0.0.1:9187".parse().unwrap()));
+        let v6: ListenAddr = "[::1]:9187".parse().unwrap();
+        assert_eq!(v6.to_string(), "[::1]:9187");
+        let host: ListenAddr = "localhost:9999".parse().unwrap();
+        assert_eq!(host, ListenAddr::Host { host: "localhost".into(), port: 9999 });
+        assert_eq!(host.to_string(), "localhost:9999");
+        assert!(host.resolve().unwrap().ip().is_loopback());
+        for (bad, why) in [
+            ("localhost", "has no port"),
+            ("localhost:99999", "is not a port"),
+            (":9187", "neither an IP address nor a host name"),
+            ("two words:80", "neither an IP address nor a host name"),
+        ] {
+            let err = bad.parse::<ListenAddr>().unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! Raw tables → typed [`Settings`] and [`Source`]s, collecting every problem on the way.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,7 +12,9 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use url::Url;
 
 use super::raw::{RawSettings, RawSource, SETTINGS_KEYS, SOURCE_KEYS};
-use super::{HtmlSelectors, LinkSettings, Problem, Settings, Source, defaults, parse_cron};
+use super::{
+    HtmlSelectors, LinkSettings, ListenAddr, Problem, Settings, Source, defaults, parse_cron,
+};
 use crate::model::links::DeadPolicy;
 use crate::model::{SourceKind, SourceName};
 
@@ -191,18 +192,10 @@ fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Op
     let shutdown_grace_secs =
         in_range(&raw.shutdown_grace_secs, "shutdown_grace_secs", 0, MAX_SHUTDOWN_GRACE_SECS, out);
     let listen =
-        raw.listen.as_ref().and_then(|listen| match listen.get_ref().parse::<SocketAddr>() {
+        raw.listen.as_ref().and_then(|listen| match listen.get_ref().parse::<ListenAddr>() {
             Ok(addr) => Some(addr),
-            Err(_) => {
-                out.push(
-                    Some(&listen.span()),
-                    None,
-                    format!(
-                        "`listen` {:?} is not an IP address and port, e.g. \"127.0.0.1:9187\" \
-                     or \"[::]:9187\"",
-                        listen.get_ref()
-                    ),
-                );
+            Err(why) => {
+                out.push(Some(&listen.span()), None, format!("`listen`: {why}"));
                 None
             }
         });

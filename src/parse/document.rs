@@ -263,7 +263,7 @@ pub fn archived_copy_source(body: &[u8]) -> Option<String> {
 
 /// What a source file's front matter says about it.
 #[derive(Debug, Default, PartialEq)]
-struct FrontMatter {
+pub(crate) struct FrontMatter {
     title: Option<String>,
     published: Option<DateTime<Utc>>,
 }
@@ -274,7 +274,7 @@ const FRONT_MATTER_DATES: [&str; 5] = ["date", "pubdate", "publishdate", "publis
 /// Splits off the YAML front matter that static-site sources open with (`---`, `key: value`
 /// lines, `---`). Read as markdown, the block would become a setext heading made of every
 /// `key: value` line, and as text, a paragraph of them; both hid the title and the date.
-fn split_front_matter(text: &str) -> (FrontMatter, &str) {
+pub(crate) fn split_front_matter(text: &str) -> (FrontMatter, &str) {
     let mut front = FrontMatter::default();
     let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
         return (front, text);

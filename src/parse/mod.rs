@@ -5,6 +5,7 @@
 pub mod discover;
 pub mod document;
 pub mod feed;
+pub mod front_matter;
 pub mod gcp;
 pub mod html;
 pub mod incidentio;

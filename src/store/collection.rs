@@ -306,9 +306,9 @@ impl Halves {
         let curated = format!(
             "SELECT 'c' || c.id AS id, c.id AS num, 'curated' AS origin, c.list AS source, \
                  c.title, c.company, c.url, c.incident_date AS day, \
-                 NULL AS duration_minutes, NULL AS impact, NULL AS root_cause, \
+                 c.duration_minutes, NULL AS impact, NULL AS root_cause, \
                  NULL AS resolution, c.summary, c.categories, {curated_snippet} AS snippet, \
-                 NULL AS timeline, NULL AS action_items, NULL AS decided_by, NULL AS report \
+                 NULL AS timeline, NULL AS action_items, NULL AS decided_by, c.report \
              FROM {curated_from} WHERE c.removed = 0{curated_match}"
         );
         let mut values = Vec::new();

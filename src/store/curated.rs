@@ -9,6 +9,18 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{Store, StoreError, json, query, timestamp};
 use crate::model::{CuratedCounts, CuratedEntry, CuratedOrigin, ListShape};
 
+/// What a directory of reports (`pmagg import DIR`) gives one curated entry beyond a list
+/// line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CuratedReport {
+    /// The entry's [`CuratedEntry::canonical_url`].
+    pub canonical_url: String,
+    /// How long the incident lasted.
+    pub duration_minutes: Option<u32>,
+    /// The report as markdown.
+    pub report: Option<String>,
+}
+
 const COLUMNS: &str = "list, position, raw, shape, origin, url, canonical_url, title, company, \
                        company_url, incident_date, summary, categories, removed";
 
@@ -25,6 +37,19 @@ impl Store {
         &mut self,
         list: &str,
         entries: &[CuratedEntry],
+        at: DateTime<Utc>,
+    ) -> Result<CuratedCounts, StoreError> {
+        self.import_curated_reports(list, entries, &[], at)
+    }
+
+    /// [`Store::import_curated`], and in the same transaction what a directory of reports
+    /// gives beyond a list line (`pmagg import DIR`): each entry's duration and report, by
+    /// its canonical URL. An entry of `entries` that `reports` lacks keeps what it had.
+    pub fn import_curated_reports(
+        &mut self,
+        list: &str,
+        entries: &[CuratedEntry],
+        reports: &[CuratedReport],
         at: DateTime<Utc>,
     ) -> Result<CuratedCounts, StoreError> {
         let at = timestamp(at);
@@ -124,8 +149,25 @@ impl Store {
                 counts.removed += 1;
             }
         }
+        store_reports(&tx, list, reports)?;
         tx.commit().map_err(query("commit curated entries"))?;
         Ok(counts)
+    }
+
+    /// What `pmagg import DIR` stored beside the curated entries that are still listed:
+    /// (canonical URL, duration in minutes), for entries with a duration.
+    pub fn curated_durations(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT canonical_url, duration_minutes FROM curated_entries
+                 WHERE removed = 0 AND duration_minutes IS NOT NULL ORDER BY list, position",
+            )
+            .map_err(query("read curated durations"))?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(query("read curated durations"))?;
+        rows.collect::<Result<_, _>>().map_err(query("read curated durations"))
     }
 
     /// Every curated entry of every list, removed ones included, by list and place.
@@ -188,6 +230,26 @@ type RawRow = (
     String,
     bool,
 );
+
+/// The durations and reports of a directory import, inside its transaction.
+fn store_reports(
+    tx: &rusqlite::Connection,
+    list: &str,
+    reports: &[CuratedReport],
+) -> Result<(), StoreError> {
+    let mut report = tx
+        .prepare_cached(
+            "UPDATE curated_entries SET duration_minutes = ?3, report = ?4
+             WHERE list = ?1 AND canonical_url = ?2",
+        )
+        .map_err(query("store a curated report"))?;
+    for r in reports {
+        report
+            .execute(params![list, r.canonical_url, r.duration_minutes, r.report])
+            .map_err(query("store a curated report"))?;
+    }
+    Ok(())
+}
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
     Ok((

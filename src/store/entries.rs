@@ -33,6 +33,18 @@ pub struct SourceWrite {
     pub extracted: Vec<Extracted>,
     /// When the pass ran.
     pub at: DateTime<Utc>,
+    /// The last of its report pages that could not be fetched or read in this pass, if any:
+    /// stored with the source (`pmagg sources` shows it, #16).
+    pub report_failure: Option<ReportFailure>,
+}
+
+/// A report page that could not be fetched or read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFailure {
+    /// The page's URL, when known.
+    pub url: Option<String>,
+    /// Why, one line (it names the URL too).
+    pub error: String,
 }
 
 impl Store {
@@ -72,7 +84,13 @@ impl Store {
         writes: &[SourceWrite],
     ) -> Vec<Result<WriteCounts, StoreError>> {
         let one = |store: &mut Self, w: &SourceWrite| {
-            store.record_entries(&w.name, w.status, &w.validators, &w.entries, &w.extracted, w.at)
+            let tx = store.write_transaction()?;
+            let (counts, indexed) =
+                record_in(&tx, &w.name, w.status, &w.validators, &w.entries, &w.extracted, w.at)?;
+            record_report_failure(&tx, &w.name, w.report_failure.as_ref(), w.at)?;
+            index(&tx, &indexed)?;
+            tx.commit().map_err(query("commit entries"))?;
+            Ok(counts)
         };
         if let [write] = writes {
             return vec![one(self, write)];
@@ -91,7 +109,11 @@ impl Store {
                     &w.entries,
                     &w.extracted,
                     w.at,
-                ) {
+                )
+                .and_then(|written| {
+                    record_report_failure(&savepoint, &w.name, w.report_failure.as_ref(), w.at)?;
+                    Ok(written)
+                }) {
                     Ok((counts, rows)) => {
                         savepoint.commit().map_err(query("release a savepoint"))?;
                         indexed.extend(rows);
@@ -112,6 +134,25 @@ impl Store {
         // write each source alone, so that each gets its own outcome.
         together.unwrap_or_else(|_| writes.iter().map(|w| one(self, w)).collect())
     }
+}
+
+/// Stores `failure` as the source's last report failure (nothing when there is none: an
+/// older failure stays, with its time).
+fn record_report_failure(
+    tx: &Connection,
+    name: &SourceName,
+    failure: Option<&ReportFailure>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(failure) = failure else { return Ok(()) };
+    tx.execute(
+        "UPDATE sources SET last_report_url = ?2, last_report_error = ?3,
+             last_report_failed_at = ?4
+         WHERE name = ?1",
+        params![name.as_str(), failure.url, failure.error, timestamp(at)],
+    )
+    .map_err(query("record a report failure"))?;
+    Ok(())
 }
 
 /// The statements of [`Store::record_entries`], inside an open transaction or savepoint,
@@ -541,6 +582,7 @@ mod tests {
                 .collect(),
             entries,
             at: Utc::now(),
+            report_failure: None,
         };
         // The middle write names a source that is not registered: it fails, alone.
         let results = store.record_entries_batch(&[

@@ -16,9 +16,11 @@ mod search_query;
 mod sources;
 
 pub use collection::{HIT_END, HIT_START};
-pub use entries::SourceWrite;
+pub use curated::CuratedReport;
+pub use entries::{ReportFailure, SourceWrite};
 pub use marks::DecisionRow;
 pub use postmortems::ExtractionState;
+pub use sources::LastReportFailure;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -325,7 +327,7 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(store.schema_version().unwrap() as usize, 9);
+        assert_eq!(store.schema_version().unwrap(), migrate::latest_version());
         store.integrity_check().unwrap();
     }
 
@@ -344,7 +346,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 9);
+        assert_eq!(store.schema_version().unwrap(), migrate::latest_version());
         let unused_index: i64 = store
             .conn
             .query_row(

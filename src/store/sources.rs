@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
 
 use super::{Store, StoreError, parse_timestamp, query, timestamp};
 use crate::model::{SourceKind, SourceName, SourceState, Validators};
@@ -170,6 +171,48 @@ impl Store {
         }
         Ok(states)
     }
+
+    /// Each source's last report failure (see [`Store::record_entries_batch`]), by name;
+    /// sources that never had one are absent.
+    pub fn last_report_failures(
+        &self,
+    ) -> Result<HashMap<SourceName, LastReportFailure>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT name, last_report_url, last_report_error, last_report_failed_at
+                 FROM sources WHERE last_report_error IS NOT NULL",
+            )
+            .map_err(query("read report failures"))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .map_err(query("read report failures"))?;
+        let mut failures = HashMap::new();
+        for row in rows {
+            let (name, url, error, at) = row.map_err(query("read report failures"))?;
+            let at = parse_timestamp("last_report_failed_at", at)?;
+            failures.insert(SourceName::new(name), LastReportFailure { url, error, at });
+        }
+        Ok(failures)
+    }
+}
+
+/// The last report page of a source that could not be fetched or read, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastReportFailure {
+    /// The page's URL, when known.
+    pub url: Option<String>,
+    /// Why (the message names the URL too).
+    pub error: String,
+    /// The pass that recorded it.
+    pub at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
@@ -211,6 +254,40 @@ mod tests {
         assert_eq!(state.last_error, None);
         assert_eq!(state.last_status, Some(304));
         assert_eq!(state.next_attempt_at, None, "a 304 ends the backoff");
+    }
+
+    #[test]
+    fn the_last_report_failure_is_stored_with_the_write_and_kept_by_a_clean_one() {
+        use crate::store::{ReportFailure, SourceWrite};
+        let (_dir, mut store) = store();
+        let name = SourceName::new("a");
+        store.register_sources([(&name, SourceKind::Feed, "https://a.example/feed")]).unwrap();
+        assert!(store.last_report_failures().unwrap().is_empty());
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").unwrap().to_utc();
+        let write = |failure: Option<ReportFailure>, at| SourceWrite {
+            name: name.clone(),
+            status: 200,
+            validators: Validators::default(),
+            entries: vec![],
+            extracted: vec![],
+            at,
+            report_failure: failure,
+        };
+        let failure = ReportFailure {
+            url: Some("https://a.example/pm/1".into()),
+            error: "HTTP 404 from https://a.example/pm/1".into(),
+        };
+        let results = store.record_entries_batch(&[write(Some(failure.clone()), at)]);
+        assert!(results[0].is_ok(), "{results:?}");
+        let stored = &store.last_report_failures().unwrap()[&name];
+        assert_eq!(
+            (stored.url.as_deref(), stored.error.as_str(), stored.at),
+            (failure.url.as_deref(), failure.error.as_str(), Some(at))
+        );
+        // A later pass without failures keeps the last one, with its time.
+        let results = store.record_entries_batch(&[write(None, at + chrono::Duration::hours(1))]);
+        assert!(results[0].is_ok(), "{results:?}");
+        assert_eq!(store.last_report_failures().unwrap()[&name].at, Some(at));
     }
 
     #[test]

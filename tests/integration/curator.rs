@@ -302,4 +302,192 @@ fn a_source_none_of_whose_report_pages_came_is_degraded_not_ok() {
     assert!(
         String::from_utf8_lossy(&text.stderr).contains("pmagg: source Ops: the index answered")
     );
+
+    // `pmagg sources` shows the last report page that failed: its URL, the error and when.
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ws.pmagg().args(["sources", "--json"]).output().unwrap()))
+            .unwrap();
+    let failure = &rows[0]["last_report_failure"];
+    assert!(failure["url"].as_str().unwrap().starts_with(&format!("{base}/pm/")), "{failure}");
+    assert!(failure["error"].as_str().unwrap().contains("404"), "{failure}");
+    assert!(failure["at"].as_str().is_some(), "{failure}");
+    let table = stdout(&ws.pmagg().arg("sources").output().unwrap());
+    let line = table.lines().find(|l| l.contains("last report failure")).unwrap_or_default();
+    assert!(line.contains("HTTP 404 from") && line.contains("/pm/"), "{table}");
+}
+
+/// The icco/postmortems shape, written for this test under tests/fixtures/icco/: four
+/// markdown files with YAML front matter, one of them without a `url`.
+fn icco_fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/icco")
+}
+
+/// Acceptance 8 (second half): `import DIR` gives one entry per front-matter file, with its
+/// link, title, company, incident date, duration, categories and summary; the file without a
+/// `url` is skipped with a line naming it, and the others are imported all the same.
+#[test]
+fn importing_a_directory_of_front_matter_reports_gives_one_entry_per_file() {
+    let ws = Workspace::new();
+    let dir = icco_fixture_dir();
+    let output = ws.pmagg().arg("import").arg(&dir).output().unwrap();
+    let text = stdout(&output);
+    assert!(text.contains("4 files read, 1 skipped: 3 entries (3 new"), "{text}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("skipped") && stderr.contains("9d04aa31-no-url.md: no `url`"),
+        "{stderr}"
+    );
+
+    let again = ws.pmagg().arg("import").arg(&dir).arg("--json").output().unwrap();
+    let summary: Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!((summary["files_read"].as_u64(), summary["unchanged"].as_u64()), (Some(4), Some(3)));
+    assert!(
+        summary["skipped"][0]["file"].as_str().unwrap().ends_with("9d04aa31-no-url.md"),
+        "{summary}"
+    );
+
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ws.pmagg().arg("export").output().unwrap())).unwrap();
+    let fields = |row: &Value| {
+        (
+            row["url"].as_str().unwrap().to_owned(),
+            row["incident_date"].as_str().unwrap().to_owned(),
+            row["duration_minutes"].as_u64(),
+            row["company"].as_str().unwrap().to_owned(),
+            row["origin"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        rows.iter().map(fields).collect::<Vec<_>>(),
+        [
+            (
+                "https://resolver.example.net/postmortems/2020-11-18".to_owned(),
+                "2020-11-18".to_owned(),
+                Some(135),
+                "Resolver Example".to_owned(),
+                "curated".to_owned()
+            ),
+            (
+                "https://blog.edge.example.com/details-of-the-july-2-outage/".to_owned(),
+                "2019-07-02".to_owned(),
+                Some(60),
+                "Edgecast Example".to_owned(),
+                "curated".to_owned()
+            ),
+            // Its end_time is Go's zero time: unknown, so no duration.
+            (
+                "https://storage.example.org/message/41926/".to_owned(),
+                "2017-02-28".to_owned(),
+                None,
+                "Storage Example".to_owned(),
+                "curated".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(rows[1]["title"], "A regular expression took the CDN down");
+    assert_eq!(rows[1]["categories"], serde_json::json!(["cloud", "config-change"]));
+    assert_eq!(
+        rows[1]["summary"],
+        "A new rule with a badly written regular expression was deployed worldwide at once; it \
+         used all the CPU of every edge server for an hour."
+    );
+    assert_eq!(rows[2]["categories"], serde_json::json!(["cloud", "automation"]));
+
+    // The durations serve the duration filters, and the report text serves search.
+    let long = stdout(&ws.pmagg().args(["list", "--min-minutes", "90"]).output().unwrap());
+    assert!(long.contains("expired certificate") && !long.contains("regular expression"), "{long}");
+    let found = stdout(&ws.pmagg().args(["search", "playbook"]).output().unwrap());
+    assert!(found.contains("mistyped command"), "{found}");
+}
+
+/// A directory with no report at all is an error that imports nothing.
+#[test]
+fn importing_a_directory_without_reports_is_an_error() {
+    let ws = Workspace::new();
+    let dir = ws.path("empty-reports");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.md"), "# Just notes\n\nNo front matter here.\n").unwrap();
+    let output = ws.pmagg().arg("import").arg(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("notes.md: no front matter"), "{stderr}");
+    assert!(stderr.contains("none of its 1 markdown file is a report"), "{stderr}");
+
+    std::fs::remove_file(dir.join("notes.md")).unwrap();
+    let output = ws.pmagg().arg("import").arg(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("empty-reports has no markdown (.md) files"), "{stderr}");
+}
+
+/// A report written for this test: an incident of 2017 with impact, root cause and
+/// resolution sections, as a blog's HTML article.
+const REPORT_2017: &str = "<html><head><title>Postmortem: the 2017 storage outage</title>\
+    </head><body><article><h1>Postmortem: the 2017 storage outage</h1>\
+    <p>On February 28, 2017 between 09:37 and 13:54 UTC our object storage service was \
+    unavailable.</p><h2>Impact</h2><p>Customers could not read or write objects for four \
+    hours.</p><h2>Root cause</h2><p>An operator ran a playbook with a mistyped input, which \
+    removed a larger set of servers than intended.</p><h2>Resolution</h2><p>We restarted the \
+    index and placement subsystems and added safeguards to the tool.</p></article></body></html>";
+
+/// Acceptance (build 2): `export` carries a synced postmortem's duration, impact, root cause,
+/// resolution, origin and decision, and the path where `render` writes its archive copy.
+#[test]
+fn export_carries_the_stored_fields_and_the_archive_path() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let base = server.uri();
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Old ops</title>\
+         <item><title>Postmortem: the 2017 storage outage</title><link>{base}/pm2017</link>\
+         <guid>pm2017</guid><pubDate>Wed, 01 Mar 2017 09:00:00 GMT</pubDate></item>\
+         </channel></rss>"
+    );
+    rt.block_on(async {
+        Mock::given(path("/feed.xml"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/pm2017"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(REPORT_2017, "text/html"))
+            .mount(&server)
+            .await;
+    });
+    let ws = Workspace::new();
+    let archive = ws.path("archive");
+    ws.write_feeds(
+        &format!("archive_dir = {:?}", archive.to_str().unwrap()),
+        &[("Old ops".into(), format!("{base}/feed.xml"))],
+    );
+    ws.sync();
+    let url = format!("{base}/pm2017");
+    // The curator's word, so the row does not hang on the classifier's score.
+    stdout(&ws.pmagg().args(["mark", &url, "--postmortem"]).output().unwrap());
+
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ws.pmagg().arg("export").output().unwrap())).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let row = &rows[0];
+    assert_eq!(
+        (row["url"].as_str(), row["incident_date"].as_str()),
+        (Some(url.as_str()), Some("2017-02-28"))
+    );
+    assert_eq!(row["origin"], "synced");
+    assert_eq!(row["decided_by"], "curator");
+    assert_eq!(row["duration_minutes"], 257, "09:37 to 13:54");
+    assert_eq!(row["impact"], "Customers could not read or write objects for four hours.");
+    assert!(row["root_cause"].as_str().unwrap().contains("mistyped input"), "{row}");
+    assert!(row["resolution"].as_str().unwrap().starts_with("We restarted the index"), "{row}");
+    let archive_path = row["archive_path"].as_str().unwrap();
+    assert!(archive_path.starts_with(archive.to_str().unwrap()), "{archive_path}");
+
+    // `render` writes the copy exactly there.
+    stdout(&ws.pmagg().arg("render").output().unwrap());
+    let copy = std::fs::read_to_string(archive_path).unwrap();
+    assert!(copy.starts_with(&format!("[Source]({url})")), "{copy}");
+
+    let csv = stdout(&ws.pmagg().args(["export", "--format", "csv"]).output().unwrap());
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.contains(",synced,curator,257,Customers could not read"), "{row}");
+    assert!(row.ends_with(archive_path), "{row}");
 }

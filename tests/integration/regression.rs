@@ -394,3 +394,56 @@ fn issue_16_listen_takes_a_host_name() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no config at") && !stderr.contains("invalid value"), "{stderr}");
 }
+
+#[test]
+fn issue_16_settings_listen_takes_a_host_name_as_listen_does() {
+    // #16: `settings.listen = "localhost:9187"` was refused ("not an IP address and port")
+    // while `--listen localhost:9187` was taken; now the daemon resolves both and serves.
+    use std::io::{Read as _, Write as _};
+
+    let ws = Workspace::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    one_feed(&ws, &format!("listen = \"localhost:{port}\""), &crate::support::closed_port_url());
+    let log = ws.path("daemon.log");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pmagg"))
+        .arg("--config")
+        .arg(ws.config())
+        .arg("--db")
+        .arg(ws.db())
+        .arg("daemon")
+        .env_remove("PMAGG_LISTEN")
+        .env_remove("PMAGG_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let healthz = || {
+        let mut stream = std::net::TcpStream::connect(("localhost", port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(stream, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        Some(response)
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut answer = None;
+    while answer.is_none() && Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        answer = healthz();
+        #[allow(clippy::disallowed_methods, reason = "polls a child process, not a runtime")]
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success() || child.try_wait().unwrap().is_some());
+    let status = child.wait().unwrap();
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    let answer = answer.unwrap_or_else(|| panic!("no answer on localhost:{port}: {log}"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(status.code(), Some(0), "{log}");
+}

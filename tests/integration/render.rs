@@ -572,7 +572,10 @@ fn export_json_and_csv() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("incident_date,title,url,company,company_url,summary,categories,curated,sources")
+        Some(
+            "incident_date,title,url,company,company_url,summary,categories,curated,sources,\
+             origin,decided_by,duration_minutes,impact,root_cause,resolution,archive_path"
+        )
     );
     assert_eq!(csv.lines().count(), 12);
     assert!(csv.contains("2024-12-26,\"High error rates for Chat, APIs, and Video\",https://status.example-ai.com/incidents/6bwlxnvdncnm,ExampleAI,https://example-ai.com/,"), "{csv}");

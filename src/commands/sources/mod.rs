@@ -9,6 +9,7 @@ mod add;
 mod check;
 mod opml;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -22,6 +23,7 @@ use crate::cli::{Cli, SourcesAction, SourcesArgs};
 use crate::config::edit::SourceEdit;
 use crate::config::{Config, ConfigError, edit};
 use crate::model::SourceState;
+use crate::store::LastReportFailure;
 
 /// One row of the listing.
 #[derive(Debug, Serialize)]
@@ -40,6 +42,8 @@ struct Row<'a> {
     /// While the source backs off: when the daemon polls it again.
     next_attempt_at: Option<DateTime<Utc>>,
     entries: u64,
+    /// The last report page that could not be fetched or read: URL, error and when (#16).
+    last_report_failure: Option<LastReportFailure>,
 }
 
 pub(super) fn run(cli: &Cli, args: &SourcesArgs) -> anyhow::Result<()> {
@@ -72,12 +76,12 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
     };
     let path = database_path(cli, Some(&config));
     // Listing sources must work before the first sync, so a missing database is not an error.
-    let states = if path.exists() {
-        crate::store::Store::open_read_only(&path)
-            .with_context(|| format!("the database {} is unusable", path.display()))?
-            .source_states()?
+    let (states, mut report_failures) = if path.exists() {
+        let store = crate::store::Store::open_read_only(&path)
+            .with_context(|| format!("the database {} is unusable", path.display()))?;
+        (store.source_states()?, store.last_report_failures()?)
     } else {
-        Vec::new()
+        (Vec::new(), HashMap::new())
     };
 
     let rows: Vec<Row<'_>> = config
@@ -98,6 +102,7 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
                 consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
                 next_attempt_at: state.and_then(|s| s.next_attempt_at),
                 entries: state.map_or(0, |s| s.entries),
+                last_report_failure: report_failures.remove(&source.name),
             }
         })
         .collect();
@@ -141,6 +146,16 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
         write_table_row(&mut out, cells, &widths)?;
         if let Some(error) = row.last_error {
             writeln!(out, "{:<w$} └ {}", "", cell(error, 200), w = widths[0])?;
+        }
+        if let Some(failure) = &row.last_report_failure {
+            writeln!(
+                out,
+                "{:<w$} └ last report failure {}: {}",
+                "",
+                minute(failure.at),
+                cell(&failure.error, 200),
+                w = widths[0]
+            )?;
         }
     }
     Ok(())
