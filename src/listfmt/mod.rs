@@ -3,7 +3,7 @@
 //! A curated list (awesome-postmortems, danluu/post-mortems, k8s.af, carlsborg) is markdown
 //! read line by line. This module says what its lines are and how an entry is written:
 //!
-//! - [`line`]: the line classes ([`Line`]: blank, fence, heading, setext underline, break,
+//! - [`line`](mod@line): the line classes ([`Line`]: blank, fence, heading, setext underline, break,
 //!   bullet, text), indentation in columns, bullets and headings, where each line is in the
 //!   file ([`SourceLine`]) and which line ending a file prefers;
 //! - [`entry`]: the entry line `- MM-DD-YYYY - [Title](url) by [Company](url)`, read

@@ -139,7 +139,7 @@ pub(super) fn find_list(text: &str, path: &Path) -> Result<Region, RenderError> 
             .take_while(|l| l.text.trim_matches([' ', '\t']).is_empty() && l.full.ends_with('\n'));
         let blanks: Vec<_> = blank.collect();
         if blanks.is_empty() {
-            lead.push_str(&ending);
+            lead.push_str(ending);
         }
         at += blanks.iter().map(|l| l.full.len()).sum::<usize>();
     } else {
