@@ -184,14 +184,17 @@ pub struct EntryLine<'a> {
 }
 
 /// Reads an item's text (after its marker) as an entry line; `None` when it does not start
-/// (after an optional date) with a link to an absolute http(s) URL, or starts with an image.
+/// (after an optional date) with a link to an absolute http(s) URL, or its link text starts
+/// with an image (a badge).
 pub fn read_entry(text: &str) -> Option<EntryLine<'_>> {
     let (dated, date, rest) = match date_prefix(text) {
         Some(prefix) => (true, prefix.date, prefix.rest),
         None => (false, None, text),
     };
     let link = leading_link(rest)?;
-    if link.text.starts_with('!') || !is_http(link.url) {
+    // `[![badge](img)](url)` is a badge, not an entry; a title that starts with `!` is one
+    // (pmagg writes `[!](url)` for a title "!", and must read it back).
+    if link.text.starts_with("![") || !is_http(link.url) {
         return None;
     }
     let by = BY_COMPANY.captures(link.rest).and_then(|caps| caps.get(1));
@@ -332,6 +335,7 @@ mod tests {
         );
         assert_eq!(read_entry("[Guide](docs/guide.md)"), None);
         assert_eq!(read_entry("[![badge](https://b.example/x.svg)](https://b.example/)"), None);
+        assert_eq!(read_entry("[!](https://b.example/)").map(|e| e.text), Some("!"));
         assert_eq!(read_entry("plain text"), None);
     }
 

@@ -344,6 +344,18 @@ mod tests {
         assert_eq!(render(&out.text, &[far]).text, out.text);
     }
 
+    /// Found by the `readme` fuzz target once render read entries with `listfmt`: a title
+    /// that starts with `!` was taken for a badge and added again on every render.
+    #[test]
+    fn a_title_that_starts_with_a_bang_is_read_back() {
+        let listings = [listing("", "!", "https://e.example/pm", None)];
+        let once = render("## Postmortems\n", &listings);
+        assert!(once.text.contains("- [!](https://e.example/pm)\n"), "{}", once.text);
+        let twice = render(&once.text, &listings);
+        assert_eq!(twice.text, once.text);
+        assert!(twice.added.is_empty());
+    }
+
     #[test]
     fn markers_bound_the_list_and_an_empty_list_fills() {
         let text = "# T\n\n<!-- pmagg:start -->\n<!-- pmagg:end -->\n\nFooter [x](y)\n";
