@@ -27,6 +27,7 @@ pub mod commands;
 pub mod config;
 pub mod extract;
 pub mod fetch;
+pub mod listfmt;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -651,6 +651,8 @@ pub enum ListShape {
     Linked,
     /// `[Company](url). Sentences.` under a category heading (danluu/post-mortems).
     Paragraph,
+    /// `1. **Summary**: ...` then `**Links**: url` (carlsborg/awesome-postmortems, #16).
+    Fields,
 }
 
 impl ListShape {
@@ -660,12 +662,13 @@ impl ListShape {
             ListShape::Dated => "dated",
             ListShape::Linked => "linked",
             ListShape::Paragraph => "paragraph",
+            ListShape::Fields => "fields",
         }
     }
 
     /// Parses a stored name.
     pub fn from_name(name: &str) -> Option<Self> {
-        [ListShape::Dated, ListShape::Linked, ListShape::Paragraph]
+        [ListShape::Dated, ListShape::Linked, ListShape::Paragraph, ListShape::Fields]
             .into_iter()
             .find(|shape| shape.as_str() == name)
     }

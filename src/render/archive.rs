@@ -31,7 +31,7 @@ use regex::Regex;
 use sha2::{Digest, Sha256};
 
 use super::listing::Listing;
-use super::readme::safe_href;
+use crate::listfmt::{escape_inline, safe_href};
 
 /// Longest company folder name.
 pub const MAX_COMPANY_SLUG: usize = 40;
@@ -149,7 +149,7 @@ fn inert_pass(markdown: &str) -> String {
             continue;
         }
         if !link_range.is_empty() {
-            edits.push((link_range.clone(), super::readme::escape_inline(&link_text, usize::MAX)));
+            edits.push((link_range.clone(), escape_inline(&link_text, usize::MAX)));
             link_range = 0..0;
             link_text.clear();
         }
@@ -171,7 +171,7 @@ fn inert_pass(markdown: &str) -> String {
         }
     }
     if !link_range.is_empty() {
-        edits.push((link_range, super::readme::escape_inline(&link_text, usize::MAX)));
+        edits.push((link_range, escape_inline(&link_text, usize::MAX)));
     }
     let mut out = String::with_capacity(markdown.len());
     let mut at = 0;

@@ -13,7 +13,7 @@ use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text,
 use chrono::{DateTime, NaiveTime};
 
 use super::listing::Listing;
-use super::readme::safe_href;
+use crate::listfmt::safe_href;
 
 /// Feed title when `settings.feed_title` is unset.
 pub const DEFAULT_TITLE: &str = crate::config::defaults::FEED_TITLE;

@@ -1,6 +1,7 @@
 //! The one-way data flow of STYLE.md, checked on the source: a stage imports only `model`,
 //! `config` and itself (`config → fetch → parse → extract → store → render → publish`), and
-//! only `pipeline`, `schedule` and `commands` reach across stages.
+//! only `pipeline`, `schedule` and `commands` reach across stages. `listfmt`, the curated-list
+//! grammar, is shared by exactly the two stages that read and write lists (`parse`, `render`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -8,12 +9,15 @@ use std::path::Path;
 /// What each module may import from the crate (besides itself).
 const RULES: &[(&str, &[&str])] = &[
     ("model", &[]),
+    // The curated-list format (#19): its grammar and escaping, read by parse and written by
+    // render, so that the two agree. It sits beside model, under every stage that uses it.
+    ("listfmt", &["model"]),
     ("config", &["model"]),
     ("fetch", &["model", "config"]),
-    ("parse", &["model", "config"]),
+    ("parse", &["model", "config", "listfmt"]),
     ("extract", &["model", "config"]),
     ("store", &["model", "config"]),
-    ("render", &["model", "config"]),
+    ("render", &["model", "config", "listfmt"]),
     ("publish", &["model", "config", "render"]),
     // The site reads the store (read-only) and renders report markdown with render's rules;
     // it sits after store, beside render, and is called from commands and schedule (#17).

@@ -47,6 +47,9 @@ mod curator;
 mod site;
 // The site in a real browser through chromedriver (#17); skipped without one unless CI=true.
 mod browser;
+// Golden files (#19): extract --json and import + render against tests/fixtures/expected;
+// `PMAGG_BLESS=1` rewrites them.
+mod golden;
 // One test per fixed bug: issue_<n>_<what>.
 mod regression;
 // Dockerfile and systemd unit: what can be checked without Docker or a running systemd.

@@ -446,4 +446,47 @@ fn issue_16_settings_listen_takes_a_host_name_as_listen_does() {
     let answer = answer.unwrap_or_else(|| panic!("no answer on localhost:{port}: {log}"));
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert_eq!(status.code(), Some(0), "{log}");
+fn issue_16_carlsborg_blocks_import() {
+    // https://github.com/pmagg/pmagg/issues/16 (acceptance 8): carlsborg/awesome-postmortems
+    // writes numbered `**Summary**:` / `**Links**:` / `**Impact**:` blocks, which imported
+    // nothing ("lists no postmortems"). Each block is one entry, with its link and summary.
+    let ws = Workspace::new();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/lists/carlsborg-blocks.md");
+    let list = std::fs::read_to_string(&fixture).unwrap();
+    std::fs::write(ws.path("README.md"), &list).unwrap();
+    let output = ws.pmagg().args(["import", "--json"]).arg(ws.path("README.md")).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Five numbered blocks; the last links no report.
+    assert_eq!(summary["entries"], 4, "{summary}");
+
+    let output = ws.pmagg().args(["export", "--format", "json"]).output().unwrap();
+    let exported: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let by_url = |url: &str| {
+        exported
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["url"] == url)
+            .cloned()
+            .unwrap_or_else(|| panic!("{url} not exported: {exported:#}"))
+    };
+    let first =
+        by_url("https://engineering.example-git.com/2019/03/02/database-outage-postmortem/");
+    assert!(
+        first["summary"].as_str().unwrap().starts_with("Replica lag led an operator to wipe"),
+        "{first:#}"
+    );
+    assert_eq!(first["categories"], serde_json::json!(["ExampleDB", "pg_basebackup"]));
+    // A block with two links is listed once, by its first.
+    by_url("https://video.example-conf.org/watch?v=abc123&t=1665");
+    let dated = by_url("https://www.example-cloud.com/engineering/april-outage");
+    assert_eq!(dated["company"], "Example Cloud");
+    assert_eq!(dated["incident_date"], "2022-04-05");
+
+    // The list renders back byte for byte.
+    let output = ws.pmagg().arg("render").arg("--readme").arg(ws.path("README.md")).output();
+    assert!(output.unwrap().status.success());
+    assert_eq!(std::fs::read_to_string(ws.path("README.md")).unwrap(), list);
 }
