@@ -446,6 +446,9 @@ fn issue_16_settings_listen_takes_a_host_name_as_listen_does() {
     let answer = answer.unwrap_or_else(|| panic!("no answer on localhost:{port}: {log}"));
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert_eq!(status.code(), Some(0), "{log}");
+}
+
+#[test]
 fn issue_16_carlsborg_blocks_import() {
     // https://github.com/pmagg/pmagg/issues/16 (acceptance 8): carlsborg/awesome-postmortems
     // writes numbered `**Summary**:` / `**Links**:` / `**Impact**:` blocks, which imported
