@@ -9,7 +9,7 @@
 //!
 //! What "reads as a postmortem" means is shared with the Statuspage parser: an update with
 //! postmortem headings (Root cause, What happened, Impact, Timeline, Remediation, ...), see
-//! [`super::signals::reads_as_postmortem`].
+//! `super::signals::reads_as_postmortem`.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};

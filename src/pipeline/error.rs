@@ -145,4 +145,37 @@ mod tests {
         assert_eq!(describe(&Layer("alone", None)), "alone");
         assert_eq!(describe(&Layer("two\nlines \u{1b}[31mred", None)), "two lines  [31mred");
     }
+
+    #[test]
+    fn a_source_error_keeps_its_status_and_reads_as_the_error_it_carries() {
+        let json = serde_json::from_str::<u8>("[").unwrap_err();
+        let parse = ParseError::Json {
+            url: url::Url::parse("https://status.example/api").unwrap(),
+            what: "a Statuspage incidents.json",
+            source: json,
+        };
+        let alone = describe(&parse);
+        let error = SourceError::Parse { status: 200, source: parse };
+        // The words are the parse error's own, its root cause included, as before the type.
+        assert_eq!(describe(&error), alone);
+        assert!(
+            alone.starts_with("https://status.example/api is not a Statuspage incidents.json: ")
+        );
+        assert_eq!((error.status(), error.retry_after()), (Some(200), None));
+
+        let budget = SourceError::Budget { budget: Duration::from_secs(8) };
+        assert_eq!(
+            describe(&budget),
+            "gave up after 8 s: the source took longer than its time budget \
+             (source_time_budget_secs)"
+        );
+        assert_eq!(budget.status(), None);
+        let lost = SourceError::WriteLost { status: 304 };
+        assert_eq!(lost.status(), Some(304));
+        assert_eq!(
+            describe(&lost),
+            "the write was lost: the writer stopped (a bug; please report it)"
+        );
+        assert_eq!(describe(&SourceError::NoEndpoint), "the source has no endpoint");
+    }
 }

@@ -13,10 +13,10 @@
 //! the daemon honours; a success clears it) and reported; the pass goes on. The caller passes
 //! `now` so that passes are deterministic under test.
 //!
-//! Why a source failed travels as a [`SourceError`] and becomes words ([`describe`]) only
+//! Why a source failed travels as a `SourceError` and becomes words ([`describe`]) only
 //! where it is recorded and reported. This file runs the pass and one source's steps; the
-//! report fetch is in [`report`], the writer and the store's connections in [`writer`], the
-//! parsing threads in [`workers`].
+//! report fetch is in `report`, the writer and the store's connections in `writer`, the
+//! parsing threads in `workers`, and the error with its words in `error`.
 
 mod error;
 pub mod links;

@@ -19,7 +19,7 @@
 //! what a document *is*: that is `extract`'s job.
 //!
 //! This file picks the reader and keeps what they share (front matter, titles, whitespace);
-//! [`html`], [`markdown`] and [`text`] are the three readers.
+//! `html`, `markdown` and `text` are the three readers.
 
 mod html;
 mod markdown;
