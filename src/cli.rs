@@ -1,4 +1,9 @@
 //! The command line: what `pmagg --help` shows. Parsing only; `commands` does the work.
+//!
+//! One job that needs the length: clap's derive declares every subcommand and flag together
+//! with its help text (the doc comments are `--help`), and splitting the declarations across
+//! files would only scatter one help screen. Logic stays out: the only function is the
+//! `--listen` value parser.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -32,18 +32,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// glibc gives each thread that allocates under contention its own arena, up to eight per
-/// core, and memory freed in one arena is not reused by another. The daemon stays resident
-/// for months and allocates little (its passes run in child processes), so it keeps to two
-/// arenas. A pass's threads (two tokio workers, a parsing thread per core, the writer) wait
-/// on each other's allocator lock with two; with glibc's default (16 here) they stop waiting
-/// but fragment more. Four is between (cold pass over the N = 1000 corpus, alternated runs):
-///
-/// | arenas | wall | peak RSS at N = 1000 | at N = 2000 |
-/// | --- | --- | --- | --- |
-/// | 2 | 3.69 s | 76 MB | 83 MB |
-/// | 4 | 3.44 s | 77 MB | 86 MB |
-/// | default | 3.36 s | 88 MB | 101 MB |
+/// Caps glibc's malloc arenas: memory freed in one arena is not reused by another, and the
+/// daemon stays resident for months, so it keeps to two; a pass's threads contend less with
+/// four (measured against two and glibc's default in bench/README.md, round 3).
 #[allow(unsafe_code, reason = "mallopt has no safe wrapper; see the SAFETY note")]
 #[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(unused_variables))]
 fn limit_malloc_arenas(arenas: i32) {

@@ -213,7 +213,7 @@ pub fn parse_front_matter_report(text: &str) -> Result<FrontMatterReport, FrontM
 
 /// RFC 3339, a date and time without an offset (UTC), or a date.
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    super::statuspage::parse_timestamp(Some(text)).or_else(|| {
+    super::timestamp::api_timestamp(Some(text)).or_else(|| {
         let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
         Some(day.and_hms_opt(0, 0, 0)?.and_utc())
     })

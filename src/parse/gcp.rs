@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use url::Url;
 
-use super::statuspage::parse_timestamp;
+use super::timestamp::api_timestamp;
 use super::{ParseError, report, seal};
 use crate::model::{Decision, Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
 
@@ -60,9 +60,9 @@ struct Update {
 impl From<RawUpdate> for Update {
     fn from(raw: RawUpdate) -> Self {
         Update {
-            at: parse_timestamp(raw.when.as_deref())
-                .or_else(|| parse_timestamp(raw.created.as_deref())),
-            modified: parse_timestamp(raw.modified.as_deref()),
+            at: api_timestamp(raw.when.as_deref())
+                .or_else(|| api_timestamp(raw.created.as_deref())),
+            modified: api_timestamp(raw.modified.as_deref()),
             status: non_empty(raw.status),
             text: raw.text.unwrap_or_default(),
         }
@@ -103,8 +103,8 @@ fn entry(raw: RawIncident, base: &Url) -> Option<Entry> {
             .or_else(|| non_empty(raw.status_impact))
             .unwrap_or_default(),
         impact: non_empty(raw.severity),
-        started_at: parse_timestamp(raw.begin.as_deref()),
-        resolved_at: parse_timestamp(raw.end.as_deref()),
+        started_at: api_timestamp(raw.begin.as_deref()),
+        resolved_at: api_timestamp(raw.end.as_deref()),
         components,
         updates: updates
             .iter()
@@ -119,8 +119,8 @@ fn entry(raw: RawIncident, base: &Url) -> Option<Entry> {
             .filter(|url| matches!(url.scheme(), "http" | "https"))
             .map(String::from),
         title: non_empty(raw.external_desc).map(|t| t.trim().to_owned()),
-        published: parse_timestamp(raw.created.as_deref())
-            .or_else(|| parse_timestamp(raw.begin.as_deref())),
+        published: api_timestamp(raw.created.as_deref())
+            .or_else(|| api_timestamp(raw.begin.as_deref())),
         summary: latest.and_then(|u| first_paragraph(&u.text)),
         candidate: postmortem.is_some(),
         // Google's incident report is the publisher's word (issue #15).

@@ -9,14 +9,15 @@
 //!
 //! What "reads as a postmortem" means is shared with the Statuspage parser: an update with
 //! postmortem headings (Root cause, What happened, Impact, Timeline, Remediation, ...), see
-//! `reads_as_postmortem`.
+//! `super::signals::reads_as_postmortem`.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use url::Url;
 
 use super::report;
-use super::statuspage::parse_timestamp;
+use super::signals::{postmortem_headings, reads_as_postmortem};
+use super::timestamp::api_timestamp;
 use crate::model::{Report, TextFormat};
 
 /// Reads the report out of a `/proxy/<domain>/incidents/<id>` detail response.
@@ -45,8 +46,8 @@ pub fn report_from_detail(body: &[u8]) -> Option<Report> {
         }
         let at = ["published_at", "display_at", "created_at"]
             .iter()
-            .find_map(|key| parse_timestamp(update.get(*key).and_then(Value::as_str)));
-        let score = postmortem_signals(text).categories;
+            .find_map(|key| api_timestamp(update.get(*key).and_then(Value::as_str)));
+        let score = postmortem_headings(text).parts;
         // More postmortem headings wins; on a tie the later update (a revised write-up).
         if best.as_ref().is_none_or(|(s, a, _)| (score, at) >= (*s, *a)) {
             best = Some((score, at, text));
@@ -71,7 +72,7 @@ fn postmortem_field(incident: &Map<String, Value>) -> Option<Report> {
                     .find_map(|k| object.get(*k).and_then(Value::as_str))?;
                 let at = ["updated_at", "published_at"]
                     .iter()
-                    .find_map(|k| parse_timestamp(object.get(*k).and_then(Value::as_str)));
+                    .find_map(|k| api_timestamp(object.get(*k).and_then(Value::as_str)));
                 (text, at)
             }
             _ => return None,
@@ -112,95 +113,6 @@ pub fn is_incidentio_id(id: &str) -> bool {
                 || (c.is_ascii_alphabetic()
                     && !matches!(c.to_ascii_uppercase(), 'I' | 'L' | 'O' | 'U'))
         })
-}
-
-/// Whether a status update reads as a postmortem: two kinds of postmortem heading, or one
-/// telling heading (Root cause, What happened, Postmortem) in a text long enough to be more
-/// than a one-line status update.
-pub(crate) fn reads_as_postmortem(text: &str) -> bool {
-    let signals = postmortem_signals(text);
-    signals.categories >= 2 || (signals.strong && text.trim().len() >= MIN_STRONG_LEN)
-}
-
-/// Shorter texts with a single "Root cause: ..." line are status updates, not write-ups.
-const MIN_STRONG_LEN: usize = 280;
-
-/// Whether a text points at a postmortem without being one ("we will publish a postmortem",
-/// "the write-up is available"): worth fetching the incident's detail for.
-pub(crate) fn mentions_postmortem(text: &str) -> bool {
-    static MENTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)\b(post[\s-]?mortem|post[\s-]incident\s+(review|report)|incident\s+report|write[\s-]?up|root[\s-]cause\s+analysis|rca)\b",
-        )
-        .expect("the postmortem mention pattern is a valid regex (checked by a test)")
-    });
-    MENTION.is_match(text)
-}
-
-/// What the headings of a text say about it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Signals {
-    /// How many kinds of postmortem heading appear (root cause, impact, timeline, ...).
-    pub(crate) categories: usize,
-    /// Whether one of them names the write-up itself (root cause, what happened, postmortem).
-    pub(crate) strong: bool,
-}
-
-/// Postmortem headings by kind; the first three kinds are telling on their own.
-const HEADINGS: &[&[&str]] = &[
-    &["root cause analysis", "root causes", "root cause", "contributing factors"],
-    &["what happened", "what went wrong and why", "what went wrong"],
-    &["postmortem", "post-mortem", "post mortem", "post-incident review", "incident report"],
-    &["customer impact", "user impact", "impact", "who was affected"],
-    &["timeline of events", "timeline"],
-    &[
-        "remediation",
-        "prevention",
-        "next steps",
-        "action items",
-        "follow-up actions",
-        "follow-ups",
-        "mitigation",
-        "resolution",
-        "how we fixed it",
-        "what we are doing to prevent this",
-        "what we're doing to prevent this",
-        "lessons learned",
-    ],
-    &["summary", "overview", "tl;dr"],
-];
-const STRONG_KINDS: usize = 3;
-
-/// Counts the kinds of postmortem heading among the text's lines. A heading is a line that
-/// is only a heading phrase (as `# Root cause`, `**Impact**`, `Timeline (UTC)`), or a label
-/// line (`Root cause: the deploy ...`).
-pub(crate) fn postmortem_signals(text: &str) -> Signals {
-    let mut seen = [false; HEADINGS.len()];
-    for line in text.lines() {
-        let plain: String =
-            line.chars().filter(|c| !matches!(c, '*' | '_' | '#' | '`')).collect::<String>();
-        let plain = plain.trim().to_lowercase();
-        if let Some(kind) = heading_kind(&plain) {
-            seen[kind] = true;
-        }
-    }
-    Signals {
-        categories: seen.iter().filter(|s| **s).count(),
-        strong: seen[..STRONG_KINDS].iter().any(|s| *s),
-    }
-}
-
-fn heading_kind(plain: &str) -> Option<usize> {
-    HEADINGS.iter().position(|phrases| {
-        phrases.iter().any(|phrase| {
-            let Some(rest) = plain.strip_prefix(phrase) else { return false };
-            let label = rest.starts_with(':') && rest.len() > 1;
-            let heading = plain.len() <= 80
-                && (["", ":", "?", "s", "s:"].contains(&rest)
-                    || [" (", " and ", " & ", " of ", " on "].iter().any(|p| rest.starts_with(p)));
-            label || heading
-        })
-    })
 }
 
 #[cfg(test)]
@@ -278,27 +190,5 @@ mod tests {
         }
         assert!(!is_incidentio_id("81M3ACKDE4GYY67FXXNRRSC0CE"));
         assert!(!is_incidentio_id("01M3ACKDE4GYY67FXXNRRSC0É"));
-    }
-
-    #[test]
-    fn postmortem_reading() {
-        let write_up = "**What happened**\nBetween 10:00 and 11:00 UTC requests failed.\n\n\
-                        **Root cause**\nA config push.\n\n**Remediation**\nWe added checks.";
-        assert!(reads_as_postmortem(write_up));
-        assert_eq!(postmortem_signals(write_up).categories, 3);
-        // Status updates that mention a root cause are not write-ups.
-        for update in [
-            "We have identified the root cause and are deploying a fix.",
-            "Root cause identified",
-            "Root cause: a bad deploy. Rolling back now.",
-            "This incident has been resolved.",
-        ] {
-            assert!(!reads_as_postmortem(update), "{update}");
-        }
-        let long_label = format!("Root cause: {}", "the cache tier ran out of memory. ".repeat(10));
-        assert!(reads_as_postmortem(&long_label));
-        assert!(mentions_postmortem("We will publish a post-mortem within 5 days."));
-        assert!(mentions_postmortem("The write-up is now available."));
-        assert!(!mentions_postmortem("We are monitoring the results."));
     }
 }

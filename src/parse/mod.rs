@@ -11,8 +11,10 @@ pub mod html;
 pub mod incidentio;
 pub mod list;
 pub mod nesting;
+pub(crate) mod signals;
 pub mod sniff;
 pub mod statuspage;
+pub(crate) mod timestamp;
 pub mod wayback;
 
 use chrono::{DateTime, Utc};

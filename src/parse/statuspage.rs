@@ -16,11 +16,13 @@
 //! that reads as a postmortem becomes the report, and an incident that only *mentions* one
 //! (or has status `postmortem`) points `report_url` at [`incidentio::detail_url`].
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html, Selector};
 use serde::Deserialize;
 use url::Url;
 
+use super::signals::{mentions_postmortem, postmortem_headings, reads_as_postmortem};
+use super::timestamp::api_timestamp;
 use super::{ParseError, incidentio, report, seal};
 use crate::model::{Decision, Entry, EntryIdentity, Incident, IncidentUpdate, Report, TextFormat};
 
@@ -32,7 +34,7 @@ const POSTMORTEM: &str = "postmortem";
 
 /// `incidents.json` and `summary.json`: only the incidents matter here.
 #[derive(Deserialize)]
-struct Listing {
+struct IncidentsDocument {
     incidents: Vec<RawIncident>,
 }
 
@@ -83,7 +85,7 @@ pub fn parse_incidents(body: &[u8], page: &Url) -> Result<Vec<Entry>, ParseError
     let incidents = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         serde_json::from_slice::<Vec<RawIncident>>(body).map_err(json)?
     } else {
-        serde_json::from_slice::<Listing>(body).map_err(json)?.incidents
+        serde_json::from_slice::<IncidentsDocument>(body).map_err(json)?.incidents
     };
     Ok(incidents.into_iter().filter_map(|raw| entry(raw, page)).collect())
 }
@@ -99,7 +101,7 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
     let is_postmortem = status.as_deref() == Some(POSTMORTEM);
 
     let mut postmortem = non_empty(raw.postmortem_body).map(|body| {
-        let updated_at = parse_timestamp(raw.postmortem_body_last_updated_at.as_deref());
+        let updated_at = api_timestamp(raw.postmortem_body_last_updated_at.as_deref());
         report(body, TextFormat::Markdown, updated_at)
     });
     if postmortem.is_none() && is_postmortem {
@@ -116,8 +118,8 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
     let mut report_url = None;
     if postmortem.is_none() {
         let mentioned = incidentio
-            && (raw.name.as_deref().is_some_and(incidentio::mentions_postmortem)
-                || updates.iter().any(|u| incidentio::mentions_postmortem(&u.body)));
+            && (raw.name.as_deref().is_some_and(mentions_postmortem)
+                || updates.iter().any(|u| mentions_postmortem(&u.body)));
         if is_postmortem || mentioned {
             // incident.io reports are read from the JSON detail, Statuspage's from the page.
             report_url = Some(if incidentio {
@@ -133,9 +135,9 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
     let incident = Incident {
         status: status.unwrap_or_default(),
         impact: non_empty(raw.impact),
-        started_at: parse_timestamp(raw.started_at.as_deref())
-            .or_else(|| parse_timestamp(raw.created_at.as_deref())),
-        resolved_at: parse_timestamp(raw.resolved_at.as_deref())
+        started_at: api_timestamp(raw.started_at.as_deref())
+            .or_else(|| api_timestamp(raw.created_at.as_deref())),
+        resolved_at: api_timestamp(raw.resolved_at.as_deref())
             .or_else(|| if finished { updates.last().and_then(|u| u.at) } else { None }),
         components,
         updates: updates
@@ -147,8 +149,8 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
         identity: EntryIdentity::new(format!("incident:{id}")),
         url: Some(human_url),
         title: non_empty(raw.name).map(|name| name.trim().to_owned()),
-        published: parse_timestamp(raw.created_at.as_deref())
-            .or_else(|| parse_timestamp(raw.started_at.as_deref())),
+        published: api_timestamp(raw.created_at.as_deref())
+            .or_else(|| api_timestamp(raw.started_at.as_deref())),
         summary: updates.last().map(|u| u.body.trim()).filter(|b| !b.is_empty()).map(str::to_owned),
         candidate: postmortem.is_some() || report_url.is_some(),
         // The publisher's word: a postmortem posted (or promised) is one, whatever the
@@ -168,9 +170,9 @@ fn read_updates(raw: Vec<RawUpdate>) -> Vec<Update> {
         // The API lists updates newest first: reversed, equal times keep their real order.
         .rev()
         .map(|u| Update {
-            at: parse_timestamp(u.display_at.as_deref())
-                .or_else(|| parse_timestamp(u.created_at.as_deref())),
-            updated_at: parse_timestamp(u.updated_at.as_deref()),
+            at: api_timestamp(u.display_at.as_deref())
+                .or_else(|| api_timestamp(u.created_at.as_deref())),
+            updated_at: api_timestamp(u.updated_at.as_deref()),
             status: non_empty(u.status),
             body: u.body.unwrap_or_default(),
         })
@@ -209,8 +211,8 @@ fn component_names(listed: &[RawComponent], updates: &[RawUpdate]) -> Vec<String
 fn incidentio_postmortem(updates: &[Update]) -> Option<Report> {
     updates
         .iter()
-        .filter(|u| incidentio::reads_as_postmortem(&u.body))
-        .max_by_key(|u| incidentio::postmortem_signals(&u.body).categories)
+        .filter(|u| reads_as_postmortem(&u.body))
+        .max_by_key(|u| postmortem_headings(&u.body).parts)
         .map(|u| report(u.body.trim().to_owned(), TextFormat::Markdown, u.updated_at.or(u.at)))
 }
 
@@ -313,8 +315,8 @@ fn postmortem_article(page: &Html) -> Option<Report> {
         |containers| {
             page.select(&containers).find_map(|container| {
                 let heads: Vec<String> = container.select(&headings).map(text_of).collect();
-                let signals = incidentio::postmortem_signals(&heads.join("\n"));
-                if signals.categories >= 2 { html_report(container) } else { None }
+                let headings = postmortem_headings(&heads.join("\n"));
+                if headings.parts >= 2 { html_report(container) } else { None }
             })
         },
     )
@@ -351,20 +353,6 @@ fn incident_url(page: &Url, id: &str) -> String {
 /// A string that is not blank.
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
-}
-
-/// Reads a status-page timestamp as UTC: RFC 3339 with any offset
-/// (`2019-02-20T12:00:19.418-06:00`), or a date and time without one, taken as UTC. Anything
-/// else is absent: one odd timestamp must not cost the whole document.
-pub(super) fn parse_timestamp(value: Option<&str>) -> Option<DateTime<Utc>> {
-    let value = value?.trim();
-    if let Ok(time) = DateTime::parse_from_rfc3339(value) {
-        return Some(time.with_timezone(&Utc));
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
-        .map(|time| time.and_utc())
 }
 
 #[cfg(test)]
@@ -602,17 +590,6 @@ mod tests {
         let revised = parse_incidents(revised.as_bytes(), &page()).unwrap();
         assert_eq!(revised[0].content_hash, first[0].content_hash);
         assert_ne!(revised[0].report, first[0].report);
-    }
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(
-            utc(parse_timestamp(Some("2019-02-20T12:00:19.418-06:00"))),
-            "2019-02-20T18:00:19.418+00:00"
-        );
-        assert_eq!(utc(parse_timestamp(Some("2014-05-14 14:24:40"))), "2014-05-14T14:24:40+00:00");
-        assert_eq!(parse_timestamp(Some("yesterday")), None);
-        assert_eq!(parse_timestamp(None), None);
     }
 
     #[test]

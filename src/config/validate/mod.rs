@@ -1,39 +1,23 @@
 //! Raw tables → typed [`Settings`] and [`Source`]s, collecting every problem on the way.
+//!
+//! This file walks the document and keeps what both halves use (the problem collector, line
+//! numbers, unknown keys, ranges, cron, URLs); `settings` checks `[settings]` and `source`
+//! each `[[source]]`.
+
+mod settings;
+mod source;
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::PathBuf;
-use std::time::Duration;
 
-use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use url::Url;
 
-use super::raw::{RawSettings, RawSource, SETTINGS_KEYS, SOURCE_KEYS};
-use super::{
-    HtmlSelectors, LinkSettings, ListenAddr, Problem, Settings, Source, defaults, parse_cron,
-};
-use crate::model::links::DeadPolicy;
-use crate::model::{SourceKind, SourceName};
-
-/// Upper bounds that keep a typo from turning into a denial of service on ourselves.
-const MAX_CONCURRENCY: i64 = 1024;
-const MAX_TIMEOUT_SECS: i64 = 3600;
-const MIN_BODY_BYTES: i64 = 1024;
-const MAX_FEED_ENTRIES: i64 = 10_000;
-/// A month: longer than any sensible backoff, short enough that a source is never forgotten.
-const MAX_BACKOFF_SECS: i64 = 30 * 24 * 3600;
-const MAX_SHUTDOWN_GRACE_SECS: i64 = 3600;
-const MAX_ITEMS: i64 = 1_000_000;
-/// RFC 9110 leaves the number to the client; past 50 a chain is a loop or an attack.
-const MAX_REDIRECTS: i64 = 50;
-/// Below this, ordinary pages would be cut; above the upper bound, the readability pass that
-/// reads an article recurses deep enough to threaten the stack of the thread it runs on.
-const MIN_NESTING_DEPTH: i64 = 32;
-const MAX_NESTING_DEPTH: i64 = 2048;
-const MAX_SOURCE_TIME_BUDGET_SECS: i64 = 24 * 3600;
+use self::settings::validate_settings;
+use self::source::validate_source;
+use super::{Problem, Settings, Source, parse_cron};
 
 /// Byte offsets → 1-based line numbers.
 struct Lines<'a> {
@@ -51,7 +35,7 @@ impl Lines<'_> {
     }
 }
 
-struct Collector<'a> {
+pub(super) struct Collector<'a> {
     lines: Lines<'a>,
     problems: Vec<Problem>,
 }
@@ -129,7 +113,7 @@ pub(super) fn validate(text: &str) -> Result<(Settings, Vec<Source>), Vec<Proble
 
 /// Reports unknown keys (all of them, each at its line) and returns the table without them,
 /// ready for serde.
-fn strip_unknown_keys<'i>(
+pub(super) fn strip_unknown_keys<'i>(
     table: DeTable<'i>,
     known: &[&str],
     source: Option<&str>,
@@ -149,7 +133,7 @@ fn strip_unknown_keys<'i>(
 }
 
 /// Runs serde over one table, turning its error into a located problem.
-fn deserialize_table<'i, T: Deserialize<'i>>(
+pub(super) fn deserialize_table<'i, T: Deserialize<'i>>(
     table: Spanned<DeTable<'i>>,
     source: Option<&str>,
     out: &mut Collector<'_>,
@@ -166,165 +150,8 @@ fn deserialize_table<'i, T: Deserialize<'i>>(
     }
 }
 
-fn validate_settings(table: Spanned<DeTable<'_>>, out: &mut Collector<'_>) -> Option<Settings> {
-    let span = table.span();
-    let kept = strip_unknown_keys(table.into_inner(), SETTINGS_KEYS, None, out);
-    let raw: RawSettings = deserialize_table(Spanned::new(span, kept), None, out)?;
-    let before = out.problems.len();
-
-    check_cron(&raw.schedule, None, out);
-    let concurrency = in_range(&raw.concurrency, "concurrency", 1, MAX_CONCURRENCY, out);
-    let per_host = in_range(&raw.per_host, "per_host", 1, MAX_CONCURRENCY, out);
-    let timeout_secs = in_range(&raw.timeout_secs, "timeout_secs", 1, MAX_TIMEOUT_SECS, out);
-    let max_body_bytes =
-        in_range(&raw.max_body_bytes, "max_body_bytes", MIN_BODY_BYTES, i64::MAX, out);
-    let limits = validate_limits(&raw, out);
-    let threshold = *raw.threshold.get_ref();
-    if !(0.0..=1.0).contains(&threshold) {
-        out.push(
-            Some(&raw.threshold.span()),
-            None,
-            format!("`threshold` must be between 0.0 and 1.0, not {threshold}"),
-        );
-    }
-    let max_backoff_secs =
-        in_range(&raw.max_backoff_secs, "max_backoff_secs", 1, MAX_BACKOFF_SECS, out);
-    let shutdown_grace_secs =
-        in_range(&raw.shutdown_grace_secs, "shutdown_grace_secs", 0, MAX_SHUTDOWN_GRACE_SECS, out);
-    let listen =
-        raw.listen.as_ref().and_then(|listen| match listen.get_ref().parse::<ListenAddr>() {
-            Ok(addr) => Some(addr),
-            Err(why) => {
-                out.push(Some(&listen.span()), None, format!("`listen`: {why}"));
-                None
-            }
-        });
-    let links = validate_links(&raw, out);
-    let user_agent = match raw.user_agent {
-        Some(ua) if ua.get_ref().trim().is_empty() => {
-            out.push(Some(&ua.span()), None, "`user_agent` must not be empty".into());
-            String::new()
-        }
-        Some(ua) if reqwest::header::HeaderValue::from_str(ua.get_ref()).is_err() => {
-            out.push(
-                Some(&ua.span()),
-                None,
-                "`user_agent` must be printable ASCII without line breaks".into(),
-            );
-            String::new()
-        }
-        Some(ua) => ua.into_inner(),
-        None => defaults::user_agent(),
-    };
-    let feed_entries = in_range(&raw.feed_entries, "feed_entries", 1, MAX_FEED_ENTRIES, out);
-    if raw.feed_title.get_ref().trim().is_empty() {
-        out.push(Some(&raw.feed_title.span()), None, "`feed_title` must not be empty".into());
-    }
-    let feed_link = raw.feed_link.as_ref().and_then(|u| parse_http_url(u, "feed_link", None, out));
-    let feed_url = raw.feed_url.as_ref().and_then(|u| parse_http_url(u, "feed_url", None, out));
-    if out.problems.len() > before {
-        return None;
-    }
-    Some(Settings {
-        database: raw.database.map(PathBuf::from),
-        readme: raw.readme.map(PathBuf::from),
-        archive_dir: raw.archive_dir.map(PathBuf::from),
-        feed: raw.feed.map(PathBuf::from),
-        feed_title: raw.feed_title.into_inner(),
-        feed_link,
-        feed_url,
-        feed_entries: feed_entries as usize,
-        schedule: raw.schedule.into_inner(),
-        concurrency: concurrency as usize,
-        per_host: per_host as usize,
-        timeout: Duration::from_secs(timeout_secs as u64),
-        user_agent,
-        max_body_bytes: max_body_bytes as u64,
-        max_report_bytes: limits.max_report_bytes,
-        max_items: limits.max_items,
-        max_redirects: limits.max_redirects,
-        max_nesting_depth: limits.max_nesting_depth,
-        source_time_budget: limits.source_time_budget,
-        threshold: threshold as f32,
-        max_backoff: Duration::from_secs(max_backoff_secs as u64),
-        listen,
-        shutdown_grace: Duration::from_secs(shutdown_grace_secs as u64),
-        links,
-    })
-}
-
-/// The link-rot settings (#18), checked.
-fn validate_links(raw: &RawSettings, out: &mut Collector<'_>) -> LinkSettings {
-    let failures = in_range(&raw.links_failures, "links_failures", 1, 100, out);
-    let days = in_range(&raw.links_dead_after_days, "links_dead_after_days", 0, 3650, out);
-    let polls = in_range(&raw.archive_save_polls, "archive_save_polls", 1, 1000, out);
-    let poll_secs = in_range(&raw.archive_save_poll_secs, "archive_save_poll_secs", 0, 3600, out);
-    if let Some(schedule) = &raw.links_schedule {
-        check_cron(schedule, None, out);
-    }
-    let archive_api_url = raw
-        .archive_api_url
-        .as_ref()
-        .and_then(|u| parse_http_url(u, "archive_api_url", None, out))
-        .unwrap_or_else(|| LinkSettings::default().archive_api_url);
-    LinkSettings {
-        policy: DeadPolicy {
-            failures: failures as u32,
-            days: days as u32,
-            allowlist: raw
-                .links_allowlist
-                .iter()
-                .map(|h| h.trim().trim_start_matches("*.").to_ascii_lowercase())
-                .filter(|h| !h.is_empty())
-                .collect(),
-        },
-        schedule: raw.links_schedule.as_ref().map(|s| s.get_ref().clone()),
-        archive_api_url,
-        archive_save: raw.archive_save,
-        archive_save_polls: polls as u32,
-        archive_save_poll: Duration::from_secs(poll_secs as u64),
-    }
-}
-
-/// What bounds the work on one source (#8), checked.
-struct Limits {
-    max_report_bytes: u64,
-    max_items: usize,
-    max_redirects: usize,
-    max_nesting_depth: usize,
-    source_time_budget: Duration,
-}
-
-fn validate_limits(raw: &RawSettings, out: &mut Collector<'_>) -> Limits {
-    let max_report_bytes =
-        in_range(&raw.max_report_bytes, "max_report_bytes", MIN_BODY_BYTES, i64::MAX, out);
-    let max_items = in_range(&raw.max_items, "max_items", 1, MAX_ITEMS, out);
-    let max_redirects = in_range(&raw.max_redirects, "max_redirects", 0, MAX_REDIRECTS, out);
-    let max_nesting_depth = in_range(
-        &raw.max_nesting_depth,
-        "max_nesting_depth",
-        MIN_NESTING_DEPTH,
-        MAX_NESTING_DEPTH,
-        out,
-    );
-    let source_time_budget_secs = in_range(
-        &raw.source_time_budget_secs,
-        "source_time_budget_secs",
-        1,
-        MAX_SOURCE_TIME_BUDGET_SECS,
-        out,
-    );
-    Limits {
-        max_report_bytes: max_report_bytes as u64,
-        max_items: max_items as usize,
-        max_redirects: max_redirects as usize,
-        max_nesting_depth: max_nesting_depth as usize,
-        source_time_budget: Duration::from_secs(source_time_budget_secs as u64),
-    }
-}
-
 /// A `schedule` (in `[settings]` or a `[[source]]`) must be cron with seconds.
-fn check_cron(value: &Spanned<String>, source: Option<&str>, out: &mut Collector<'_>) {
+pub(super) fn check_cron(value: &Spanned<String>, source: Option<&str>, out: &mut Collector<'_>) {
     if let Err(err) = parse_cron(value.get_ref()) {
         out.push(
             Some(&value.span()),
@@ -338,7 +165,13 @@ fn check_cron(value: &Spanned<String>, source: Option<&str>, out: &mut Collector
     }
 }
 
-fn in_range(value: &Spanned<i64>, key: &str, min: i64, max: i64, out: &mut Collector<'_>) -> i64 {
+pub(super) fn in_range(
+    value: &Spanned<i64>,
+    key: &str,
+    min: i64,
+    max: i64,
+    out: &mut Collector<'_>,
+) -> i64 {
     let v = *value.get_ref();
     if v < min || v > max {
         let message = if max == i64::MAX {
@@ -351,187 +184,8 @@ fn in_range(value: &Spanned<i64>, key: &str, min: i64, max: i64, out: &mut Colle
     v.clamp(min, max)
 }
 
-fn validate_source(
-    index: usize,
-    table: Spanned<DeTable<'_>>,
-    seen: &mut HashMap<String, Range<usize>>,
-    out: &mut Collector<'_>,
-) -> Option<Source> {
-    let span = table.span();
-    // Name the source in every message: by its name when it has one, else by position.
-    let label = match table.get_ref().get("name").map(Spanned::get_ref) {
-        Some(DeValue::String(name)) if !name.trim().is_empty() => format!("{name:?}"),
-        _ => format!("#{}", index + 1),
-    };
-    let label = Some(label.as_str());
-    let kept = strip_unknown_keys(table.into_inner(), SOURCE_KEYS, label, out);
-    let raw: RawSource = deserialize_table(Spanned::new(span.clone(), kept), label, out)?;
-    let before = out.problems.len();
-    let kind = raw.kind.as_ref().and_then(|k| SourceKind::from_name(k.get_ref()));
-    let html = validate_selectors(&raw, kind, label, &span, out);
-    let content_selector = raw
-        .content_selector
-        .as_ref()
-        .and_then(|value| compile_selector("content_selector", value, label, out));
-
-    let name = match raw.name {
-        Some(name) if !name.get_ref().trim().is_empty() => {
-            // Where a name was first used is looked up only for a duplicate: counting lines
-            // for every source made loading a config quadratic in its length.
-            if let Some(first) = seen.get(name.get_ref()) {
-                let first = out
-                    .lines
-                    .of(first)
-                    .map_or(String::new(), |line| format!(" (first used on line {line})"));
-                out.push(
-                    Some(&name.span()),
-                    label,
-                    format!("duplicate source name{first}; names must be unique"),
-                );
-            } else {
-                seen.insert(name.get_ref().clone(), name.span());
-            }
-            Some(name.into_inner())
-        }
-        Some(name) => {
-            out.push(Some(&name.span()), label, "`name` must not be empty".into());
-            None
-        }
-        None => {
-            out.push(Some(&span), label, "missing `name`".into());
-            None
-        }
-    };
-
-    let kind = match &raw.kind {
-        Some(kind) => match SourceKind::from_name(kind.get_ref()) {
-            Some(k) => Some(k),
-            None => {
-                let known: Vec<_> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
-                out.push(
-                    Some(&kind.span()),
-                    label,
-                    format!(
-                        "unknown kind {:?}; expected one of: {}",
-                        kind.get_ref(),
-                        known.join(", ")
-                    ),
-                );
-                None
-            }
-        },
-        None => {
-            out.push(Some(&span), label, "missing `kind`".into());
-            None
-        }
-    };
-
-    let url = match &raw.url {
-        Some(url) => parse_http_url(url, "url", label, out),
-        None => {
-            out.push(Some(&span), label, "missing `url`".into());
-            None
-        }
-    };
-    let company_url =
-        raw.company_url.as_ref().and_then(|u| parse_http_url(u, "company_url", label, out));
-
-    if let Some(schedule) = &raw.schedule {
-        check_cron(schedule, label, out);
-    }
-
-    let filter = raw.filter.as_ref().and_then(|filter| match Regex::new(filter.get_ref()) {
-        Ok(regex) => Some(regex),
-        Err(err) => {
-            out.push(Some(&filter.span()), label, format!("`filter` is not a valid regex: {err}"));
-            None
-        }
-    });
-
-    if out.problems.len() > before {
-        return None;
-    }
-    let (Some(name), Some(kind), Some(url)) = (name, kind, url) else {
-        return None;
-    };
-    Some(Source {
-        company: raw.company.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| name.clone()),
-        name: SourceName::new(name),
-        kind,
-        url,
-        company_url,
-        enabled: raw.enabled,
-        filter,
-        html,
-        content_selector,
-        schedule: raw.schedule.map(Spanned::into_inner),
-    })
-}
-
-fn compile_selector(
-    key: &str,
-    value: &Spanned<String>,
-    label: Option<&str>,
-    out: &mut Collector<'_>,
-) -> Option<scraper::Selector> {
-    match scraper::Selector::parse(value.get_ref()) {
-        Ok(selector) => Some(selector),
-        Err(err) => {
-            out.push(
-                Some(&value.span()),
-                label,
-                format!("`{key}` is not a valid CSS selector: {err}"),
-            );
-            None
-        }
-    }
-}
-
-/// The selector keys: required (`link_selector`) for `kind = "html"`, refused elsewhere.
-fn validate_selectors(
-    raw: &RawSource,
-    kind: Option<SourceKind>,
-    label: Option<&str>,
-    span: &Range<usize>,
-    out: &mut Collector<'_>,
-) -> Option<HtmlSelectors> {
-    let keys = [
-        ("item_selector", &raw.item_selector),
-        ("link_selector", &raw.link_selector),
-        ("title_selector", &raw.title_selector),
-        ("date_selector", &raw.date_selector),
-    ];
-    if kind != Some(SourceKind::Html) {
-        for (key, value) in keys {
-            if let Some(value) = value {
-                out.push(
-                    Some(&value.span()),
-                    label,
-                    format!("`{key}` applies only to kind \"html\""),
-                );
-            }
-        }
-        return None;
-    }
-    let mut compile = |key: &str, value: &Option<Spanned<String>>| {
-        value.as_ref().and_then(|value| compile_selector(key, value, label, out))
-    };
-    let item = compile("item_selector", &raw.item_selector);
-    let link = compile("link_selector", &raw.link_selector);
-    let title = compile("title_selector", &raw.title_selector);
-    let date = compile("date_selector", &raw.date_selector);
-    if raw.link_selector.is_none() {
-        out.push(
-            Some(span),
-            label,
-            "kind \"html\" needs `link_selector` (e.g. \"main a.post\")".into(),
-        );
-    }
-    Some(HtmlSelectors { item, link: link?, title, date })
-}
-
 /// Parses an absolute http(s) URL; anything else is a problem at the value's line.
-fn parse_http_url(
+pub(super) fn parse_http_url(
     value: &Spanned<String>,
     key: &str,
     source: Option<&str>,
@@ -576,7 +230,10 @@ fn parse_http_url(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::config::defaults;
 
     fn problems(text: &str) -> Vec<Problem> {
         validate(text).expect_err("config should be rejected")

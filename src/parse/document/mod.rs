@@ -17,16 +17,26 @@
 //!
 //! Never fails (an unreadable body is an empty document), never fetches, and never decides
 //! what a document *is*: that is `extract`'s job.
+//!
+//! This file picks the reader and keeps what they share (front matter, titles, whitespace);
+//! `html`, `markdown` and `text` are the three readers.
+
+mod html;
+mod markdown;
+mod text;
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use chrono::{DateTime, Utc};
 use regex::Regex;
-use scraper::selector::ToCss;
 use url::Url;
 
+use self::html::parse_html;
+use self::markdown::{decode_entities, decode_numeric_entities, parse_markdown};
+use self::text::{normalize_heading, parse_text};
+use super::signals::is_heading_line;
+use super::timestamp::metadata_timestamp;
 use crate::config::defaults;
 use crate::model::{Block, Document};
 
@@ -38,136 +48,11 @@ enum Markup {
     Text,
 }
 
-/// Level given to label lines (`Impact:`, a bold `**Root Cause:**`), as [`Block`] documents.
-const LABEL_LEVEL: u8 = 4;
-
-/// Level given to plain-text lines that are only a known heading (`Timeline`, `ROOT CAUSE`).
-const LINE_HEADING_LEVEL: u8 = 2;
-
 /// Marks the start and end of bold text at the start of a markdown line, so that the line
 /// splitter can tell a bold label from bold prose. Private-use code points never in input.
 const STRONG_OPEN: char = '\u{E000}';
 const STRONG_CLOSE: char = '\u{E001}';
 
-/// Headings that report writers put on a line of their own, normalised (lowercase, no
-/// numbering or trailing punctuation). Only used to recognise headings in plain text;
-/// `extract::sections` maps headings to fields with its own, looser vocabulary.
-const HEADING_LINES: &[&str] = &[
-    "summary",
-    "issue summary",
-    "incident summary",
-    "executive summary",
-    "overview",
-    "tl;dr",
-    "tldr",
-    "background",
-    "description",
-    "incident description",
-    "duration",
-    "duration of the outage",
-    "outage duration",
-    "impact",
-    "customer impact",
-    "incident impact",
-    "root cause",
-    "root causes",
-    "root cause analysis",
-    "root cause and resolution",
-    "root cause & resolution",
-    "root cause and remediation",
-    "root cause & remediation",
-    "root cause and fix",
-    "cause",
-    "causes",
-    "trigger",
-    "contributing factors",
-    "what happened",
-    "what went wrong",
-    "what went wrong and why",
-    "how did we respond",
-    "resolution",
-    "resolution and recovery",
-    "remediation",
-    "recovery",
-    "mitigation",
-    "fix",
-    "the fix",
-    "timeline",
-    "timeline of events",
-    "incident timeline",
-    "detection",
-    "action items",
-    "corrective and preventative measures",
-    "corrective and preventive measures",
-    "corrective measures",
-    "preventative measures",
-    "preventive measures",
-    "corrective actions",
-    "prevention",
-    "next steps",
-    "follow-ups",
-    "follow ups",
-    "lessons learned",
-    "lessons",
-    "what went well",
-    "where we got lucky",
-    "conclusion",
-    "stats",
-    "improvements",
-    "tasks",
-    "supporting information",
-];
-
-/// Labels that carry a value on the same line (`Duration: 2.5 hours`): the label becomes a
-/// heading and the value a paragraph, so that extraction finds both.
-const VALUE_LABELS: &[&str] = &[
-    "start",
-    "end",
-    "start time",
-    "end time",
-    "started",
-    "ended",
-    "date",
-    "time",
-    "status",
-    "authors",
-    "author",
-    "severity",
-];
-
-static RE_TAG_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    ascii_word_regex(r"(?is)<h([1-6])\b[^>]*>(.*?)</h[1-6]\s*>")
-        .expect("literal regex for HTML headings")
-});
-static RE_TAG_BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    ascii_word_regex(
-        r"(?i)</?(?:p|br|hr|ul|ol|li|div|tr|table|pre|blockquote|section|article)\b[^>]*>",
-    )
-    .expect("literal regex for block-level HTML tags")
-});
-static RE_TAG_ANY: LazyLock<Regex> =
-    LazyLock::new(|| ascii_word_regex(r"(?s)<[^>]*>").expect("literal regex for any HTML tag"));
-static RE_UNDERLINE: LazyLock<Regex> = LazyLock::new(|| {
-    ascii_word_regex(r"^\s*(?:={3,}|-{3,})\s*$").expect("literal regex for underlines")
-});
-static RE_LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    ascii_word_regex(r"^\s*(?:[-*+•●▪◦→]|->|=>|\d{1,2}[.)])\s+")
-        .expect("literal regex for list markers")
-});
-static RE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    ascii_word_regex(r"^([A-Za-z][^:]{0,60}?)\s*:(?:\s+(.*))?$")
-        .expect("literal regex for label lines")
-});
-static RE_TIME_START: LazyLock<Regex> = LazyLock::new(|| {
-    ascii_word_regex(
-        r"(?i)^\W{0,4}(?:\d{1,2}:\d{2}|\d{3,4}\s*hrs|\d{4}-\d{2}-\d{2}|\d{1,2}\s*[ap]\.?m\b)",
-    )
-    .expect("literal regex for lines that start with a time")
-});
-static RE_NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
-    ascii_word_regex(r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+")
-        .expect("literal regex for heading numbering")
-});
 static RE_SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     ascii_word_regex(r"^\s*\[Source\]\((https?://[^)\s]+)\)\s*$")
         .expect("literal regex for [Source](url)")
@@ -299,7 +184,7 @@ pub(crate) fn split_front_matter(text: &str) -> (FrontMatter, &str) {
             if key == "title" && !value.is_empty() {
                 front.title = non_empty(decode_numeric_entities(&decode_entities(value)));
             } else if front.published.is_none() && FRONT_MATTER_DATES.contains(&key.as_str()) {
-                front.published = parse_timestamp(value);
+                front.published = metadata_timestamp(value);
             }
         }
         offset += line.len();
@@ -353,617 +238,10 @@ fn looks_like_markdown(text: &str) -> bool {
     signals >= 2
 }
 
-// ---------------------------------------------------------------------------------------
-// HTML
-
-fn parse_html(
-    html: &str,
-    url: Option<&Url>,
-    selector: Option<&scraper::Selector>,
-    reading: Reading,
-) -> Document {
-    let config = dom_smoothie::Config {
-        text_mode: dom_smoothie::TextMode::Markdown,
-        ..dom_smoothie::Config::default()
-    };
-    let url_str = url.map(Url::as_str);
-    let readability = dom_smoothie::Readability::new(html, url_str, Some(config.clone()))
-        .or_else(|_| dom_smoothie::Readability::new(html, None, Some(config)));
-    let Ok(mut readability) = readability else {
-        return Document::default();
-    };
-    // Read before `parse`, which rewrites the tree.
-    let time_attr =
-        readability.doc.select("time[datetime]").attr("datetime").map(|t| t.to_string());
-    let h1 = readability.doc.select("h1").nodes().first().map(|n| collapse(&n.text()));
-
-    let mut title = None;
-    let mut published = None;
-    let mut site_name = None;
-    let mut markdown = None;
-
-    if let Some(selector) = selector {
-        let css = selector.to_css_string();
-        let selected = readability.doc.try_select(&css).map(|selection| {
-            selection.nodes().iter().map(|node| node.md(None).to_string()).collect::<Vec<_>>()
-        });
-        if let Some(parts) = selected.filter(|parts| !parts.is_empty()) {
-            let metadata = readability.get_article_metadata(readability.parse_json_ld());
-            title = non_empty(metadata.title);
-            published = metadata.published_time.as_deref().and_then(parse_timestamp);
-            site_name = metadata.site_name.and_then(non_empty);
-            markdown = Some(parts.join("\n\n"));
-        }
-    }
-    if markdown.is_none() {
-        match readability.parse() {
-            Ok(article) => {
-                title = non_empty(article.title);
-                published = article.published_time.as_deref().and_then(parse_timestamp);
-                site_name = article.site_name.and_then(non_empty);
-                markdown = Some(article.text_content.to_string());
-            }
-            Err(_) => {
-                // Readability found nothing it trusts: keep the whole body rather than nothing.
-                let whole = dom_smoothie::Readability::new(html, None, None)
-                    .map(|r| r.doc.select("body").nodes().first().map(|n| n.md(None).to_string()));
-                markdown = whole.ok().flatten();
-            }
-        }
-    }
-    let markdown = markdown.unwrap_or_default();
-    let blocks = if reading == Reading::Whole || title.is_none() {
-        markdown_blocks(&markdown)
-    } else {
-        Vec::new()
-    };
-    Document {
-        title: refine_title(title, h1.as_deref(), &blocks),
-        url: None,
-        published: published.or_else(|| time_attr.as_deref().and_then(parse_timestamp)),
-        site_name,
-        blocks,
-        markdown: markdown.trim().to_owned(),
-    }
-}
-
-/// Page titles carry the site (`API outage | Acme Engineering`) where readability keeps a
-/// short title whole; the article's own `<h1>` is the title when the page title starts with it.
-fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Option<String> {
-    let h1 = h1.filter(|h| !h.is_empty());
-    match (title, h1) {
-        (Some(title), Some(h1)) if title.len() > h1.len() && title.starts_with(h1) => {
-            Some(h1.to_owned())
-        }
-        (Some(title), _) => Some(title),
-        (None, _) => title_from_blocks(blocks),
-    }
-}
-
 fn non_empty(s: impl AsRef<str>) -> Option<String> {
     let s = s.as_ref();
     let t = s.trim();
     if t.is_empty() { None } else { Some(collapse(t)) }
-}
-
-/// Metadata timestamps: RFC 3339, RFC 2822, a naive date-time (taken as UTC) or a date.
-fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
-            return Some(t.and_utc());
-        }
-    }
-    let date = s.get(..10).unwrap_or(s);
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-}
-
-// ---------------------------------------------------------------------------------------
-// Markdown
-
-/// `&#x2011;` and `&#8209;` (front matter titles carry them) as the characters they name.
-fn decode_numeric_entities(text: &str) -> String {
-    if !text.contains("&#") {
-        return text.to_owned();
-    }
-    RE_NUMERIC_ENTITY
-        .replace_all(text, |caps: &regex::Captures<'_>| {
-            let code = match caps.get(1) {
-                Some(hex) => u32::from_str_radix(hex.as_str(), 16).ok(),
-                None => caps[2].parse().ok(),
-            };
-            code.and_then(char::from_u32).map_or_else(|| caps[0].to_owned(), String::from)
-        })
-        .into_owned()
-}
-
-static RE_NUMERIC_ENTITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
-        .expect("literal entity regex (checked by regex_literals_compile)")
-});
-
-fn parse_markdown(text: &str) -> Document {
-    let mut url = None;
-    let mut body = text;
-    // Archived copies start with `[Source](url)` (FORMATS.md, awesome-postmortems).
-    if let Some((first, rest)) = text.trim_start().split_once('\n')
-        && let Some(caps) = RE_SOURCE_LINE.captures(first)
-    {
-        url = Some(caps[1].to_owned());
-        body = rest;
-    }
-    let mut blocks = markdown_blocks(body);
-    if !matches!(blocks.first(), Some(Block::Heading { level: 1, .. })) {
-        promote_first_line(&mut blocks);
-    }
-    Document {
-        title: title_from_blocks(&blocks),
-        url,
-        published: None,
-        site_name: None,
-        blocks,
-        markdown: text.trim().to_owned(),
-    }
-}
-
-/// What the markdown reader is collecting text for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Collecting {
-    Heading(u8),
-    Paragraph,
-    Code,
-}
-
-#[derive(Default)]
-struct MarkdownReader {
-    blocks: Vec<Block>,
-    buf: String,
-    collecting: Option<Collecting>,
-    /// Open list items; text inside them (even inside their paragraphs) belongs to the item.
-    item_depth: usize,
-    item_buf: String,
-    row: Option<Vec<String>>,
-    cell: Option<String>,
-    image_depth: usize,
-    html: String,
-    /// The open code block is indented (not fenced): plain-text reports indent prose.
-    indented_code: bool,
-}
-
-impl MarkdownReader {
-    fn push_text(&mut self, text: &str) {
-        if self.image_depth > 0 {
-            return;
-        }
-        if let Some(cell) = self.cell.as_mut() {
-            cell.push_str(text);
-        } else if matches!(self.collecting, Some(Collecting::Heading(_) | Collecting::Code)) {
-            self.buf.push_str(text);
-        } else if self.item_depth > 0 {
-            self.item_buf.push_str(text);
-        } else {
-            self.buf.push_str(text);
-        }
-    }
-
-    fn flush_item(&mut self) {
-        let text = collapse(&strip_markers(&self.item_buf));
-        self.item_buf.clear();
-        if !text.is_empty() {
-            self.blocks.push(Block::ListItem { text });
-        }
-    }
-
-    fn flush_html(&mut self) {
-        if self.html.trim().is_empty() {
-            self.html.clear();
-            return;
-        }
-        let html = std::mem::take(&mut self.html);
-        html_fragment_blocks(&html, &mut self.blocks);
-    }
-
-    fn event(&mut self, event: Event<'_>) {
-        if !matches!(event, Event::Html(_)) {
-            self.flush_html();
-        }
-        match event {
-            Event::Start(tag) => self.start(&tag),
-            Event::End(tag) => self.end(tag),
-            Event::Text(text) | Event::Code(text) => self.push_text(&text),
-            Event::SoftBreak | Event::HardBreak => self.push_text("\n"),
-            Event::Html(html) => self.html.push_str(&html),
-            Event::InlineHtml(html) => {
-                if RE_TAG_BREAK.is_match(&html) {
-                    self.push_text("\n");
-                }
-            }
-            Event::Rule
-            | Event::TaskListMarker(_)
-            | Event::FootnoteReference(_)
-            | Event::InlineMath(_)
-            | Event::DisplayMath(_) => {}
-        }
-    }
-
-    fn start(&mut self, tag: &Tag<'_>) {
-        match tag {
-            Tag::Heading { level, .. } => {
-                self.collecting = Some(Collecting::Heading(*level as u8));
-                self.buf.clear();
-            }
-            Tag::Paragraph if self.item_depth == 0 && self.cell.is_none() => {
-                self.collecting = Some(Collecting::Paragraph);
-                self.buf.clear();
-            }
-            Tag::Paragraph if !self.item_buf.is_empty() => self.item_buf.push('\n'),
-            Tag::CodeBlock(kind) => {
-                self.collecting = Some(Collecting::Code);
-                self.indented_code = matches!(kind, pulldown_cmark::CodeBlockKind::Indented);
-                self.buf.clear();
-            }
-            Tag::List(_) if self.item_depth > 0 => self.flush_item(),
-            Tag::Item => {
-                if self.item_depth > 0 {
-                    self.flush_item();
-                }
-                self.item_depth += 1;
-            }
-            Tag::TableHead | Tag::TableRow => self.row = Some(Vec::new()),
-            Tag::TableCell => self.cell = Some(String::new()),
-            Tag::Image { .. } => self.image_depth += 1,
-            Tag::Strong
-                if self.collecting == Some(Collecting::Paragraph)
-                    && self.item_depth == 0
-                    && (self.buf.trim().is_empty() || self.buf.ends_with('\n')) =>
-            {
-                self.buf.push(STRONG_OPEN);
-            }
-            _ => {}
-        }
-    }
-
-    fn end(&mut self, tag: TagEnd) {
-        match tag {
-            TagEnd::Heading(_) => {
-                if let Some(Collecting::Heading(level)) = self.collecting.take() {
-                    let text = collapse(&self.buf);
-                    if !text.is_empty() {
-                        self.blocks.push(Block::Heading { level, text });
-                    }
-                }
-                self.buf.clear();
-            }
-            TagEnd::Paragraph if self.collecting == Some(Collecting::Paragraph) => {
-                self.collecting = None;
-                let text = std::mem::take(&mut self.buf);
-                split_lines(text.split('\n'), &mut self.blocks);
-            }
-            TagEnd::CodeBlock => {
-                self.collecting = None;
-                let text = std::mem::take(&mut self.buf);
-                let text = text.trim_end();
-                if self.indented_code && looks_like_prose(text) {
-                    split_lines(text.split('\n'), &mut self.blocks);
-                } else if !text.trim().is_empty() {
-                    self.blocks.push(Block::Code { text: text.to_owned() });
-                }
-            }
-            TagEnd::Item => {
-                self.flush_item();
-                self.item_depth = self.item_depth.saturating_sub(1);
-            }
-            TagEnd::TableCell => {
-                if let (Some(cell), Some(row)) = (self.cell.take(), self.row.as_mut()) {
-                    row.push(collapse(&cell));
-                }
-            }
-            TagEnd::TableHead | TagEnd::TableRow => {
-                if let Some(cells) = self.row.take()
-                    && cells.iter().any(|c| !c.is_empty())
-                {
-                    self.blocks.push(Block::TableRow { cells });
-                }
-            }
-            TagEnd::Image => self.image_depth = self.image_depth.saturating_sub(1),
-            TagEnd::Strong
-                if self.buf.chars().filter(|&c| c == STRONG_OPEN).count()
-                    > self.buf.chars().filter(|&c| c == STRONG_CLOSE).count() =>
-            {
-                self.buf.push(STRONG_CLOSE);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Markdown → blocks in reading order.
-fn markdown_blocks(markdown: &str) -> Vec<Block> {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    let mut reader = MarkdownReader { collecting: None, ..MarkdownReader::default() };
-    for event in Parser::new_ext(markdown, options) {
-        reader.event(event);
-    }
-    reader.flush_html();
-    if reader.item_depth > 0 {
-        reader.flush_item();
-    }
-    reader.blocks
-}
-
-/// Indented text that reads like sentences, not code: few code symbols, mostly words.
-fn looks_like_prose(text: &str) -> bool {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    if lines.is_empty() {
-        return false;
-    }
-    let code_like = lines
-        .iter()
-        .filter(|l| {
-            l.contains(['{', '}', ';', '=', '$', '<', '>', '\\'])
-                || l.starts_with(['/', '#', '[', '.'])
-                || l.split_whitespace().count() < 2
-        })
-        .count();
-    code_like * 3 < lines.len()
-}
-
-/// Raw HTML inside markdown: `<hN>` become headings, other tags are dropped and the text
-/// between them is read like plain text.
-fn html_fragment_blocks(html: &str, blocks: &mut Vec<Block>) {
-    let mut last = 0;
-    for caps in RE_TAG_HEADING.captures_iter(html) {
-        let Some(whole) = caps.get(0) else { continue };
-        html_text_blocks(&html[last..whole.start()], blocks);
-        let level = caps[1].parse::<u8>().unwrap_or(2);
-        let text = collapse(&decode_entities(&RE_TAG_ANY.replace_all(&caps[2], "")));
-        if !text.is_empty() {
-            blocks.push(Block::Heading { level, text });
-        }
-        last = whole.end();
-    }
-    html_text_blocks(&html[last..], blocks);
-}
-
-fn html_text_blocks(html: &str, blocks: &mut Vec<Block>) {
-    if html.trim().is_empty() {
-        return;
-    }
-    let text = RE_TAG_BREAK.replace_all(html, "\n");
-    let text = RE_TAG_ANY.replace_all(&text, "");
-    let text = decode_entities(&text);
-    split_lines(text.split('\n'), blocks);
-}
-
-fn decode_entities(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_owned();
-    }
-    text.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
-// ---------------------------------------------------------------------------------------
-// Plain text
-
-fn parse_text(text: &str) -> Document {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut blocks = Vec::new();
-    let mut pending: Vec<&str> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let next_is_underline = lines.get(i + 1).is_some_and(|next| RE_UNDERLINE.is_match(next));
-        if next_is_underline && !line.trim().is_empty() && !RE_LIST_MARKER.is_match(line) {
-            split_lines(pending.drain(..), &mut blocks);
-            let level = if lines[i + 1].trim_start().starts_with('=') { 1 } else { 2 };
-            let heading = collapse(line.trim().trim_end_matches(':'));
-            blocks.push(Block::Heading { level, text: heading });
-            i += 2;
-            continue;
-        }
-        if RE_UNDERLINE.is_match(line) {
-            // A rule on its own: a paragraph break.
-            pending.push("");
-        } else {
-            pending.push(line);
-        }
-        i += 1;
-    }
-    split_lines(pending.into_iter(), &mut blocks);
-    promote_first_line(&mut blocks);
-    Document {
-        title: title_from_blocks(&blocks),
-        url: None,
-        published: None,
-        site_name: None,
-        blocks,
-        markdown: text.trim().to_owned(),
-    }
-}
-
-/// In plain text, a short first line without a full stop is the title, unless it starts with
-/// a lowercase letter: captured copies that lost their first characters ("ssue Summary",
-/// "i" + "stmortem") begin mid-word, and a fragment is no title.
-fn promote_first_line(blocks: &mut [Block]) {
-    if let Some(first) = blocks.first_mut()
-        && let Block::Paragraph { text } = first
-        && text.chars().count() <= 100
-        && !text.ends_with(['.', ':'])
-        && !text.contains("http")
-        && !starts_mid_word(text)
-    {
-        *first = Block::Heading { level: 1, text: std::mem::take(text) };
-    }
-}
-
-/// A lowercase first letter that is not a brand's ("iOS", "eBPF").
-fn starts_mid_word(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(char::is_lowercase) && !chars.next().is_some_and(char::is_uppercase)
-}
-
-/// Lines of a paragraph (markdown soft breaks) or of a plain-text body → blocks: heading
-/// lines and labels become headings, list markers list items, and wrapped prose lines are
-/// joined back into paragraphs.
-fn split_lines<'a>(lines: impl Iterator<Item = &'a str>, blocks: &mut Vec<Block>) {
-    let mut prose = String::new();
-    let flush = |prose: &mut String, blocks: &mut Vec<Block>| {
-        let text = collapse(&strip_markers(prose));
-        prose.clear();
-        if !text.is_empty() {
-            blocks.push(Block::Paragraph { text });
-        }
-    };
-    for raw in lines {
-        let line = raw.trim();
-        if line.is_empty() {
-            flush(&mut prose, blocks);
-            continue;
-        }
-        if let Some((label, value)) = bold_label(line) {
-            flush(&mut prose, blocks);
-            blocks.push(Block::Heading { level: LABEL_LEVEL, text: label });
-            if !value.is_empty() {
-                prose.push_str(&value);
-            }
-            continue;
-        }
-        let plain = strip_markers(line);
-        let plain = plain.trim();
-        if let Some(heading) = heading_line(plain) {
-            flush(&mut prose, blocks);
-            blocks.push(heading);
-            continue;
-        }
-        if let Some((label, value)) = label_line(plain) {
-            flush(&mut prose, blocks);
-            blocks.push(Block::Heading { level: LABEL_LEVEL, text: label });
-            if let Some(value) = value {
-                prose.push_str(&value);
-            }
-            continue;
-        }
-        if let Some(marker) = RE_LIST_MARKER.find(plain) {
-            flush(&mut prose, blocks);
-            let text = collapse(&plain[marker.end()..]);
-            if !text.is_empty() {
-                blocks.push(Block::ListItem { text });
-            }
-            continue;
-        }
-        let starts_block = RE_TIME_START.is_match(plain) || {
-            let prev = prose.trim_end();
-            prev.ends_with(['.', '!', '?', ':', ';'])
-                || (prev.chars().count() < 50
-                    && plain.chars().next().is_some_and(char::is_uppercase))
-        };
-        if !prose.is_empty() && starts_block {
-            flush(&mut prose, blocks);
-        }
-        if !prose.is_empty() {
-            prose.push(' ');
-        }
-        prose.push_str(plain);
-    }
-    flush(&mut prose, blocks);
-}
-
-/// `**Label:** value` or `**Label**: value` at the start of a line.
-fn bold_label(line: &str) -> Option<(String, String)> {
-    let rest = line.strip_prefix(STRONG_OPEN)?;
-    let (label, after) = rest.split_once(STRONG_CLOSE)?;
-    let label = label.trim();
-    let after = after.trim_start();
-    let (label, value) = if let Some(l) = label.strip_suffix(':') {
-        (l.trim(), after)
-    } else if let Some(v) = after.strip_prefix(':') {
-        (label, v.trim_start())
-    } else if after.is_empty() {
-        (label, "")
-    } else {
-        return None;
-    };
-    if label.is_empty()
-        || label.starts_with(|c: char| c.is_ascii_digit())
-        || label.split_whitespace().count() > 12
-    {
-        return None;
-    }
-    Some((collapse(label), collapse(&strip_markers(value))))
-}
-
-/// A line that is only a known heading, or a short line in capitals.
-fn heading_line(line: &str) -> Option<Block> {
-    if line.chars().count() > 80 || line.ends_with('.') || line.contains("](") {
-        return None;
-    }
-    let norm = normalize_heading(line);
-    if HEADING_LINES.contains(&norm.as_str()) {
-        return Some(Block::Heading {
-            level: LINE_HEADING_LEVEL,
-            text: collapse(line.trim_end_matches(':')),
-        });
-    }
-    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
-    let words = line.split_whitespace().count();
-    if letters.len() >= 4
-        && words <= 6
-        && letters.iter().all(|c| c.is_uppercase())
-        && !RE_TIME_START.is_match(line)
-    {
-        return Some(Block::Heading {
-            level: LINE_HEADING_LEVEL,
-            text: collapse(line.trim_end_matches(':')),
-        });
-    }
-    None
-}
-
-/// `Label:` alone (a heading), or `Label: value` when the label is a known one.
-fn label_line(line: &str) -> Option<(String, Option<String>)> {
-    let caps = RE_LABEL.captures(line)?;
-    let label = caps.get(1)?.as_str().trim();
-    if label.split_whitespace().count() > 8 || label.contains("http") {
-        return None;
-    }
-    let value = caps.get(2).map(|v| collapse(v.as_str())).filter(|v| !v.is_empty());
-    match value {
-        None => Some((collapse(label), None)),
-        Some(value) => {
-            let norm = normalize_heading(label);
-            (HEADING_LINES.contains(&norm.as_str()) || VALUE_LABELS.contains(&norm.as_str()))
-                .then(|| (collapse(label), Some(value)))
-        }
-    }
-}
-
-/// Lowercase, numbering and markup removed, trailing punctuation dropped.
-fn normalize_heading(text: &str) -> String {
-    let lower = text.trim().to_lowercase();
-    let stripped = RE_NUMBERING.replace(&lower, "");
-    let trimmed =
-        stripped.trim().trim_matches(|c: char| c == ':' || c == '?' || c == '*' || c == '_');
-    collapse(trimmed)
-}
-
-fn strip_markers(text: &str) -> String {
-    text.replace([STRONG_OPEN, STRONG_CLOSE], "")
 }
 
 /// Whitespace runs → one space, trimmed. (`char::is_whitespace` is Unicode's White_Space,
@@ -1014,7 +292,7 @@ fn title_from_blocks(blocks: &[Block]) -> Option<String> {
     let is_section = |t: &str| {
         let norm = normalize_heading(t);
         let bare = norm.split(" (").next().unwrap_or(&norm).trim();
-        HEADING_LINES.contains(&bare) || matches!(bare, "introduction" | "intro" | "context")
+        is_heading_line(bare) || matches!(bare, "introduction" | "intro" | "context")
     };
     if let Some(index) = blocks
         .iter()
@@ -1045,6 +323,9 @@ fn title_from_blocks(blocks: &[Block]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::html::*;
+    use super::markdown::*;
+    use super::text::*;
     use super::*;
 
     fn headings(doc: &Document) -> Vec<(u8, &str)> {
@@ -1307,9 +588,9 @@ mod tests {
         assert_eq!(doc.title.as_deref(), Some("API outage"));
     }
 
-    const CLASSIC: &str = include_str!("../../tests/fixtures/documents/classic-two-reports.txt");
-    const GUIDE: &str = include_str!("../../tests/fixtures/documents/writing-guide.md");
-    const ARTICLE: &str = include_str!("../../tests/fixtures/documents/article.html");
+    const CLASSIC: &str = include_str!("../../../tests/fixtures/documents/classic-two-reports.txt");
+    const GUIDE: &str = include_str!("../../../tests/fixtures/documents/writing-guide.md");
+    const ARTICLE: &str = include_str!("../../../tests/fixtures/documents/article.html");
 
     #[test]
     fn fixture_classic_template_text() {

@@ -1,0 +1,98 @@
+//! The HTML reader: one page, parsed once by dom_smoothie, → its metadata and main content.
+//!
+//! Without a content selector, dom_smoothie's readability port picks the main content and
+//! writes it as markdown; with one, the selected elements are the main content. The markdown
+//! is then read into blocks by [`super::markdown`]. Never fails: a page readability cannot
+//! read at all is an empty document.
+
+use scraper::selector::ToCss;
+use url::Url;
+
+use super::markdown::markdown_blocks;
+use super::{Reading, collapse, non_empty, title_from_blocks};
+use crate::model::{Block, Document};
+use crate::parse::timestamp::metadata_timestamp;
+
+pub(super) fn parse_html(
+    html: &str,
+    url: Option<&Url>,
+    selector: Option<&scraper::Selector>,
+    reading: Reading,
+) -> Document {
+    let config = dom_smoothie::Config {
+        text_mode: dom_smoothie::TextMode::Markdown,
+        ..dom_smoothie::Config::default()
+    };
+    let url_str = url.map(Url::as_str);
+    let readability = dom_smoothie::Readability::new(html, url_str, Some(config.clone()))
+        .or_else(|_| dom_smoothie::Readability::new(html, None, Some(config)));
+    let Ok(mut readability) = readability else {
+        return Document::default();
+    };
+    // Read before `parse`, which rewrites the tree.
+    let time_attr =
+        readability.doc.select("time[datetime]").attr("datetime").map(|t| t.to_string());
+    let h1 = readability.doc.select("h1").nodes().first().map(|n| collapse(&n.text()));
+
+    let mut title = None;
+    let mut published = None;
+    let mut site_name = None;
+    let mut markdown = None;
+
+    if let Some(selector) = selector {
+        let css = selector.to_css_string();
+        let selected = readability.doc.try_select(&css).map(|selection| {
+            selection.nodes().iter().map(|node| node.md(None).to_string()).collect::<Vec<_>>()
+        });
+        if let Some(parts) = selected.filter(|parts| !parts.is_empty()) {
+            let metadata = readability.get_article_metadata(readability.parse_json_ld());
+            title = non_empty(metadata.title);
+            published = metadata.published_time.as_deref().and_then(metadata_timestamp);
+            site_name = metadata.site_name.and_then(non_empty);
+            markdown = Some(parts.join("\n\n"));
+        }
+    }
+    if markdown.is_none() {
+        match readability.parse() {
+            Ok(article) => {
+                title = non_empty(article.title);
+                published = article.published_time.as_deref().and_then(metadata_timestamp);
+                site_name = article.site_name.and_then(non_empty);
+                markdown = Some(article.text_content.to_string());
+            }
+            Err(_) => {
+                // Readability found nothing it trusts: keep the whole body rather than nothing.
+                let whole = dom_smoothie::Readability::new(html, None, None)
+                    .map(|r| r.doc.select("body").nodes().first().map(|n| n.md(None).to_string()));
+                markdown = whole.ok().flatten();
+            }
+        }
+    }
+    let markdown = markdown.unwrap_or_default();
+    let blocks = if reading == Reading::Whole || title.is_none() {
+        markdown_blocks(&markdown)
+    } else {
+        Vec::new()
+    };
+    Document {
+        title: refine_title(title, h1.as_deref(), &blocks),
+        url: None,
+        published: published.or_else(|| time_attr.as_deref().and_then(metadata_timestamp)),
+        site_name,
+        blocks,
+        markdown: markdown.trim().to_owned(),
+    }
+}
+
+/// Page titles carry the site (`API outage | Acme Engineering`) where readability keeps a
+/// short title whole; the article's own `<h1>` is the title when the page title starts with it.
+fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Option<String> {
+    let h1 = h1.filter(|h| !h.is_empty());
+    match (title, h1) {
+        (Some(title), Some(h1)) if title.len() > h1.len() && title.starts_with(h1) => {
+            Some(h1.to_owned())
+        }
+        (Some(title), _) => Some(title),
+        (None, _) => title_from_blocks(blocks),
+    }
+}

@@ -1,0 +1,264 @@
+//! The plain-text reader, and the line reader it shares with markdown paragraphs.
+//!
+//! Lines are read one by one: `=====`/`-----` underlines, `Label:` lines, bold labels and
+//! lines made only of a known heading (`Timeline`, `ROOT CAUSE`, see
+//! [`crate::parse::signals::is_heading_line`]) act as headings; list markers start list
+//! items; wrapped prose lines are joined back into paragraphs. Never fails.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{STRONG_CLOSE, STRONG_OPEN, ascii_word_regex, collapse, title_from_blocks};
+use crate::model::{Block, Document};
+use crate::parse::signals::is_heading_line;
+
+/// Level given to label lines (`Impact:`, a bold `**Root Cause:**`), as [`Block`] documents.
+const LABEL_LEVEL: u8 = 4;
+
+/// Level given to plain-text lines that are only a known heading (`Timeline`, `ROOT CAUSE`).
+const LINE_HEADING_LEVEL: u8 = 2;
+
+/// Labels that carry a value on the same line (`Duration: 2.5 hours`): the label becomes a
+/// heading and the value a paragraph, so that extraction finds both.
+const VALUE_LABELS: &[&str] = &[
+    "start",
+    "end",
+    "start time",
+    "end time",
+    "started",
+    "ended",
+    "date",
+    "time",
+    "status",
+    "authors",
+    "author",
+    "severity",
+];
+
+pub(super) static RE_UNDERLINE: LazyLock<Regex> = LazyLock::new(|| {
+    ascii_word_regex(r"^\s*(?:={3,}|-{3,})\s*$").expect("literal regex for underlines")
+});
+pub(super) static RE_LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    ascii_word_regex(r"^\s*(?:[-*+•●▪◦→]|->|=>|\d{1,2}[.)])\s+")
+        .expect("literal regex for list markers")
+});
+pub(super) static RE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    ascii_word_regex(r"^([A-Za-z][^:]{0,60}?)\s*:(?:\s+(.*))?$")
+        .expect("literal regex for label lines")
+});
+pub(super) static RE_TIME_START: LazyLock<Regex> = LazyLock::new(|| {
+    ascii_word_regex(
+        r"(?i)^\W{0,4}(?:\d{1,2}:\d{2}|\d{3,4}\s*hrs|\d{4}-\d{2}-\d{2}|\d{1,2}\s*[ap]\.?m\b)",
+    )
+    .expect("literal regex for lines that start with a time")
+});
+pub(super) static RE_NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
+    ascii_word_regex(r"^(?:#+\s*|\d{1,2}[.)]\s*|0x[0-9a-f]+\.?\s*|[ivx]{1,4}\.\s+)+")
+        .expect("literal regex for heading numbering")
+});
+
+pub(super) fn parse_text(text: &str) -> Document {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut blocks = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let next_is_underline = lines.get(i + 1).is_some_and(|next| RE_UNDERLINE.is_match(next));
+        if next_is_underline && !line.trim().is_empty() && !RE_LIST_MARKER.is_match(line) {
+            split_lines(pending.drain(..), &mut blocks);
+            let level = if lines[i + 1].trim_start().starts_with('=') { 1 } else { 2 };
+            let heading = collapse(line.trim().trim_end_matches(':'));
+            blocks.push(Block::Heading { level, text: heading });
+            i += 2;
+            continue;
+        }
+        if RE_UNDERLINE.is_match(line) {
+            // A rule on its own: a paragraph break.
+            pending.push("");
+        } else {
+            pending.push(line);
+        }
+        i += 1;
+    }
+    split_lines(pending.into_iter(), &mut blocks);
+    promote_first_line(&mut blocks);
+    Document {
+        title: title_from_blocks(&blocks),
+        url: None,
+        published: None,
+        site_name: None,
+        blocks,
+        markdown: text.trim().to_owned(),
+    }
+}
+
+/// In plain text, a short first line without a full stop is the title, unless it starts with
+/// a lowercase letter: captured copies that lost their first characters ("ssue Summary",
+/// "i" + "stmortem") begin mid-word, and a fragment is no title.
+pub(super) fn promote_first_line(blocks: &mut [Block]) {
+    if let Some(first) = blocks.first_mut()
+        && let Block::Paragraph { text } = first
+        && text.chars().count() <= 100
+        && !text.ends_with(['.', ':'])
+        && !text.contains("http")
+        && !starts_mid_word(text)
+    {
+        *first = Block::Heading { level: 1, text: std::mem::take(text) };
+    }
+}
+
+/// A lowercase first letter that is not a brand's ("iOS", "eBPF").
+fn starts_mid_word(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(char::is_lowercase) && !chars.next().is_some_and(char::is_uppercase)
+}
+
+/// Lines of a paragraph (markdown soft breaks) or of a plain-text body → blocks: heading
+/// lines and labels become headings, list markers list items, and wrapped prose lines are
+/// joined back into paragraphs.
+pub(super) fn split_lines<'a>(lines: impl Iterator<Item = &'a str>, blocks: &mut Vec<Block>) {
+    let mut prose = String::new();
+    let flush = |prose: &mut String, blocks: &mut Vec<Block>| {
+        let text = collapse(&strip_markers(prose));
+        prose.clear();
+        if !text.is_empty() {
+            blocks.push(Block::Paragraph { text });
+        }
+    };
+    for raw in lines {
+        let line = raw.trim();
+        if line.is_empty() {
+            flush(&mut prose, blocks);
+            continue;
+        }
+        if let Some((label, value)) = bold_label(line) {
+            flush(&mut prose, blocks);
+            blocks.push(Block::Heading { level: LABEL_LEVEL, text: label });
+            if !value.is_empty() {
+                prose.push_str(&value);
+            }
+            continue;
+        }
+        let plain = strip_markers(line);
+        let plain = plain.trim();
+        if let Some(heading) = heading_line(plain) {
+            flush(&mut prose, blocks);
+            blocks.push(heading);
+            continue;
+        }
+        if let Some((label, value)) = label_line(plain) {
+            flush(&mut prose, blocks);
+            blocks.push(Block::Heading { level: LABEL_LEVEL, text: label });
+            if let Some(value) = value {
+                prose.push_str(&value);
+            }
+            continue;
+        }
+        if let Some(marker) = RE_LIST_MARKER.find(plain) {
+            flush(&mut prose, blocks);
+            let text = collapse(&plain[marker.end()..]);
+            if !text.is_empty() {
+                blocks.push(Block::ListItem { text });
+            }
+            continue;
+        }
+        let starts_block = RE_TIME_START.is_match(plain) || {
+            let prev = prose.trim_end();
+            prev.ends_with(['.', '!', '?', ':', ';'])
+                || (prev.chars().count() < 50
+                    && plain.chars().next().is_some_and(char::is_uppercase))
+        };
+        if !prose.is_empty() && starts_block {
+            flush(&mut prose, blocks);
+        }
+        if !prose.is_empty() {
+            prose.push(' ');
+        }
+        prose.push_str(plain);
+    }
+    flush(&mut prose, blocks);
+}
+
+/// `**Label:** value` or `**Label**: value` at the start of a line.
+fn bold_label(line: &str) -> Option<(String, String)> {
+    let rest = line.strip_prefix(STRONG_OPEN)?;
+    let (label, after) = rest.split_once(STRONG_CLOSE)?;
+    let label = label.trim();
+    let after = after.trim_start();
+    let (label, value) = if let Some(l) = label.strip_suffix(':') {
+        (l.trim(), after)
+    } else if let Some(v) = after.strip_prefix(':') {
+        (label, v.trim_start())
+    } else if after.is_empty() {
+        (label, "")
+    } else {
+        return None;
+    };
+    if label.is_empty()
+        || label.starts_with(|c: char| c.is_ascii_digit())
+        || label.split_whitespace().count() > 12
+    {
+        return None;
+    }
+    Some((collapse(label), collapse(&strip_markers(value))))
+}
+
+/// A line that is only a known heading, or a short line in capitals.
+fn heading_line(line: &str) -> Option<Block> {
+    if line.chars().count() > 80 || line.ends_with('.') || line.contains("](") {
+        return None;
+    }
+    let norm = normalize_heading(line);
+    if is_heading_line(&norm) {
+        return Some(Block::Heading {
+            level: LINE_HEADING_LEVEL,
+            text: collapse(line.trim_end_matches(':')),
+        });
+    }
+    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+    let words = line.split_whitespace().count();
+    if letters.len() >= 4
+        && words <= 6
+        && letters.iter().all(|c| c.is_uppercase())
+        && !RE_TIME_START.is_match(line)
+    {
+        return Some(Block::Heading {
+            level: LINE_HEADING_LEVEL,
+            text: collapse(line.trim_end_matches(':')),
+        });
+    }
+    None
+}
+
+/// `Label:` alone (a heading), or `Label: value` when the label is a known one.
+fn label_line(line: &str) -> Option<(String, Option<String>)> {
+    let caps = RE_LABEL.captures(line)?;
+    let label = caps.get(1)?.as_str().trim();
+    if label.split_whitespace().count() > 8 || label.contains("http") {
+        return None;
+    }
+    let value = caps.get(2).map(|v| collapse(v.as_str())).filter(|v| !v.is_empty());
+    match value {
+        None => Some((collapse(label), None)),
+        Some(value) => {
+            let norm = normalize_heading(label);
+            (is_heading_line(&norm) || VALUE_LABELS.contains(&norm.as_str()))
+                .then(|| (collapse(label), Some(value)))
+        }
+    }
+}
+
+/// Lowercase, numbering and markup removed, trailing punctuation dropped.
+pub(super) fn normalize_heading(text: &str) -> String {
+    let lower = text.trim().to_lowercase();
+    let stripped = RE_NUMBERING.replace(&lower, "");
+    let trimmed =
+        stripped.trim().trim_matches(|c: char| c == ':' || c == '?' || c == '*' || c == '_');
+    collapse(trimmed)
+}
+
+pub(super) fn strip_markers(text: &str) -> String {
+    text.replace([STRONG_OPEN, STRONG_CLOSE], "")
+}
