@@ -1,7 +1,7 @@
 //! incident.io status pages: the incident detail document, and how to tell a postmortem there.
 //!
 //! incident.io pages (status.openai.com and others) answer a Statuspage-compatible
-//! `incidents.json`, which [`super::statuspage::parse_incidents`] reads; their incident ids are
+//! `incidents.json`, which `parse/statuspage.rs` reads; their incident ids are
 //! ULIDs ([`is_incidentio_id`]). This module reads the *observed* (undocumented) detail
 //! document at `/proxy/<domain>/incidents/<id>` ([`detail_url`]) and returns the update that
 //! reads as a postmortem ([`report_from_detail`]). Because the shape is observed, not promised,
