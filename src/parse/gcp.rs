@@ -63,7 +63,7 @@ impl From<RawUpdate> for Update {
             at: api_timestamp(raw.when.as_deref())
                 .or_else(|| api_timestamp(raw.created.as_deref())),
             modified: api_timestamp(raw.modified.as_deref()),
-            status: non_empty(raw.status),
+            status: super::non_blank(raw.status),
             text: raw.text.unwrap_or_default(),
         }
     }
@@ -90,19 +90,19 @@ fn entry(raw: RawIncident, base: &Url) -> Option<Entry> {
     let latest = latest.as_ref().or(updates.last());
 
     let postmortem = incident_report(&updates);
-    let link = non_empty(raw.uri).unwrap_or_else(|| format!("incidents/{id}"));
+    let link = super::non_blank(raw.uri).unwrap_or_else(|| format!("incidents/{id}"));
     let components = match raw.affected_products {
         Some(products) if products.iter().any(|p| p.title.is_some()) => {
-            products.into_iter().filter_map(|p| non_empty(p.title)).collect()
+            products.into_iter().filter_map(|p| super::non_blank(p.title)).collect()
         }
-        _ => non_empty(raw.service_name).into_iter().collect(),
+        _ => super::non_blank(raw.service_name).into_iter().collect(),
     };
     let incident = Incident {
         status: latest
             .and_then(|u| u.status.clone())
-            .or_else(|| non_empty(raw.status_impact))
+            .or_else(|| super::non_blank(raw.status_impact))
             .unwrap_or_default(),
-        impact: non_empty(raw.severity),
+        impact: super::non_blank(raw.severity),
         started_at: api_timestamp(raw.begin.as_deref()),
         resolved_at: api_timestamp(raw.end.as_deref()),
         components,
@@ -118,7 +118,7 @@ fn entry(raw: RawIncident, base: &Url) -> Option<Entry> {
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))
             .map(String::from),
-        title: non_empty(raw.external_desc).map(|t| t.trim().to_owned()),
+        title: super::non_blank(raw.external_desc).map(|t| t.trim().to_owned()),
         published: api_timestamp(raw.created.as_deref())
             .or_else(|| api_timestamp(raw.begin.as_deref())),
         summary: latest.and_then(|u| first_paragraph(&u.text)),
@@ -197,11 +197,6 @@ fn plain(line: &str) -> String {
     }
     out.push_str(rest);
     out.replace("**", "").replace("__", "").replace('`', "")
-}
-
-/// A string that is not blank.
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub fn parse_index_within(
                 ["title", "aria-label"]
                     .into_iter()
                     .filter_map(|attr| link_element.value().attr(attr))
-                    .map(collapse_whitespace)
+                    .map(super::document::collapse)
                     .find(|t| !t.is_empty())
             });
         let published =
@@ -171,11 +171,7 @@ fn usable_link(element: ElementRef<'_>, base: &Url) -> Option<String> {
 }
 
 fn text_of(element: ElementRef<'_>) -> String {
-    collapse_whitespace(&element.text().collect::<String>())
-}
-
-fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    super::document::collapse(&element.text().collect::<String>())
 }
 
 /// A date element's `datetime` (its own or a `<time>`'s inside it), else its text.

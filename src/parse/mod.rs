@@ -376,6 +376,11 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// A string that is not blank (the status-page readers' optional fields).
+pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

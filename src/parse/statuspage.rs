@@ -97,10 +97,11 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
     let raw_updates = raw.incident_updates.unwrap_or_default();
     let components = component_names(raw.components.as_deref().unwrap_or_default(), &raw_updates);
     let updates = read_updates(raw_updates);
-    let status = non_empty(raw.status).or_else(|| updates.last().and_then(|u| u.status.clone()));
+    let status =
+        super::non_blank(raw.status).or_else(|| updates.last().and_then(|u| u.status.clone()));
     let is_postmortem = status.as_deref() == Some(POSTMORTEM);
 
-    let mut postmortem = non_empty(raw.postmortem_body).map(|body| {
+    let mut postmortem = super::non_blank(raw.postmortem_body).map(|body| {
         let updated_at = api_timestamp(raw.postmortem_body_last_updated_at.as_deref());
         report(body, TextFormat::Markdown, updated_at)
     });
@@ -134,7 +135,7 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
     let finished = matches!(status.as_deref(), Some("resolved" | "postmortem" | "completed"));
     let incident = Incident {
         status: status.unwrap_or_default(),
-        impact: non_empty(raw.impact),
+        impact: super::non_blank(raw.impact),
         started_at: api_timestamp(raw.started_at.as_deref())
             .or_else(|| api_timestamp(raw.created_at.as_deref())),
         resolved_at: api_timestamp(raw.resolved_at.as_deref())
@@ -148,7 +149,7 @@ fn entry(raw: RawIncident, page: &Url) -> Option<Entry> {
     Some(seal(Entry {
         identity: EntryIdentity::new(format!("incident:{id}")),
         url: Some(human_url),
-        title: non_empty(raw.name).map(|name| name.trim().to_owned()),
+        title: super::non_blank(raw.name).map(|name| name.trim().to_owned()),
         published: api_timestamp(raw.created_at.as_deref())
             .or_else(|| api_timestamp(raw.started_at.as_deref())),
         summary: updates.last().map(|u| u.body.trim()).filter(|b| !b.is_empty()).map(str::to_owned),
@@ -173,7 +174,7 @@ fn read_updates(raw: Vec<RawUpdate>) -> Vec<Update> {
             at: api_timestamp(u.display_at.as_deref())
                 .or_else(|| api_timestamp(u.created_at.as_deref())),
             updated_at: api_timestamp(u.updated_at.as_deref()),
-            status: non_empty(u.status),
+            status: super::non_blank(u.status),
             body: u.body.unwrap_or_default(),
         })
         .collect();
@@ -348,11 +349,6 @@ fn incident_url(page: &Url, id: &str) -> String {
         segments.pop_if_empty().extend(["incidents", id]);
     }
     url.into()
-}
-
-/// A string that is not blank.
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
 }
 
 #[cfg(test)]

@@ -247,7 +247,7 @@ fn non_empty(s: impl AsRef<str>) -> Option<String> {
 /// Whitespace runs → one space, trimmed. (`char::is_whitespace` is Unicode's White_Space,
 /// what a regex `\s` matches; a loop does it without the regex engine, which made this a
 /// few percent of a cold pass.)
-fn collapse(text: &str) -> String {
+pub(crate) fn collapse(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut word_start = None;
