@@ -2,10 +2,16 @@
 //! alike, filtered by a [`PostmortemFilter`]. `pmagg list`/`search`/`export` and the site
 //! (`web`) all read through [`Store::collection`], so the filter means the same everywhere.
 //!
+//! A page is read in two steps: first the few columns that order and chart every match
+//! (origin, number, day, and for the charts duration, company and categories), sorted here;
+//! then the page's own rows in full, with snippets, so that a search makes snippets for one
+//! page and not for every match. [`Store::collection_with_points`] hands the site the page
+//! and the chart points from that one pass.
+//!
 //! Curated entries have no full-text index of their own on disk (a migration for one waits
 //! for the numbers reserved before it): a text filter indexes them into a connection-local
 //! `temp.curated_fts` (FTS5, same tokenizer) first, which works on a read-only connection
-//! too.
+//! too, and is rebuilt only when the curated entries changed.
 
 use std::fmt::Write as _;
 
@@ -33,28 +39,18 @@ impl Store {
     /// The page of the collection `filter` asks for, and how many items match in all.
     /// Newest incident first (undated last), then by origin and id.
     pub fn collection(&self, filter: &PostmortemFilter) -> Result<CollectionPage, StoreError> {
-        let (sql, values) = matching(filter).with_snippets(self)?;
-        let total: i64 = self
-            .conn
-            .query_row(
-                &format!("SELECT count(*) FROM ({sql})"),
-                params_from_iter(values.iter()),
-                |row| row.get(0),
-            )
-            .map_err(query("count the collection"))?;
-        let offset = i64::from(filter.page.saturating_sub(1)) * i64::from(filter.per_page);
-        let paged = format!(
-            "SELECT {ITEM_COLUMNS} FROM ({sql}) \
-             ORDER BY day IS NULL, day DESC, origin DESC, num DESC LIMIT {} OFFSET {offset}",
-            filter.per_page
-        );
-        let mut stmt = self.conn.prepare(&paged).map_err(query("list the collection"))?;
-        let items = stmt
-            .query_map(params_from_iter(values.iter()), read_item)
-            .map_err(query("list the collection"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(query("list the collection"))?;
-        Ok(CollectionPage { total: total as u64, items })
+        let (keys, _) = self.matching_keys(filter, false)?;
+        self.page_of(filter, keys)
+    }
+
+    /// [`Store::collection`] and [`Store::collection_chart_points`] in one pass over the
+    /// matches: the page, the total and what the charts count. The site's pages read this.
+    pub fn collection_with_points(
+        &self,
+        filter: &PostmortemFilter,
+    ) -> Result<(CollectionPage, Vec<ChartPoint>), StoreError> {
+        let (keys, points) = self.matching_keys(filter, true)?;
+        Ok((self.page_of(filter, keys)?, points))
     }
 
     /// What the charts count, for every item matching `filter` (pages ignored).
@@ -62,22 +58,112 @@ impl Store {
         &self,
         filter: &PostmortemFilter,
     ) -> Result<Vec<ChartPoint>, StoreError> {
-        let (sql, values) = matching(filter).with_snippets(self)?;
-        let sql = format!("SELECT day, duration_minutes, company, categories FROM ({sql})");
-        let mut stmt = self.conn.prepare(&sql).map_err(query("chart the collection"))?;
-        let rows = stmt
-            .query_map(params_from_iter(values.iter()), |row| {
-                let day: Option<String> = row.get(0)?;
-                let categories: String = row.get(3)?;
-                Ok(ChartPoint {
-                    year: day.and_then(|d| d.get(..4).and_then(|y| y.parse().ok())),
-                    duration_minutes: row.get(1)?,
-                    company: row.get(2)?,
-                    categories: serde_json::from_str(&categories).unwrap_or_default(),
-                })
-            })
-            .map_err(query("chart the collection"))?;
-        rows.collect::<Result<_, _>>().map_err(query("chart the collection"))
+        Ok(self.matching_keys(filter, true)?.1)
+    }
+
+    /// Every item matching `filter`, in the collection's order, with its chart point when
+    /// `points` is set. Only the few columns that order and chart the items are read, and no
+    /// snippet is made: [`Store::page_of`] makes them for one page only.
+    fn matching_keys(
+        &self,
+        filter: &PostmortemFilter,
+        points: bool,
+    ) -> Result<(Vec<ItemKey>, Vec<ChartPoint>), StoreError> {
+        let (sql, values) = matching(filter).with_index(self)?.build();
+        let columns = if points {
+            "origin, num, day, duration_minutes, company, categories"
+        } else {
+            "origin, num, day"
+        };
+        let sql = format!("SELECT {columns} FROM ({sql})");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(query("filter the collection"))?;
+        let mut rows =
+            stmt.query(params_from_iter(values.iter())).map_err(query("filter the collection"))?;
+        let mut matched = Vec::new();
+        let mut chart = Vec::new();
+        while let Some(row) = rows.next().map_err(query("filter the collection"))? {
+            let origin: String = row.get(0).map_err(query("filter the collection"))?;
+            let day: Option<String> = row.get(2).map_err(query("filter the collection"))?;
+            if points {
+                let read = |row: &Row<'_>| -> rusqlite::Result<ChartPoint> {
+                    let categories: String = row.get(5)?;
+                    Ok(ChartPoint {
+                        year: day.as_deref().and_then(|d| d.get(..4)?.parse().ok()),
+                        duration_minutes: row.get(3)?,
+                        company: row.get(4)?,
+                        categories: serde_json::from_str(&categories).unwrap_or_default(),
+                    })
+                };
+                chart.push(read(row).map_err(query("chart the collection"))?);
+            }
+            matched.push(ItemKey {
+                curated: origin == "curated",
+                num: row.get(1).map_err(query("filter the collection"))?,
+                day,
+            });
+        }
+        // Newest incident first, undated last, then synced before curated ("synced" sorts
+        // after "curated", and origin is descending), then the newest row: the order
+        // `ORDER BY day IS NULL, day DESC, origin DESC, num DESC` gives, on a few columns
+        // instead of every column of every match.
+        matched.sort_by(|a, b| {
+            (a.day.is_none(), &b.day, a.curated, b.num).cmp(&(
+                b.day.is_none(),
+                &a.day,
+                b.curated,
+                a.num,
+            ))
+        });
+        Ok((matched, chart))
+    }
+
+    /// The page `filter` asks for out of every match (`keys`, in order): the total, and the
+    /// page's items read in full, with snippets for a text filter.
+    fn page_of(
+        &self,
+        filter: &PostmortemFilter,
+        keys: Vec<ItemKey>,
+    ) -> Result<CollectionPage, StoreError> {
+        let total = keys.len() as u64;
+        let offset =
+            usize::try_from(u64::from(filter.page.saturating_sub(1)) * u64::from(filter.per_page))
+                .unwrap_or(usize::MAX);
+        let page: Vec<ItemKey> =
+            keys.into_iter().skip(offset).take(filter.per_page as usize).collect();
+        if page.is_empty() {
+            return Ok(CollectionPage { total, items: Vec::new() });
+        }
+        let numbers = |curated: bool| {
+            let mut list = String::new();
+            for key in page.iter().filter(|key| key.curated == curated) {
+                let _ = write!(list, "{}{}", if list.is_empty() { "" } else { "," }, key.num);
+            }
+            list
+        };
+        let halves = Halves {
+            q: filter.q.clone(),
+            snippets: true,
+            only: Some((numbers(false), numbers(true))),
+            ..Halves::default()
+        };
+        let (sql, values) = halves.with_index(self)?.build();
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ITEM_COLUMNS} FROM ({sql})"))
+            .map_err(query("list the collection"))?;
+        let mut found: Vec<CollectionItem> = stmt
+            .query_map(params_from_iter(values.iter()), read_item)
+            .map_err(query("list the collection"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(query("list the collection"))?;
+        let mut items = Vec::with_capacity(page.len());
+        for key in &page {
+            let id = key.id();
+            if let Some(at) = found.iter().position(|item| item.id == id) {
+                items.push(found.swap_remove(at));
+            }
+        }
+        Ok(CollectionPage { total, items })
     }
 
     /// One item by its collection id (`s12`, `c3`), with what its page shows.
@@ -151,6 +237,15 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(query("list sources"))
     }
 
+    /// `PRAGMA data_version`: a number that changes whenever another connection commits to
+    /// the database, so that a reader may keep what it read while the number stays the same
+    /// (its own writes do not change it).
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .map_err(query("read the data version"))
+    }
+
     /// Checks an FTS5 query's syntax without running a search: `Err` for `"a AND`.
     pub fn check_search_syntax(&self, terms: &str) -> Result<(), StoreError> {
         // What people get wrong is explained in words first (`StoreError::Search`).
@@ -165,6 +260,20 @@ impl Store {
             .optional()
             .map(|_| ())
             .map_err(query("read the search terms"))
+    }
+}
+
+/// Where one matching item sorts, and how to read it in full.
+struct ItemKey {
+    curated: bool,
+    num: i64,
+    day: Option<String>,
+}
+
+impl ItemKey {
+    /// Its collection id (`s12`, `c3`).
+    fn id(&self) -> String {
+        format!("{}{}", if self.curated { 'c' } else { 's' }, self.num)
     }
 }
 
@@ -184,6 +293,11 @@ fn split_id(id: &str) -> Option<(Origin, i64)> {
 struct Halves {
     origin: Option<Origin>,
     q: Option<String>,
+    /// Make a snippet of each match (costly: only for the rows of one page).
+    snippets: bool,
+    /// Only these rows: comma-separated synced and curated numbers (integers read from the
+    /// database, so they are safe to write into the SQL).
+    only: Option<(String, String)>,
     /// SQL conditions over the union's columns, with `?` placeholders.
     conditions: Vec<&'static str>,
     values: Vec<Value>,
@@ -229,50 +343,67 @@ fn day(date: NaiveDate) -> String {
 impl Halves {
     /// With a text filter, indexes the curated entries for this connection first, unless
     /// the index already holds what the table holds (same count, last id, last change and
-    /// removals), so a server rebuilds it only after an import.
-    fn with_snippets(self, store: &Store) -> Result<(String, Vec<Value>), StoreError> {
-        if self.q.is_some() && self.origin != Some(Origin::Synced) {
-            let state: String = store
-                .conn
-                .query_row(
-                    "SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || \
-                     coalesce(max(last_seen), '') || ':' || coalesce(sum(removed), 0) \
-                     FROM main.curated_entries",
-                    [],
-                    |row| row.get(0),
-                )
-                .map_err(query("read the curated entries' state"))?;
+    /// removals), so a server rebuilds it only after an import. A read-only connection
+    /// cannot change the table itself, so while `PRAGMA data_version` says no other
+    /// connection committed since the last check, the check is skipped too.
+    fn with_index(self, store: &Store) -> Result<Self, StoreError> {
+        if self.q.is_none() || self.origin == Some(Origin::Synced) {
+            return Ok(self);
+        }
+        let failed = query("index curated entries for a search");
+        let read_only = store.conn.is_readonly("main").map_err(&failed)?;
+        let version = if read_only { Some(store.data_version()?) } else { None };
+        store
+            .conn
+            .execute_batch(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.curated_fts USING fts5 \
+                     (title, company, summary, tokenize = 'porter unicode61');
+                 CREATE TABLE IF NOT EXISTS temp.curated_fts_state (state TEXT, version INTEGER);",
+            )
+            .map_err(&failed)?;
+        let indexed: Option<(String, Option<i64>)> = store
+            .conn
+            .prepare_cached("SELECT state, version FROM temp.curated_fts_state")
+            .and_then(|mut stmt| stmt.query_row([], |row| Ok((row.get(0)?, row.get(1)?))))
+            .optional()
+            .map_err(&failed)?;
+        if version.is_some() && indexed.as_ref().is_some_and(|(_, v)| *v == version) {
+            return Ok(self);
+        }
+        let state: String = store
+            .conn
+            .prepare_cached(
+                "SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || \
+                 coalesce(max(last_seen), '') || ':' || coalesce(sum(removed), 0) \
+                 FROM main.curated_entries",
+            )
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
+            .map_err(query("read the curated entries' state"))?;
+        let same = indexed.as_ref().map(|(s, _)| s.as_str()) == Some(state.as_str());
+        if !same {
             store
                 .conn
                 .execute_batch(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.curated_fts USING fts5 \
-                         (title, company, summary, tokenize = 'porter unicode61');
-                     CREATE TABLE IF NOT EXISTS temp.curated_fts_state (state TEXT);",
+                    "DELETE FROM temp.curated_fts;
+                     INSERT INTO temp.curated_fts (rowid, title, company, summary)
+                         SELECT id, title, company, summary FROM main.curated_entries
+                         WHERE removed = 0;",
                 )
-                .map_err(query("index curated entries for a search"))?;
-            let indexed: Option<String> = store
-                .conn
-                .query_row("SELECT state FROM temp.curated_fts_state", [], |row| row.get(0))
-                .optional()
-                .map_err(query("index curated entries for a search"))?;
-            if indexed.as_deref() != Some(state.as_str()) {
-                store
-                    .conn
-                    .execute_batch(
-                        "DELETE FROM temp.curated_fts;
-                         INSERT INTO temp.curated_fts (rowid, title, company, summary)
-                             SELECT id, title, company, summary FROM main.curated_entries
-                             WHERE removed = 0;
-                         DELETE FROM temp.curated_fts_state;",
-                    )
-                    .map_err(query("index curated entries for a search"))?;
-                store
-                    .conn
-                    .execute("INSERT INTO temp.curated_fts_state (state) VALUES (?1)", [state])
-                    .map_err(query("index curated entries for a search"))?;
-            }
+                .map_err(&failed)?;
+        } else if version.is_none() {
+            return Ok(self);
         }
-        Ok(self.build())
+        store
+            .conn
+            .execute_batch("DELETE FROM temp.curated_fts_state")
+            .and_then(|()| {
+                store.conn.execute(
+                    "INSERT INTO temp.curated_fts_state (state, version) VALUES (?1, ?2)",
+                    rusqlite::params![state, version],
+                )
+            })
+            .map_err(&failed)?;
+        Ok(self)
     }
 
     /// The union (one or both halves), filtered, as SQL and its parameters in order.
@@ -280,18 +411,29 @@ impl Halves {
         let snippet = |table: &str, column: i32| {
             format!("snippet({table}, {column}, '{HIT_START}', '{HIT_END}', '…', 16)")
         };
-        let (synced_from, synced_snippet, curated_from, curated_snippet) = if self.q.is_some() {
-            (
-                "postmortems_fts JOIN postmortems p ON p.id = postmortems_fts.rowid",
-                snippet("postmortems_fts", -1),
-                "temp.curated_fts JOIN main.curated_entries c ON c.id = curated_fts.rowid",
-                snippet("curated_fts", -1),
-            )
-        } else {
-            ("postmortems p", "NULL".to_owned(), "main.curated_entries c", "NULL".to_owned())
-        };
-        let synced_match = if self.q.is_some() { " AND postmortems_fts MATCH ?" } else { "" };
-        let curated_match = if self.q.is_some() { " AND curated_fts MATCH ?" } else { "" };
+        let (synced_from, mut synced_snippet, curated_from, mut curated_snippet) =
+            if self.q.is_some() {
+                (
+                    "postmortems_fts JOIN postmortems p ON p.id = postmortems_fts.rowid",
+                    snippet("postmortems_fts", -1),
+                    "temp.curated_fts JOIN main.curated_entries c ON c.id = curated_fts.rowid",
+                    snippet("curated_fts", -1),
+                )
+            } else {
+                ("postmortems p", "NULL".to_owned(), "main.curated_entries c", "NULL".to_owned())
+            };
+        if !self.snippets {
+            "NULL".clone_into(&mut synced_snippet);
+            "NULL".clone_into(&mut curated_snippet);
+        }
+        let mut synced_match =
+            if self.q.is_some() { " AND postmortems_fts MATCH ?" } else { "" }.to_owned();
+        let mut curated_match =
+            if self.q.is_some() { " AND curated_fts MATCH ?" } else { "" }.to_owned();
+        if let Some((synced, curated)) = &self.only {
+            let _ = write!(synced_match, " AND p.id IN ({synced})");
+            let _ = write!(curated_match, " AND c.id IN ({curated})");
+        }
         let synced = format!(
             "SELECT 's' || p.id AS id, p.id AS num, 'synced' AS origin, s.name AS source, \
                  p.title, p.company, coalesce(p.url, e.url) AS url, \

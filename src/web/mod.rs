@@ -17,7 +17,7 @@ pub mod charts;
 mod markdown;
 mod pages;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
@@ -26,6 +26,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::Markup;
+use tokio::sync::Semaphore;
 
 use crate::model::{FilterError, PostmortemFilter};
 use crate::store::{Store, StoreError};
@@ -54,10 +55,15 @@ pub enum WebError {
     },
 }
 
-/// What the handlers share: one read-only connection (SQLite calls run on the blocking pool).
+/// Read-only connections at most, one per core: each request holds one for its few
+/// milliseconds of SQLite, so more would only queue on the CPU.
+pub const MAX_READERS: usize = 4;
+
+/// What the handlers share: a small pool of read-only connections (SQLite calls run on the
+/// blocking pool, one connection per call).
 #[derive(Clone)]
 pub struct Site {
-    store: Arc<Mutex<Store>>,
+    pool: Arc<Pool>,
 }
 
 impl std::fmt::Debug for Site {
@@ -66,11 +72,65 @@ impl std::fmt::Debug for Site {
     }
 }
 
+/// Up to `permits` readers; a connection is opened when a request finds none idle (and one
+/// lost to a panic is replaced that way), so an idle site holds one.
+struct Pool {
+    path: PathBuf,
+    idle: Mutex<Vec<Reader>>,
+    permits: Arc<Semaphore>,
+}
+
+/// One read-only connection and what it keeps while the database does not change.
+struct Reader {
+    store: Store,
+    /// The filter form's company and source lists, with the `data_version` they were read
+    /// at: they cover the whole collection, so they are read once per change, not per page.
+    lists: Option<(i64, Arc<Lists>)>,
+}
+
+/// The whole collection's companies (with counts, most first) and sources.
+struct Lists {
+    companies: Vec<(String, u64)>,
+    sources: Vec<String>,
+}
+
+impl Reader {
+    fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self { store: Store::open_read_only(path)?, lists: None })
+    }
+
+    /// The company and source lists, read again only after another connection committed.
+    fn lists(&mut self) -> Result<Arc<Lists>, StoreError> {
+        let version = self.store.data_version()?;
+        if let Some((read_at, lists)) = &self.lists
+            && *read_at == version
+        {
+            return Ok(Arc::clone(lists));
+        }
+        let lists = Arc::new(Lists {
+            companies: self.store.collection_companies()?,
+            sources: self.store.collection_sources()?,
+        });
+        self.lists = Some((version, Arc::clone(&lists)));
+        Ok(lists)
+    }
+}
+
 impl Site {
-    /// Opens the database at `path` read-only.
+    /// Opens the database at `path` read-only (one connection now, so that a database the
+    /// site cannot read fails here; more as requests come in).
     pub fn open(path: &Path) -> Result<Self, WebError> {
-        let store = Store::open_read_only(path).map_err(|source| WebError::Store { source })?;
-        Ok(Self { store: Arc::new(Mutex::new(store)) })
+        let reader = Reader::open(path).map_err(|source| WebError::Store { source })?;
+        let readers = std::thread::available_parallelism()
+            .map_or(2, std::num::NonZeroUsize::get)
+            .clamp(1, MAX_READERS);
+        Ok(Self {
+            pool: Arc::new(Pool {
+                path: path.to_owned(),
+                idle: Mutex::new(vec![reader]),
+                permits: Arc::new(Semaphore::new(readers)),
+            }),
+        })
     }
 
     /// The site's routes.
@@ -91,15 +151,28 @@ impl Site {
             .with_state(self)
     }
 
-    /// Runs `read` on the store on the blocking pool.
+    /// Runs `read` with a reader of the pool, on the blocking pool.
     async fn read<T: Send + 'static>(
         &self,
-        read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        read: impl FnOnce(&mut Reader) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Response> {
-        let store = Arc::clone(&self.store);
+        let internal =
+            || failure(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "The request failed.");
+        // The semaphore is never closed.
+        let Ok(permit) = Arc::clone(&self.pool.permits).acquire_owned().await else {
+            return Err(internal());
+        };
+        let pool = Arc::clone(&self.pool);
         let result = tokio::task::spawn_blocking(move || {
-            let store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            read(&store)
+            let _permit = permit;
+            let idle = pool.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let mut reader = match idle {
+                Some(reader) => reader,
+                None => Reader::open(&pool.path)?,
+            };
+            let value = read(&mut reader);
+            pool.idle.lock().unwrap_or_else(PoisonError::into_inner).push(reader);
+            value
         })
         .await;
         match result {
@@ -112,11 +185,7 @@ impl Site {
                     "The database could not be read.",
                 ))
             }
-            Err(_) => Err(failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "The request failed.",
-            )),
+            Err(_) => Err(internal()),
         }
     }
 }
@@ -150,14 +219,9 @@ async fn filter_from(
     let filter = PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|err| bad_request(&err))?;
     if let Some(q) = filter.q.clone() {
-        let checked = {
-            let store = Arc::clone(&site.store);
-            tokio::task::spawn_blocking(move || {
-                store.lock().unwrap_or_else(PoisonError::into_inner).check_search_syntax(&q)
-            })
-            .await
-        };
-        if !matches!(checked, Ok(Ok(()))) {
+        let valid =
+            site.read(move |reader| Ok(reader.store.check_search_syntax(&q).is_ok())).await?;
+        if !valid {
             return Err(bad_request(&FilterError {
                 name: "q".to_owned(),
                 why: "is not a valid search: use words, \"quoted phrases\", AND, OR, NOT and \
@@ -176,27 +240,21 @@ async fn index(State(site): State<Site>, RawQuery(query): RawQuery) -> Response 
     };
     let for_read = filter.clone();
     let read = site
-        .read(move |store| {
-            Ok((
-                store.collection(&for_read)?,
-                store.collection_chart_points(&for_read)?,
-                store.collection_companies()?,
-                store.collection_sources()?,
-            ))
-        })
+        .read(move |reader| Ok((reader.store.collection_with_points(&for_read)?, reader.lists()?)))
         .await;
     match read {
-        Ok((page, points, companies, sources)) => {
-            html(StatusCode::OK, &pages::index(&filter, &page, &points, &companies, &sources))
-        }
+        Ok(((page, points), lists)) => html(
+            StatusCode::OK,
+            pages::index(&filter, &page, &points, &lists.companies, &lists.sources),
+        ),
         Err(response) => response,
     }
 }
 
 async fn postmortem(State(site): State<Site>, UrlPath(id): UrlPath<String>) -> Response {
     let lookup = id.clone();
-    match site.read(move |store| store.collection_item(&lookup)).await {
-        Ok(Some(detail)) => html(StatusCode::OK, &pages::postmortem(&detail)),
+    match site.read(move |reader| reader.store.collection_item(&lookup)).await {
+        Ok(Some(detail)) => html(StatusCode::OK, pages::postmortem(&detail)),
         Ok(None) => failure(
             StatusCode::NOT_FOUND,
             "No such postmortem",
@@ -211,26 +269,28 @@ async fn company(
     UrlPath(slug): UrlPath<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let mut filter = match filter_from(&site, query.as_deref(), &["company"]).await {
+    let filter = match filter_from(&site, query.as_deref(), &["company"]).await {
         Ok(filter) => filter,
         Err(response) => return response,
     };
-    let companies = match site.read(Store::collection_companies).await {
-        Ok(companies) => companies,
-        Err(response) => return response,
-    };
-    let Some((name, _)) = companies.into_iter().find(|(name, _)| pages::slug(name) == slug) else {
-        return failure(StatusCode::NOT_FOUND, "No such company", "No postmortem names it.");
-    };
-    filter.company = Some(name.clone());
-    let for_read = filter.clone();
     let read = site
-        .read(move |store| {
-            Ok((store.collection(&for_read)?, store.collection_chart_points(&for_read)?))
+        .read(move |reader| {
+            let lists = reader.lists()?;
+            let Some((name, _)) =
+                lists.companies.iter().find(|(name, _)| pages::slug(name) == slug)
+            else {
+                return Ok(None);
+            };
+            let filter = PostmortemFilter { company: Some(name.clone()), ..filter };
+            let (page, points) = reader.store.collection_with_points(&filter)?;
+            Ok(Some((name.clone(), filter, page, points)))
         })
         .await;
     match read {
-        Ok((page, points)) => html(StatusCode::OK, &pages::company(&name, &filter, &page, &points)),
+        Ok(Some((name, filter, page, points))) => {
+            html(StatusCode::OK, pages::company(&name, &filter, &page, &points))
+        }
+        Ok(None) => failure(StatusCode::NOT_FOUND, "No such company", "No postmortem names it."),
         Err(response) => response,
     }
 }
@@ -246,31 +306,24 @@ async fn category(
     };
     filter.category = Some(name.clone());
     let for_read = filter.clone();
-    let read = site
-        .read(move |store| {
-            Ok((store.collection(&for_read)?, store.collection_chart_points(&for_read)?))
-        })
-        .await;
-    match read {
+    match site.read(move |reader| reader.store.collection_with_points(&for_read)).await {
         Ok((page, _)) if page.total == 0 => {
             failure(StatusCode::NOT_FOUND, "No such category", "No postmortem has it.")
         }
-        Ok((page, points)) => {
-            html(StatusCode::OK, &pages::category(&name, &filter, &page, &points))
-        }
+        Ok((page, points)) => html(StatusCode::OK, pages::category(&name, &filter, &page, &points)),
         Err(response) => response,
     }
 }
 
 async fn about(State(site): State<Site>) -> Response {
     let read = site
-        .read(|store| {
+        .read(|reader| {
             let everything = PostmortemFilter { per_page: 1, ..PostmortemFilter::everything() };
-            Ok((store.source_states()?, store.collection(&everything)?.total))
+            Ok((reader.store.source_states()?, reader.store.collection(&everything)?.total))
         })
         .await;
     match read {
-        Ok((sources, total)) => html(StatusCode::OK, &pages::about(&sources, total)),
+        Ok((sources, total)) => html(StatusCode::OK, pages::about(&sources, total)),
         Err(response) => response,
     }
 }
@@ -280,14 +333,14 @@ async fn api_list(State(site): State<Site>, RawQuery(query): RawQuery) -> Respon
         Ok(filter) => filter,
         Err(response) => return json_error(&response),
     };
-    match site.read(move |store| store.collection(&filter)).await {
+    match site.read(move |reader| reader.store.collection(&filter)).await {
         Ok(page) => json(StatusCode::OK, &page),
         Err(response) => json_error(&response),
     }
 }
 
 async fn api_one(State(site): State<Site>, UrlPath(id): UrlPath<String>) -> Response {
-    match site.read(move |store| store.collection_item(&id)).await {
+    match site.read(move |reader| reader.store.collection_item(&id)).await {
         Ok(Some(detail)) => json(StatusCode::OK, &detail),
         Ok(None) => {
             json(StatusCode::NOT_FOUND, &serde_json::json!({"error": "no such postmortem"}))
@@ -318,12 +371,12 @@ fn secured(mut response: Response) -> Response {
     response
 }
 
-fn html(status: StatusCode, markup: &Markup) -> Response {
+fn html(status: StatusCode, markup: Markup) -> Response {
     secured(
         (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
-            markup.0.clone(),
+            markup.into_string(),
         )
             .into_response(),
     )
@@ -352,7 +405,7 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 
 /// A 400 page that names the parameter and says why.
 fn bad_request(err: &FilterError) -> Response {
-    let mut response = html(StatusCode::BAD_REQUEST, &pages::bad_request(err));
+    let mut response = html(StatusCode::BAD_REQUEST, pages::bad_request(err));
     if let Ok(value) = HeaderValue::from_str(&err.to_string()) {
         response.headers_mut().insert("x-pmagg-error", value);
     }
@@ -360,7 +413,7 @@ fn bad_request(err: &FilterError) -> Response {
 }
 
 fn failure(status: StatusCode, title: &str, detail: &str) -> Response {
-    let mut response = html(status, &pages::failure(title, detail));
+    let mut response = html(status, pages::failure(title, detail));
     if let Ok(value) = HeaderValue::from_str(detail) {
         response.headers_mut().insert("x-pmagg-error", value);
     }
