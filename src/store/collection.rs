@@ -69,7 +69,8 @@ impl Store {
         filter: &PostmortemFilter,
         points: bool,
     ) -> Result<(Vec<ItemKey>, Vec<ChartPoint>), StoreError> {
-        let (sql, values) = matching(filter).with_index(self)?.build();
+        let halves = Halves { light: true, ..matching(filter) }.with_index(self)?;
+        let (sql, values) = halves.build();
         let columns = if points {
             "origin, num, day, duration_minutes, company, categories"
         } else {
@@ -146,7 +147,8 @@ impl Store {
             only: Some((numbers(false), numbers(true))),
             ..Halves::default()
         };
-        let (sql, values) = halves.with_index(self)?.build();
+        // matching_keys brought the curated index up to date on this connection.
+        let (sql, values) = halves.build();
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {ITEM_COLUMNS} FROM ({sql})"))
@@ -298,6 +300,10 @@ struct Halves {
     /// Only these rows: comma-separated synced and curated numbers (integers read from the
     /// database, so they are safe to write into the SQL).
     only: Option<(String, String)>,
+    /// Read only the columns that order, filter and chart the matches (`matching_keys`):
+    /// with a text filter, curated matches are then read from `temp.curated_fts` alone,
+    /// which holds those columns, instead of from their rows.
+    light: bool,
     /// SQL conditions over the union's columns, with `?` placeholders.
     conditions: Vec<&'static str>,
     values: Vec<Value>,
@@ -357,7 +363,8 @@ impl Halves {
             .conn
             .execute_batch(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.curated_fts USING fts5 \
-                     (title, company, summary, tokenize = 'porter unicode61');
+                     (title, company, summary, day UNINDEXED, categories UNINDEXED, \
+                      list UNINDEXED, tokenize = 'porter unicode61');
                  CREATE TABLE IF NOT EXISTS temp.curated_fts_state (state TEXT, version INTEGER);",
             )
             .map_err(&failed)?;
@@ -385,9 +392,10 @@ impl Halves {
                 .conn
                 .execute_batch(
                     "DELETE FROM temp.curated_fts;
-                     INSERT INTO temp.curated_fts (rowid, title, company, summary)
-                         SELECT id, title, company, summary FROM main.curated_entries
-                         WHERE removed = 0;",
+                     INSERT INTO temp.curated_fts
+                         (rowid, title, company, summary, day, categories, list)
+                         SELECT id, title, company, summary, incident_date, categories, list
+                         FROM main.curated_entries WHERE removed = 0;",
                 )
                 .map_err(&failed)?;
         } else if version.is_none() {
@@ -445,14 +453,24 @@ impl Halves {
              FROM {synced_from} JOIN entries e ON e.id = p.entry_id \
              JOIN sources s ON s.id = e.source_id WHERE p.is_postmortem = 1{synced_match}"
         );
-        let curated = format!(
-            "SELECT 'c' || c.id AS id, c.id AS num, 'curated' AS origin, c.list AS source, \
+        let curated = if self.light && self.q.is_some() {
+            "SELECT 'c' || f.rowid AS id, f.rowid AS num, 'curated' AS origin, \
+                 f.list AS source, f.title, f.company, NULL AS url, f.day, \
+                 NULL AS duration_minutes, NULL AS impact, NULL AS root_cause, \
+                 NULL AS resolution, f.summary, f.categories, NULL AS snippet, \
+                 NULL AS timeline, NULL AS action_items, NULL AS decided_by, NULL AS report \
+             FROM temp.curated_fts f WHERE f.curated_fts MATCH ?"
+                .to_owned()
+        } else {
+            format!(
+                "SELECT 'c' || c.id AS id, c.id AS num, 'curated' AS origin, c.list AS source, \
                  c.title, c.company, c.url, c.incident_date AS day, \
                  NULL AS duration_minutes, NULL AS impact, NULL AS root_cause, \
                  NULL AS resolution, c.summary, c.categories, {curated_snippet} AS snippet, \
                  NULL AS timeline, NULL AS action_items, NULL AS decided_by, NULL AS report \
              FROM {curated_from} WHERE c.removed = 0{curated_match}"
-        );
+            )
+        };
         let mut values = Vec::new();
         let union = match self.origin {
             Some(Origin::Synced) => {
