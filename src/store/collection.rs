@@ -83,22 +83,29 @@ impl Store {
         let mut matched = Vec::new();
         let mut chart = Vec::new();
         while let Some(row) = rows.next().map_err(query("filter the collection"))? {
-            let origin: String = row.get(0).map_err(query("filter the collection"))?;
+            let curated = row
+                .get_ref(0)
+                .and_then(|origin| Ok(origin.as_str()? == "curated"))
+                .map_err(query("filter the collection"))?;
             let day: Option<String> = row.get(2).map_err(query("filter the collection"))?;
             if points {
                 let read = |row: &Row<'_>| -> rusqlite::Result<ChartPoint> {
-                    let categories: String = row.get(5)?;
+                    let categories = row.get_ref(5)?.as_str()?;
                     Ok(ChartPoint {
                         year: day.as_deref().and_then(|d| d.get(..4)?.parse().ok()),
                         duration_minutes: row.get(3)?,
                         company: row.get(4)?,
-                        categories: serde_json::from_str(&categories).unwrap_or_default(),
+                        categories: if categories == "[]" {
+                            Vec::new()
+                        } else {
+                            serde_json::from_str(categories).unwrap_or_default()
+                        },
                     })
                 };
                 chart.push(read(row).map_err(query("chart the collection"))?);
             }
             matched.push(ItemKey {
-                curated: origin == "curated",
+                curated,
                 num: row.get(1).map_err(query("filter the collection"))?,
                 day,
             });
@@ -107,7 +114,7 @@ impl Store {
         // after "curated", and origin is descending), then the newest row: the order
         // `ORDER BY day IS NULL, day DESC, origin DESC, num DESC` gives, on a few columns
         // instead of every column of every match.
-        matched.sort_by(|a, b| {
+        matched.sort_unstable_by(|a, b| {
             (a.day.is_none(), &b.day, a.curated, b.num).cmp(&(
                 b.day.is_none(),
                 &a.day,
@@ -439,8 +446,15 @@ impl Halves {
         let mut curated_match =
             if self.q.is_some() { " AND curated_fts MATCH ?" } else { "" }.to_owned();
         if let Some((synced, curated)) = &self.only {
-            let _ = write!(synced_match, " AND p.id IN ({synced})");
-            let _ = write!(curated_match, " AND c.id IN ({curated})");
+            // On the full-text index's rowid when there is one: FTS5 then looks these rows
+            // up, instead of joining every match to its row and keeping a few.
+            let (synced_id, curated_id) = if self.q.is_some() {
+                ("postmortems_fts.rowid", "curated_fts.rowid")
+            } else {
+                ("p.id", "c.id")
+            };
+            let _ = write!(synced_match, " AND {synced_id} IN ({synced})");
+            let _ = write!(curated_match, " AND {curated_id} IN ({curated})");
         }
         let synced = format!(
             "SELECT 's' || p.id AS id, p.id AS num, 'synced' AS origin, s.name AS source, \

@@ -202,12 +202,9 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// Reads the filter from a raw query string, or answers 400 naming the parameter.
-async fn filter_from(
-    site: &Site,
-    query: Option<&str>,
-    fixed: &[&str],
-) -> Result<PostmortemFilter, Response> {
+/// Reads the filter from a raw query string, or answers 400 naming the parameter. The text
+/// filter's syntax is checked by [`Site::read_filtered`], on the connection that searches.
+fn filter_from(query: Option<&str>, fixed: &[&str]) -> Result<PostmortemFilter, Response> {
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
     if let Some((name, _)) = pairs.iter().find(|(name, _)| fixed.contains(&name.as_str())) {
@@ -216,31 +213,49 @@ async fn filter_from(
             why: "is set by this page's address".to_owned(),
         }));
     }
-    let filter = PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|err| bad_request(&err))?;
-    if let Some(q) = filter.q.clone() {
-        let valid =
-            site.read(move |reader| Ok(reader.store.check_search_syntax(&q).is_ok())).await?;
-        if !valid {
-            return Err(bad_request(&FilterError {
+    PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|err| bad_request(&err))
+}
+
+impl Site {
+    /// [`Site::read`] for a filtered read: first checks the text filter `q`'s syntax on the
+    /// same connection (one trip to the blocking pool, not two), answering 400 for `q`.
+    async fn read_filtered<T: Send + 'static>(
+        &self,
+        q: Option<String>,
+        read: impl FnOnce(&mut Reader) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, Response> {
+        let read = self
+            .read(move |reader| {
+                if let Some(q) = &q
+                    && reader.store.check_search_syntax(q).is_err()
+                {
+                    return Ok(None);
+                }
+                read(reader).map(Some)
+            })
+            .await?;
+        read.ok_or_else(|| {
+            bad_request(&FilterError {
                 name: "q".to_owned(),
                 why: "is not a valid search: use words, \"quoted phrases\", AND, OR, NOT and \
                       prefix*, e.g. \"root cause\" AND database"
                     .to_owned(),
-            }));
-        }
+            })
+        })
     }
-    Ok(filter)
 }
 
 async fn index(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
-    let filter = match filter_from(&site, query.as_deref(), &[]).await {
+    let filter = match filter_from(query.as_deref(), &[]) {
         Ok(filter) => filter,
         Err(response) => return response,
     };
     let for_read = filter.clone();
     let read = site
-        .read(move |reader| Ok((reader.store.collection_with_points(&for_read)?, reader.lists()?)))
+        .read_filtered(filter.q.clone(), move |reader| {
+            Ok((reader.store.collection_with_points(&for_read)?, reader.lists()?))
+        })
         .await;
     match read {
         Ok(((page, points), lists)) => html(
@@ -269,12 +284,12 @@ async fn company(
     UrlPath(slug): UrlPath<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let filter = match filter_from(&site, query.as_deref(), &["company"]).await {
+    let filter = match filter_from(query.as_deref(), &["company"]) {
         Ok(filter) => filter,
         Err(response) => return response,
     };
     let read = site
-        .read(move |reader| {
+        .read_filtered(filter.q.clone(), move |reader| {
             let lists = reader.lists()?;
             let Some((name, _)) =
                 lists.companies.iter().find(|(name, _)| pages::slug(name) == slug)
@@ -300,13 +315,18 @@ async fn category(
     UrlPath(name): UrlPath<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let mut filter = match filter_from(&site, query.as_deref(), &["category"]).await {
+    let mut filter = match filter_from(query.as_deref(), &["category"]) {
         Ok(filter) => filter,
         Err(response) => return response,
     };
     filter.category = Some(name.clone());
     let for_read = filter.clone();
-    match site.read(move |reader| reader.store.collection_with_points(&for_read)).await {
+    match site
+        .read_filtered(filter.q.clone(), move |reader| {
+            reader.store.collection_with_points(&for_read)
+        })
+        .await
+    {
         Ok((page, _)) if page.total == 0 => {
             failure(StatusCode::NOT_FOUND, "No such category", "No postmortem has it.")
         }
@@ -329,11 +349,12 @@ async fn about(State(site): State<Site>) -> Response {
 }
 
 async fn api_list(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
-    let filter = match filter_from(&site, query.as_deref(), &[]).await {
+    let filter = match filter_from(query.as_deref(), &[]) {
         Ok(filter) => filter,
         Err(response) => return json_error(&response),
     };
-    match site.read(move |reader| reader.store.collection(&filter)).await {
+    match site.read_filtered(filter.q.clone(), move |reader| reader.store.collection(&filter)).await
+    {
         Ok(page) => json(StatusCode::OK, &page),
         Err(response) => json_error(&response),
     }
