@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Site latency (#17): `pmagg serve` over a generated collection of N postmortems, measured
 # with wrk on loopback: the index page, and the index with a text filter (FTS5 + snippets).
-# Then the idle RSS of `pmagg daemon` with the site on. A benchmark, never a test.
+# Then the idle RSS of `pmagg daemon` with the site off and on. A benchmark, never a test.
 #
 #   bench/site.sh            # N = 1000 and 10000
 #   NS="1000" bench/site.sh  # one size
@@ -54,7 +54,7 @@ for n in $NS; do
   "$PMAGG_BIN" --db "$dir/pmagg.db" serve --listen 127.0.0.1:18417 2>"$dir/serve.log" &
   pid=$!
   sleep 1
-  echo "== N=$n"
+  echo "== N=$n (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   latency "index /" "http://127.0.0.1:18417/"
   latency "index ?q=database" "http://127.0.0.1:18417/?q=database"
   latency "index ?q=database&since=" "http://127.0.0.1:18417/?q=database&since=2020-01-01"
@@ -62,14 +62,29 @@ for n in $NS; do
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 
-# Idle RSS of the daemon with the site on (its schedule never ticks during the measurement).
+# Idle RSS of the daemon with the site on and off (its schedule never ticks during the
+# measurement). Off: no `listen`, so no HTTP server and no site connections in use.
 dir="$WORK/daemon"; rm -rf "$dir"; mkdir -p "$dir"
 cp "$WORK/n${NS##* }/pmagg.db" "$dir/pmagg.db" 2>/dev/null || true
-printf '[settings]\nlisten = "127.0.0.1:18418"\nschedule = "0 0 0 1 1 *"\n\n[[source]]\nname = "off"\nkind = "feed"\nurl = "http://127.0.0.1:9/f"\n' > "$dir/sources.toml"
-"$PMAGG_BIN" --config "$dir/sources.toml" --db "$dir/pmagg.db" daemon 2>"$dir/daemon.log" &
+source_toml='[[source]]\nname = "off"\nkind = "feed"\nurl = "http://127.0.0.1:9/f"\n'
+printf "[settings]\nschedule = \"0 0 0 1 1 *\"\n\n$source_toml" > "$dir/off.toml"
+printf "[settings]\nlisten = \"127.0.0.1:18418\"\nschedule = \"0 0 0 1 1 *\"\n\n$source_toml" > "$dir/on.toml"
+rss() { awk '/VmRSS/ {print $2, $3}' "/proc/$1/status"; }
+
+"$PMAGG_BIN" --config "$dir/off.toml" --db "$dir/pmagg.db" daemon 2>"$dir/off.log" &
+pid=$!
+sleep 3
+echo "== daemon idle RSS with the site off (no listen): $(rss $pid)"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+"$PMAGG_BIN" --config "$dir/on.toml" --db "$dir/pmagg.db" daemon 2>"$dir/on.log" &
 pid=$!
 sleep 2
 curl -s -o /dev/null "http://127.0.0.1:18418/?q=database" || true
 sleep 1
-echo "== daemon idle RSS with the site on (after one search): $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
+echo "== daemon idle RSS with the site on (after one search): $(rss $pid)"
+wrk -t2 -c8 -d3s "http://127.0.0.1:18418/?q=database" >/dev/null 2>&1 || true
+sleep 1
+echo "== daemon idle RSS with the site on (after 3 s of wrk -c8 on ?q=database): $(rss $pid)"
 kill "$pid"; wait "$pid" 2>/dev/null || true
+echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
