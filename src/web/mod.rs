@@ -202,19 +202,19 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// Reads the filter from a raw query string, or answers 400 naming the parameter. The text
-/// filter's syntax is checked by [`Site::read_filtered`], on the connection that searches.
-fn filter_from(query: Option<&str>, fixed: &[&str]) -> Result<PostmortemFilter, Response> {
+/// Reads the filter from a raw query string, or says which parameter is wrong (a 400). The
+/// text filter's syntax is checked by [`Site::read_filtered`], on the connection that
+/// searches.
+fn filter_from(query: Option<&str>, fixed: &[&str]) -> Result<PostmortemFilter, FilterError> {
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
     if let Some((name, _)) = pairs.iter().find(|(name, _)| fixed.contains(&name.as_str())) {
-        return Err(bad_request(&FilterError {
+        return Err(FilterError {
             name: name.clone(),
             why: "is set by this page's address".to_owned(),
-        }));
+        });
     }
     PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|err| bad_request(&err))
 }
 
 impl Site {
@@ -249,7 +249,7 @@ impl Site {
 async fn index(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
     let filter = match filter_from(query.as_deref(), &[]) {
         Ok(filter) => filter,
-        Err(response) => return response,
+        Err(err) => return bad_request(&err),
     };
     let for_read = filter.clone();
     let read = site
@@ -286,7 +286,7 @@ async fn company(
 ) -> Response {
     let filter = match filter_from(query.as_deref(), &["company"]) {
         Ok(filter) => filter,
-        Err(response) => return response,
+        Err(err) => return bad_request(&err),
     };
     let read = site
         .read_filtered(filter.q.clone(), move |reader| {
@@ -317,7 +317,7 @@ async fn category(
 ) -> Response {
     let mut filter = match filter_from(query.as_deref(), &["category"]) {
         Ok(filter) => filter,
-        Err(response) => return response,
+        Err(err) => return bad_request(&err),
     };
     filter.category = Some(name.clone());
     let for_read = filter.clone();
@@ -351,7 +351,7 @@ async fn about(State(site): State<Site>) -> Response {
 async fn api_list(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
     let filter = match filter_from(query.as_deref(), &[]) {
         Ok(filter) => filter,
-        Err(response) => return json_error(&response),
+        Err(err) => return json_error(&bad_request(&err)),
     };
     match site.read_filtered(filter.q.clone(), move |reader| reader.store.collection(&filter)).await
     {
