@@ -6,8 +6,15 @@
 //! (`/api/postmortems`, `/api/postmortems/{id}`) and the embedded stylesheet. Its place in the
 //! flow is after `store` and beside `render`: it reads the store through the same typed query
 //! as `pmagg list` ([`Store::collection`] with a [`PostmortemFilter`]) and renders archive
-//! markdown with `render`'s rules. It must not write: the connection is opened read-only and
-//! there is no route but GET/HEAD.
+//! markdown with `render`'s rules. It must not write: its connections are opened read-only
+//! and there is no route but GET/HEAD.
+//!
+//! Requests share a pool of read-only connections, one per core ([`MAX_READERS`] at most),
+//! so that concurrent readers do not queue on one. A page reads the store once: the matches'
+//! few list columns give the total, the chart points and the page's ids, and only the page's
+//! rows are read in full ([`Store::collection_with_points`]). The filter form's company and
+//! source lists cover the whole collection; each connection keeps them until `PRAGMA
+//! data_version` says another connection (a sync, an import) committed.
 //!
 //! Pages are maud templates (checked at compile time, escaped by default) and work without
 //! JavaScript; a Content-Security-Policy forbids script altogether. Charts are inline SVG
