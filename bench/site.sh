@@ -38,9 +38,9 @@ for i in range(n):
 PY
 }
 
-latency() { # name url
-  local out
-  out=$(wrk -t2 -c8 -d"$DURATION" --latency "$2" 2>&1)
+latency() { # name url [connections]
+  local out conns=${3:-8}
+  out=$(wrk -t"$(( conns < 2 ? conns : 2 ))" -c"$conns" -d"$DURATION" --latency "$2" 2>&1)
   printf '%-28s p50 %8s  p99 %8s  %s req/s\n' "$1" \
     "$(awk '/^ +50%/ {print $2}' <<<"$out")" "$(awk '/^ +99%/ {print $2}' <<<"$out")" \
     "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
@@ -59,6 +59,15 @@ for n in $NS; do
   latency "index ?q=database" "http://127.0.0.1:18417/?q=database"
   latency "index ?q=database&since=" "http://127.0.0.1:18417/?q=database&since=2020-01-01"
   latency "api ?q=outage" "http://127.0.0.1:18417/api/postmortems?q=outage"
+  # One client at a time: the service time alone, without queueing behind the other seven.
+  latency "index ?q=database, -c1" "http://127.0.0.1:18417/?q=database" 1
+  # The server's CPU per request (user + system), which the machine's load does not change.
+  tck=$(getconf CLK_TCK)
+  before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  count=$(wrk -t1 -c2 -d"$DURATION" "http://127.0.0.1:18417/?q=database" | awk '/requests in/ {print $1}')
+  after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  echo "index ?q=database: $(awk -v t="$((after - before))" -v n="$count" -v hz="$tck" \
+    'BEGIN {printf "%.2f", t * 1000 / hz / n}') ms of server CPU per request"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 

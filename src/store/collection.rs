@@ -10,8 +10,10 @@
 //!
 //! Curated entries have no full-text index of their own on disk (a migration for one waits
 //! for the numbers reserved before it): a text filter indexes them into a connection-local
-//! `temp.curated_fts` (FTS5, same tokenizer) first, which works on a read-only connection
-//! too, and is rebuilt only when the curated entries changed.
+//! `temp.curated_fts` (FTS5, same tokenizer) first, beside `temp.curated_rows`, a compact
+//! copy of the columns a search orders, filters and charts by (joining every match to its
+//! full row, with its raw text and links, costs more than the search itself). Both work on
+//! a read-only connection too, and are rebuilt only when the curated entries changed.
 
 use std::fmt::Write as _;
 
@@ -308,8 +310,8 @@ struct Halves {
     /// database, so they are safe to write into the SQL).
     only: Option<(String, String)>,
     /// Read only the columns that order, filter and chart the matches (`matching_keys`):
-    /// with a text filter, curated matches are then read from `temp.curated_fts` alone,
-    /// which holds those columns, instead of from their rows.
+    /// with a text filter, curated matches are then read from `temp.curated_rows`, a compact
+    /// copy of those columns, instead of from their full rows.
     light: bool,
     /// SQL conditions over the union's columns, with `?` placeholders.
     conditions: Vec<&'static str>,
@@ -370,8 +372,9 @@ impl Halves {
             .conn
             .execute_batch(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.curated_fts USING fts5 \
-                     (title, company, summary, day UNINDEXED, categories UNINDEXED, \
-                      list UNINDEXED, tokenize = 'porter unicode61');
+                     (title, company, summary, tokenize = 'porter unicode61');
+                 CREATE TABLE IF NOT EXISTS temp.curated_rows (id INTEGER PRIMARY KEY, \
+                     day TEXT, company TEXT, categories TEXT NOT NULL, list TEXT NOT NULL);
                  CREATE TABLE IF NOT EXISTS temp.curated_fts_state (state TEXT, version INTEGER);",
             )
             .map_err(&failed)?;
@@ -399,9 +402,12 @@ impl Halves {
                 .conn
                 .execute_batch(
                     "DELETE FROM temp.curated_fts;
-                     INSERT INTO temp.curated_fts
-                         (rowid, title, company, summary, day, categories, list)
-                         SELECT id, title, company, summary, incident_date, categories, list
+                     DELETE FROM temp.curated_rows;
+                     INSERT INTO temp.curated_fts (rowid, title, company, summary)
+                         SELECT id, title, company, summary FROM main.curated_entries
+                         WHERE removed = 0;
+                     INSERT INTO temp.curated_rows (id, day, company, categories, list)
+                         SELECT id, incident_date, company, categories, list
                          FROM main.curated_entries WHERE removed = 0;",
                 )
                 .map_err(&failed)?;
@@ -468,12 +474,13 @@ impl Halves {
              JOIN sources s ON s.id = e.source_id WHERE p.is_postmortem = 1{synced_match}"
         );
         let curated = if self.light && self.q.is_some() {
-            "SELECT 'c' || f.rowid AS id, f.rowid AS num, 'curated' AS origin, \
-                 f.list AS source, f.title, f.company, NULL AS url, f.day, \
+            "SELECT 'c' || r.id AS id, r.id AS num, 'curated' AS origin, \
+                 r.list AS source, NULL AS title, r.company, NULL AS url, r.day, \
                  NULL AS duration_minutes, NULL AS impact, NULL AS root_cause, \
-                 NULL AS resolution, f.summary, f.categories, NULL AS snippet, \
+                 NULL AS resolution, NULL AS summary, r.categories, NULL AS snippet, \
                  NULL AS timeline, NULL AS action_items, NULL AS decided_by, NULL AS report \
-             FROM temp.curated_fts f WHERE f.curated_fts MATCH ?"
+             FROM temp.curated_fts JOIN temp.curated_rows r ON r.id = curated_fts.rowid \
+             WHERE curated_fts MATCH ?"
                 .to_owned()
         } else {
             format!(
