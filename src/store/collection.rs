@@ -452,10 +452,12 @@ impl Halves {
         let mut curated_match =
             if self.q.is_some() { " AND curated_fts MATCH ?" } else { "" }.to_owned();
         if let Some((synced, curated)) = &self.only {
-            // On the full-text index's rowid when there is one: FTS5 then looks these rows
-            // up, instead of joining every match to its row and keeping a few.
+            // On the full-text index's rowid when there is one, so that the few rows are
+            // kept before each match is joined to its row. The unary `+` keeps FTS5 from
+            // taking them as rowid constraints: it would then seek each one in the term's
+            // doclist, which costs more than one pass over the matches.
             let (synced_id, curated_id) = if self.q.is_some() {
-                ("postmortems_fts.rowid", "curated_fts.rowid")
+                ("+postmortems_fts.rowid", "+curated_fts.rowid")
             } else {
                 ("p.id", "c.id")
             };
