@@ -464,35 +464,49 @@ impl Halves {
             let _ = write!(synced_match, " AND {synced_id} IN ({synced})");
             let _ = write!(curated_match, " AND {curated_id} IN ({curated})");
         }
-        let synced = format!(
-            "SELECT 's' || p.id AS id, p.id AS num, 'synced' AS origin, s.name AS source, \
+        // The light pass names only the columns it reads and filters on: SQLite runs a
+        // UNION ALL subquery as a co-routine that computes every column it names for every
+        // match, a synced report's whole text included.
+        let synced_columns = if self.light {
+            "p.id AS num, 'synced' AS origin, s.name AS source, p.company, \
+             coalesce(p.incident_date, substr(p.published, 1, 10), \
+                 substr(e.published, 1, 10)) AS day, \
+             p.duration_minutes, p.categories"
+                .to_owned()
+        } else {
+            format!(
+                "'s' || p.id AS id, p.id AS num, 'synced' AS origin, s.name AS source, \
                  p.title, p.company, coalesce(p.url, e.url) AS url, \
                  coalesce(p.incident_date, substr(p.published, 1, 10), \
                      substr(e.published, 1, 10)) AS day, \
                  p.duration_minutes, p.impact, p.root_cause, p.resolution, p.summary, \
                  p.categories, {synced_snippet} AS snippet, p.timeline, p.action_items, \
-                 p.decided_by, e.report AS report \
+                 p.decided_by, e.report AS report"
+            )
+        };
+        let synced = format!(
+            "SELECT {synced_columns} \
              FROM {synced_from} JOIN entries e ON e.id = p.entry_id \
              JOIN sources s ON s.id = e.source_id WHERE p.is_postmortem = 1{synced_match}"
         );
-        let curated = if self.light && self.q.is_some() {
-            "SELECT 'c' || r.id AS id, r.id AS num, 'curated' AS origin, \
-                 r.list AS source, NULL AS title, r.company, NULL AS url, r.day, \
-                 NULL AS duration_minutes, NULL AS impact, NULL AS root_cause, \
-                 NULL AS resolution, NULL AS summary, r.categories, NULL AS snippet, \
-                 NULL AS timeline, NULL AS action_items, NULL AS decided_by, NULL AS report \
-             FROM temp.curated_fts JOIN temp.curated_rows r ON r.id = curated_fts.rowid \
-             WHERE curated_fts MATCH ?"
-                .to_owned()
-        } else {
-            format!(
+        let curated = match (self.light, self.q.is_some()) {
+            (true, true) => "SELECT r.id AS num, 'curated' AS origin, r.list AS source, \
+                     r.company, r.day, NULL AS duration_minutes, r.categories \
+                 FROM temp.curated_fts JOIN temp.curated_rows r ON r.id = curated_fts.rowid \
+                 WHERE curated_fts MATCH ?"
+                .to_owned(),
+            (true, false) => "SELECT c.id AS num, 'curated' AS origin, c.list AS source, \
+                     c.company, c.incident_date AS day, NULL AS duration_minutes, c.categories \
+                 FROM main.curated_entries c WHERE c.removed = 0"
+                .to_owned(),
+            (false, _) => format!(
                 "SELECT 'c' || c.id AS id, c.id AS num, 'curated' AS origin, c.list AS source, \
                  c.title, c.company, c.url, c.incident_date AS day, \
                  NULL AS duration_minutes, NULL AS impact, NULL AS root_cause, \
                  NULL AS resolution, c.summary, c.categories, {curated_snippet} AS snippet, \
                  NULL AS timeline, NULL AS action_items, NULL AS decided_by, NULL AS report \
              FROM {curated_from} WHERE c.removed = 0{curated_match}"
-            )
+            ),
         };
         let mut values = Vec::new();
         let union = match self.origin {
