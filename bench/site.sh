@@ -40,6 +40,8 @@ PY
 
 latency() { # name url [connections]
   local out conns=${3:-8}
+  # One second of warm-up: the first search on each connection builds its curated index.
+  wrk -t2 -c8 -d1s "$2" >/dev/null 2>&1
   out=$(wrk -t"$(( conns < 2 ? conns : 2 ))" -c"$conns" -d"$DURATION" --latency "$2" 2>&1)
   printf '%-28s p50 %8s  p99 %8s  %s req/s\n' "$1" \
     "$(awk '/^ +50%/ {print $2}' <<<"$out")" "$(awk '/^ +99%/ {print $2}' <<<"$out")" \
