@@ -71,46 +71,51 @@ impl Store {
         filter: &PostmortemFilter,
         points: bool,
     ) -> Result<(Vec<ItemKey>, Vec<ChartPoint>), StoreError> {
-        let halves = Halves { light: true, ..matching(filter) }.with_index(self)?;
-        let (sql, values) = halves.build();
-        let columns = if points {
-            "origin, num, day, duration_minutes, company, categories"
-        } else {
-            "origin, num, day"
-        };
-        let sql = format!("SELECT {columns} FROM ({sql})");
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(query("filter the collection"))?;
-        let mut rows =
-            stmt.query(params_from_iter(values.iter())).map_err(query("filter the collection"))?;
         let mut matched = Vec::new();
         let mut chart = Vec::new();
-        while let Some(row) = rows.next().map_err(query("filter the collection"))? {
-            let curated = row
-                .get_ref(0)
-                .and_then(|origin| Ok(origin.as_str()? == "curated"))
+        let origins = match filter.origin {
+            Some(origin) => vec![origin],
+            None => vec![Origin::Synced, Origin::Curated],
+        };
+        // One query per half rather than their UNION ALL: a single half is flattened into
+        // the filtering query, where a compound one runs as a co-routine that copies every
+        // row it yields.
+        for origin in origins {
+            let halves = Halves { origin: Some(origin), light: true, ..matching(filter) }
+                .with_index(self)?;
+            let (sql, values) = halves.build();
+            let columns =
+                if points { "num, day, duration_minutes, company, categories" } else { "num, day" };
+            let sql = format!("SELECT {columns} FROM ({sql})");
+            let mut stmt =
+                self.conn.prepare_cached(&sql).map_err(query("filter the collection"))?;
+            let mut rows = stmt
+                .query(params_from_iter(values.iter()))
                 .map_err(query("filter the collection"))?;
-            let day: Option<String> = row.get(2).map_err(query("filter the collection"))?;
-            if points {
-                let read = |row: &Row<'_>| -> rusqlite::Result<ChartPoint> {
-                    let categories = row.get_ref(5)?.as_str()?;
-                    Ok(ChartPoint {
-                        year: day.as_deref().and_then(|d| d.get(..4)?.parse().ok()),
-                        duration_minutes: row.get(3)?,
-                        company: row.get(4)?,
-                        categories: if categories == "[]" {
-                            Vec::new()
-                        } else {
-                            serde_json::from_str(categories).unwrap_or_default()
-                        },
-                    })
-                };
-                chart.push(read(row).map_err(query("chart the collection"))?);
+            while let Some(row) = rows.next().map_err(query("filter the collection"))? {
+                let day: Option<String> = row.get(1).map_err(query("filter the collection"))?;
+                if points {
+                    let read = |row: &Row<'_>| -> rusqlite::Result<ChartPoint> {
+                        let categories = row.get_ref(4)?.as_str()?;
+                        Ok(ChartPoint {
+                            year: day.as_deref().and_then(|d| d.get(..4)?.parse().ok()),
+                            duration_minutes: row.get(2)?,
+                            company: row.get(3)?,
+                            categories: if categories == "[]" {
+                                Vec::new()
+                            } else {
+                                serde_json::from_str(categories).unwrap_or_default()
+                            },
+                        })
+                    };
+                    chart.push(read(row).map_err(query("chart the collection"))?);
+                }
+                matched.push(ItemKey {
+                    curated: origin == Origin::Curated,
+                    num: row.get(0).map_err(query("filter the collection"))?,
+                    day,
+                });
             }
-            matched.push(ItemKey {
-                curated,
-                num: row.get(1).map_err(query("filter the collection"))?,
-                day,
-            });
         }
         // Newest incident first, undated last, then synced before curated ("synced" sorts
         // after "curated", and origin is descending), then the newest row: the order
