@@ -1,9 +1,10 @@
-//! The whole collection in one query: confirmed synced postmortems and curated-list entries
+//! The whole collection through one typed query: confirmed synced postmortems and curated-list entries
 //! alike, filtered by a [`PostmortemFilter`]. `pmagg list`/`search`/`export` and the site
 //! (`web`) all read through [`Store::collection`], so the filter means the same everywhere.
 //!
 //! A page is read in two steps: first the few columns that order and chart every match
-//! (origin, number, day, and for the charts duration, company and categories), sorted here;
+//! (number and day, and for the charts duration, company and categories), one query per
+//! half, merged and sorted here;
 //! then the page's own rows in full, with snippets, so that a search makes snippets for one
 //! page and not for every match. [`Store::collection_with_points`] hands the site the page
 //! and the chart points from that one pass.
