@@ -1,6 +1,7 @@
-//! The whole collection through one typed query: confirmed synced postmortems and curated-list entries
-//! alike, filtered by a [`PostmortemFilter`]. `pmagg list`/`search`/`export` and the site
-//! (`web`) all read through [`Store::collection`], so the filter means the same everywhere.
+//! The whole collection through one typed query: confirmed synced postmortems and
+//! curated-list entries alike, filtered by a [`PostmortemFilter`]. `pmagg list`/`search`/
+//! `export` and the site (`web`) all read through [`Store::collection`], so the filter means
+//! the same everywhere.
 //!
 //! A page is read in two steps: first the few columns that order and chart every match
 //! (number and day, and for the charts duration, company and categories), one query per
