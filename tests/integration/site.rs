@@ -272,8 +272,8 @@ fn the_site_follows_an_import_made_while_it_runs() {
     let list = ws.path("later-list.md");
     std::fs::write(
         &list,
-        "# Incidents\n\n- 04-02-2025 - [Zeppelin mooring mast outage](https://zeppelin.example/mast) \
-         by [Zeppelin Works](https://zeppelin.example/)\n",
+        "# Incidents\n\n- 04-02-2025 - [Zeppelin mooring mast outage]\
+         (https://zeppelin.example/mast) by [Zeppelin Works](https://zeppelin.example/)\n",
     )
     .unwrap();
     let out = ws.pmagg().arg("import").arg(&list).output().unwrap();
