@@ -6,8 +6,15 @@
 //! (`/api/postmortems`, `/api/postmortems/{id}`) and the embedded stylesheet. Its place in the
 //! flow is after `store` and beside `render`: it reads the store through the same typed query
 //! as `pmagg list` ([`Store::collection`] with a [`PostmortemFilter`]) and renders archive
-//! markdown with `render`'s rules. It must not write: the connection is opened read-only and
-//! there is no route but GET/HEAD.
+//! markdown with `render`'s rules. It must not write: its connections are opened read-only
+//! and there is no route but GET/HEAD.
+//!
+//! Requests share a pool of read-only connections, one per core ([`MAX_READERS`] at most),
+//! so that concurrent readers do not queue on one. A page reads the store once: the matches'
+//! few list columns give the total, the chart points and the page's ids, and only the page's
+//! rows are read in full ([`Store::collection_with_points`]). The filter form's company and
+//! source lists cover the whole collection; each connection keeps them until `PRAGMA
+//! data_version` says another connection (a sync, an import) committed.
 //!
 //! Pages are maud templates (checked at compile time, escaped by default) and work without
 //! JavaScript; a Content-Security-Policy forbids script altogether. Charts are inline SVG
@@ -17,7 +24,7 @@ pub mod charts;
 mod markdown;
 mod pages;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
@@ -26,6 +33,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::Markup;
+use tokio::sync::Semaphore;
 
 use crate::model::{FilterError, PostmortemFilter};
 use crate::store::{Store, StoreError};
@@ -54,10 +62,15 @@ pub enum WebError {
     },
 }
 
-/// What the handlers share: one read-only connection (SQLite calls run on the blocking pool).
+/// Read-only connections at most, one per core: each request holds one for its few
+/// milliseconds of SQLite, so more would only queue on the CPU.
+pub const MAX_READERS: usize = 4;
+
+/// What the handlers share: a small pool of read-only connections (SQLite calls run on the
+/// blocking pool, one connection per call).
 #[derive(Clone)]
 pub struct Site {
-    store: Arc<Mutex<Store>>,
+    pool: Arc<Pool>,
 }
 
 impl std::fmt::Debug for Site {
@@ -66,11 +79,65 @@ impl std::fmt::Debug for Site {
     }
 }
 
+/// Up to `permits` readers; a connection is opened when a request finds none idle (and one
+/// lost to a panic is replaced that way), so an idle site holds one.
+struct Pool {
+    path: PathBuf,
+    idle: Mutex<Vec<Reader>>,
+    permits: Arc<Semaphore>,
+}
+
+/// One read-only connection and what it keeps while the database does not change.
+struct Reader {
+    store: Store,
+    /// The filter form's company and source lists, with the `data_version` they were read
+    /// at: they cover the whole collection, so they are read once per change, not per page.
+    lists: Option<(i64, Arc<Lists>)>,
+}
+
+/// The whole collection's companies (with counts, most first) and sources.
+struct Lists {
+    companies: Vec<(String, u64)>,
+    sources: Vec<String>,
+}
+
+impl Reader {
+    fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self { store: Store::open_read_only(path)?, lists: None })
+    }
+
+    /// The company and source lists, read again only after another connection committed.
+    fn lists(&mut self) -> Result<Arc<Lists>, StoreError> {
+        let version = self.store.data_version()?;
+        if let Some((read_at, lists)) = &self.lists
+            && *read_at == version
+        {
+            return Ok(Arc::clone(lists));
+        }
+        let lists = Arc::new(Lists {
+            companies: self.store.collection_companies()?,
+            sources: self.store.collection_sources()?,
+        });
+        self.lists = Some((version, Arc::clone(&lists)));
+        Ok(lists)
+    }
+}
+
 impl Site {
-    /// Opens the database at `path` read-only.
+    /// Opens the database at `path` read-only (one connection now, so that a database the
+    /// site cannot read fails here; more as requests come in).
     pub fn open(path: &Path) -> Result<Self, WebError> {
-        let store = Store::open_read_only(path).map_err(|source| WebError::Store { source })?;
-        Ok(Self { store: Arc::new(Mutex::new(store)) })
+        let reader = Reader::open(path).map_err(|source| WebError::Store { source })?;
+        let readers = std::thread::available_parallelism()
+            .map_or(2, std::num::NonZeroUsize::get)
+            .clamp(1, MAX_READERS);
+        Ok(Self {
+            pool: Arc::new(Pool {
+                path: path.to_owned(),
+                idle: Mutex::new(vec![reader]),
+                permits: Arc::new(Semaphore::new(readers)),
+            }),
+        })
     }
 
     /// The site's routes.
@@ -91,15 +158,28 @@ impl Site {
             .with_state(self)
     }
 
-    /// Runs `read` on the store on the blocking pool.
+    /// Runs `read` with a reader of the pool, on the blocking pool.
     async fn read<T: Send + 'static>(
         &self,
-        read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        read: impl FnOnce(&mut Reader) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Response> {
-        let store = Arc::clone(&self.store);
+        let internal =
+            || failure(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "The request failed.");
+        // The semaphore is never closed.
+        let Ok(permit) = Arc::clone(&self.pool.permits).acquire_owned().await else {
+            return Err(internal());
+        };
+        let pool = Arc::clone(&self.pool);
         let result = tokio::task::spawn_blocking(move || {
-            let store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            read(&store)
+            let _permit = permit;
+            let idle = pool.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let mut reader = match idle {
+                Some(reader) => reader,
+                None => Reader::open(&pool.path)?,
+            };
+            let value = read(&mut reader);
+            pool.idle.lock().unwrap_or_else(PoisonError::into_inner).push(reader);
+            value
         })
         .await;
         match result {
@@ -112,11 +192,7 @@ impl Site {
                     "The database could not be read.",
                 ))
             }
-            Err(_) => Err(failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "The request failed.",
-            )),
+            Err(_) => Err(internal()),
         }
     }
 }
@@ -133,70 +209,74 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// Reads the filter from a raw query string, or answers 400 naming the parameter.
-async fn filter_from(
-    site: &Site,
-    query: Option<&str>,
-    fixed: &[&str],
-) -> Result<PostmortemFilter, Response> {
+/// Reads the filter from a raw query string, or says which parameter is wrong (a 400). The
+/// text filter's syntax is checked by [`Site::read_filtered`], on the connection that
+/// searches.
+fn filter_from(query: Option<&str>, fixed: &[&str]) -> Result<PostmortemFilter, FilterError> {
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
     if let Some((name, _)) = pairs.iter().find(|(name, _)| fixed.contains(&name.as_str())) {
-        return Err(bad_request(&FilterError {
+        return Err(FilterError {
             name: name.clone(),
             why: "is set by this page's address".to_owned(),
-        }));
+        });
     }
-    let filter = PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|err| bad_request(&err))?;
-    if let Some(q) = filter.q.clone() {
-        let checked = {
-            let store = Arc::clone(&site.store);
-            tokio::task::spawn_blocking(move || {
-                store.lock().unwrap_or_else(PoisonError::into_inner).check_search_syntax(&q)
+    PostmortemFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+impl Site {
+    /// [`Site::read`] for a filtered read: first checks the text filter `q`'s syntax on the
+    /// same connection (one trip to the blocking pool, not two), answering 400 for `q`.
+    async fn read_filtered<T: Send + 'static>(
+        &self,
+        q: Option<String>,
+        read: impl FnOnce(&mut Reader) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, Response> {
+        let read = self
+            .read(move |reader| {
+                if let Some(q) = &q
+                    && reader.store.check_search_syntax(q).is_err()
+                {
+                    return Ok(None);
+                }
+                read(reader).map(Some)
             })
-            .await
-        };
-        if !matches!(checked, Ok(Ok(()))) {
-            return Err(bad_request(&FilterError {
+            .await?;
+        read.ok_or_else(|| {
+            bad_request(&FilterError {
                 name: "q".to_owned(),
                 why: "is not a valid search: use words, \"quoted phrases\", AND, OR, NOT and \
                       prefix*, e.g. \"root cause\" AND database"
                     .to_owned(),
-            }));
-        }
+            })
+        })
     }
-    Ok(filter)
 }
 
 async fn index(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
-    let filter = match filter_from(&site, query.as_deref(), &[]).await {
+    let filter = match filter_from(query.as_deref(), &[]) {
         Ok(filter) => filter,
-        Err(response) => return response,
+        Err(err) => return bad_request(&err),
     };
     let for_read = filter.clone();
     let read = site
-        .read(move |store| {
-            Ok((
-                store.collection(&for_read)?,
-                store.collection_chart_points(&for_read)?,
-                store.collection_companies()?,
-                store.collection_sources()?,
-            ))
+        .read_filtered(filter.q.clone(), move |reader| {
+            Ok((reader.store.collection_with_points(&for_read)?, reader.lists()?))
         })
         .await;
     match read {
-        Ok((page, points, companies, sources)) => {
-            html(StatusCode::OK, &pages::index(&filter, &page, &points, &companies, &sources))
-        }
+        Ok(((page, points), lists)) => html(
+            StatusCode::OK,
+            pages::index(&filter, &page, &points, &lists.companies, &lists.sources),
+        ),
         Err(response) => response,
     }
 }
 
 async fn postmortem(State(site): State<Site>, UrlPath(id): UrlPath<String>) -> Response {
     let lookup = id.clone();
-    match site.read(move |store| store.collection_item(&lookup)).await {
-        Ok(Some(detail)) => html(StatusCode::OK, &pages::postmortem(&detail)),
+    match site.read(move |reader| reader.store.collection_item(&lookup)).await {
+        Ok(Some(detail)) => html(StatusCode::OK, pages::postmortem(&detail)),
         Ok(None) => failure(
             StatusCode::NOT_FOUND,
             "No such postmortem",
@@ -211,26 +291,28 @@ async fn company(
     UrlPath(slug): UrlPath<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let mut filter = match filter_from(&site, query.as_deref(), &["company"]).await {
+    let filter = match filter_from(query.as_deref(), &["company"]) {
         Ok(filter) => filter,
-        Err(response) => return response,
+        Err(err) => return bad_request(&err),
     };
-    let companies = match site.read(Store::collection_companies).await {
-        Ok(companies) => companies,
-        Err(response) => return response,
-    };
-    let Some((name, _)) = companies.into_iter().find(|(name, _)| pages::slug(name) == slug) else {
-        return failure(StatusCode::NOT_FOUND, "No such company", "No postmortem names it.");
-    };
-    filter.company = Some(name.clone());
-    let for_read = filter.clone();
     let read = site
-        .read(move |store| {
-            Ok((store.collection(&for_read)?, store.collection_chart_points(&for_read)?))
+        .read_filtered(filter.q.clone(), move |reader| {
+            let lists = reader.lists()?;
+            let Some((name, _)) =
+                lists.companies.iter().find(|(name, _)| pages::slug(name) == slug)
+            else {
+                return Ok(None);
+            };
+            let filter = PostmortemFilter { company: Some(name.clone()), ..filter };
+            let (page, points) = reader.store.collection_with_points(&filter)?;
+            Ok(Some((name.clone(), filter, page, points)))
         })
         .await;
     match read {
-        Ok((page, points)) => html(StatusCode::OK, &pages::company(&name, &filter, &page, &points)),
+        Ok(Some((name, filter, page, points))) => {
+            html(StatusCode::OK, pages::company(&name, &filter, &page, &points))
+        }
+        Ok(None) => failure(StatusCode::NOT_FOUND, "No such company", "No postmortem names it."),
         Err(response) => response,
     }
 }
@@ -240,54 +322,53 @@ async fn category(
     UrlPath(name): UrlPath<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let mut filter = match filter_from(&site, query.as_deref(), &["category"]).await {
+    let mut filter = match filter_from(query.as_deref(), &["category"]) {
         Ok(filter) => filter,
-        Err(response) => return response,
+        Err(err) => return bad_request(&err),
     };
     filter.category = Some(name.clone());
     let for_read = filter.clone();
-    let read = site
-        .read(move |store| {
-            Ok((store.collection(&for_read)?, store.collection_chart_points(&for_read)?))
+    match site
+        .read_filtered(filter.q.clone(), move |reader| {
+            reader.store.collection_with_points(&for_read)
         })
-        .await;
-    match read {
+        .await
+    {
         Ok((page, _)) if page.total == 0 => {
             failure(StatusCode::NOT_FOUND, "No such category", "No postmortem has it.")
         }
-        Ok((page, points)) => {
-            html(StatusCode::OK, &pages::category(&name, &filter, &page, &points))
-        }
+        Ok((page, points)) => html(StatusCode::OK, pages::category(&name, &filter, &page, &points)),
         Err(response) => response,
     }
 }
 
 async fn about(State(site): State<Site>) -> Response {
     let read = site
-        .read(|store| {
+        .read(|reader| {
             let everything = PostmortemFilter { per_page: 1, ..PostmortemFilter::everything() };
-            Ok((store.source_states()?, store.collection(&everything)?.total))
+            Ok((reader.store.source_states()?, reader.store.collection(&everything)?.total))
         })
         .await;
     match read {
-        Ok((sources, total)) => html(StatusCode::OK, &pages::about(&sources, total)),
+        Ok((sources, total)) => html(StatusCode::OK, pages::about(&sources, total)),
         Err(response) => response,
     }
 }
 
 async fn api_list(State(site): State<Site>, RawQuery(query): RawQuery) -> Response {
-    let filter = match filter_from(&site, query.as_deref(), &[]).await {
+    let filter = match filter_from(query.as_deref(), &[]) {
         Ok(filter) => filter,
-        Err(response) => return json_error(&response),
+        Err(err) => return json_error(&bad_request(&err)),
     };
-    match site.read(move |store| store.collection(&filter)).await {
+    match site.read_filtered(filter.q.clone(), move |reader| reader.store.collection(&filter)).await
+    {
         Ok(page) => json(StatusCode::OK, &page),
         Err(response) => json_error(&response),
     }
 }
 
 async fn api_one(State(site): State<Site>, UrlPath(id): UrlPath<String>) -> Response {
-    match site.read(move |store| store.collection_item(&id)).await {
+    match site.read(move |reader| reader.store.collection_item(&id)).await {
         Ok(Some(detail)) => json(StatusCode::OK, &detail),
         Ok(None) => {
             json(StatusCode::NOT_FOUND, &serde_json::json!({"error": "no such postmortem"}))
@@ -318,12 +399,12 @@ fn secured(mut response: Response) -> Response {
     response
 }
 
-fn html(status: StatusCode, markup: &Markup) -> Response {
+fn html(status: StatusCode, markup: Markup) -> Response {
     secured(
         (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
-            markup.0.clone(),
+            markup.into_string(),
         )
             .into_response(),
     )
@@ -352,7 +433,7 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 
 /// A 400 page that names the parameter and says why.
 fn bad_request(err: &FilterError) -> Response {
-    let mut response = html(StatusCode::BAD_REQUEST, &pages::bad_request(err));
+    let mut response = html(StatusCode::BAD_REQUEST, pages::bad_request(err));
     if let Ok(value) = HeaderValue::from_str(&err.to_string()) {
         response.headers_mut().insert("x-pmagg-error", value);
     }
@@ -360,7 +441,7 @@ fn bad_request(err: &FilterError) -> Response {
 }
 
 fn failure(status: StatusCode, title: &str, detail: &str) -> Response {
-    let mut response = html(status, &pages::failure(title, detail));
+    let mut response = html(status, pages::failure(title, detail));
     if let Ok(value) = HeaderValue::from_str(detail) {
         response.headers_mut().insert("x-pmagg-error", value);
     }

@@ -227,6 +227,68 @@ fn paging_is_newest_first_and_complete() {
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
 }
 
+/// The site's one pass (#17) gives the same page, total and chart points as the separate
+/// reads, on every page and with a text filter.
+#[test]
+fn one_pass_gives_the_page_and_the_chart_points() {
+    let (ws, _rt, _server) = collection_db();
+    let store = pmagg::store::Store::open_read_only(&ws.db()).unwrap();
+    for q in [None, Some("database"), Some("outage OR bgp")] {
+        for origin in [None, Some(Origin::Curated)] {
+            for page in 1..=3 {
+                let filter = PostmortemFilter {
+                    q: q.map(str::to_owned),
+                    origin,
+                    page,
+                    per_page: 3,
+                    ..PostmortemFilter::everything()
+                };
+                let (got, points) = store.collection_with_points(&filter).unwrap();
+                assert_eq!(got, store.collection(&filter).unwrap(), "{filter:?}");
+                assert_eq!(points, store.collection_chart_points(&filter).unwrap());
+                assert_eq!(points.len() as u64, got.total, "{filter:?}");
+                if q.is_some() {
+                    assert!(got.items.iter().all(|i| i.snippet.is_some()), "{got:#?}");
+                }
+            }
+        }
+    }
+    let (all, points) = store.collection_with_points(&PostmortemFilter::everything()).unwrap();
+    assert!(all.total >= 15 && points.iter().any(|p| p.company.as_deref() == Some("Harbor")));
+}
+
+/// The site keeps the company list and the curated search index between requests (#17):
+/// both follow an import made by another process while it runs.
+#[test]
+fn the_site_follows_an_import_made_while_it_runs() {
+    let (ws, _rt, _server) = collection_db();
+    let served = Served::start(&ws.db());
+    // Warm both: the form's company list and the curated index of this connection.
+    let (_, index) = served.get("/");
+    assert!(index.contains("Harbor") && !index.contains("Zeppelin Works"));
+    let (status, found) = served.get("/api/postmortems?q=zeppelin");
+    assert_eq!((status, found.contains("\"total\": 0")), (200, true), "{found}");
+
+    let list = ws.path("later-list.md");
+    std::fs::write(
+        &list,
+        "# Incidents\n\n- 04-02-2025 - [Zeppelin mooring mast outage]\
+         (https://zeppelin.example/mast) by [Zeppelin Works](https://zeppelin.example/)\n",
+    )
+    .unwrap();
+    let out = ws.pmagg().arg("import").arg(&list).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (_, index) = served.get("/");
+    assert!(index.contains("<option value=\"Zeppelin Works\">"), "the form lists it");
+    let (status, found) = served.get("/api/postmortems?q=zeppelin");
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert_eq!((status, found["total"].as_u64()), (200, Some(1)), "{found}");
+    assert_eq!(found["items"][0]["title"], "Zeppelin mooring mast outage");
+    assert!(found["items"][0]["snippet"].as_str().unwrap().contains('\u{E000}'), "{found}");
+    assert_eq!(served.get("/companies/zeppelin-works").0, 200);
+}
+
 /// #16 acceptance 5: `list --company X --since 2020-01-01 --category database`.
 #[test]
 fn list_filters_by_company_date_and_category() {
