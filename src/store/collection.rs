@@ -381,7 +381,8 @@ impl Halves {
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.curated_fts USING fts5 \
                      (title, company, summary, tokenize = 'porter unicode61');
                  CREATE TABLE IF NOT EXISTS temp.curated_rows (id INTEGER PRIMARY KEY, \
-                     day TEXT, company TEXT, categories TEXT NOT NULL, list TEXT NOT NULL);
+                     day TEXT, duration_minutes INTEGER, company TEXT, categories TEXT NOT NULL, \
+                     list TEXT NOT NULL);
                  CREATE TABLE IF NOT EXISTS temp.curated_fts_state (state TEXT, version INTEGER);",
             )
             .map_err(&failed)?;
@@ -413,8 +414,9 @@ impl Halves {
                      INSERT INTO temp.curated_fts (rowid, title, company, summary)
                          SELECT id, title, company, summary FROM main.curated_entries
                          WHERE removed = 0;
-                     INSERT INTO temp.curated_rows (id, day, company, categories, list)
-                         SELECT id, incident_date, company, categories, list
+                     INSERT INTO temp.curated_rows \
+                         (id, day, duration_minutes, company, categories, list)
+                         SELECT id, incident_date, duration_minutes, company, categories, list
                          FROM main.curated_entries WHERE removed = 0;",
                 )
                 .map_err(&failed)?;
@@ -498,12 +500,12 @@ impl Halves {
         );
         let curated = match (self.light, self.q.is_some()) {
             (true, true) => "SELECT r.id AS num, 'curated' AS origin, r.list AS source, \
-                     r.company, r.day, NULL AS duration_minutes, r.categories \
+                     r.company, r.day, r.duration_minutes, r.categories \
                  FROM temp.curated_fts JOIN temp.curated_rows r ON r.id = curated_fts.rowid \
                  WHERE curated_fts MATCH ?"
                 .to_owned(),
             (true, false) => "SELECT c.id AS num, 'curated' AS origin, c.list AS source, \
-                     c.company, c.incident_date AS day, NULL AS duration_minutes, c.categories \
+                     c.company, c.incident_date AS day, c.duration_minutes, c.categories \
                  FROM main.curated_entries c WHERE c.removed = 0"
                 .to_owned(),
             (false, _) => format!(

@@ -78,6 +78,10 @@ pub fn collection_db() -> (Workspace, tokio::runtime::Runtime, MockServer) {
         let out = ws.pmagg().args(["import", &fixture(list)]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
+    // Front-matter reports: curated entries with durations, for the duration filters.
+    let icco = format!("{}/tests/fixtures/icco", env!("CARGO_MANIFEST_DIR"));
+    let out = ws.pmagg().args(["import", &icco]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     ws.sync();
     (ws, rt, server)
 }
@@ -144,7 +148,8 @@ fn expected(db: &Path, filter: &PostmortemFilter) -> BTreeSet<String> {
             FROM postmortems p, entries e, sources s
             WHERE e.id = p.entry_id AND s.id = e.source_id AND p.is_postmortem = 1
             UNION ALL
-            SELECT 'c' || id, 'curated', list, company, categories, incident_date, NULL
+            SELECT 'c' || id, 'curated', list, company, categories, incident_date,
+                   duration_minutes
             FROM curated_entries WHERE removed = 0
          ) {} {}",
         if conditions.is_empty() { "" } else { "WHERE" },
