@@ -106,7 +106,7 @@ fn write_collection(items: &[CollectionItem], json: bool, empty: &str) -> anyhow
             item.incident_date.map_or_else(|| DASH.to_owned(), |d| d.to_string()),
             item.origin.as_str(),
             cell(item.company.as_deref().unwrap_or(DASH), 20),
-            cell(item.title.as_deref().unwrap_or("(untitled)"), 80),
+            cell(&item.display_title(), 80),
         )?;
     }
     if items.is_empty() {
@@ -223,7 +223,7 @@ fn write_detail(detail: &CollectionDetail, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let item = &detail.item;
-    writeln!(out, "{}", item.title.as_deref().unwrap_or("(untitled)"))?;
+    writeln!(out, "{}", item.display_title())?;
     let rows = [
         ("ID", Some(item.id.clone())),
         ("Origin", Some(item.origin.to_string())),

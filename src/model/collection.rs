@@ -237,6 +237,32 @@ pub struct CollectionItem {
     pub snippet: Option<String>,
 }
 
+impl CollectionItem {
+    /// What to call the entry where a title is shown: its title; else, for a list that gives
+    /// none (carlsborg's numbered `**Summary**:` blocks), the first sentence of its summary, cut
+    /// to [`DISPLAY_TITLE_CHARS`]; else "(untitled)". Nothing is stored: a title the list does
+    /// not state stays absent in the database and in exports.
+    pub fn display_title(&self) -> std::borrow::Cow<'_, str> {
+        if let Some(title) = self.title.as_deref() {
+            return title.into();
+        }
+        let Some(summary) = self.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+            return "(untitled)".into();
+        };
+        let sentence = summary.find(". ").map_or(summary, |end| &summary[..end]);
+        let sentence = sentence.trim_end_matches('.');
+        if sentence.chars().count() <= DISPLAY_TITLE_CHARS {
+            return sentence.into();
+        }
+        let cut: String = sentence.chars().take(DISPLAY_TITLE_CHARS - 1).collect();
+        let cut = cut.rfind(' ').map_or(cut.as_str(), |at| &cut[..at]);
+        format!("{}…", cut.trim_end_matches([',', ';', ':'])).into()
+    }
+}
+
+/// The longest title [`CollectionItem::display_title`] draws from a summary, in characters.
+pub const DISPLAY_TITLE_CHARS: usize = 80;
+
 /// One page of the collection and how many items match in all.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CollectionPage {
@@ -274,4 +300,46 @@ pub struct CollectionDetail {
     /// The report as stored (markdown or text), for synced postmortems.
     #[serde(skip)]
     pub report: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(title: Option<&str>, summary: Option<&str>) -> CollectionItem {
+        CollectionItem {
+            id: "c1".into(),
+            origin: Origin::Curated,
+            source: "README.md".into(),
+            title: title.map(str::to_owned),
+            company: None,
+            url: None,
+            incident_date: None,
+            duration_minutes: None,
+            impact: None,
+            root_cause: None,
+            resolution: None,
+            summary: summary.map(str::to_owned),
+            categories: Vec::new(),
+            snippet: None,
+        }
+    }
+
+    #[test]
+    fn display_title_is_the_title_else_the_summary_s_first_sentence() {
+        assert_eq!(item(Some("Disk full"), Some("Other words.")).display_title(), "Disk full");
+        assert_eq!(
+            item(None, Some("Switchgear fails and locks out the generator. Then more."))
+                .display_title(),
+            "Switchgear fails and locks out the generator"
+        );
+        let long = "Prod database partially wiped due to human error while trying to resync the \
+                    secondary hot standby, and no backups were available";
+        let entry = item(None, Some(long));
+        let title = entry.display_title();
+        assert!(title.ends_with('…') && title.chars().count() <= DISPLAY_TITLE_CHARS, "{title}");
+        assert!(long.starts_with(title.trim_end_matches('…')), "cut at a word: {title}");
+        assert_eq!(item(None, Some("  ")).display_title(), "(untitled)");
+        assert_eq!(item(None, None).display_title(), "(untitled)");
+    }
 }

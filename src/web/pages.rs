@@ -133,7 +133,7 @@ fn filter_form(
 }
 
 fn item_row(item: &CollectionItem) -> Markup {
-    let title = item.title.as_deref().unwrap_or("(untitled)");
+    let title = item.display_title();
     html! {
         li.item {
             div.meta {
@@ -214,14 +214,14 @@ fn field(name: &str, value: Option<&str>) -> Markup {
 /// `/postmortems/{id}`.
 pub(super) fn postmortem(detail: &CollectionDetail) -> Markup {
     let item = &detail.item;
-    let title = item.title.as_deref().unwrap_or("(untitled)");
+    let title = item.display_title();
     let decided = match (item.origin, detail.decided_by) {
         (Origin::Curated, _) => format!("a curated list ({}) has it", item.source),
         (Origin::Synced, Some(d)) => format!("{d} (source {})", item.source),
         (Origin::Synced, None) => format!("source {}", item.source),
     };
     layout(
-        title,
+        &title,
         &html! {
             article.postmortem {
                 h1 { (title) }
