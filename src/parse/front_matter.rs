@@ -9,7 +9,7 @@
 //! error naming the line (or the missing key): the caller names the file and goes on with
 //! the others. Pure: takes text, returns values; reading the directory is the command's.
 
-use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
+use chrono::{DateTime, Datelike as _, Utc};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use url::Url;
 
@@ -189,10 +189,8 @@ pub fn parse_front_matter_report(text: &str) -> Result<FrontMatterReport, FrontM
             "start_time" | "end_time" => {
                 let key = if key == "start_time" { "start_time" } else { "end_time" };
                 let Some(text) = value.text() else { continue };
-                let time = parse_time(&text).ok_or_else(|| FrontMatterError::BadTime {
-                    line: line_number,
-                    key,
-                    value: text.clone(),
+                let time = super::timestamp::metadata_timestamp(&text).ok_or_else(|| {
+                    FrontMatterError::BadTime { line: line_number, key, value: text.clone() }
                 })?;
                 // Go's zero time (`0001-01-01T00:00:00Z`) is how the icco tools write "unknown".
                 let time = Some(time).filter(|t| t.year() > 1);
@@ -209,14 +207,6 @@ pub fn parse_front_matter_report(text: &str) -> Result<FrontMatterReport, FrontM
         return Err(FrontMatterError::MissingUrl);
     }
     Ok(report)
-}
-
-/// RFC 3339, a date and time without an offset (UTC), or a date.
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    super::timestamp::api_timestamp(Some(text)).or_else(|| {
-        let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-        Some(day.and_hms_opt(0, 0, 0)?.and_utc())
-    })
 }
 
 /// A front matter value: a scalar or a list.
@@ -280,6 +270,8 @@ fn scalar(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;
+
+    use chrono::NaiveDate;
 
     use super::*;
 
