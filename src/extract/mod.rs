@@ -369,11 +369,11 @@ fn report_sections(sections: &[Section<'_>]) -> usize {
     ];
     let mut found = [false; GROUPS.len()];
     for section in sections.iter().filter(|s| s.own) {
+        let holds = GROUPS.map(|group| group.iter().any(|k| section.has(*k)));
         // Each section is read at most once, and only for groups not yet found.
-        let open = |g: usize| !found[g] && GROUPS[g].iter().any(|k| section.has(*k));
-        if (0..GROUPS.len()).any(open) && has_statements(section) {
-            for g in 0..GROUPS.len() {
-                found[g] |= GROUPS[g].iter().any(|k| section.has(*k));
+        if holds.iter().zip(&found).any(|(h, f)| *h && !*f) && has_statements(section) {
+            for (f, h) in found.iter_mut().zip(holds) {
+                *f |= h;
             }
         }
     }
