@@ -159,7 +159,11 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
             let _ = writeln!(
                 problems,
                 "  class    {}: labelled {} got {} (confidence {:.3}) {}",
-                label.path, label.is_postmortem, pm.is_postmortem, pm.confidence, label.note
+                label.path,
+                label.is_postmortem,
+                pm.is_postmortem,
+                pm.confidence.unwrap_or(f32::NAN),
+                label.note
             );
         }
         if verbose {
@@ -167,7 +171,7 @@ fn evaluate(corpus: &Path, labels: &[Label], threshold: f32, verbose: bool) {
                 "{:<75} {} conf={:.3} date={:?} dur={:?} rc={} cats={:?}",
                 label.path,
                 u8::from(pm.is_postmortem),
-                pm.confidence,
+                pm.confidence.unwrap_or(f32::NAN),
                 pm.incident_date,
                 pm.duration_minutes,
                 pm.root_cause.is_some(),
@@ -283,7 +287,7 @@ fn print_summary(corpus: &Path, labels: &[Label], threshold: f32, skipped: usize
                 "  {}: is_postmortem={} confidence={:.3} duration={:?} impact={} root_cause={} action_items={}",
                 label.path,
                 pm.is_postmortem,
-                pm.confidence,
+                pm.confidence.unwrap_or(f32::NAN),
                 pm.duration_minutes,
                 pm.impact.is_some(),
                 pm.root_cause.is_some(),

@@ -290,12 +290,12 @@ fn content_type_for(path: &Path) -> Option<&'static str> {
 
 pub(super) fn write_postmortem(out: &mut impl Write, p: &Postmortem) -> std::io::Result<()> {
     let text = |v: &Option<String>| v.clone().unwrap_or_else(|| DASH.to_owned());
-    writeln!(
-        out,
-        "Postmortem:   {} (confidence {:.2})",
-        if p.is_postmortem { "yes" } else { "no" },
-        p.confidence
-    )?;
+    let verdict = if p.is_postmortem { "yes" } else { "no" };
+    let score = match p.confidence {
+        Some(confidence) => format!("confidence {confidence:.2}"),
+        None => "vouched for: the classifier was not asked".to_owned(),
+    };
+    writeln!(out, "Postmortem:   {verdict} ({score})")?;
     writeln!(out, "Title:        {}", text(&p.title))?;
     writeln!(out, "Company:      {}", text(&p.company))?;
     writeln!(
@@ -374,7 +374,8 @@ pub(super) fn run_reextract(cli: &Cli, args: &ReextractArgs) -> anyhow::Result<(
                 ..Hints::default()
             },
         };
-        let mut postmortem = extract::extract(&document, &hints, settings.threshold);
+        let mut postmortem =
+            pipeline::extract_entry(&document, &hints, &stored.item, settings.threshold);
         let decided_by = pipeline::decide(&verdicts, &stored.source, &stored.item, &mut postmortem);
         confirmed += u64::from(postmortem.is_postmortem);
         if postmortem.is_postmortem {

@@ -169,7 +169,9 @@ pub(super) fn refresh_decisions(store: &mut Store, threshold: f32) -> anyhow::Re
             let classified = if row.decided_by == Decision::Classifier {
                 row.is_postmortem
             } else {
-                row.confidence >= threshold
+                // A row extracted without the classifier (its report was vouched for) has no
+                // word from it: not a postmortem until `pmagg reextract` runs it.
+                row.confidence.is_some_and(|c| c >= threshold)
             };
             let (is_postmortem, decided_by) = verdicts.decide(
                 &row.source,

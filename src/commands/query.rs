@@ -293,19 +293,24 @@ fn explain(entry: &StoredEntry, report: &Report) -> Explanation {
 fn write_explanation(
     out: &mut impl Write,
     explanation: &Explanation,
-    stored: f32,
+    stored: Option<f32>,
 ) -> std::io::Result<()> {
     writeln!(
         out,
         "Classifier:   confidence {:.2} = sigmoid(bias {:+.2} + the signals below)",
         explanation.confidence, explanation.bias
     )?;
-    if (explanation.confidence - stored).abs() > 0.005 {
-        writeln!(
+    match stored {
+        Some(stored) if (explanation.confidence - stored).abs() > 0.005 => writeln!(
             out,
             "              (the stored {stored:.2} is an older extractor's: `pmagg reextract` \
              updates it)"
-        )?;
+        )?,
+        Some(_) => {}
+        None => writeln!(
+            out,
+            "              (what it would say: the report was vouched for, so sync did not ask it)"
+        )?,
     }
     for c in &explanation.contributions {
         if c.weight == 0.0 {

@@ -58,7 +58,7 @@ pub const FEATURE_NAMES: [&str; NAMED] = [
 pub const NAMED: usize = 30;
 
 /// What the classifier sees of one document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Features {
     /// The named signals, scaled to 0..1, in the order of [`FEATURE_NAMES`].
     pub named: [f32; NAMED],

@@ -77,10 +77,12 @@ pub struct Hints {
 /// What extraction found in a document: the fields `pmagg extract --json` prints.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Postmortem {
-    /// Whether the document is a postmortem (`confidence` at or over the threshold).
+    /// Whether the document is a postmortem (`confidence` at or over the threshold, unless a
+    /// publisher, a curated list or a curator decided).
     pub is_postmortem: bool,
-    /// 0.0 to 1.0.
-    pub confidence: f32,
+    /// The classifier's confidence, 0.0 to 1.0; `None` where it was not consulted: the
+    /// publisher or a curated list vouched for the report (see `extract::extract_vouched`).
+    pub confidence: Option<f32>,
     /// The report's title.
     pub title: Option<String>,
     /// Who it is about.

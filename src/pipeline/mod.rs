@@ -47,8 +47,8 @@ use crate::config::{Settings, Source};
 use crate::extract;
 use crate::fetch::{self, FetchRequest, Fetched, Fetcher};
 use crate::model::{
-    Decision, Entry, EntryIdentity, Extracted, Hints, Postmortem, SourceName, Validators, Verdicts,
-    WriteCounts,
+    Decision, Document, Entry, EntryIdentity, Extracted, Hints, Postmortem, SourceName, Validators,
+    Verdicts, WriteCounts,
 };
 use crate::parse::{self, Endpoint};
 use crate::store::{ExtractionState, ReportFailure, SourceWrite, Store, StoreError};
@@ -591,7 +591,7 @@ fn extract_reports(
             // The report is what is extracted: for a status page, its postmortem
             // (`postmortem_body`), never the incident's updates.
             let document = parse::report_document(report);
-            let mut postmortem = extract::extract(&document, &hints(source, entry), threshold);
+            let mut postmortem = extract_entry(&document, &hints(source, entry), entry, threshold);
             let decided_by = decide(verdicts, &source.name, entry, &mut postmortem);
             Some(Extracted {
                 identity: entry.identity.clone(),
@@ -603,6 +603,21 @@ fn extract_reports(
             })
         })
         .collect()
+}
+
+/// Extracts `entry`'s report: with the classifier, unless the parse stage found that the
+/// publisher or a curated list vouches for it ([`extract::extract_vouched`]).
+pub fn extract_entry(
+    document: &Document,
+    hints: &Hints,
+    entry: &Entry,
+    threshold: f32,
+) -> Postmortem {
+    if entry.vouched_by.is_some() {
+        extract::extract_vouched(document, hints)
+    } else {
+        extract::extract(document, hints, threshold)
+    }
 }
 
 /// Makes `postmortem.is_postmortem` the final word on `entry` (extraction gives only the

@@ -486,7 +486,7 @@ mod tests {
                 decided_by: Decision::Classifier,
                 postmortem: Postmortem {
                     is_postmortem: true,
-                    confidence: 0.9,
+                    confidence: Some(0.9),
                     title: Some(title.into()),
                     url: Some(url.into()),
                     incident_date: NaiveDate::parse_from_str(date, "%Y-%m-%d").ok(),

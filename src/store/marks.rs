@@ -26,8 +26,8 @@ pub struct DecisionRow {
     pub entry_url: Option<String>,
     /// The report's own link, as extracted.
     pub url: Option<String>,
-    /// The classifier's confidence.
-    pub confidence: f32,
+    /// The classifier's confidence; `None` where it was not consulted (a vouched report).
+    pub confidence: Option<f32>,
     /// Who vouches for the entry before any classifier (`entries.vouched_by`).
     pub vouched_by: Option<Decision>,
     /// The stored decision.
@@ -194,7 +194,7 @@ impl Store {
                     row.get::<_, String>(2)?,
                     row.get::<_, Option<String>>(3)?,
                     row.get::<_, Option<String>>(4)?,
-                    row.get::<_, f64>(5)?,
+                    row.get::<_, Option<f64>>(5)?,
                     row.get::<_, Option<String>>(6)?,
                     row.get::<_, bool>(7)?,
                     row.get::<_, String>(8)?,
@@ -212,7 +212,7 @@ impl Store {
                 entry_url,
                 url,
                 #[allow(clippy::cast_possible_truncation, reason = "stored from an f32")]
-                confidence: confidence as f32,
+                confidence: confidence.map(|c| c as f32),
                 vouched_by: vouched.as_deref().and_then(Decision::from_name),
                 is_postmortem: is_pm,
                 decided_by: Decision::from_name(&decided)
@@ -363,5 +363,42 @@ mod tests {
                 (false, Decision::Classifier, None)
             ]
         );
+    }
+    #[test]
+    fn a_database_from_before_unasked_classifiers_keeps_its_scores_and_ids() {
+        // Migration 11 rebuilds `postmortems` so that `confidence` may be NULL (a vouched
+        // report is extracted without the classifier): rows, ids and scores stay.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v10.db");
+        {
+            #[allow(clippy::disallowed_methods)]
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            super::super::migrate::MIGRATIONS.to_version(&mut conn, 10).unwrap();
+            conn.execute_batch(
+                "INSERT INTO sources (id, name, kind, url) VALUES
+                     (1, 'status', 'statuspage', 'https://s.example/');
+                 INSERT INTO entries (id, source_id, identity, url, content_hash, first_seen,
+                     last_seen, candidate, report, vouched_by) VALUES
+                     (1, 1, 'incident:abc', 'https://s.example/incidents/abc', 'h', 'x', 'x', 1,
+                      'Postmortem text', 'publisher');
+                 INSERT INTO postmortems (id, entry_id, extractor_version, extracted_at,
+                     is_postmortem, confidence, root_cause, decided_by) VALUES
+                     (7, 1, 1, '2024-01-01T00:00:00Z', 1, 0.07, 'a full disk', 'publisher');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let rows = store.decision_rows().unwrap();
+        assert_eq!(
+            rows.iter().map(|r| (r.id, r.confidence, r.decided_by)).collect::<Vec<_>>(),
+            [(7, Some(0.07), Decision::Publisher)]
+        );
+        let root_cause: String = store
+            .conn
+            .query_row("SELECT root_cause FROM postmortems WHERE id = 7", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(root_cause, "a full disk");
+        store.conn.execute("UPDATE postmortems SET confidence = NULL WHERE id = 7", []).unwrap();
+        assert_eq!(store.decision_rows().unwrap()[0].confidence, None);
     }
 }

@@ -195,7 +195,7 @@ pub fn prepare_render(ws: &Workspace) {
             decided_by: pmagg::model::Decision::Classifier,
             postmortem: Postmortem {
                 is_postmortem: true,
-                confidence: 0.9,
+                confidence: Some(0.9),
                 title: Some(format!("Outage number {i}")),
                 company: Some(format!("Company {}", i % 37)),
                 incident_date: Some(day + TimeDelta::days(i as i64 * 3)),

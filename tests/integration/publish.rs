@@ -242,7 +242,7 @@ fn confirm(ws: &Workspace, f: &Found) {
         decided_by: pmagg::model::Decision::Classifier,
         postmortem: Postmortem {
             is_postmortem: true,
-            confidence: 0.9,
+            confidence: Some(0.9),
             title: Some(f.title.into()),
             incident_date: NaiveDate::parse_from_str(f.date, "%Y-%m-%d").ok(),
             summary: Some(f.summary.into()),

@@ -285,7 +285,17 @@ fn issue_15_a_publishers_postmortem_that_scores_low_is_listed() {
     let listed = json_of(&ws, &["list", "--postmortems", "--json"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed:#}");
     assert_eq!(listed[0]["decided_by"], "publisher");
-    assert!(listed[0]["confidence"].as_f64().is_some(), "the classifier's score is kept");
+    // The classifier is not asked where its word would not count; `show` still explains
+    // what it would say.
+    assert!(listed[0]["confidence"].is_null(), "{listed:#}");
+    let id = listed[0]["id"].to_string();
+    let shown = crate::decision::ok(&ws, &["show", &id]);
+    assert!(
+        shown.contains("Postmortem:   yes (vouched for: the classifier was not asked)"),
+        "{shown}"
+    );
+    assert!(shown.contains("Classifier:   confidence "), "{shown}");
+    assert!(shown.contains("what it would say"), "{shown}");
 }
 
 #[test]

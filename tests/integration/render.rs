@@ -88,7 +88,7 @@ fn confirm(ws: &Workspace, found: &[Found]) {
             decided_by: pmagg::model::Decision::Classifier,
             postmortem: Postmortem {
                 is_postmortem: true,
-                confidence: 0.9,
+                confidence: Some(0.9),
                 title: Some(f.title.into()),
                 company: f.company.map(Into::into),
                 incident_date: NaiveDate::parse_from_str(f.date, "%Y-%m-%d").ok(),

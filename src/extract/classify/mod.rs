@@ -169,12 +169,22 @@ pub(crate) struct Folded<'a> {
 
 impl<'a> Folded<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        if text.contains(FOLDS_INTO_ASCII) {
+        if holds_a_fold_into_ascii(text) {
             Self { text: std::borrow::Cow::Borrowed(text), lowered: false }
         } else {
             Self { text: std::borrow::Cow::Owned(text.to_ascii_lowercase()), lowered: true }
         }
     }
+}
+
+/// Whether `text` holds a character of [`FOLDS_INTO_ASCII`]: a byte search for each one's
+/// UTF-8 form (`str::contains` with a set of chars decodes every character, and showed in
+/// profiles of a cold pass).
+fn holds_a_fold_into_ascii(text: &str) -> bool {
+    FOLDS_INTO_ASCII.iter().any(|c| {
+        let mut buf = [0; 4];
+        memchr::memmem::find(text.as_bytes(), c.encode_utf8(&mut buf).as_bytes()).is_some()
+    })
 }
 
 /// A case-insensitive pattern of words, compiled twice: without `(?i)` for [`Folded`] text
@@ -191,9 +201,22 @@ impl Words {
         Self { lower: regex(lower, what), any_case: regex(pattern, what) }
     }
 
+    /// A pattern whose classes name capitals (`<[A-Z]...>`): `lower` is the same pattern
+    /// written for lowercased text, without `(?i)` (a test holds the two to the same matches).
+    fn with_lower(pattern: &str, lower: &str, what: &str) -> Self {
+        Self { lower: regex(lower, what), any_case: regex(pattern, what) }
+    }
+
+    fn regex(&self, text: &Folded<'_>) -> &Regex {
+        if text.lowered { &self.lower } else { &self.any_case }
+    }
+
     fn find_iter<'r, 't>(&'r self, text: &'t Folded<'_>) -> regex::Matches<'r, 't> {
-        let re = if text.lowered { &self.lower } else { &self.any_case };
-        re.find_iter(&text.text)
+        self.regex(text).find_iter(&text.text)
+    }
+
+    fn is_match(&self, text: &Folded<'_>) -> bool {
+        self.regex(text).is_match(&text.text)
     }
 }
 
@@ -238,7 +261,7 @@ static RE_TEMPLATE: LazyLock<Regex> = LazyLock::new(|| regex(TEMPLATE_PATTERN, "
 /// line anchors (`^`, `$`, which the per-line counts apply to trimmed lines) turned into
 /// "at a line's start or end, blanks aside". Whatever a line counts, this finds, so a text
 /// without it (almost every report) skips three searches per line.
-static RE_ANY_MARK: LazyLock<Regex> = LazyLock::new(|| {
+static RE_ANY_MARK: LazyLock<Words> = LazyLock::new(|| {
     let anchored = |pattern: &str| {
         let pattern = pattern.strip_prefix("(?i)").unwrap_or(pattern);
         let mut out = String::new();
@@ -254,7 +277,7 @@ static RE_ANY_MARK: LazyLock<Regex> = LazyLock::new(|| {
         format!("(?:{out})")
     };
     let any = [ASSIGNMENT_PATTERN, GUIDE_PATTERN, TEMPLATE_PATTERN].map(anchored).join("|");
-    regex(&format!("(?i){any}"), "any mark")
+    Words::new(&format!("(?i){any}"), "any mark")
 });
 
 static RE_SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -394,8 +417,8 @@ pub(crate) fn action_hits<'a>(lines: impl Iterator<Item = &'a str>) -> usize {
 
 /// Assignment, guide and template marks ([`assignment_hits`], [`guide_hits`],
 /// [`template_hits`]) of a text's lines.
-pub(crate) fn mark_hits(text: &str) -> (usize, usize, usize) {
-    if !RE_ANY_MARK.is_match(text) {
+pub(crate) fn mark_hits(text: &str, folded: &Folded<'_>) -> (usize, usize, usize) {
+    if !RE_ANY_MARK.is_match(folded) {
         return (0, 0, 0);
     }
     (assignment_hits(text.lines()), guide_hits(text.lines()), template_hits(text.lines()))
@@ -449,23 +472,25 @@ static RE_FAILURE: LazyLock<Words> = LazyLock::new(|| {
         "failure phrases",
     )
 });
-static RE_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?i)\{[a-z][a-z ,.'/-]*[ |][a-z ,.|'/-]*\}|<[A-Z][A-Z _]{3,40}>|\byyyy-mm-dd\b|\bhh:mm\b|\b1900-01-0\d\b|\[(insert|describe|add|link|name|date)[^\]]{0,60}\]",
-        "placeholders",
-    )
+const PLACEHOLDER_PATTERN: &str = r"(?i)\{[a-z][a-z ,.'/-]*[ |][a-z ,.|'/-]*\}|<[A-Z][A-Z _]{3,40}>|\byyyy-mm-dd\b|\bhh:mm\b|\b1900-01-0\d\b|\[(insert|describe|add|link|name|date)[^\]]{0,60}\]";
+static RE_PLACEHOLDER: LazyLock<Words> = LazyLock::new(|| {
+    let lower = PLACEHOLDER_PATTERN
+        .strip_prefix("(?i)")
+        .expect("placeholders are case-insensitive")
+        .replace("A-Z", "a-z");
+    Words::with_lower(PLACEHOLDER_PATTERN, &lower, "placeholders")
 });
 
-static RE_LIVE_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?im)\b(we are (currently |still |actively )?(investigating|working on|aware of|looking into|monitoring)|(is|are) currently (down|unavailable|experiencing|being)|will (provide|post|send|share) (an |more |further )?(update|information|details)|(further|more) updates? (will|to) follow|stay tuned|at this time|apologi[sz]e for (the|any) inconvenience)|^[ \t]*(\*\*)?update[d]?\b",
+static RE_LIVE_UPDATE: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(
+        r"(?i)(?m)\b(we are (currently |still |actively )?(investigating|working on|aware of|looking into|monitoring)|(is|are) currently (down|unavailable|experiencing|being)|will (provide|post|send|share) (an |more |further )?(update|information|details)|(further|more) updates? (will|to) follow|stay tuned|at this time|apologi[sz]e for (the|any) inconvenience)|^[ \t]*(\*\*)?update[d]?\b",
         "live update notices",
     )
 });
 
 /// Distinct marks of a notice written while an incident is still on ("we are
 /// investigating", "will provide an update", "UPDATE:" lines).
-pub(crate) fn live_update_hits(text: &str) -> usize {
+pub(crate) fn live_update_hits(text: &Folded<'_>) -> usize {
     let mut seen: Vec<String> = Vec::new();
     for found in RE_LIVE_UPDATE.find_iter(text) {
         let phrase = found.as_str().trim_start().trim_start_matches('*').to_ascii_lowercase();
@@ -489,13 +514,26 @@ pub(crate) fn failure_hits(text: &Folded<'_>) -> usize {
     distinct_hits(&RE_FAILURE, text, false, cap::WORDS)
 }
 
-/// A text with its placeholders taken out.
+/// A text with its placeholders taken out (what `replace_all(text, "")` gives: the matches
+/// are found in the [`Folded`] copy, at the same offsets).
 pub(crate) fn without_placeholders(text: &str) -> std::borrow::Cow<'_, str> {
-    RE_PLACEHOLDER.replace_all(text, "")
+    let folded = Folded::new(text);
+    let mut found = RE_PLACEHOLDER.find_iter(&folded).peekable();
+    if found.peek().is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in found {
+        out.push_str(&text[last..m.start()]);
+        last = m.end();
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Placeholders (`{who was affected}`, `<START OF OUTAGE>`, `YYYY-MM-DD`), every one counted.
-pub(crate) fn placeholder_hits(text: &str) -> usize {
+pub(crate) fn placeholder_hits(text: &Folded<'_>) -> usize {
     RE_PLACEHOLDER.find_iter(text).take(cap::MARKS).count()
 }
 

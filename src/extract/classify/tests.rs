@@ -25,18 +25,18 @@ fn regex_literals_compile() {
         &*RE_ASSIGNMENT,
         &*RE_GUIDE,
         &*RE_TEMPLATE,
-        &*RE_ANY_MARK,
         &*RE_SELF_REFERENCE,
-        &*RE_PLACEHOLDER,
-        &*RE_LIVE_UPDATE,
     ] {
         assert!(!re.as_str().is_empty());
     }
 }
 
 /// The word patterns searched in lowercased text.
-fn word_patterns() -> [&'static Words; 7] {
+fn word_patterns() -> [&'static Words; 10] {
     [
+        &*RE_ANY_MARK,
+        &*RE_PLACEHOLDER,
+        &*RE_LIVE_UPDATE,
         &*RE_NARRATIVE,
         &*RE_INCIDENT_WORDS,
         &*RE_SECURITY,
@@ -82,6 +82,9 @@ fn lowercased_and_case_insensitive_searches_count_the_same() {
         "Scheduled Maintenance: the site WILL BE UNAVAILABLE. We're Excited to announce it.",
         "We Noticed it, we reverted it, WE NOTICED it again: caused by DNS, due to a TIMEOUT.",
         "Attackers exploited a vulnerability; Credentials were Rotated and access was Revoked.",
+        "Impact: {Who Was Affected}. Start: <START OF OUTAGE>, YYYY-MM-DD HH:MM, [Insert Link].",
+        "We Are Currently Investigating.\n**UPDATE** Further updates will follow. Stay Tuned.",
+        "How To Write a Postmortem\nIncident Title - DD/MM/YYYY\n- [ ] Follow Up\nRoot cause: TBD",
     ];
     for text in texts {
         let lowered = Folded::new(text);
@@ -174,12 +177,19 @@ fn new_word_signals() {
         2
     );
     assert_eq!(failure_hits(&Folded::new("Users were unable to log in; the API timed out.")), 2);
-    assert_eq!(placeholder_hits("Impact: {who was affected}. Date: YYYY-MM-DD HH:MM."), 3);
-    assert_eq!(placeholder_hits("The map {a: 1} and ${HOME} are code, not placeholders."), 0);
+    let placeholders = |text: &str| placeholder_hits(&Folded::new(text));
+    assert_eq!(placeholders("Impact: {who was affected}. Date: YYYY-MM-DD HH:MM."), 3);
+    assert_eq!(placeholders("The map {a: 1} and ${HOME} are code, not placeholders."), 0);
+    assert_eq!(placeholders("Started <START OF OUTAGE>, ended <end of outage>."), 2);
+    assert_eq!(
+        without_placeholders("Impact: {who was affected}. Since <START OF OUTAGE> it was down."),
+        "Impact: . Since  it was down."
+    );
+    assert!(matches!(without_placeholders("No placeholder."), std::borrow::Cow::Borrowed(_)));
     let notice = "UPDATE 14:05: we are investigating.\nUpdate 15:00: we are investigating.\n\
                   We will provide an update at this time tomorrow.";
-    assert_eq!(live_update_hits(notice), 4);
-    assert_eq!(live_update_hits("We investigated and updated the runbook."), 0);
+    assert_eq!(live_update_hits(&Folded::new(notice)), 4);
+    assert_eq!(live_update_hits(&Folded::new("We investigated and updated the runbook.")), 0);
     assert_eq!(without_placeholders("Impact: {who was affected}."), "Impact: .");
 }
 
@@ -299,7 +309,7 @@ fn any_mark_finds_what_the_line_counts_find() {
     ];
     for line in lines {
         let text = format!("We restored the service at 14:00.\n{line}\nThe end.");
-        let (a, g, t) = mark_hits(&text);
+        let (a, g, t) = mark_hits(&text, &Folded::new(&text));
         let counted =
             assignment_hits(text.lines()) + guide_hits(text.lines()) + template_hits(text.lines());
         assert!(counted > 0, "{line:?} has a mark");
@@ -307,6 +317,15 @@ fn any_mark_finds_what_the_line_counts_find() {
     }
     let report = "We rolled back the deploy at 14:20 UTC.\nThe database was unavailable for \
                   40 minutes.\nAction items: add an alert on pool saturation.";
-    assert!(!RE_ANY_MARK.is_match(report));
-    assert_eq!(mark_hits(report), (0, 0, 0));
+    assert!(!RE_ANY_MARK.is_match(&Folded::new(report)));
+    assert_eq!(mark_hits(report, &Folded::new(report)), (0, 0, 0));
+}
+
+#[test]
+fn a_fold_into_ascii_is_found_by_its_bytes() {
+    assert!(holds_a_fold_into_ascii("re\u{17F}olved"));
+    assert!(holds_a_fold_into_ascii("20 \u{212A}"));
+    assert!(!holds_a_fold_into_ascii("caf\u{e9} \u{2014} \u{17E}\u{2129} plain"));
+    assert!(!Folded::new("A \u{17F}").lowered);
+    assert!(Folded::new("A caf\u{e9}").lowered);
 }

@@ -27,12 +27,16 @@ pub(super) fn cues(table: &[(&str, u8)], what: &str) -> CueSet {
     let cues = table
         .iter()
         .map(|(p, weight)| Cue {
-            regex: Regex::new(&pattern(p))
+            regex: regex::RegexBuilder::new(&pattern(p))
+                .dfa_size_limit(crate::extract::DFA_CACHE_BYTES)
+                .build()
                 .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}")),
             weight: *weight,
         })
         .collect();
-    let set = regex::RegexSet::new(table.iter().map(|(p, _)| pattern(p)))
+    let set = regex::RegexSetBuilder::new(table.iter().map(|(p, _)| pattern(p)))
+        .dfa_size_limit(crate::extract::DFA_CACHE_BYTES)
+        .build()
         .unwrap_or_else(|e| panic!("literal regex set for {what} cues: {e}"));
     CueSet { cues, set }
 }
