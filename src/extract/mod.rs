@@ -30,15 +30,8 @@ pub use self::learned::{
 /// its slow paths on any non-ASCII text (an em dash is enough), which made extraction of one
 /// article page take 15 ms instead of 1.
 pub(crate) fn ascii_word_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    regex::RegexBuilder::new(&ascii_word_pattern(pattern)).dfa_size_limit(DFA_CACHE_BYTES).build()
+    regex::Regex::new(&ascii_word_pattern(pattern))
 }
-
-/// The lazy DFA cache each of extraction's patterns may grow to, per thread (the regex
-/// crate's default is 2 MiB). The cue sets' overlapping searches outgrow the default on long
-/// sections: the impact set, whose cues hold `[^.]{0,80}` gaps, filled it and rebuilt its
-/// states over and over, and scored 24,617 sentences of the benchmark corpus in 50 ms instead
-/// of 14 ms. The cache only grows as far as a pattern's search needs (bench/README.md, #15).
-pub(crate) const DFA_CACHE_BYTES: usize = 4 << 20;
 
 /// `pattern` with each `\b` made an ASCII word boundary (see [`ascii_word_regex`]).
 pub(crate) fn ascii_word_pattern(pattern: &str) -> String {

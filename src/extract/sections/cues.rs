@@ -27,16 +27,12 @@ pub(super) fn cues(table: &[(&str, u8)], what: &str) -> CueSet {
     let cues = table
         .iter()
         .map(|(p, weight)| Cue {
-            regex: regex::RegexBuilder::new(&pattern(p))
-                .dfa_size_limit(crate::extract::DFA_CACHE_BYTES)
-                .build()
+            regex: Regex::new(&pattern(p))
                 .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}")),
             weight: *weight,
         })
         .collect();
-    let set = regex::RegexSetBuilder::new(table.iter().map(|(p, _)| pattern(p)))
-        .dfa_size_limit(crate::extract::DFA_CACHE_BYTES)
-        .build()
+    let set = regex::RegexSet::new(table.iter().map(|(p, _)| pattern(p)))
         .unwrap_or_else(|e| panic!("literal regex set for {what} cues: {e}"));
     CueSet { cues, set }
 }
@@ -274,8 +270,13 @@ pub(super) fn strongest_weight(sentence: &str, cues: &CueSet) -> Option<u8> {
     strongest(sentence, cues).map(|cue| cue.weight)
 }
 
-/// The strongest cue that matches (the last in the table among equals).
+/// The strongest cue that matches (the last in the table among equals). Most sentences have
+/// none, and saying so is cheaper than listing every match: an overlapping search reads the
+/// whole sentence with a bigger automaton, where `is_match` stops at the first cue.
 pub(super) fn strongest<'a>(sentence: &str, cues: &'a CueSet) -> Option<&'a Cue> {
+    if !cues.set.is_match(sentence) {
+        return None;
+    }
     cues.set.matches(sentence).iter().map(|i| &cues.cues[i]).max_by_key(|cue| cue.weight)
 }
 
