@@ -32,8 +32,7 @@ struct Row<'a> {
     kind: &'static str,
     url: String,
     enabled: bool,
-    /// `ok`, `degraded` (the index answered, but a report page it points at failed in the
-    /// same pass), `not modified`, `failed` or `never` (not fetched yet).
+    /// `ok`, `not modified`, `failed` or `never` (not fetched yet).
     last_outcome: &'static str,
     last_status: Option<u16>,
     last_attempt_at: Option<DateTime<Utc>>,
@@ -90,13 +89,12 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
         .iter()
         .map(|source| {
             let state = states.iter().find(|s| s.name == source.name);
-            let report_failure = report_failures.remove(&source.name);
             Row {
                 name: source.name.as_str(),
                 kind: source.kind.as_str(),
                 url: source.url.to_string(),
                 enabled: source.enabled,
-                last_outcome: state.map_or("never", |s| outcome(s, report_failure.as_ref())),
+                last_outcome: state.map_or("never", outcome),
                 last_status: state.and_then(|s| s.last_status),
                 last_attempt_at: state.and_then(|s| s.last_attempt_at),
                 last_success_at: state.and_then(|s| s.last_success_at),
@@ -104,7 +102,7 @@ fn list(cli: &Cli, json: bool) -> anyhow::Result<()> {
                 consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
                 next_attempt_at: state.and_then(|s| s.next_attempt_at),
                 entries: state.map_or(0, |s| s.entries),
-                last_report_failure: report_failure,
+                last_report_failure: report_failures.remove(&source.name),
             }
         })
         .collect();
@@ -203,15 +201,11 @@ fn write_table_row(
     writeln!(out, "{}", line.trim_end())
 }
 
-/// How the source's last pass went. A report failure stored by that same pass (its time is
-/// the pass's, see `Store::record_entries`) makes an answered index `degraded`, as `sync`
-/// reports it; an older one is history, shown under the row.
-fn outcome(state: &SourceState, report_failure: Option<&LastReportFailure>) -> &'static str {
+fn outcome(state: &SourceState) -> &'static str {
     match (state.last_attempt_at, &state.last_error, state.last_status) {
         (None, _, _) => "never",
         (Some(_), Some(_), _) => "failed",
         (Some(_), None, Some(304)) => "not modified",
-        (Some(at), None, _) if report_failure.is_some_and(|f| f.at == Some(at)) => "degraded",
         (Some(_), None, _) => "ok",
     }
 }
