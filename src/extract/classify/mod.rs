@@ -447,7 +447,7 @@ static RE_INCIDENT_WORDS: LazyLock<Words> = LazyLock::new(|| {
 });
 static RE_SECURITY: LazyLock<Words> = LazyLock::new(|| {
     Words::new(
-        r"(?i)\b(compromised?|breach(ed)?|unauthori[sz]ed|attackers?|malicious|exploit(ed|ation)?|leak(ed)?|exposed|credentials?|tokens? (were|was)|revoked?|rotated?|ddos|phishing|vulnerab\w*|intrusion)\b",
+        r"(?i)\b(compromised?|breach(ed)?|unauthori[sz]ed|attackers?|malicious|exploit(ed|ation)?|leak(ed)?|exposed|credentials?|tokens? (were|was)|revoked?|rotated?|ddos|phishing|vulnerab\w*|intrusion|passwords?|remote code execution|arbitrary (?:code|commands?)|cve-\d{4}-\d+)\b",
         "security-incident words",
     )
 });

@@ -162,6 +162,13 @@ fn new_word_signals() {
         )),
         5
     );
+    // A security report names what was taken or how it was broken into.
+    assert_eq!(
+        security_hits(&Folded::new(
+            "CVE-2021-26084 gave remote code execution; all passwords were reset."
+        )),
+        3
+    );
     assert_eq!(
         announcement_hits(&Folded::new(
             "The site will be unavailable during scheduled maintenance."

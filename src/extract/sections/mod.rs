@@ -135,7 +135,7 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
         (r"\btrigger", &[Kind::Trigger]),
         (r"contributing factors?|contributors", &[Kind::Contributing]),
         (
-            r"resolution|resolv|remediation|recovery|mitigation|mitigat|\bfix(es|ed)?\b|how we fixed|repair|restor|how did we respond|response",
+            r"resolution|resolv|remediation|recovery|mitigation|mitigat|\bfix(es|ed)?\b|how we fixed|repair|restor|stabili[sz]ation|actions? taken|how did we respond|response",
             &[Kind::Resolution],
         ),
         (
@@ -273,10 +273,22 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             break;
         }
     }
-    fields.resolution = first_text(sections, Kind::Resolution, |s| resolution_text(s));
+    // "Recovery" says how it ended where "Response" (who responded, and how) sits beside
+    // it in the same template: a heading that names the fix goes first.
+    fields.resolution = sections
+        .iter()
+        .filter(|s| s.own && s.has(Kind::Resolution) && s.heading.is_some_and(names_the_fix))
+        .find_map(resolution_text)
+        .or_else(|| first_text(sections, Kind::Resolution, |s| resolution_text(s)));
     fields.impact = first_text(sections, Kind::Impact, |s| {
         let text = s.text();
-        if says_nothing(&text) { None } else { focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT) }
+        // A section of figures only ("MTTD: 2h52m", "02:00–02:08 UTC") does not say what
+        // users saw; the prose may.
+        if says_nothing(&text) || words_of_prose(&text) < 4 {
+            None
+        } else {
+            focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT)
+        }
     });
     fields.action_items = action_items(sections);
     fields.opening = opening(sections);
@@ -393,6 +405,23 @@ fn says_nothing(text: &str) -> bool {
             "none" | "n/a" | "na" | "-" | "tbd" | "todo" | "unknown" | "nothing"
         )
         || (t.starts_with("http") && !t.contains(' '))
+}
+
+/// The words of a text that are words (two letters or more), not figures, times or labels'
+/// abbreviations alone.
+fn words_of_prose(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        .filter(|w| !w.chars().all(|c| c.is_uppercase() || !c.is_alphabetic()))
+        .count()
+}
+
+/// Whether a resolution heading names the fix itself, not only the response to the incident.
+fn names_the_fix(heading: &str) -> bool {
+    let heading = heading.to_lowercase();
+    ["resol", "remedia", "recover", "mitigat", "fix", "repair", "restor", "stabili", "workaround"]
+        .iter()
+        .any(|word| heading.contains(word))
 }
 
 fn resolution_text(section: &Section<'_>) -> Option<String> {

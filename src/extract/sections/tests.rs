@@ -288,3 +288,91 @@ fn clip_cuts_at_words() {
     let c = clip("alpha beta gamma delta", 15);
     assert!(c.len() <= 15 + '…'.len_utf8() && c.ends_with('…'), "{c}");
 }
+
+#[test]
+fn the_problem_was_that_names_a_cause_and_a_flaw_that_allowed_an_attack_does_too() {
+    let d = doc(vec![p(
+        "Image builds queued for most of Sunday. The problem was that one popular repository took every build slot while it rebuilt. We banned the repository and builds started again.",
+    )]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("The problem was that one popular repository took every build slot while it rebuilt.")
+    );
+    // An aside in the present tense is commentary, not the cause.
+    let d = doc(vec![p(
+        "The stylesheet failed to compile on deploy. The real problem is that there is a lot going on in that line.",
+    )]);
+    assert_eq!(extract_fields(&read_sections(&d)).root_cause, None);
+
+    let d = doc(vec![p(
+        "On April 19 a researcher reported the issue to us. A flaw in the upload validation allowed any registered user to run shell commands on the server. We patched the validation the same day.",
+    )]);
+    let cause = extract_fields(&read_sections(&d)).root_cause.unwrap_or_default();
+    assert!(cause.starts_with("A flaw in the upload validation allowed"), "{cause}");
+}
+
+#[test]
+fn recovery_says_how_it_ended_where_response_says_who_responded() {
+    let d = doc(vec![
+        h(1, "Database outage"),
+        h(2, "Response"),
+        p("Sam responded to the page within five minutes. There were no obstacles."),
+        h(2, "Recovery"),
+        li("Force-deleted the stuck database pods."),
+        li("Remounted the volume and reapplied the deployment."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.resolution.as_deref(),
+        Some(
+            "Force-deleted the stuck database pods. Remounted the volume and reapplied the deployment."
+        )
+    );
+    // With a Response section only, it is still the resolution.
+    let d = doc(vec![
+        h(1, "Database outage"),
+        h(2, "Response"),
+        p("We restarted the primary and service was restored at 10:40."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.resolution.as_deref(),
+        Some("We restarted the primary and service was restored at 10:40.")
+    );
+}
+
+#[test]
+fn a_passive_fix_is_a_resolution_and_stabilization_steps_are_a_resolution_heading() {
+    let d = doc(vec![p(
+        "Launches hung for an hour on Tuesday. The faulty node was cordoned and the hub pod was restarted.",
+    )]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some("The faulty node was cordoned and the hub pod was restarted.")
+    );
+    assert_eq!(heading_kinds("Stabilization Steps"), vec![Kind::Resolution]);
+    assert_eq!(heading_kinds("Actions Taken"), vec![Kind::Resolution]);
+}
+
+#[test]
+fn an_impact_section_of_figures_only_leaves_the_impact_to_the_prose() {
+    let d = doc(vec![
+        h(1, "Login failure"),
+        h(2, "Description"),
+        p(
+            "Users could not log in to the editor in staging and production for most of the morning.",
+        ),
+        h(2, "Impact"),
+        p("MTTD: 2h52m"),
+        p("MTTR: 1h35m"),
+    ]);
+    let impact = extract_fields(&read_sections(&d)).impact.unwrap_or_default();
+    assert!(impact.starts_with("Users could not log in"), "{impact}");
+    // A section that says what happened in words is the impact, figures and all.
+    let d = doc(vec![h(2, "Impact"), p("All uploads failed for 2h 10m (about 4% of requests).")]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).impact.as_deref(),
+        Some("All uploads failed for 2h 10m (about 4% of requests).")
+    );
+}
