@@ -135,7 +135,7 @@ fn analyse(document: &Document, hints: &Hints, classifier: Classifier) -> (Postm
     let summary = summary::build_summary(
         fields.opening.as_deref(),
         fields.impact.as_deref(),
-        fields.root_cause.as_deref(),
+        fields.root_cause_sentence.as_deref().or(fields.root_cause.as_deref()),
         fields.resolution.as_deref(),
     );
 

@@ -2,6 +2,8 @@
 //! picks made with them: the best sentence of a narrative, a long section cut to its point.
 //! Cues are general wording, never one organisation's phrases.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -217,14 +219,14 @@ pub(super) enum Pick {
 }
 
 /// The index of the sentence with the strongest cue (the earliest among equals), skipping
-/// those `not` matches, with where its cue starts.
+/// those `not` matches, with where its cue is.
 pub(super) fn best_sentence(
     candidates: &[&str],
     cues: &CueSet,
     not: &Regex,
     pick: Pick,
-) -> Option<(usize, usize)> {
-    let mut best: Option<(u8, usize, usize)> = None;
+) -> Option<(usize, Range<usize>)> {
+    let mut best: Option<(u8, usize, Range<usize>)> = None;
     for (index, sentence) in candidates.iter().enumerate() {
         if sentence.len() < 15 || not.is_match(sentence) || RE_PROMPT.is_match(sentence) {
             continue;
@@ -236,7 +238,7 @@ pub(super) fn best_sentence(
         if pick == Pick::EarliestStrong && weight >= 3 {
             return Some((index, at));
         }
-        if best.is_none_or(|(w, _, _)| weight > w) {
+        if best.as_ref().is_none_or(|(w, _, _)| weight > *w) {
             best = Some((weight, index, at));
         }
     }
@@ -248,11 +250,11 @@ pub(super) fn best_sentence(
 pub(super) fn with_lead_in<'a>(
     candidates: &[&'a str],
     index: usize,
-    trim: impl Fn(&'a str) -> &'a str,
+    trim: impl Fn(&'a str) -> Cow<'a, str>,
 ) -> String {
     let sentence = candidates[index];
     if !sentence.ends_with(':') {
-        return clip(trim(sentence), 600);
+        return clip(&trim(sentence), 600);
     }
     let mut out = String::from(sentence);
     let mut words = sentence.split_whitespace().count();
@@ -267,10 +269,10 @@ pub(super) fn with_lead_in<'a>(
     clip(&out, 600)
 }
 
-/// The weight and position of the strongest cue in a sentence.
-pub(super) fn strongest_cue(sentence: &str, cues: &CueSet) -> Option<(u8, usize)> {
+/// The weight and place of the strongest cue in a sentence.
+pub(super) fn strongest_cue(sentence: &str, cues: &CueSet) -> Option<(u8, Range<usize>)> {
     let cue = strongest(sentence, cues)?;
-    cue.regex.find(sentence).map(|m| (cue.weight, m.start()))
+    cue.regex.find(sentence).map(|m| (cue.weight, m.range()))
 }
 
 /// The weight of the strongest cue in a sentence, when where it starts does not matter.
@@ -290,25 +292,114 @@ pub(super) fn strongest<'a>(sentence: &str, cues: &'a CueSet) -> Option<&'a Cue>
 
 /// The clause of a sentence that holds its cause cue: a long sentence loses what comes
 /// before the cue's clause ("After two hours of digging, we found that …") and what follows
-/// it (a "; …" or " - …" aside).
-pub(super) fn cause_clause(sentence: &str, cue: usize) -> &str {
+/// it (a "; …" or " - …" aside). The summary quotes this.
+pub(super) fn cause_clause(sentence: &str, cue: Range<usize>) -> &str {
     if sentence.split_whitespace().count() <= 30 {
         return sentence;
     }
-    let head = &sentence[..cue];
+    let head = &sentence[..cue.start];
     let start = ["; ", ": ", " — ", " – ", " - ", ", but ", ", so ", ", and "]
         .iter()
         .filter_map(|sep| head.rfind(sep).map(|p| p + sep.len()))
         .max()
         .unwrap_or(0);
-    let tail = &sentence[cue..];
-    let end = ["; ", " — ", " – ", " - ", ", but ", ", which ", ", so "]
+    sentence[start..clause_end(sentence, cue.start)].trim()
+}
+
+/// The cause a sentence names: where the cue leads into it ("the root cause was …", "caused
+/// by …", "due to …", "the problem was that …"), the words after the cue, which are the cause
+/// itself; else [`cause_clause`].
+pub(super) fn cause_words(sentence: &str, cue: Range<usize>) -> Cow<'_, str> {
+    after_the_cue(sentence, &cue).unwrap_or_else(|| Cow::Borrowed(cause_clause(sentence, cue)))
+}
+
+/// Where the clause that starts at `from` ends: at an aside ("; …", " - …", ", which …")
+/// that starts 20 bytes or more after it, else at the end of the sentence.
+fn clause_end(sentence: &str, from: usize) -> usize {
+    let tail = &sentence[from..];
+    ["; ", " — ", " – ", " - ", ", but ", ", which ", ", so "]
         .iter()
         .filter_map(|sep| tail.find(sep))
         .filter(|&p| p > 20)
         .min()
-        .map_or(sentence.len(), |p| cue + p);
-    sentence[start..end].trim()
+        .map_or(sentence.len(), |p| from + p)
+}
+
+/// The words that follow a cue that leads into its cause ("was caused by", "due to", "the
+/// root cause was", "we found that"), from a capital letter; `None` when the cue does not lead
+/// into one ("ran out of", "delays caused by" in a noun phrase) or what follows is not a noun
+/// phrase of four words or more ("the root cause was traced to …", "is general and …").
+fn after_the_cue<'a>(sentence: &'a str, cue: &Range<usize>) -> Option<Cow<'a, str>> {
+    let at_start = !sentence[..cue.start].contains(char::is_alphanumeric);
+    let mut cue = cue.clone();
+    // "Due to X, the API failed": the cue that matched runs on to the effect; the cause is
+    // what follows its opening words.
+    if at_start {
+        let lower = sentence[cue.clone()].to_ascii_lowercase();
+        if let Some(opening) = ["due to ", "because of ", "owing to ", "as a result of "]
+            .iter()
+            .find(|o| lower.starts_with(*o))
+        {
+            cue.end = cue.start + opening.len() - 1;
+        }
+    }
+    let matched = sentence[cue.clone()].trim_end().to_ascii_lowercase();
+    let copula = |m: &str| {
+        [" was ", " were ", " is ", " are ", " been ", " being "].iter().any(|c| m.contains(c))
+    };
+    let leads_into = if matched.ends_with(" by") {
+        // "was caused by X" names X; "the delays caused by X" is a noun phrase.
+        copula(&format!(" {matched}"))
+    } else {
+        [
+            "due to",
+            "because of",
+            "owing to",
+            "result of",
+            "consequence of",
+            " from",
+            " that",
+            "because",
+            " was",
+            " were",
+            " is",
+            " are",
+            ":",
+            "-",
+            "–",
+            "—",
+        ]
+        .iter()
+        .any(|end| matched.ends_with(end))
+    };
+    if !leads_into {
+        return None;
+    }
+    let mut rest = sentence[cue.end..clause_end(sentence, cue.end)]
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '-' | '–' | '—'))
+        .trim_end();
+    rest = rest.strip_prefix("that ").unwrap_or(rest);
+    // "Due to X, Y happened": the cause ends at the comma.
+    if at_start && let Some(comma) = rest.find(", ") {
+        rest = &rest[..comma];
+    }
+    let mut words = rest.split_whitespace();
+    let first = words.next()?.to_ascii_lowercase();
+    let second = words.next().unwrap_or_default().to_ascii_lowercase();
+    let not_a_noun_phrase = first.ends_with("ed")
+        || first.ends_with("ly")
+        || matches!(second.as_str(), "and" | "to" | "in" | "that" | "than")
+        || matches!(first.as_str(), "not" | "still" | "also" | "being" | "general" | "simple");
+    if not_a_noun_phrase || rest.split_whitespace().count() < 4 {
+        return None;
+    }
+    let mut chars = rest.chars();
+    let initial = chars.next()?;
+    Some(if initial.is_lowercase() {
+        Cow::Owned(initial.to_uppercase().chain(chars).collect())
+    } else {
+        Cow::Borrowed(rest)
+    })
 }
 
 /// A section's text cut to its point: when it runs past [`FIELD_WORDS`] words, the sentences

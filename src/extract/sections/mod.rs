@@ -9,6 +9,7 @@
 //! by", "we don't yet know"), planned or failed steps and template prompts. A section longer
 //! than a paraphrase is cut to its cued sentences. Pure; reads nothing but the document.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -22,8 +23,8 @@ mod text;
 
 use self::cues::{
     CAUSE_CUES, IMPACT_CUES, Pick, RE_NOT_A_CAUSE, RE_NOT_A_RESOLUTION, RE_NOT_AN_IMPACT,
-    RESOLUTION_CUES, best_sentence, cause_clause, first_statement, focus, gives_effect_of_previous,
-    strongest_weight, with_lead_in,
+    RESOLUTION_CUES, best_sentence, cause_clause, cause_words, first_statement, focus,
+    gives_effect_of_previous, strongest_weight, with_lead_in,
 };
 pub(crate) use self::text::{clip, line_sentences, sentences};
 
@@ -110,6 +111,9 @@ pub(crate) fn block_text(block: &Block) -> std::borrow::Cow<'_, str> {
 pub(crate) struct Fields {
     pub(crate) impact: Option<String>,
     pub(crate) root_cause: Option<String>,
+    /// The whole sentence `root_cause` was cut from, when it is a clause of one: the summary
+    /// reads better with the sentence ("The outage was caused by …") than with its clause.
+    pub(crate) root_cause_sentence: Option<String>,
     /// Whether `root_cause` came from a heading (not from prose).
     pub(crate) root_cause_from_heading: bool,
     pub(crate) resolution: Option<String>,
@@ -316,7 +320,15 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
                 if index > 0 && gives_effect_of_previous(narrative[index]) {
                     clip(narrative[index - 1], 600)
                 } else {
-                    with_lead_in(&narrative, index, |s| cause_clause(s, cue))
+                    let words = with_lead_in(&narrative, index, |s| cause_words(s, cue.clone()));
+                    // The summary quotes a sentence, not the words cut from it.
+                    let clause = with_lead_in(&narrative, index, |s| {
+                        Cow::Borrowed(cause_clause(s, cue.clone()))
+                    });
+                    if clause != words {
+                        fields.root_cause_sentence = Some(clause);
+                    }
+                    words
                 }
             });
     }
@@ -340,7 +352,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             .collect();
         fields.resolution =
             best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
-                .map(|(index, _)| with_lead_in(&fix_prose, index, |s| s))
+                .map(|(index, _)| with_lead_in(&fix_prose, index, Cow::Borrowed))
                 .or_else(|| {
                     best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
                         .map(|(index, _)| clip(timeline[index], 600))
@@ -361,7 +373,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             .collect();
         fields.impact =
             best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::EarliestStrong)
-                .map(|(index, _)| with_lead_in(&summary_like, index, |s| s))
+                .map(|(index, _)| with_lead_in(&summary_like, index, Cow::Borrowed))
                 .or_else(|| first_statement(&summary_like));
     }
     fields

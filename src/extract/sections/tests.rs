@@ -107,8 +107,10 @@ fn prose_fallback_without_headings() {
         "On May 3 our API was down for an hour. The outage was caused by an expired certificate on the load balancer. It was resolved by renewing the certificate.",
     )]);
     let fields = extract_fields(&read_sections(&d));
+    assert_eq!(fields.root_cause.as_deref(), Some("An expired certificate on the load balancer."));
+    // The summary quotes the sentence the cause was cut from.
     assert_eq!(
-        fields.root_cause.as_deref(),
+        fields.root_cause_sentence.as_deref(),
         Some("The outage was caused by an expired certificate on the load balancer.")
     );
     assert_eq!(fields.resolution.as_deref(), Some("It was resolved by renewing the certificate."));
@@ -141,11 +143,12 @@ fn negated_and_unknown_causes_are_skipped_for_the_real_one() {
 #[test]
 fn a_long_cause_sentence_is_cut_to_its_clause() {
     let sentence = "We spent most of the evening on the phone with the vendor, the database team and two on-call engineers from the storage group; in the end the root cause was a full disk on the primary replica - which nobody had watched.";
-    let cue = strongest_cue(sentence, &CAUSE_CUES).map_or(0, |(_, at)| at);
+    let cue = strongest_cue(sentence, &CAUSE_CUES).map_or(0..0, |(_, at)| at);
     assert_eq!(
-        cause_clause(sentence, cue),
+        cause_clause(sentence, cue.clone()),
         "in the end the root cause was a full disk on the primary replica"
     );
+    assert_eq!(cause_words(sentence, cue), "A full disk on the primary replica");
 }
 
 #[test]
@@ -168,10 +171,7 @@ fn a_sentence_that_states_its_own_cause_is_not_an_effect_of_the_previous() {
         "Availability fell to 25% when connections drained. This drop was caused by a full disk on the primary node.",
     )]);
     let fields = extract_fields(&read_sections(&d));
-    assert_eq!(
-        fields.root_cause.as_deref(),
-        Some("This drop was caused by a full disk on the primary node.")
-    );
+    assert_eq!(fields.root_cause.as_deref(), Some("A full disk on the primary node."));
     // Nor is a sentence that names the cause the fix.
     assert_eq!(fields.resolution, None);
 }
@@ -297,7 +297,7 @@ fn the_problem_was_that_names_a_cause_and_a_flaw_that_allowed_an_attack_does_too
     let fields = extract_fields(&read_sections(&d));
     assert_eq!(
         fields.root_cause.as_deref(),
-        Some("The problem was that one popular repository took every build slot while it rebuilt.")
+        Some("One popular repository took every build slot while it rebuilt.")
     );
     // An aside in the present tense is commentary, not the cause.
     let d = doc(vec![p(
@@ -375,4 +375,30 @@ fn an_impact_section_of_figures_only_leaves_the_impact_to_the_prose() {
         extract_fields(&read_sections(&d)).impact.as_deref(),
         Some("All uploads failed for 2h 10m (about 4% of requests).")
     );
+}
+
+#[test]
+fn the_cause_is_the_words_after_a_cue_that_leads_into_it() {
+    let words = |sentence: &str| {
+        let cue = strongest_cue(sentence, &CAUSE_CUES).expect("a cause cue").1;
+        cause_words(sentence, cue).into_owned()
+    };
+    assert_eq!(
+        words("We realized quickly that the incident was caused by a misconfigured deploy job."),
+        "A misconfigured deploy job."
+    );
+    assert_eq!(
+        words("Due to a full disk on the primary, the API failed for an hour."),
+        "A full disk on the primary"
+    );
+    // Where the cue does not lead into the cause, the sentence stays whole.
+    for sentence in [
+        "One node running a proxy had run out of memory which broke the proxy.",
+        "We saw delays caused by the slow database on the primary node.",
+        "The root cause was traced to unoptimized expressions at high volume.",
+        "The root cause is general and affects every node we run.",
+        "The outage was caused by a bug.",
+    ] {
+        assert_eq!(words(sentence), sentence);
+    }
 }
