@@ -139,6 +139,9 @@ pub struct SourceState {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// How many entries are stored for it.
     pub entries: u64,
+    /// Whether its last pass lost a report page: the index answered, but a report page it
+    /// points at failed (`sync` calls the source degraded). Cleared by a clean pass or a 304.
+    pub last_pass_degraded: bool,
 }
 
 /// What writing one source's entries changed.

@@ -117,6 +117,7 @@ mod tests {
             consecutive_failures: u32::from(next.is_some()),
             next_attempt_at: next.map(at),
             entries: 0,
+            last_pass_degraded: false,
         }
     }
 

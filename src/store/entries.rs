@@ -136,8 +136,9 @@ impl Store {
     }
 }
 
-/// Stores `failure` as the source's last report failure (nothing when there is none: an
-/// older failure stays, with its time).
+/// Stores `failure` as the source's last report failure, and marks its pass degraded (nothing
+/// when there is none: an older failure stays, with its time, and the write itself has
+/// cleared the mark).
 fn record_report_failure(
     tx: &Connection,
     name: &SourceName,
@@ -147,7 +148,7 @@ fn record_report_failure(
     let Some(failure) = failure else { return Ok(()) };
     tx.execute(
         "UPDATE sources SET last_report_url = ?2, last_report_error = ?3,
-             last_report_failed_at = ?4
+             last_report_failed_at = ?4, last_pass_degraded = 1
          WHERE name = ?1",
         params![name.as_str(), failure.url, failure.error, timestamp(at)],
     )
@@ -291,7 +292,7 @@ fn record_in<'a>(
         tx.execute(
             "UPDATE sources SET etag = ?2, last_modified = ?3, last_attempt_at = ?4,
                      last_success_at = ?4, last_status = ?5, last_error = NULL,
-                     consecutive_failures = 0, next_attempt_at = NULL
+                     consecutive_failures = 0, next_attempt_at = NULL, last_pass_degraded = 0
                  WHERE id = ?1",
             params![source_id, validators.etag, validators.last_modified, at, status],
         )

@@ -65,7 +65,8 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = 304,
-                     last_error = NULL, consecutive_failures = 0, next_attempt_at = NULL
+                     last_error = NULL, consecutive_failures = 0, next_attempt_at = NULL,
+                     last_pass_degraded = 0
                  WHERE name = ?1",
                 params![name.as_str(), at],
             )
@@ -119,7 +120,7 @@ impl Store {
                 "SELECT s.name, s.kind, s.url, s.etag, s.last_modified, s.last_attempt_at,
                         s.last_success_at, s.last_status, s.last_error, s.consecutive_failures,
                         (SELECT count(*) FROM entries e WHERE e.source_id = s.id),
-                        s.next_attempt_at
+                        s.next_attempt_at, s.last_pass_degraded
                  FROM sources s ORDER BY s.name",
             )
             .map_err(query("read sources"))?;
@@ -137,6 +138,7 @@ impl Store {
                     row.get::<_, u32>(9)?,
                     row.get::<_, i64>(10)? as u64,
                     row.get::<_, Option<String>>(11)?,
+                    row.get::<_, bool>(12)?,
                 ))
             })
             .map_err(query("read sources"))?;
@@ -154,6 +156,7 @@ impl Store {
                 failures,
                 entries,
                 next_attempt,
+                degraded,
             ) = row.map_err(query("read sources"))?;
             states.push(SourceState {
                 name: SourceName::new(name),
@@ -167,6 +170,7 @@ impl Store {
                 consecutive_failures: failures,
                 next_attempt_at: parse_timestamp("next_attempt_at", next_attempt)?,
                 entries,
+                last_pass_degraded: degraded,
             });
         }
         Ok(states)
@@ -284,10 +288,27 @@ mod tests {
             (stored.url.as_deref(), stored.error.as_str(), stored.at),
             (failure.url.as_deref(), failure.error.as_str(), Some(at))
         );
-        // A later pass without failures keeps the last one, with its time.
-        let results = store.record_entries_batch(&[write(None, at + chrono::Duration::hours(1))]);
+        assert!(store.source_states().unwrap()[0].last_pass_degraded);
+        // A later pass without failures, even within the same second, keeps the last one,
+        // with its time, and is not degraded.
+        let results = store.record_entries_batch(&[write(None, at)]);
         assert!(results[0].is_ok(), "{results:?}");
         assert_eq!(store.last_report_failures().unwrap()[&name].at, Some(at));
+        assert!(!store.source_states().unwrap()[0].last_pass_degraded);
+        // In a group commit too, and a 304 clears it.
+        let other = SourceName::new("b");
+        store.register_sources([(&other, SourceKind::Feed, "https://b.example/feed")]).unwrap();
+        let mut second = write(None, at);
+        second.name = other.clone();
+        let results = store.record_entries_batch(&[write(Some(failure), at), second]);
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let states = store.source_states().unwrap();
+        assert_eq!(
+            states.iter().map(|s| (s.name.as_str(), s.last_pass_degraded)).collect::<Vec<_>>(),
+            [("a", true), ("b", false)]
+        );
+        store.record_not_modified(&name, at).unwrap();
+        assert!(!store.source_states().unwrap()[0].last_pass_degraded);
     }
 
     #[test]

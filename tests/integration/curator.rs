@@ -278,7 +278,9 @@ fn a_source_none_of_whose_report_pages_came_is_degraded_not_ok() {
     );
     rt.block_on(async {
         Mock::given(path("/feed.xml"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(feed.clone(), "application/rss+xml"),
+            )
             .mount(&server)
             .await;
         Mock::given(wiremock::matchers::path_regex("^/pm/"))
@@ -307,6 +309,7 @@ fn a_source_none_of_whose_report_pages_came_is_degraded_not_ok() {
     let rows: Vec<Value> =
         serde_json::from_str(&stdout(&ws.pmagg().args(["sources", "--json"]).output().unwrap()))
             .unwrap();
+    assert_eq!(rows[0]["last_outcome"], "degraded", "as sync said: {rows:?}");
     let failure = &rows[0]["last_report_failure"];
     assert!(failure["url"].as_str().unwrap().starts_with(&format!("{base}/pm/")), "{failure}");
     assert!(failure["error"].as_str().unwrap().contains("404"), "{failure}");
@@ -314,6 +317,31 @@ fn a_source_none_of_whose_report_pages_came_is_degraded_not_ok() {
     let table = stdout(&ws.pmagg().arg("sources").output().unwrap());
     let line = table.lines().find(|l| l.contains("last report failure")).unwrap_or_default();
     assert!(line.contains("HTTP 404 from") && line.contains("/pm/"), "{table}");
+    let row = table.lines().find(|l| l.starts_with("Ops")).unwrap_or_default();
+    assert!(row.split_whitespace().nth(2) == Some("degraded"), "the LAST column: {table}");
+
+    // A later pass whose report pages all come is ok again; the old failure stays below.
+    let page = "<html><head><title>Postmortem</title></head><body><article><h1>Postmortem</h1>\
+                <p>The API returned errors for 40 minutes because a certificate expired. We \
+                renewed it at 14:40 UTC and service was restored.</p></article></body></html>";
+    rt.block_on(async {
+        server.reset().await;
+        Mock::given(path("/feed.xml"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+            .mount(&server)
+            .await;
+        Mock::given(wiremock::matchers::path_regex("^/pm/"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(page, "text/html"))
+            .mount(&server)
+            .await;
+    });
+    let report = ws.sync();
+    assert_eq!(report["sources_ok"], 1, "{report}");
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ws.pmagg().args(["sources", "--json"]).output().unwrap()))
+            .unwrap();
+    assert_eq!(rows[0]["last_outcome"], "ok", "{rows:?}");
+    assert!(rows[0]["last_report_failure"]["error"].as_str().is_some(), "kept: {rows:?}");
 }
 
 /// The icco/postmortems shape, written for this test under tests/fixtures/icco/: four

@@ -32,7 +32,8 @@ struct Row<'a> {
     kind: &'static str,
     url: String,
     enabled: bool,
-    /// `ok`, `not modified`, `failed` or `never` (not fetched yet).
+    /// `ok`, `degraded` (the index answered, but a report page it points at failed in the
+    /// same pass), `not modified`, `failed` or `never` (not fetched yet).
     last_outcome: &'static str,
     last_status: Option<u16>,
     last_attempt_at: Option<DateTime<Utc>>,
@@ -201,11 +202,13 @@ fn write_table_row(
     writeln!(out, "{}", line.trim_end())
 }
 
+/// How the source's last pass went, as `sync` reported it.
 fn outcome(state: &SourceState) -> &'static str {
     match (state.last_attempt_at, &state.last_error, state.last_status) {
         (None, _, _) => "never",
         (Some(_), Some(_), _) => "failed",
         (Some(_), None, Some(304)) => "not modified",
+        (Some(_), None, _) if state.last_pass_degraded => "degraded",
         (Some(_), None, _) => "ok",
     }
 }
