@@ -189,26 +189,39 @@ fn holds_a_fold_into_ascii(text: &str) -> bool {
 
 /// A case-insensitive pattern of words, compiled twice: without `(?i)` for [`Folded`] text
 /// that was lowercased (the common case, where the engine can skip ahead to its literals
-/// instead of reading every byte), and as written for text that was not.
+/// instead of reading every byte), and as written for text that was not, on first use: few
+/// texts hold a character that folds into ASCII, and each compiled pattern holds memory for
+/// the whole run.
 struct Words {
     lower: Regex,
-    any_case: Regex,
+    pattern: String,
+    what: &'static str,
+    any_case: std::sync::OnceLock<Regex>,
 }
 
 impl Words {
-    fn new(pattern: &str, what: &str) -> Self {
+    fn new(pattern: &str, what: &'static str) -> Self {
         let lower = pattern.strip_prefix("(?i)").expect("word patterns are case-insensitive");
-        Self { lower: regex(lower, what), any_case: regex(pattern, what) }
+        Self::with_lower(pattern, lower, what)
     }
 
     /// A pattern whose classes name capitals (`<[A-Z]...>`): `lower` is the same pattern
     /// written for lowercased text, without `(?i)` (a test holds the two to the same matches).
-    fn with_lower(pattern: &str, lower: &str, what: &str) -> Self {
-        Self { lower: regex(lower, what), any_case: regex(pattern, what) }
+    fn with_lower(pattern: &str, lower: &str, what: &'static str) -> Self {
+        Self {
+            lower: regex(lower, what),
+            pattern: pattern.to_owned(),
+            what,
+            any_case: std::sync::OnceLock::new(),
+        }
     }
 
     fn regex(&self, text: &Folded<'_>) -> &Regex {
-        if text.lowered { &self.lower } else { &self.any_case }
+        if text.lowered {
+            &self.lower
+        } else {
+            self.any_case.get_or_init(|| regex(&self.pattern, self.what))
+        }
     }
 
     fn find_iter<'r, 't>(&'r self, text: &'t Folded<'_>) -> regex::Matches<'r, 't> {

@@ -13,8 +13,21 @@ use super::text::{clip, sentences};
 /// A cue that a sentence states something, and how strongly (a higher weight is better
 /// evidence). Cues are general wording, never one organisation's phrases.
 pub(super) struct Cue {
-    regex: Regex,
+    pattern: String,
+    /// Compiled on first use: only the cause cues are ever asked where they match, and each
+    /// compiled pattern holds memory for the whole run.
+    regex: std::sync::OnceLock<Regex>,
     weight: u8,
+}
+
+impl Cue {
+    /// Where the cue matches in `sentence`.
+    pub(super) fn find(&self, sentence: &str) -> Option<Range<usize>> {
+        let regex = self.regex.get_or_init(|| {
+            Regex::new(&self.pattern).unwrap_or_else(|e| panic!("literal cue regex: {e}"))
+        });
+        regex.find(sentence).map(|m| m.range())
+    }
 }
 
 /// A field's cues, with a set that tells in one search which of them match: most sentences
@@ -29,8 +42,8 @@ pub(super) fn cues(table: &[(&str, u8)], what: &str) -> CueSet {
     let cues = table
         .iter()
         .map(|(p, weight)| Cue {
-            regex: Regex::new(&pattern(p))
-                .unwrap_or_else(|e| panic!("literal regex for {what} cues: {e}")),
+            pattern: pattern(p),
+            regex: std::sync::OnceLock::new(),
             weight: *weight,
         })
         .collect();
@@ -44,11 +57,11 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s[^.]{0,80}?)?\s*(?:was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)",
+                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s[^.]*?)?\s*(?:was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)",
                 4,
             ),
             (
-                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s[^.]{0,80}?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
+                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s[^.]*?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
                 4,
             ),
             (
@@ -60,7 +73,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:occurr?ed|happened|broke|failed|went down) because\b|\b(?:stems|originates|arises) from\b|\b(?:vulnerability|flaw|weakness|exploit)\b[^.]{0,80}\b(?:allowed|allows|could be (?:exploited|used|abused)|made it possible|enabled)\b|\bmisconfigur\w*\b[^.]{0,60}\b(?:exposed|leaked)\b",
+                r"\b(?:occurr?ed|happened|broke|failed|went down) because\b|\b(?:stems|originates|arises) from\b|\b(?:vulnerability|flaw|weakness|exploit)\b[^.]*?\b(?:allowed|allows|could be (?:exploited|used|abused)|made it possible|enabled)\b|\bmisconfigur\w*\b[^.]*?\b(?:exposed|leaked)\b",
                 3,
             ),
             (
@@ -72,7 +85,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|failed|down|unavailable|slow(?:ness)?)\b[^.]{0,80}\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b[^.]{0,120}\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
+                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|failed|down|unavailable|slow(?:ness)?)\b[^.]*?\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b[^.]*?\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
                 2,
             ),
             (
@@ -102,7 +115,7 @@ pub(super) static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
 /// to …"), whose cause is therefore that sentence.
 pub(super) static RE_EFFECT_OF_PREVIOUS: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b[^.]{0,40}?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b",
+        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b[^.]*?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b",
     )
     .expect("literal regex for sentences that give the effect of the previous one")
 });
@@ -124,7 +137,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s[^.]{0,50}\bagain\b|\bwent back to\b|\bfixed the (?:issue|problem|bug|outage)\b",
+                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s[^.]*?\bagain\b|\bwent back to\b|\bfixed the (?:issue|problem|bug|outage)\b",
                 3,
             ),
             (
@@ -153,11 +166,11 @@ pub(super) static IMPACT_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b[^.]{0,80}\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b[^.]{0,80}\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
+                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b[^.]*?\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b[^.]*?\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
                 4,
             ),
             (
-                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]{0,40}\b(?:lasted|for|of)\b",
+                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]*?\b(?:lasted|for|of)\b",
                 3,
             ),
             (
@@ -219,30 +232,35 @@ pub(super) enum Pick {
 }
 
 /// The index of the sentence with the strongest cue (the earliest among equals), skipping
-/// those `not` matches, with where its cue is.
-pub(super) fn best_sentence(
+/// those `not` matches, with that cue.
+pub(super) fn best_sentence<'c>(
     candidates: &[&str],
-    cues: &CueSet,
+    cues: &'c CueSet,
     not: &Regex,
     pick: Pick,
-) -> Option<(usize, Range<usize>)> {
-    let mut best: Option<(u8, usize, Range<usize>)> = None;
+) -> Option<(usize, &'c Cue)> {
+    let mut best: Option<(usize, &Cue)> = None;
     for (index, sentence) in candidates.iter().enumerate() {
-        if sentence.len() < 15 || not.is_match(sentence) || RE_PROMPT.is_match(sentence) {
+        // Under 15 bytes is no statement; over 600 is no sentence (a feed's markup read as
+        // text, a list run together), and no field quotes more (`clip`).
+        if !(15..=600).contains(&sentence.len())
+            || not.is_match(sentence)
+            || RE_PROMPT.is_match(sentence)
+        {
             continue;
         }
-        let Some((weight, at)) = strongest_cue(sentence, cues) else { continue };
-        if pick == Pick::Strong && weight < 3 {
+        let Some(cue) = strongest(sentence, cues) else { continue };
+        if pick == Pick::Strong && cue.weight < 3 {
             continue;
         }
-        if pick == Pick::EarliestStrong && weight >= 3 {
-            return Some((index, at));
+        if pick == Pick::EarliestStrong && cue.weight >= 3 {
+            return Some((index, cue));
         }
-        if best.as_ref().is_none_or(|(w, _, _)| weight > *w) {
-            best = Some((weight, index, at));
+        if best.is_none_or(|(_, b)| cue.weight > b.weight) {
+            best = Some((index, cue));
         }
     }
-    best.map(|(_, index, at)| (index, at))
+    best
 }
 
 /// The chosen sentence, trimmed by `trim`; a lead-in that ends with a colon ("the two
@@ -267,12 +285,6 @@ pub(super) fn with_lead_in<'a>(
         out.push_str(next);
     }
     clip(&out, 600)
-}
-
-/// The weight and place of the strongest cue in a sentence.
-pub(super) fn strongest_cue(sentence: &str, cues: &CueSet) -> Option<(u8, Range<usize>)> {
-    let cue = strongest(sentence, cues)?;
-    cue.regex.find(sentence).map(|m| (cue.weight, m.range()))
 }
 
 /// The weight of the strongest cue in a sentence, when where it starts does not matter.

@@ -320,6 +320,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
                 if index > 0 && gives_effect_of_previous(narrative[index]) {
                     clip(narrative[index - 1], 600)
                 } else {
+                    let cue = cue.find(narrative[index]).unwrap_or(0..0);
                     let words = with_lead_in(&narrative, index, |s| cause_words(s, cue.clone()));
                     // The summary quotes a sentence, not the words cut from it.
                     let clause = with_lead_in(&narrative, index, |s| {

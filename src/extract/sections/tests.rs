@@ -1,4 +1,4 @@
-use super::cues::{RE_EFFECT_OF_PREVIOUS, strongest_cue};
+use super::cues::{RE_EFFECT_OF_PREVIOUS, strongest};
 use super::*;
 
 fn doc(blocks: Vec<Block>) -> Document {
@@ -17,6 +17,12 @@ fn li(text: &str) -> Block {
 #[test]
 fn vocabulary_literals_compile() {
     assert!(VOCABULARY.len() > 5);
+    // Each cue compiles on first use; here, all of them.
+    for set in [&*CAUSE_CUES, &*RESOLUTION_CUES, &*IMPACT_CUES] {
+        for cue in &set.cues {
+            assert_eq!(cue.find("nothing to see"), None);
+        }
+    }
     assert!(!RE_HEADING_NOISE.as_str().is_empty());
     assert!(!RE_RESOLUTION_SENTENCE.as_str().is_empty());
     assert!(
@@ -143,7 +149,7 @@ fn negated_and_unknown_causes_are_skipped_for_the_real_one() {
 #[test]
 fn a_long_cause_sentence_is_cut_to_its_clause() {
     let sentence = "We spent most of the evening on the phone with the vendor, the database team and two on-call engineers from the storage group; in the end the root cause was a full disk on the primary replica - which nobody had watched.";
-    let cue = strongest_cue(sentence, &CAUSE_CUES).map_or(0..0, |(_, at)| at);
+    let cue = strongest(sentence, &CAUSE_CUES).and_then(|c| c.find(sentence)).unwrap_or(0..0);
     assert_eq!(
         cause_clause(sentence, cue.clone()),
         "in the end the root cause was a full disk on the primary replica"
@@ -380,7 +386,7 @@ fn an_impact_section_of_figures_only_leaves_the_impact_to_the_prose() {
 #[test]
 fn the_cause_is_the_words_after_a_cue_that_leads_into_it() {
     let words = |sentence: &str| {
-        let cue = strongest_cue(sentence, &CAUSE_CUES).expect("a cause cue").1;
+        let cue = strongest(sentence, &CAUSE_CUES).and_then(|c| c.find(sentence)).expect("a cue");
         cause_words(sentence, cue).into_owned()
     };
     assert_eq!(
@@ -401,4 +407,18 @@ fn the_cause_is_the_words_after_a_cue_that_leads_into_it() {
     ] {
         assert_eq!(words(sentence), sentence);
     }
+}
+
+#[test]
+fn text_run_together_past_600_bytes_is_no_sentence_to_quote() {
+    let markup = format!(
+        "<rss><channel><item><title>Maintenance</title><description>users could not log in {}</description></item></channel></rss>",
+        "<p>scheduled window</p> ".repeat(30)
+    );
+    let d = doc(vec![
+        p(&markup),
+        p("On May 3 the login service was down for an hour and users could not sign in."),
+    ]);
+    let impact = extract_fields(&read_sections(&d)).impact.unwrap_or_default();
+    assert!(impact.starts_with("On May 3 the login service"), "{impact}");
 }
