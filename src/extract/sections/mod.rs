@@ -353,10 +353,14 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             .collect();
         fields.resolution =
             best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
-                .map(|(index, _)| with_lead_in(&fix_prose, index, Cow::Borrowed))
+                .map(|(index, _)| {
+                    with_previous(&fix_prose, index, with_lead_in(&fix_prose, index, Cow::Borrowed))
+                })
                 .or_else(|| {
                     best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
-                        .map(|(index, _)| clip(timeline[index], 600))
+                        .map(|(index, _)| {
+                            with_previous(&timeline, index, clip(timeline[index], 600))
+                        })
                 });
     }
     if fields.impact.is_none() {
@@ -378,6 +382,29 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
                 .or_else(|| first_statement(&summary_like));
     }
     fields
+}
+
+/// `fix`, the pick of `candidates[index]`, after the sentence before it when it only points
+/// back at that one: "This resolved the issue." says what ended it in the sentence before.
+fn with_previous(candidates: &[&str], index: usize, fix: String) -> String {
+    match index.checked_sub(1) {
+        Some(before) if leans_on_previous(candidates[index]) => {
+            clip(&format!("{} {fix}", candidates[before]), 600)
+        }
+        _ => fix,
+    }
+}
+
+/// A sentence that points back at the one before for what it speaks of ("This resolved the
+/// issue", "That fixed it", "At this point the problem was resolved").
+fn leans_on_previous(sentence: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        crate::extract::ascii_word_regex(
+            r"(?i)^\W*(?:this|that|these|those|it|which|doing so|at this point|at that point|after (?:this|that))\b(?:\s+(?:change|fix|step|action|move|work|finally|eventually|immediately|quickly|then))?(?:,)?\s+(?:\w+\s+){0,3}?(?:resolved|fixed|solved|mitigated|restored|ended|cleared|stopped|addressed|corrected|worked|did the trick|was resolved|was fixed|was mitigated)\b",
+        )
+        .expect("literal regex for sentences that lean on the previous one")
+    });
+    RE.is_match(sentence)
 }
 
 /// The text of the first non-empty section holding `kind`, sections whose own heading says so

@@ -422,3 +422,24 @@ fn text_run_together_past_600_bytes_is_no_sentence_to_quote() {
     let impact = extract_fields(&read_sections(&d)).impact.unwrap_or_default();
     assert!(impact.starts_with("On May 3 the login service"), "{impact}");
 }
+
+#[test]
+fn a_fix_that_points_back_brings_the_sentence_it_points_at() {
+    let d = doc(vec![p(
+        "Launches failed for two hours. We switched the DNS records to the standby region at 03:24. This resolved the outage for most users by 03:41.",
+    )]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some(
+            "We switched the DNS records to the standby region at 03:24. This resolved the outage for most users by 03:41."
+        )
+    );
+    // A fix that names its own step stands alone.
+    let d = doc(vec![p(
+        "Launches failed for two hours. The team met at 03:00. The outage was resolved by switching the DNS records to the standby region.",
+    )]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some("The outage was resolved by switching the DNS records to the standby region.")
+    );
+}
