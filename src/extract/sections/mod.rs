@@ -303,16 +303,10 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     if fields.root_cause.is_some() && fields.resolution.is_some() && fields.impact.is_some() {
         return fields;
     }
-    let narrative: Vec<&str> = sections
-        .iter()
-        .filter(|s| !s.has(Kind::Timeline) && !s.has(Kind::ActionItems) && !s.has(Kind::Lessons))
-        .flat_map(|s| s.blocks.iter())
-        .filter_map(|b| match b {
-            Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .flat_map(sentences)
-        .collect();
+    let told = |s: &Section<'_>| {
+        !s.has(Kind::Timeline) && !s.has(Kind::ActionItems) && !s.has(Kind::Lessons)
+    };
+    let narrative = prose_sentences(sections, told);
     if fields.root_cause.is_none() {
         fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
             .map(|(index, cue)| {
@@ -335,16 +329,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     }
     if fields.resolution.is_none() {
         // What ended it is told in the narrative, else in the timeline's last steps.
-        let timeline: Vec<&str> = sections
-            .iter()
-            .filter(|s| s.has(Kind::Timeline))
-            .flat_map(|s| s.blocks.iter())
-            .filter_map(|b| match b {
-                Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .flat_map(sentences)
-            .collect();
+        let timeline = prose_sentences(sections, |s| s.has(Kind::Timeline));
         // A sentence that names the cause is not the fix, even when it mentions one.
         let fix_prose: Vec<&str> = narrative
             .iter()
@@ -365,23 +350,34 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     }
     if fields.impact.is_none() {
         // What users saw is told early: the summary and the first paragraphs.
-        let summary_like: Vec<&str> = sections
-            .iter()
-            .filter(|s| s.has(Kind::Summary) || s.heading.is_none() || s.has(Kind::Impact))
-            .flat_map(|s| s.blocks.iter())
-            .filter_map(|b| match b {
-                Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .flat_map(sentences)
-            .chain(narrative.iter().copied())
-            .collect();
+        let mut summary_like = prose_sentences(sections, |s| {
+            s.has(Kind::Summary) || s.heading.is_none() || s.has(Kind::Impact)
+        });
+        summary_like.extend(narrative.iter().copied());
         fields.impact =
             best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::EarliestStrong)
                 .map(|(index, _)| with_lead_in(&summary_like, index, Cow::Borrowed))
                 .or_else(|| first_statement(&summary_like));
     }
     fields
+}
+
+/// The sentences of the paragraphs and list items of the sections `keep` keeps, in reading
+/// order.
+fn prose_sentences<'a>(
+    sections: &[Section<'a>],
+    keep: impl Fn(&Section<'a>) -> bool,
+) -> Vec<&'a str> {
+    sections
+        .iter()
+        .filter(|s| keep(s))
+        .flat_map(|s| s.blocks.iter())
+        .filter_map(|b| match b {
+            Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .flat_map(sentences)
+        .collect()
 }
 
 /// `fix`, the pick of `candidates[index]`, after the sentence before it when it only points
@@ -396,7 +392,8 @@ fn with_previous(candidates: &[&str], index: usize, fix: String) -> String {
 }
 
 /// A sentence that points back at the one before for what it speaks of ("This resolved the
-/// issue", "That fixed it", "At this point the problem was resolved").
+/// issue", "That fixed it", "At this point the problem was resolved"), without naming the fix
+/// itself.
 fn leans_on_previous(sentence: &str) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         crate::extract::ascii_word_regex(
@@ -404,7 +401,13 @@ fn leans_on_previous(sentence: &str) -> bool {
         )
         .expect("literal regex for sentences that lean on the previous one")
     });
-    RE.is_match(sentence)
+    // "It was resolved by renewing the certificate" names its own fix.
+    RE.find(sentence).is_some_and(|m| {
+        let rest = sentence[m.end()..].trim_start();
+        !["by ", "after ", "when ", "once ", "with ", "through "]
+            .iter()
+            .any(|w| rest.starts_with(w))
+    })
 }
 
 /// The text of the first non-empty section holding `kind`, sections whose own heading says so
