@@ -469,7 +469,8 @@ fn names_the_fix(heading: &str) -> bool {
 
 fn resolution_text(section: &Section<'_>) -> Option<String> {
     let text = section.text();
-    if says_nothing(&text) {
+    // A date or a figure alone ("2021-11-02" under a "Date" label) is no fix.
+    if says_nothing(&text) || words_of_prose(&text) < 2 {
         return None;
     }
     if section.has(Kind::RootCause) || section.has(Kind::Trigger) {
