@@ -198,6 +198,13 @@ pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
     for block in &document.blocks {
         if let Block::Heading { level, text } = block {
             let mut own = heading_kinds(text);
+            // The report's title names its subject ("DNS resolution failures in us-east"),
+            // not a section, unless it is a section's name alone.
+            if document.title.as_deref() == Some(text.as_str())
+                && text.split_whitespace().count() > 3
+            {
+                own.clear();
+            }
             // "What went wrong" under "Lessons learned" (the SRE template) is about the
             // response, not the trigger.
             if own == [Kind::Trigger]

@@ -443,3 +443,17 @@ fn a_fix_that_points_back_brings_the_sentence_it_points_at() {
         Some("The outage was resolved by switching the DNS records to the standby region.")
     );
 }
+
+#[test]
+fn the_title_names_the_subject_not_a_section() {
+    let title = "DNS resolution failures in us-east";
+    let d = Document {
+        title: Some(title.into()),
+        ..doc(vec![h(1, title), p("Services could not resolve internal hostnames.")])
+    };
+    let sections = read_sections(&d);
+    assert!(sections.iter().all(|s| s.kinds.is_empty()), "{sections:?}");
+    // A title that is a section's name alone still is one.
+    let d = Document { title: Some("Root cause".into()), ..doc(vec![h(1, "Root cause")]) };
+    assert!(read_sections(&d).iter().any(|s| s.has(Kind::RootCause)));
+}
