@@ -414,10 +414,21 @@ fn after_the_cue<'a>(sentence: &'a str, cue: &Range<usize>) -> Option<Cow<'a, st
     })
 }
 
+/// How [`focus`] cuts a long section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cut {
+    /// The sentences with the strongest cues, in reading order: a cause or a fix is one
+    /// statement among others in its section.
+    Strongest,
+    /// From the first sentence with a strong cue (weight 3 or more; else any cue, else the
+    /// first sentence) on, in reading order: an Impact section states what users saw, then
+    /// how long and how many, which no cue marks.
+    FromFirstStrong,
+}
+
 /// A section's text cut to its point: when it runs past [`FIELD_WORDS`] words, the sentences
-/// with the strongest cues (in reading order), else its first sentences; sentences `not`
-/// matches are left out either way.
-pub(super) fn focus(text: &str, cues: &CueSet, not: &Regex) -> Option<String> {
+/// `cut` keeps, else its first sentences; sentences `not` matches are left out either way.
+pub(super) fn focus(text: &str, cues: &CueSet, not: &Regex, cut: Cut) -> Option<String> {
     // A template's prompts are never the field, whatever else the section says.
     let all: Vec<&str> = sentences(text).into_iter().filter(|s| !RE_PROMPT.is_match(s)).collect();
     if all.is_empty() {
@@ -430,6 +441,24 @@ pub(super) fn focus(text: &str, cues: &CueSet, not: &Regex) -> Option<String> {
         return Some(clip(&kept.join(" "), 600));
     }
     let weights: Vec<Option<u8>> = kept.iter().map(|s| strongest_weight(s, cues)).collect();
+    if cut == Cut::FromFirstStrong {
+        let start = weights
+            .iter()
+            .position(|w| w.is_some_and(|w| w >= 3))
+            .or_else(|| weights.iter().position(Option::is_some))
+            .unwrap_or(0);
+        let mut count = 0;
+        let out: Vec<&str> = kept[start..]
+            .iter()
+            .copied()
+            .take_while(|sentence| {
+                let fits = count == 0 || count + words(sentence) <= FIELD_WORDS;
+                count += words(sentence);
+                fits
+            })
+            .collect();
+        return Some(clip(&out.join(" "), 600));
+    }
     let best = weights.iter().flatten().max().copied();
     let mut out: Vec<&str> = Vec::new();
     let mut count = 0;

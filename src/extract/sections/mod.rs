@@ -22,7 +22,7 @@ mod tests;
 mod text;
 
 use self::cues::{
-    CAUSE_CUES, IMPACT_CUES, Pick, RE_NOT_A_CAUSE, RE_NOT_A_RESOLUTION, RE_NOT_AN_IMPACT,
+    CAUSE_CUES, Cut, IMPACT_CUES, Pick, RE_NOT_A_CAUSE, RE_NOT_A_RESOLUTION, RE_NOT_AN_IMPACT,
     RESOLUTION_CUES, best_sentence, cause_clause, cause_words, first_statement, focus,
     gives_effect_of_previous, strongest_weight, with_lead_in,
 };
@@ -298,7 +298,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         if says_nothing(&text) || words_of_prose(&text) < 4 {
             None
         } else {
-            focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT)
+            focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Cut::FromFirstStrong)
         }
     });
     fields.action_items = action_items(sections);
@@ -440,10 +440,10 @@ fn cause_text(section: &Section<'_>) -> Option<String> {
         let cause: Vec<&str> =
             sentences(&text).into_iter().filter(|s| !RE_RESOLUTION_SENTENCE.is_match(s)).collect();
         if !cause.is_empty() {
-            return focus(&cause.join("\n"), &CAUSE_CUES, &RE_NOT_A_CAUSE);
+            return focus(&cause.join("\n"), &CAUSE_CUES, &RE_NOT_A_CAUSE, Cut::Strongest);
         }
     }
-    focus(&text, &CAUSE_CUES, &RE_NOT_A_CAUSE)
+    focus(&text, &CAUSE_CUES, &RE_NOT_A_CAUSE, Cut::Strongest)
 }
 
 /// A section that says nothing: empty, "None.", "N/A", "TBD" or only a link.
@@ -486,9 +486,9 @@ fn resolution_text(section: &Section<'_>) -> Option<String> {
         if fix.is_empty() {
             return None;
         }
-        return focus(&fix.join("\n"), &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION);
+        return focus(&fix.join("\n"), &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Cut::Strongest);
     }
-    focus(&text, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION)
+    focus(&text, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Cut::Strongest)
 }
 
 /// List items and table rows under the first action-item headings; where there are none, the

@@ -457,3 +457,22 @@ fn the_title_names_the_subject_not_a_section() {
     let d = Document { title: Some("Root cause".into()), ..doc(vec![h(1, "Root cause")]) };
     assert!(read_sections(&d).iter().any(|s| s.has(Kind::RootCause)));
 }
+
+#[test]
+fn a_long_impact_section_is_read_from_its_first_strong_statement_on() {
+    let d = doc(vec![
+        h(2, "Impact"),
+        p(
+            "Some background first: our scheduler hands each queued job to a pool of workers that run it on behalf of the account, and most accounts run a few thousand jobs a day.",
+        ),
+        p("Job execution was down for 46 minutes and degraded for another two hours."),
+        p(
+            "Inbound events were all kept and every job that was missed can be replayed from the dashboard.",
+        ),
+        p("Users who saw failed jobs were emailed the next morning with a link to replay them."),
+    ]);
+    let impact = extract_fields(&read_sections(&d)).impact.unwrap_or_default();
+    assert!(impact.starts_with("Job execution was down for 46 minutes"), "{impact}");
+    // What follows the statement, cued or not, up to the field's length.
+    assert!(impact.contains("Inbound events were all kept"), "{impact}");
+}
