@@ -6,8 +6,11 @@
 //! wrong, and why?", ...). Where no heading carries a field, falls back to prose: the sentence
 //! with the strongest general cue ("the root cause was", "caused by", "service was restored
 //! after", what users saw), skipping sentences that deny or defer a cause ("was not caused
-//! by", "we don't yet know"), planned or failed steps and template prompts. A section longer
-//! than a paraphrase is cut to its cued sentences. Pure; reads nothing but the document.
+//! by", "we don't yet know"), planned or failed steps and template prompts; a cause is the
+//! words after a cue that leads into it ("caused by X" gives X), and a fix that points back
+//! ("This resolved it") brings the sentence before. A section longer than a paraphrase is cut
+//! to its cued sentences (an Impact section: from its first strong statement on). The
+//! report's title is no section heading. Pure; reads nothing but the document.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
