@@ -441,29 +441,23 @@ pub(super) fn focus(text: &str, cues: &CueSet, not: &Regex, cut: Cut) -> Option<
         return Some(clip(&kept.join(" "), 600));
     }
     let weights: Vec<Option<u8>> = kept.iter().map(|s| strongest_weight(s, cues)).collect();
-    if cut == Cut::FromFirstStrong {
-        let start = weights
-            .iter()
-            .position(|w| w.is_some_and(|w| w >= 3))
-            .or_else(|| weights.iter().position(Option::is_some))
-            .unwrap_or(0);
-        let mut count = 0;
-        let out: Vec<&str> = kept[start..]
-            .iter()
-            .copied()
-            .take_while(|sentence| {
-                let fits = count == 0 || count + words(sentence) <= FIELD_WORDS;
-                count += words(sentence);
-                fits
-            })
-            .collect();
-        return Some(clip(&out.join(" "), 600));
-    }
-    let best = weights.iter().flatten().max().copied();
+    // Where reading starts, and the cue weight a sentence needs to be kept (none: every
+    // sentence from there on, as long as the field's length allows).
+    let (from, best) = match cut {
+        Cut::Strongest => (0, weights.iter().flatten().max().copied()),
+        Cut::FromFirstStrong => {
+            let first = weights
+                .iter()
+                .position(|w| w.is_some_and(|w| w >= 3))
+                .or_else(|| weights.iter().position(Option::is_some))
+                .unwrap_or(0);
+            (first, None)
+        }
+    };
     let mut out: Vec<&str> = Vec::new();
     let mut count = 0;
     let mut after_lead_in = false;
-    for (sentence, weight) in kept.iter().zip(&weights) {
+    for (sentence, weight) in kept[from..].iter().zip(&weights[from..]) {
         let cued = best.is_some_and(|b| weight.is_some_and(|w| w >= b));
         // A lead-in that ends with a colon goes on with the items after it.
         if best.is_some() && !cued && !after_lead_in {

@@ -125,6 +125,10 @@ pub(crate) struct Fields {
     pub(crate) opening: Option<String>,
 }
 
+/// Headings that name the fix itself (Resolution, Recovery, Stabilization steps), not only
+/// the response to the incident.
+const FIX_HEADINGS: &str = r"resolution|resolv|remediation|recovery|mitigation|mitigat|\bfix(es|ed)?\b|how we fixed|repair|restor|stabili[sz]ation";
+
 /// Section vocabulary, checked in order; a heading takes every kind whose pattern matches,
 /// except that the first group (prevention) stops the Impact match in Azure's "less likely
 /// or less impactful".
@@ -141,10 +145,10 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
         (r"^what went wrong$", &[Kind::Trigger]),
         (r"\btrigger", &[Kind::Trigger]),
         (r"contributing factors?|contributors", &[Kind::Contributing]),
-        (
-            r"resolution|resolv|remediation|recovery|mitigation|mitigat|\bfix(es|ed)?\b|how we fixed|repair|restor|stabili[sz]ation|actions? taken|how did we respond|response",
-            &[Kind::Resolution],
-        ),
+        (FIX_HEADINGS, &[Kind::Resolution]),
+        // Who responded and what they did: resolution headings too, read after those that
+        // name the fix (`names_the_fix`).
+        (r"how did we respond|response|actions? taken", &[Kind::Resolution]),
         (
             r"timeline|chronolog|sequence of events|how did we respond|play[- ]by[- ]play",
             &[Kind::Timeline],
@@ -469,12 +473,14 @@ fn words_of_prose(text: &str) -> usize {
         .count()
 }
 
-/// Whether a resolution heading names the fix itself, not only the response to the incident.
+/// Whether a resolution heading names the fix itself ([`FIX_HEADINGS`]), not only the
+/// response to the incident.
 fn names_the_fix(heading: &str) -> bool {
-    let heading = heading.to_lowercase();
-    ["resol", "remedia", "recover", "mitigat", "fix", "repair", "restor", "stabili", "workaround"]
-        .iter()
-        .any(|word| heading.contains(word))
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        crate::extract::ascii_word_regex(&format!("(?i){FIX_HEADINGS}"))
+            .expect("literal regex for headings that name the fix")
+    });
+    RE.is_match(heading)
 }
 
 fn resolution_text(section: &Section<'_>) -> Option<String> {
