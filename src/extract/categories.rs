@@ -160,11 +160,11 @@ impl Keywords {
     }
 
     /// How often each category's pattern matches in `text` (without overlaps, as
-    /// `find_iter` counts), in the order of `patterns`.
-    fn count(&self, text: &str) -> Vec<usize> {
+    /// `find_iter` counts), up to `cap`, in the order of `patterns`.
+    fn count(&self, text: &str, cap: usize) -> Vec<usize> {
         let mut counts = vec![0; self.patterns.len()];
         for &index in &self.unbounded {
-            counts[index] = self.patterns[index].1.find_iter(text).count();
+            counts[index] = self.patterns[index].1.find_iter(text).take(cap).count();
         }
         let mut places: Vec<(usize, usize)> = self
             .starts
@@ -183,7 +183,7 @@ impl Keywords {
             if index != current {
                 (current, resume) = (index, 0);
             }
-            if start < resume {
+            if start < resume || counts[index] >= cap {
                 continue;
             }
             let input = Input::new(text).span(start..text.len()).anchored(Anchored::Yes);
@@ -197,18 +197,28 @@ impl Keywords {
     }
 }
 
+/// Cause mentions beyond this many add nothing to a category's score.
+const CAUSE_CAP: usize = 3;
+
+/// Body mentions beyond this many add nothing to a category's score (at least
+/// [`BODY_MENTIONS`]).
+const BODY_CAP: usize = 10;
+
+const _: () = assert!(BODY_CAP >= BODY_MENTIONS && CAUSE_CAP >= 1);
+
 /// Categories for a report: each match in `cause` counts 3, each in `body` 1; a category
 /// needs a cause match or [`BODY_MENTIONS`] body matches.
 pub(crate) fn extract_categories(cause: &str, body: &str) -> Vec<Category> {
     // The keywords are lowercase ASCII, matched against ASCII-lowercased text: without `(?i)`
-    // each pattern starts with a few plain literals (`Keywords` searches for those).
-    let in_cause = KEYWORDS.count(&cause.to_ascii_lowercase());
-    let in_body = KEYWORDS.count(&body.to_ascii_lowercase());
+    // each pattern starts with a few plain literals (`Keywords` searches for those). Counting
+    // stops where the score stops: a long report names its database far more than ten times.
+    let in_cause = KEYWORDS.count(&cause.to_ascii_lowercase(), CAUSE_CAP);
+    let in_body = KEYWORDS.count(&body.to_ascii_lowercase(), BODY_CAP);
     let mut scored: Vec<(Category, usize)> = Vec::new();
     for (index, (category, _)) in KEYWORDS.patterns.iter().enumerate() {
         let (in_cause, in_body) = (in_cause[index], in_body[index]);
         if in_cause > 0 || in_body >= BODY_MENTIONS {
-            scored.push((*category, in_cause.min(3) * 3 + in_body.min(10)));
+            scored.push((*category, in_cause * 3 + in_body));
         }
     }
     // Stable: equal scores keep the vocabulary's order.
@@ -274,12 +284,16 @@ mod tests {
             for _ in 0..rng.usize(1..60) {
                 text.push_str(PIECES[rng.usize(..PIECES.len())]);
             }
-            assert_eq!(KEYWORDS.count(&text), counted_one_by_one(&text), "round {round}: {text:?}");
+            let whole = counted_one_by_one(&text);
+            assert_eq!(KEYWORDS.count(&text, usize::MAX), whole, "round {round}: {text:?}");
+            // A cap counts the first matches only.
+            let capped: Vec<usize> = whole.iter().map(|&n| n.min(2)).collect();
+            assert_eq!(KEYWORDS.count(&text, 2), capped, "round {round}: {text:?}");
         }
         let report = "a misconfigured load balancer after a deployment: the database's \
             replicas and their indexes ran out of memory; ddos? no. cve-2021-44228 in a \
             library, k8s pods and kube-proxy, s3 and rds in aws, retry storm, cascading bugs";
-        let counts = KEYWORDS.count(report);
+        let counts = KEYWORDS.count(report, usize::MAX);
         assert_eq!(counts, counted_one_by_one(report));
         assert!(counts.iter().sum::<usize>() > 20, "{counts:?}");
     }

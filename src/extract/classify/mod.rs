@@ -553,13 +553,13 @@ pub(crate) fn placeholder_hits(text: &Folded<'_>) -> usize {
 /// Distinct matches of `re` in `text`, compared without case, counted up to `cap`; with
 /// `last_word`, only each match's last word counts ("we noticed" and "We noticed" are one).
 fn distinct_hits(words: &Words, text: &Folded<'_>, last_word: bool, cap: usize) -> usize {
-    let mut seen: Vec<String> = Vec::new();
+    // Phrases as found, compared without ASCII case: no copy of each match.
+    let mut seen: Vec<&str> = Vec::new();
     for found in words.find_iter(text) {
         let phrase = found.as_str();
         let phrase =
             if last_word { phrase.split_whitespace().last().unwrap_or(phrase) } else { phrase };
-        let phrase = phrase.to_ascii_lowercase();
-        if !seen.contains(&phrase) {
+        if !seen.iter().any(|s| s.eq_ignore_ascii_case(phrase)) {
             seen.push(phrase);
             if seen.len() >= cap {
                 break;

@@ -234,8 +234,8 @@ impl MarkdownReader {
             }
             TagEnd::Image => self.image_depth = self.image_depth.saturating_sub(1),
             TagEnd::Strong
-                if self.buf.chars().filter(|&c| c == STRONG_OPEN).count()
-                    > self.buf.chars().filter(|&c| c == STRONG_CLOSE).count() =>
+                if self.buf.matches(STRONG_OPEN).count()
+                    > self.buf.matches(STRONG_CLOSE).count() =>
             {
                 self.buf.push(STRONG_CLOSE);
             }

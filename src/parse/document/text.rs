@@ -5,6 +5,7 @@
 //! [`crate::parse::signals::is_heading_line`]) act as headings; list markers start list
 //! items; wrapped prose lines are joined back into paragraphs. Never fails.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -259,6 +260,11 @@ pub(super) fn normalize_heading(text: &str) -> String {
     collapse(trimmed)
 }
 
-pub(super) fn strip_markers(text: &str) -> String {
-    text.replace([STRONG_OPEN, STRONG_CLOSE], "")
+pub(super) fn strip_markers(text: &str) -> Cow<'_, str> {
+    // Most lines hold no bold. A search for one char is a `memchr`; `replace` with a set of
+    // chars decodes every char of every line, which was 0.7% of a cold pass.
+    if !text.contains(STRONG_OPEN) && !text.contains(STRONG_CLOSE) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace([STRONG_OPEN, STRONG_CLOSE], ""))
 }
