@@ -38,6 +38,37 @@ pub(super) fn report_html(markdown: &str) -> String {
     out
 }
 
+/// A search snippet (a fragment of a report's markdown, cut anywhere) as the words a reader
+/// sees: `**bold**`, `# headings`, `` `code` ``, list markers and table pipes lose their
+/// marks, and `[text](url)` keeps its text. Whatever does not parse as markup stays as written;
+/// HTML is text, as on the report's page. Breaks between blocks become one space.
+pub(super) fn snippet_text(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Text(text) | Event::Code(text) | Event::Html(text) | Event::InlineHtml(text) => {
+                out.push_str(&text);
+            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::Rule
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::TableRow
+                | TagEnd::TableHead,
+            ) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// http(s) and mailto links stay; anything else (inert_markdown already removed scripts) is
 /// made harmless.
 fn checked(dest: CowStr<'_>) -> CowStr<'_> {
@@ -53,6 +84,25 @@ fn checked(dest: CowStr<'_>) -> CowStr<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_lose_their_markup() {
+        assert_eq!(
+            snippet_text(
+                "…outage.\n\n## Root cause\n\nThe **DNS** resolver's `ttl` was set by [a \
+                 deploy](https://e.example/pr/1) | table | cell |\n- first\n- second…"
+            ),
+            "…outage. Root cause The DNS resolver's ttl was set by a deploy | table | cell | \
+             first second…"
+        );
+        // A fragment cut inside the markup keeps what it cannot read.
+        assert_eq!(
+            snippet_text("…see [the status page](https://sta…"),
+            "…see [the status page](https://sta…"
+        );
+        assert_eq!(snippet_text("a <b>bold</b> claim"), "a <b>bold</b> claim");
+        assert_eq!(snippet_text("plain words, 5 * 3 = 15"), "plain words, 5 * 3 = 15");
+    }
 
     #[test]
     fn reports_cannot_run_anything() {

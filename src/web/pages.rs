@@ -34,8 +34,14 @@ pub(super) fn path_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-/// A search snippet: escaped, then its hits wrapped in `<mark>`.
+/// A search snippet: read as plain text (it is cut from a report's markdown), escaped, then
+/// its hits wrapped in `<mark>`.
 fn highlighted(snippet: &str) -> Markup {
+    let plain = super::markdown::snippet_text(snippet);
+    // A hit inside a link's address goes with it, start and end together; should a start be
+    // left without its end, the snippet is shown as written rather than with an open tag.
+    let balanced = |text: &str| text.matches(HIT_START).count() == text.matches(HIT_END).count();
+    let snippet = if balanced(&plain) { plain.as_str() } else { snippet };
     // maud escapes the text; the private-use markers pass through and become the tags.
     let escaped = html! { (snippet) }.into_string();
     PreEscaped(escaped.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
@@ -404,5 +410,15 @@ mod tests {
         assert_eq!(slug("<>"), "-");
         let marked = highlighted(&format!("a {HIT_START}<b>{HIT_END} c")).into_string();
         assert_eq!(marked, "a <mark>&lt;b&gt;</mark> c");
+        // Markdown around a hit is not shown; a hit in a link's text is.
+        let marked = highlighted(&format!(
+            "…the **{HIT_START}dns{HIT_END}** [{HIT_START}dns{HIT_END} runbook](https://e.example/{HIT_START}dns{HIT_END})"
+        ))
+        .into_string();
+        assert_eq!(marked, "…the <mark>dns</mark> <mark>dns</mark> runbook");
+        // Were a start left without its end, the snippet is shown as written.
+        let marked =
+            highlighted(&format!("[a](https://e.example/{HIT_START}x) {HIT_END}")).into_string();
+        assert_eq!(marked, "[a](https://e.example/<mark>x) </mark>");
     }
 }
