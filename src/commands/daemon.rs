@@ -33,19 +33,25 @@ pub(super) fn run(cli: &Cli, args: &DaemonArgs) -> anyhow::Result<()> {
     let database = database_path(cli, Some(&config));
     // Opened (and migrated) here, so that an unusable database stops the daemon at startup.
     let store = Arc::new(Mutex::new(open_store(&database)?));
+    // A host name in settings.listen is resolved now, as `--listen` resolves its own.
+    let listen = match (args.listen, &config.settings.listen) {
+        (Some(address), _) => Some(address),
+        (None, Some(listen)) => Some(listen.resolve().map_err(|why| {
+            anyhow::anyhow!("settings.listen {listen} in {}: {why}", config.path.display())
+        })?),
+        (None, None) => None,
+    };
+    // The site on its own read-only connection, opened after the writer migrated the file;
+    // a daemon that serves nothing holds none.
+    let site = match listen {
+        Some(_) => Some(crate::web::Site::open(&database).context("cannot open the site")?),
+        None => None,
+    };
     let options = Options {
-        // A host name in settings.listen is resolved now, as `--listen` resolves its own.
-        listen: match (args.listen, &config.settings.listen) {
-            (Some(address), _) => Some(address),
-            (None, Some(listen)) => Some(listen.resolve().map_err(|why| {
-                anyhow::anyhow!("settings.listen {listen} in {}: {why}", config.path.display())
-            })?),
-            (None, None) => None,
-        },
+        listen,
         // The feed `pmagg render` writes (settings.feed), served as /feed.xml.
         feed: config.settings.feed.clone(),
-        // The site on its own read-only connection, opened after the writer migrated the file.
-        site: Some(crate::web::Site::open(&database).context("cannot open the site")?),
+        site,
         pass: pass_command(cli, &database, text)?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -706,3 +706,41 @@ fn the_daemon_checks_links_on_their_own_schedule() {
     let status = daemon.wait_exit(Duration::from_secs(10)).expect("exits after SIGTERM");
     assert_eq!(status.code(), Some(0), "{}", daemon.log());
 }
+
+/// The daemon's own open handles on its database file (Linux: read from /proc; its passes
+/// are other processes).
+fn database_handles(daemon: &Daemon, db: &std::path::Path) -> usize {
+    let db = std::fs::canonicalize(db).expect("database exists");
+    std::fs::read_dir(format!("/proc/{}/fd", daemon.child.id()))
+        .expect("/proc/PID/fd")
+        .flatten()
+        .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == db))
+        .count()
+}
+
+/// A daemon that serves nothing (no `listen`) opens no read-only connection for the site;
+/// one that serves the site holds it beside the writer's.
+#[test]
+fn a_daemon_that_serves_nothing_opens_no_site_connection() {
+    let ws = Workspace::new();
+    let started = |daemon: &Daemon| daemon.log().contains("daemon started");
+    // Once a year: no pass runs while the test looks.
+    let yearly = "schedule = \"0 0 0 1 1 *\"";
+    ws.write_feeds(yearly, &[("quiet".into(), "http://127.0.0.1:9/feed.xml".into())]);
+    let mut daemon = Daemon::start(&ws, "no-site");
+    assert!(wait_until(Duration::from_secs(10), || started(&daemon)), "{}", daemon.log());
+    assert_eq!(database_handles(&daemon, &ws.db()), 1, "{}", daemon.log());
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(5)).and_then(|s| s.code()), Some(0));
+
+    let port = free_port();
+    ws.write_feeds(
+        &format!("{yearly}\nlisten = \"127.0.0.1:{port}\""),
+        &[("quiet".into(), "http://127.0.0.1:9/feed.xml".into())],
+    );
+    let mut daemon = Daemon::start(&ws, "site");
+    assert!(wait_until(Duration::from_secs(10), || started(&daemon)), "{}", daemon.log());
+    assert_eq!(database_handles(&daemon, &ws.db()), 2, "{}", daemon.log());
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(5)).and_then(|s| s.code()), Some(0));
+}
