@@ -109,11 +109,11 @@ fn read_labels(path: &Path) -> std::io::Result<Vec<Label>> {
 }
 
 fn content_type(path: &str) -> &'static str {
-    match Path::new(path).extension().and_then(|e| e.to_str()) {
-        Some("html") => "text/html",
-        Some("md" | "markdown" | "mdx") => "text/markdown",
-        _ => "text/plain",
-    }
+    Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(pmagg::parse::document::content_type_for_extension)
+        .unwrap_or("text/plain")
 }
 
 fn run(corpus: &Path, path: &str, threshold: f32) -> Option<(Document, Postmortem)> {

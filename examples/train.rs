@@ -339,11 +339,11 @@ fn group_of(path: &str) -> String {
 }
 
 fn content_type(path: &str) -> &'static str {
-    match Path::new(path).extension().and_then(|e| e.to_str()) {
-        Some("html" | "htm") => "text/html",
-        Some("md" | "markdown") => "text/markdown",
-        _ => "text/plain",
-    }
+    Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(pmagg::parse::document::content_type_for_extension)
+        .unwrap_or("text/plain")
 }
 
 fn read_features(corpus: &Path, path: &str) -> Option<Features> {

