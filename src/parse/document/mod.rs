@@ -16,6 +16,8 @@
 //!   only of a known heading (`Timeline`, `ROOT CAUSE`) act as headings.
 //! - reStructuredText and AsciiDoc (by extension or content type) are read as plain text
 //!   whose headings, lists, links and dates their own dialect marks (`dialect`).
+//! - Whatever the markup, a preformatted block that holds most of the document's words and
+//!   reads as prose (a mailing-list archive's `<pre>`) is read as plain text.
 //!
 //! Never fails (an unreadable body is an empty document), never fetches, and never decides
 //! what a document *is*: that is `extract`'s job.
@@ -97,6 +99,72 @@ pub enum Reading {
     MarkdownOnly,
 }
 
+/// A report pasted whole into a preformatted block (a mailing-list archive's `<pre>`, a code
+/// fence around a plain-text report) is read as the plain text it is: when the block holds
+/// most of the document's words and reads as prose, not as code or a log, it is replaced by
+/// what the plain-text reader makes of it. Otherwise code stays code.
+fn read_preformatted_prose(blocks: &mut Vec<Block>) {
+    let words = |text: &str| {
+        text.split_whitespace()
+            .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+            .count()
+    };
+    // Most documents have no preformatted block: this costs them one look at each block.
+    let largest = blocks
+        .iter()
+        .enumerate()
+        .filter_map(|(index, block)| match block {
+            Block::Code { text } => Some((index, words(text))),
+            _ => None,
+        })
+        .reduce(|best, next| if next.1 > best.1 { next } else { best });
+    let Some((index, inside)) = largest else { return };
+    if inside < PROSE_BLOCK_WORDS {
+        return;
+    }
+    // Counted only until it is as much as the block holds.
+    let mut outside = 0;
+    for block in blocks.iter() {
+        outside += match block {
+            Block::Heading { text, .. } | Block::Paragraph { text } | Block::ListItem { text } => {
+                words(text)
+            }
+            Block::TableRow { cells } => cells.iter().map(|c| words(c)).sum(),
+            Block::Code { .. } => 0,
+        };
+        if outside >= inside {
+            return;
+        }
+    }
+    let Block::Code { text } = &blocks[index] else { return };
+    if !reads_as_prose(text) {
+        return;
+    }
+    let read = parse_text(text, Dialect::Plain).blocks;
+    blocks.splice(index..=index, read);
+}
+
+/// Words a preformatted block needs before it can be a pasted report.
+const PROSE_BLOCK_WORDS: usize = 40;
+
+/// Prose, not code or a log: few lines that open or close like code, and sentences.
+fn reads_as_prose(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let code_like = lines
+        .iter()
+        .filter(|line| {
+            line.ends_with([';', '{', '}', '(', '\\'])
+                || line.starts_with(['$', '{', '}', '[', '<', '>', '|', '@'])
+                || line.contains(" = ")
+                || line.contains("=>")
+                || line.contains("::")
+        })
+        .count();
+    let sentences = lines.iter().filter(|line| line.ends_with(['.', '!', '?'])).count()
+        + text.matches(". ").count();
+    code_like * 5 < lines.len() && sentences >= 3
+}
+
 /// The content type a file's extension implies, for a report read from a file (`pmagg
 /// extract`, the evaluation): `None` lets [`parse_document`] sniff the body.
 pub fn content_type_for_extension(extension: &str) -> Option<&'static str> {
@@ -135,6 +203,7 @@ pub fn parse_document_within(
         Markup::Markdown => parse_markdown(text),
         Markup::Text(dialect) => parse_text(text, dialect),
     };
+    read_preformatted_prose(&mut document.blocks);
     // The author's own title and date win over a heading that only looks like one.
     if let Some(title) = front.title {
         document.title = Some(title);
@@ -356,6 +425,53 @@ mod tests {
     use super::markdown::*;
     use super::text::*;
     use super::*;
+
+    #[test]
+    fn a_report_pasted_into_a_code_block_is_read_as_text() {
+        let report = "Hi all,\n\nHere is the postmortem for the mirror outage.\n\nRoot cause\n\
+                      ----------\n\nThe root cause was an expired certificate on the balancer. \
+                      Downloads failed for two hours for most users. We are sorry.\n\n\
+                      Resolution\n----------\n\nWe renewed the certificate at 14:10 UTC and \
+                      restarted the balancer, and the mirrors served files again.\n";
+        let doc = parse_markdown(&format!("# Mirror outage\n\n```\n{report}```\n"));
+        let mut blocks = doc.blocks.clone();
+        read_preformatted_prose(&mut blocks);
+        let kinds: Vec<&str> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading { .. } => "heading",
+                Block::Paragraph { .. } => "paragraph",
+                Block::ListItem { .. } => "item",
+                Block::TableRow { .. } => "row",
+                Block::Code { .. } => "code",
+            })
+            .collect();
+        assert!(!kinds.contains(&"code"), "{kinds:?}");
+        assert!(
+            blocks.iter().any(|b| matches!(b, Block::Heading { text, .. } if text == "Root cause")),
+            "{blocks:?}"
+        );
+        // The same text beside more prose than it holds is a quotation: it stays code.
+        let prose = "The mirrors failed and we wrote this report about it. ".repeat(20);
+        let doc = parse_markdown(&format!("# Mirror outage\n\n{prose}\n\n```\n{report}```\n"));
+        let mut blocks = doc.blocks.clone();
+        read_preformatted_prose(&mut blocks);
+        assert_eq!(blocks, doc.blocks);
+    }
+
+    #[test]
+    fn code_and_logs_in_a_code_block_stay_code() {
+        let code = "fn main() {\n    let config = load();\n    run(config);\n}\n".repeat(12);
+        let log = "[2025-03-04 11:05:01] ERROR upstream timed out while reading the response.\n\
+                   [2025-03-04 11:05:02] WARN retrying the request to the mirror.\n"
+            .repeat(10);
+        for body in [code, log] {
+            let doc = parse_markdown(&format!("# Notes\n\n```\n{body}```\n"));
+            let mut blocks = doc.blocks.clone();
+            read_preformatted_prose(&mut blocks);
+            assert_eq!(blocks, doc.blocks, "{body}");
+        }
+    }
 
     fn headings(doc: &Document) -> Vec<(u8, &str)> {
         doc.blocks
