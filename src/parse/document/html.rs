@@ -33,6 +33,13 @@ pub(super) fn parse_html(
     let time_attr =
         readability.doc.select("time[datetime]").attr("datetime").map(|t| t.to_string());
     let h1 = readability.doc.select("h1").nodes().first().map(|n| collapse(&n.text()));
+    // A definition list's terms and descriptions are written run together ("11:37 UTCError
+    // rates…"): the markdown writer breaks lines only around the list.
+    if memchr::memmem::find(html.as_bytes(), b"<dd").is_some()
+        || memchr::memmem::find(html.as_bytes(), b"<DD").is_some()
+    {
+        definitions_as_paragraphs(&readability);
+    }
 
     let mut title = None;
     let mut published = None;
@@ -94,5 +101,32 @@ fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Op
         }
         (Some(title), _) => Some(title),
         (None, _) => title_from_blocks(blocks),
+    }
+}
+
+/// Each term of a definition list that gives a time or a date ("11:37 UTC", "March 4"), with
+/// its descriptions, as one paragraph ("11:37 UTC — Error rates are back to normal."): a
+/// timeline written as `<dt>time</dt><dd>event</dd>` keeps an entry per line. Other terms (a
+/// glossary's) are left as the markdown writer writes them.
+fn definitions_as_paragraphs(readability: &dom_smoothie::Readability) {
+    for term in readability.doc.select("dl > dt").nodes() {
+        let term_text = collapse(&term.text());
+        if term_text.chars().count() > 40 || !term_text.contains(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        let mut described = Vec::new();
+        let mut next = term.next_element_sibling();
+        while let Some(node) = next.filter(|n| n.has_name("dd")) {
+            described.push(collapse(&node.text()));
+            next = node.next_element_sibling();
+            node.remove_from_parent();
+        }
+        let text = if described.is_empty() {
+            term_text
+        } else {
+            format!("{term_text} — {}", described.join(" "))
+        };
+        let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        term.replace_with_html(format!("<p>{escaped}</p>"));
     }
 }

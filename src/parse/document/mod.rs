@@ -728,6 +728,30 @@ mod tests {
     }
 
     #[test]
+    fn a_definition_list_timeline_keeps_an_entry_per_line() {
+        let page = "<html><head><title>API outage</title></head><body><article>\
+            <h1>API outage</h1><p>Our API returned errors to most customers on March 4, 2025, \
+            for ninety minutes, and this report says why and what we changed.</p>\
+            <h2>Timeline</h2><dl><dt>10:02 UTC</dt><dd>A change is deployed.</dd>\
+            <dt>11:37 UTC</dt><dd>Error rates are <b>back</b> to normal.</dd></dl>\
+            <h2>Glossary</h2><dl><dt>Canary</dt><dd>A first, small deployment.</dd></dl>\
+            </article></body></html>";
+        let doc = parse_document(page.as_bytes(), Some("text/html"), None, None);
+        let texts: Vec<&str> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(texts.contains(&"10:02 UTC — A change is deployed."), "{texts:?}");
+        assert!(texts.contains(&"11:37 UTC — Error rates are back to normal."), "{texts:?}");
+        // A glossary's terms are not times: written as before.
+        assert!(!texts.iter().any(|t| t.starts_with("Canary —")), "{texts:?}");
+    }
+
+    #[test]
     fn html_sniffed_without_content_type() {
         let doc = parse_document(PAGE.as_bytes(), None, None, None);
         assert_eq!(doc.title.as_deref(), Some("API outage"));
