@@ -173,7 +173,7 @@ pub fn content_type_for_extension(extension: &str) -> Option<&'static str> {
         "md" | "markdown" | "mdx" => Some("text/markdown"),
         "rst" | "rest" => Some("text/x-rst"),
         "adoc" | "asciidoc" | "asc" => Some("text/asciidoc"),
-        "txt" | "text" => Some("text/plain"),
+        "txt" | "text" | "eml" => Some("text/plain"),
         _ => None,
     }
 }
@@ -725,6 +725,31 @@ mod tests {
         assert!(doc.markdown.contains("Other post"), "{}", doc.markdown);
         assert!(!doc.markdown.contains("connection limit"));
         assert_eq!(doc.site_name.as_deref(), Some("Acme"));
+    }
+
+    #[test]
+    fn a_saved_message_takes_its_title_and_date_from_its_headers() {
+        let message = "Subject: Re: [infra] Postmortem: mirror outage\nFrom: Ops <ops@example.org>\n\
+                       Date: Fri, 16 May 2025 09:00:00 +0000\nX-Mailer: mutt\n  (folded)\n\n\
+                       Root cause: an expired certificate.\n";
+        let doc = parse_document(message.as_bytes(), Some("text/plain"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Postmortem: mirror outage"));
+        assert_eq!(
+            doc.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2025-05-16T09:00:00+00:00")
+        );
+        // The headers (and the sender's address) are no part of the stored report.
+        assert!(!doc.markdown.contains("ops@example.org"), "{}", doc.markdown);
+        assert!(headings(&doc).iter().any(|(_, t)| *t == "Root cause"), "{:?}", doc.blocks);
+        // A report that opens with labels is no message.
+        for report in [
+            "Date: 2025-05-14\nSummary: the mirrors failed.\n\nMore.\n",
+            "Subject: mirror outage\n\nThe mirrors failed.\n",
+        ] {
+            let doc = parse_document(report.as_bytes(), Some("text/plain"), None, None);
+            assert_eq!(doc.published, None, "{report}");
+            assert!(doc.markdown.starts_with(&report[..4]), "{report}");
+        }
     }
 
     #[test]

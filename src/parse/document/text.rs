@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
+
 use regex::Regex;
 
 use super::{STRONG_CLOSE, STRONG_OPEN, ascii_word_regex, collapse, title_from_blocks};
@@ -82,6 +84,9 @@ pub(super) enum Line<'a> {
 }
 
 pub(super) fn parse_text(text: &str, dialect: Dialect) -> Document {
+    // A saved message: its headers say the title and the date, and are no part of the report.
+    let mail = (dialect == Dialect::Plain).then(|| split_mail_headers(text)).flatten();
+    let text = mail.as_ref().map_or(text, |mail| mail.body);
     let lines = match dialect {
         Dialect::Plain => plain_lines(text),
         Dialect::Rst => super::dialect::rst_lines(text),
@@ -101,18 +106,102 @@ pub(super) fn parse_text(text: &str, dialect: Dialect) -> Document {
     }
     split_lines(pending.into_iter(), &mut blocks);
     promote_first_line(&mut blocks);
+    let (subject, date) = mail.map_or((None, None), |mail| (mail.subject, mail.date));
     Document {
-        title: title_from_blocks(&blocks),
+        title: subject.or_else(|| title_from_blocks(&blocks)),
         url: None,
         published: match dialect {
             Dialect::AsciiDoc => super::dialect::asciidoc_revdate(text),
             Dialect::Rst => super::dialect::rst_post_date(text),
-            Dialect::Plain => None,
+            Dialect::Plain => date,
         },
         site_name: None,
         blocks,
         markdown: text.trim().to_owned(),
     }
+}
+
+/// What a message's header block says, and the message after it.
+struct MailHeaders<'a> {
+    subject: Option<String>,
+    date: Option<DateTime<Utc>>,
+    body: &'a str,
+}
+
+/// The header names a saved message or a mailing list's raw message opens with.
+const MAIL_HEADERS: &[&str] = &[
+    "subject",
+    "from",
+    "date",
+    "to",
+    "cc",
+    "reply-to",
+    "sender",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "newsgroups",
+    "list-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "received",
+    "return-path",
+    "delivered-to",
+    "organization",
+];
+
+/// A leading block of mail headers (`Subject:`, `From:`, `Date:` … up to the first blank
+/// line): two or more, each a known name (or `X-…`), with a `Subject` or a `From`. `None`
+/// for anything else, such as a report that opens with `Summary:` or `Date:` labels.
+fn split_mail_headers(text: &str) -> Option<MailHeaders<'_>> {
+    let (mut subject, mut date, mut from) = (None, None, false);
+    let mut count = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            return (count >= 2 && (subject.is_some() || from)).then(|| MailHeaders {
+                subject,
+                date,
+                body: &text[offset + line.len()..],
+            });
+        }
+        offset += line.len();
+        if count > 0 && line.starts_with([' ', '\t']) {
+            continue; // a folded header
+        }
+        let (name, value) = trimmed.split_once(':')?;
+        let name = name.to_ascii_lowercase();
+        if !MAIL_HEADERS.contains(&name.as_str()) && !name.starts_with("x-") {
+            return None;
+        }
+        let value = value.trim();
+        match name.as_str() {
+            "subject" => subject = clean_subject(value),
+            "date" => {
+                date = DateTime::parse_from_rfc2822(value).ok().map(|d| d.with_timezone(&Utc));
+            }
+            "from" => from = true,
+            _ => {}
+        }
+        count += 1;
+        if count > 100 {
+            return None;
+        }
+    }
+    None
+}
+
+/// A subject without its reply and forward marks and its list tags ("Re: [infra] Outage" →
+/// "Outage").
+fn clean_subject(subject: &str) -> Option<String> {
+    static RE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+        ascii_word_regex(r"(?i)^(?:(?:re|fwd?|aw|sv)\s*:\s*|\[[^\]]{1,40}\]\s*)+")
+            .expect("literal regex for subject prefixes")
+    });
+    let clean = collapse(&RE_PREFIX.replace(subject, ""));
+    (!clean.is_empty()).then_some(clean)
 }
 
 /// Plain text → lines: a line underlined with `=====` is a heading of level 1, with `-----`
