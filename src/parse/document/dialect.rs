@@ -26,7 +26,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
-use super::text::{Line, RE_LIST_MARKER};
+use super::text::{Line, RE_LIST_MARKER, strip_markers};
 use super::{STRONG_CLOSE, STRONG_OPEN, ascii_word_regex, collapse};
 use crate::parse::timestamp::metadata_timestamp;
 
@@ -57,8 +57,7 @@ pub(super) fn rst_lines(text: &str) -> Vec<Line<'_>> {
         });
         u8::try_from((index + 1).min(MAX_LEVEL)).unwrap_or(u8::MAX)
     };
-    let heading =
-        |title: &str| collapse(&rst_inline(title.trim()).replace(['\u{E000}', '\u{E001}'], ""));
+    let heading = |title: &str| collapse(&strip_markers(&rst_inline(title.trim())));
     let mut out = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
@@ -277,9 +276,12 @@ fn asciidoc_inline(line: &str) -> Cow<'_, str> {
         if let Some(text) = caps.name("text") {
             let url = caps.name("url").map_or("", |m| m.as_str());
             // `image:x.png[]` and `footnote:[…]` are macros too: keep a link's text, else
-            // its address when it is one.
+            // its address when it is one. Brackets after a plain word ("array[0]") are no
+            // macro: kept as written.
             let is_link = url.contains("://") || url.starts_with("mailto:");
-            if !text.as_str().is_empty() {
+            if !is_link && !url.contains(':') && !caps[0].starts_with("link:") {
+                caps[0].to_owned()
+            } else if !text.as_str().is_empty() {
                 text.as_str().to_owned()
             } else if is_link {
                 url.to_owned()
@@ -376,6 +378,12 @@ mod tests {
         // Only the header's: a later attribute, or a document without a title line, has none.
         assert_eq!(date("= A report\n\n:revdate: 2024-11-19\n"), None);
         assert_eq!(date(":revdate: 2024-11-19\n"), None);
+    }
+
+    #[test]
+    fn asciidoc_brackets_that_are_no_macro_stay() {
+        assert_eq!(asciidoc_inline("values[0] was empty"), "values[0] was empty");
+        assert_eq!(asciidoc_inline("see link:docs/x.html[the docs]"), "see the docs");
     }
 
     #[test]

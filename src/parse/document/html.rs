@@ -121,12 +121,10 @@ fn definitions_as_paragraphs(readability: &dom_smoothie::Readability) {
             next = node.next_element_sibling();
             node.remove_from_parent();
         }
-        let text = if described.is_empty() {
-            term_text
-        } else {
-            format!("{term_text} — {}", described.join(" "))
-        };
-        let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-        term.replace_with_html(format!("<p>{escaped}</p>"));
+        if !described.is_empty() {
+            // A text node, not markup: nothing to escape.
+            term.set_text(format!("{term_text} — {}", described.join(" ")));
+        }
+        term.rename("p");
     }
 }

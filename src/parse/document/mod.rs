@@ -289,14 +289,8 @@ fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> M
     if mime.contains("html") || mime.contains("xml") {
         return Markup::Html;
     }
-    if mime.contains("markdown") {
-        return Markup::Markdown;
-    }
-    if mime == "text/x-rst" || mime == "text/prs.fallenstein.rst" {
-        return Markup::Text(Dialect::Rst);
-    }
-    if mime.contains("asciidoc") {
-        return Markup::Text(Dialect::AsciiDoc);
+    if let Some(markup) = text_markup(&mime) {
+        return markup;
     }
     let head: String = text.trim_start().chars().take(512).collect::<String>().to_ascii_lowercase();
     if head.starts_with("<!doctype html")
@@ -306,17 +300,32 @@ fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> M
         return Markup::Html;
     }
     let path = url.map(|u| u.path().to_ascii_lowercase()).unwrap_or_default();
-    let extension = std::path::Path::new(&path).extension().and_then(|e| e.to_str()).unwrap_or("");
-    match extension {
-        "md" | "markdown" => return Markup::Markdown,
-        "rst" | "rest" => return Markup::Text(Dialect::Rst),
-        "adoc" | "asciidoc" | "asc" => return Markup::Text(Dialect::AsciiDoc),
-        _ => {}
+    // A URL's extension, read as the content type it implies (a raw file on a code host is
+    // served as `text/plain` whatever it holds).
+    let implied = std::path::Path::new(&path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(content_type_for_extension);
+    if let Some(markup) = implied.and_then(text_markup) {
+        return markup;
     }
-    if extension == "txt" || mime == "text/plain" && !looks_like_markdown(text) {
+    if implied == Some("text/plain") || mime == "text/plain" && !looks_like_markdown(text) {
         return Markup::Text(Dialect::Plain);
     }
     if looks_like_markdown(text) { Markup::Markdown } else { Markup::Text(Dialect::Plain) }
+}
+
+/// The markup a content type names among the text formats with a reader of their own.
+fn text_markup(mime: &str) -> Option<Markup> {
+    if mime.contains("markdown") {
+        Some(Markup::Markdown)
+    } else if mime == "text/x-rst" || mime == "text/prs.fallenstein.rst" {
+        Some(Markup::Text(Dialect::Rst))
+    } else if mime.contains("asciidoc") {
+        Some(Markup::Text(Dialect::AsciiDoc))
+    } else {
+        None
+    }
 }
 
 /// Plain text rarely has `# ` headings, `**bold**`, `[links](...)` or tables.

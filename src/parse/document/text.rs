@@ -9,12 +9,12 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-
 use regex::Regex;
 
 use super::{STRONG_CLOSE, STRONG_OPEN, ascii_word_regex, collapse, title_from_blocks};
 use crate::model::{Block, Document};
 use crate::parse::signals::is_heading_line;
+use crate::parse::timestamp::metadata_timestamp;
 
 /// Level given to label lines (`Impact:`, a bold `**Root Cause:**`), as [`Block`] documents.
 const LABEL_LEVEL: u8 = 4;
@@ -179,9 +179,7 @@ fn split_mail_headers(text: &str) -> Option<MailHeaders<'_>> {
         let value = value.trim();
         match name.as_str() {
             "subject" => subject = clean_subject(value),
-            "date" => {
-                date = DateTime::parse_from_rfc2822(value).ok().map(|d| d.with_timezone(&Utc));
-            }
+            "date" => date = metadata_timestamp(value),
             "from" => from = true,
             _ => {}
         }
