@@ -19,6 +19,15 @@ static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("literal regex for incident words")
 });
+/// Plainer words of what went wrong ("halted", "did not see the logs", "a bug", "403"),
+/// which also name things that did not break: read only where no sentence has a word of
+/// [`RE_INCIDENT`], so that a summary says what broke whenever the report says it plainly.
+static RE_WRONG: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)\b(halt|stopp|stuck|hung\b|hang|timed? ?out|corrupt|missing|bugs?\b|vulnerab|expos|compromis|leak|breach|offline|unreachable|inaccessible|forbidden|[45]\d\d\b|interrupt|went wrong|problem|wrong|did not|didn't|could ?n[o']t|cannot|can't|not able|was not|were not|wasn't|weren't)",
+    )
+    .expect("literal regex for plainer words of what went wrong")
+});
 static RE_META: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
         r"(?i)^(this (post|document|report|post-mortem|postmortem|blog)|in this (post|report)|internal post-?mortem|we('d| would) like to|we (apologi[sz]e|are sorry)|i am sorry|the following is|here is|below)|https?://",
@@ -73,9 +82,13 @@ pub(crate) fn build_summary(
     let then_of = |text: Option<&str>, want: &Regex| -> Option<String> {
         sentences(text?).into_iter().filter(usable).find(|s| want.is_match(s)).map(tidy)
     };
-    let what = first_of(opening, &RE_INCIDENT).or_else(|| first_of(impact, &RE_INCIDENT)).or_else(
-        || first_of(root_cause, &RE_CAUSE).or_else(|| first_of(root_cause, &RE_INCIDENT)),
-    )?;
+    let what = first_of(opening, &RE_INCIDENT)
+        .or_else(|| first_of(impact, &RE_INCIDENT))
+        .or_else(|| first_of(root_cause, &RE_CAUSE))
+        .or_else(|| first_of(root_cause, &RE_INCIDENT))
+        .or_else(|| first_of(impact, &RE_WRONG))
+        .or_else(|| first_of(opening, &RE_WRONG))
+        .or_else(|| first_of(root_cause, &RE_WRONG))?;
     let mut summary = clip(&what, MAX_SUMMARY_CHARS - 1);
     let second = if RE_CAUSE.is_match(&what) {
         (!RE_FIX.is_match(&what)).then(|| then_of(resolution, &RE_FIX)).flatten()
@@ -115,7 +128,9 @@ mod tests {
 
     #[test]
     fn regex_literals_compile() {
-        for re in [&*RE_INCIDENT, &*RE_META, &*RE_LEANING, &*RE_AHEAD, &*RE_CAUSE, &*RE_FIX] {
+        for re in
+            [&*RE_INCIDENT, &*RE_WRONG, &*RE_META, &*RE_LEANING, &*RE_AHEAD, &*RE_CAUSE, &*RE_FIX]
+        {
             assert!(!re.as_str().is_empty());
         }
     }
@@ -176,6 +191,31 @@ mod tests {
             build_summary(Some(&long), None, Some("A bug caused it."), None).unwrap_or_default();
         assert!(s.chars().count() < MAX_SUMMARY_CHARS, "{}", s.chars().count());
         assert!(!s.is_empty());
+    }
+
+    #[test]
+    fn plain_words_of_what_went_wrong_when_no_stronger_one() {
+        // No outage, error or failure word anywhere: what users saw still opens it.
+        let s = build_summary(
+            Some("The ingest pipeline runs every ten minutes on our cluster."),
+            Some("For new builds users did not see the build logs."),
+            Some("A node had no address in the cluster metadata."),
+            Some("Fixed by removing the node."),
+        );
+        assert_eq!(
+            s.as_deref(),
+            Some(
+                "For new builds users did not see the build logs. A node had no address in the cluster metadata."
+            )
+        );
+        // A stronger word anywhere wins over a plainer one earlier on.
+        let s = build_summary(
+            Some("The scheduler was stuck on one queue. Checkout was down for 40 minutes."),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(s.as_deref(), Some("Checkout was down for 40 minutes."));
     }
 
     #[test]
