@@ -194,13 +194,18 @@ pub fn parse_document_within(
         std::str::from_utf8(body).map_or_else(|_| String::from_utf8_lossy(body), Cow::Borrowed);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // Static-site sources (Jekyll, Hugo) put front matter before HTML as well as markdown.
-    let (front, text) = split_front_matter(text);
+    let (mut front, text) = split_front_matter(text);
     let mut document = match detect_markup(text, content_type, url) {
         Markup::Html => {
             let html = super::nesting::readable(text, max_nesting_depth);
             parse_html(&html, url, content_selector, reading)
         }
-        Markup::Markdown => parse_markdown(text),
+        Markup::Markdown => {
+            let (module, text) = split_mdx_module(text);
+            front.title = front.title.or(module.title);
+            front.published = front.published.or(module.published);
+            parse_markdown(text)
+        }
         Markup::Text(dialect) => parse_text(text, dialect),
     };
     read_preformatted_prose(&mut document.blocks);
@@ -279,6 +284,63 @@ pub(crate) fn split_front_matter(text: &str) -> (FrontMatter, &str) {
         offset += line.len();
     }
     (FrontMatter::default(), text)
+}
+
+/// Splits off the ES module statements an MDX file opens with (`import … from '…'`,
+/// `export const post = { title: '…', date: '…' }`, `export default …`): read as markdown they
+/// were the report's first paragraphs, and the title and date that a Next.js or Astro blog
+/// keeps in an exported object were lost. A statement runs to the first blank line outside
+/// its brackets, as MDX reads it; the statements' quoted `title` and date keys are read like
+/// front matter's. A text that does not open with `import` or `export` is returned whole.
+pub(crate) fn split_mdx_module(text: &str) -> (FrontMatter, &str) {
+    static RE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"^\s*([A-Za-z_]+)\s*:\s*(?:'([^']*)'|"([^"]*)"|`([^`$]*)`)\s*,?\s*$"#)
+            .expect("literal regex for an exported object's quoted keys")
+    });
+    let mut front = FrontMatter::default();
+    let mut depth = 0_i32;
+    let mut in_statement = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !in_statement {
+            if trimmed.is_empty() {
+                offset += line.len();
+                continue;
+            }
+            if !(trimmed.starts_with("import ") || trimmed.starts_with("export ")) {
+                break;
+            }
+            in_statement = true;
+        } else if trimmed.is_empty() && depth <= 0 {
+            in_statement = false;
+            depth = 0;
+            offset += line.len();
+            continue;
+        }
+        for c in trimmed.chars() {
+            match c {
+                '{' | '(' | '[' => depth += 1,
+                '}' | ')' | ']' => depth -= 1,
+                _ => {}
+            }
+        }
+        if let Some(caps) = RE_KEY.captures(line) {
+            let key = caps[1].to_ascii_lowercase();
+            let value = caps.get(2).or_else(|| caps.get(3)).or_else(|| caps.get(4));
+            let value = value.map_or("", |m| m.as_str()).trim();
+            if key == "title" && front.title.is_none() {
+                front.title = non_empty(decode_numeric_entities(&decode_entities(value)));
+            } else if front.published.is_none() && FRONT_MATTER_DATES.contains(&key.as_str()) {
+                front.published = metadata_timestamp(value);
+            }
+        }
+        offset += line.len();
+    }
+    if offset == 0 || text[..offset].trim().is_empty() {
+        return (FrontMatter::default(), text);
+    }
+    (front, &text[offset..])
 }
 
 fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> Markup {
@@ -598,6 +660,32 @@ mod tests {
         assert_eq!(split_front_matter(unclosed), (FrontMatter::default(), unclosed));
     }
 
+    #[test]
+    fn mdx_module_statements_give_title_and_date_and_are_not_prose() {
+        let text = "import { PostLayout } from '@/components/PostLayout'\n\
+                    import Image from 'next/image'\n\n\
+                    export const post = {\n  author: 'Sam',\n  date: '2024-05-02',\n  \
+                    title: 'Queue outage: a postmortem',\n  tags: ['ops', 'queues'],\n\n  \
+                    draft: false,\n}\n\n\
+                    export const metadata = { title: post.title }\n\n\
+                    export default (props) => <PostLayout post={post} {...props} />\n\n\
+                    ## What happened\n\nOn May 1 the queue stopped for 40 minutes.\n";
+        let doc = parse_document(text.as_bytes(), Some("text/markdown"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Queue outage: a postmortem"));
+        assert_eq!(
+            doc.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some("2024-05-02T00:00:00+00:00")
+        );
+        assert!(doc.markdown.starts_with("## What happened"), "{}", doc.markdown);
+        // Front matter's title wins; prose that names an export is prose.
+        let fronted =
+            "---\ntitle: From front matter\n---\nexport const post = { title: 'x' }\n\nText.\n";
+        let doc = parse_document(fronted.as_bytes(), Some("text/markdown"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("From front matter"));
+        let prose = "Exports stopped at 10:02.\n\nexport const x = 1\n";
+        assert_eq!(split_mdx_module(prose), (FrontMatter::default(), prose));
+    }
+
     fn text_of(block: &Block) -> String {
         format!("{block:?}")
     }
@@ -655,6 +743,33 @@ mod tests {
         assert!(doc.blocks.contains(&Block::Paragraph {
             text: "On June 9th the site was down because a config file had a typo in it.".into()
         }));
+        // A wrap before a time carries the sentence on; a line that opens with a time after
+        // a finished one, or after another time-led line, is an entry of its own.
+        let text = "Webhooks were delayed for 70% of customers between
+14:05 and 15:20 UTC.
+                    14:05 deploy started
+14:19 paged by the queue alert
+";
+        for content_type in ["text/markdown", "text/plain"] {
+            let doc = parse_document(text.as_bytes(), Some(content_type), None, None);
+            let paragraphs: Vec<_> = doc
+                .blocks
+                .iter()
+                .filter_map(|b| match b {
+                    Block::Paragraph { text } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                paragraphs,
+                [
+                    "Webhooks were delayed for 70% of customers between 14:05 and 15:20 UTC.",
+                    "14:05 deploy started",
+                    "14:19 paged by the queue alert"
+                ],
+                "{content_type}"
+            );
+        }
     }
 
     #[test]
