@@ -686,6 +686,16 @@ mod tests {
         assert_eq!(split_mdx_module(prose), (FrontMatter::default(), prose));
     }
 
+    fn paragraph_texts(blocks: &[Block]) -> Vec<&str> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn text_of(block: &Block) -> String {
         format!("{block:?}")
     }
@@ -745,21 +755,11 @@ mod tests {
         }));
         // A wrap before a time carries the sentence on; a line that opens with a time after
         // a finished one, or after another time-led line, is an entry of its own.
-        let text = "Webhooks were delayed for 70% of customers between
-14:05 and 15:20 UTC.
-                    14:05 deploy started
-14:19 paged by the queue alert
-";
+        let text = "Webhooks were delayed for 70% of customers between\n14:05 and 15:20 UTC.\n\
+                    14:05 deploy started\n14:19 paged by the queue alert\n";
         for content_type in ["text/markdown", "text/plain"] {
             let doc = parse_document(text.as_bytes(), Some(content_type), None, None);
-            let paragraphs: Vec<_> = doc
-                .blocks
-                .iter()
-                .filter_map(|b| match b {
-                    Block::Paragraph { text } => Some(text.as_str()),
-                    _ => None,
-                })
-                .collect();
+            let paragraphs = paragraph_texts(&doc.blocks);
             assert_eq!(
                 paragraphs,
                 [
@@ -886,14 +886,7 @@ mod tests {
             <h2>Glossary</h2><dl><dt>Canary</dt><dd>A first, small deployment.</dd></dl>\
             </article></body></html>";
         let doc = parse_document(page.as_bytes(), Some("text/html"), None, None);
-        let texts: Vec<&str> = doc
-            .blocks
-            .iter()
-            .filter_map(|b| match b {
-                Block::Paragraph { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect();
+        let texts = paragraph_texts(&doc.blocks);
         assert!(texts.contains(&"10:02 UTC — A change is deployed."), "{texts:?}");
         assert!(texts.contains(&"11:37 UTC — Error rates are back to normal."), "{texts:?}");
         // A glossary's terms are not times: written as before.

@@ -315,35 +315,14 @@ pub(super) fn split_lines<'a>(lines: impl Iterator<Item = &'a str>, blocks: &mut
 /// "… from", "…,"): the next line carries the sentence on even when it opens with a time
 /// ("14:05 and 15:20 UTC."), which otherwise starts a timeline entry of its own.
 fn needs_more(prose: &str) -> bool {
-    const CARRIES_ON: &[&str] = &[
-        "a",
-        "about",
-        "after",
-        "an",
-        "and",
-        "approximately",
-        "around",
-        "at",
-        "before",
-        "between",
-        "by",
-        "from",
-        "of",
-        "on",
-        "or",
-        "roughly",
-        "since",
-        "the",
-        "till",
-        "to",
-        "until",
-    ];
+    const CARRIES_ON: &str = "a about after an and approximately around at before between by \
+                              from of on or roughly since the till to until";
     let prose = prose.trim_end();
     prose.ends_with([',', '-', '\u{2013}', '~'])
         || prose
             .rsplit(|c: char| !c.is_alphanumeric())
             .next()
-            .is_some_and(|word| CARRIES_ON.iter().any(|w| w.eq_ignore_ascii_case(word)))
+            .is_some_and(|word| CARRIES_ON.split(' ').any(|w| w.eq_ignore_ascii_case(word)))
 }
 
 /// `**Label:** value` or `**Label**: value` at the start of a line.
