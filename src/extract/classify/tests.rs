@@ -188,6 +188,7 @@ fn new_word_signals() {
     assert_eq!(placeholders("Impact: {who was affected}. Date: YYYY-MM-DD HH:MM."), 3);
     assert_eq!(placeholders("The map {a: 1} and ${HOME} are code, not placeholders."), 0);
     assert_eq!(placeholders("Started <START OF OUTAGE>, ended <end of outage>."), 2);
+    assert_eq!(placeholders("# 2019-..-..\n\nOn 2019-xx-xx at 12:00, 2019-03-04."), 2);
     assert_eq!(
         without_placeholders("Impact: {who was affected}. Since <START OF OUTAGE> it was down."),
         "Impact: . Since  it was down."
@@ -261,6 +262,14 @@ fn titles() {
     assert!(title_score("How we run incident reviews") < 0.0);
     assert!(title_score("Writing better postmortem templates") <= 0.0);
     assert!(title_score("Awesome-Postmortems") <= 0.0);
+    assert!(title_score("awesome tech postmortems") <= 0.0);
+    // A list is named "Awesome …"; a report may call what it keeps awesome.
+    assert!(title_score("Keeping the package registry awesome") >= 0.0);
+    assert_eq!(title_marks("Keeping the package registry awesome"), (false, false, false));
+    // A title with a blank in it is a template's, whatever words surround the blank.
+    assert_eq!(title_marks("Checkout postmortem: {Incident Title}"), (false, false, true));
+    assert_eq!(title_marks("2024-..-.. outage"), (false, false, true));
+    assert_eq!(title_marks("Checkout outage on 2024-03-03"), (true, false, false));
     assert!((title_score("Introducing the new search") + 1.5).abs() < f32::EPSILON);
 }
 
