@@ -551,9 +551,45 @@ pub(crate) fn without_placeholders(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Placeholders (`{who was affected}`, `<START OF OUTAGE>`, `YYYY-MM-DD`), every one counted.
+/// Placeholders (`{who was affected}`, `<START OF OUTAGE>`, `YYYY-MM-DD`), every one counted,
+/// except a `<name>` or `{name}` inside code: in `` `docker tag <old image ID> x` `` or a
+/// fenced block it is a command's argument, which reports quote, not a blank waiting for
+/// text. A date mask counts anywhere: templates put `YYYY-MM-DD HH:MM` in code too.
 pub(crate) fn placeholder_hits(text: &Folded<'_>) -> usize {
-    RE_PLACEHOLDER.find_iter(text).take(cap::MARKS).count()
+    let mut code = CodeScan::default();
+    RE_PLACEHOLDER
+        .find_iter(text)
+        .filter(|m| !(m.as_str().starts_with(['<', '{']) && code.inside(&text.text, m.start())))
+        .take(cap::MARKS)
+        .count()
+}
+
+/// Whether positions of a markdown text, asked in increasing order, sit inside code: a
+/// fenced block (its fence lines counted as the scan passes them) or an inline span (an odd
+/// number of backticks before it on its line, and one after it).
+#[derive(Default)]
+struct CodeScan {
+    /// Where the scan has read up to: the start of the line it is in.
+    line_start: usize,
+    in_fence: bool,
+}
+
+impl CodeScan {
+    fn inside(&mut self, text: &str, at: usize) -> bool {
+        while let Some(end) = text[self.line_start..at].find('\n') {
+            let line = text[self.line_start..self.line_start + end].trim_start();
+            if line.starts_with("```") || line.starts_with("~~~") {
+                self.in_fence = !self.in_fence;
+            }
+            self.line_start += end + 1;
+        }
+        if self.in_fence {
+            return true;
+        }
+        let before = &text[self.line_start..at];
+        let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+        before.bytes().filter(|&b| b == b'`').count() % 2 == 1 && text[at..line_end].contains('`')
+    }
 }
 
 /// Distinct matches of `re` in `text`, compared without case, counted up to `cap`; with

@@ -188,6 +188,10 @@ fn new_word_signals() {
     assert_eq!(placeholders("Impact: {who was affected}. Date: YYYY-MM-DD HH:MM."), 3);
     assert_eq!(placeholders("The map {a: 1} and ${HOME} are code, not placeholders."), 0);
     assert_eq!(placeholders("Started <START OF OUTAGE>, ended <end of outage>."), 2);
+    // In code, `<name>` is an argument; a date mask is still a blank.
+    assert_eq!(placeholders("We ran `docker tag <old image ID> ubuntu:xenial`."), 0);
+    assert_eq!(placeholders("```\nkubectl delete <pod name>\n```\nImpact: <WHO WAS HIT>."), 1);
+    assert_eq!(placeholders("Started: `YYYY-MM-DD HH:MM`, by `<START OF OUTAGE>"), 3);
     assert_eq!(placeholders("# 2019-..-..\n\nOn 2019-xx-xx at 12:00, 2019-03-04."), 2);
     assert_eq!(
         without_placeholders("Impact: {who was affected}. Since <START OF OUTAGE> it was down."),
