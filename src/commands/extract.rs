@@ -13,7 +13,7 @@ use crate::cli::{Cli, ExtractArgs, ReextractArgs};
 use crate::config::Settings;
 use crate::extract;
 use crate::fetch::{FetchRequest, Fetched, Fetcher};
-use crate::model::{Decision, Entry, Extracted, Hints, Postmortem, Validators};
+use crate::model::{Decision, Entry, Extracted, Hints, Postmortem, TimelineEvent, Validators};
 use crate::parse;
 use crate::pipeline;
 
@@ -327,15 +327,25 @@ pub(super) fn write_postmortem(out: &mut impl Write, p: &Postmortem) -> std::io:
         "Categories:   {}",
         if categories.is_empty() { DASH.to_owned() } else { categories.join(", ") }
     )?;
-    if !p.timeline.is_empty() {
+    write_timeline_and_actions(out, &p.timeline, &p.action_items)
+}
+
+/// The timeline, an event a line, and the action items, an item a line; nothing for either
+/// when it is empty.
+pub(super) fn write_timeline_and_actions(
+    out: &mut impl Write,
+    timeline: &[TimelineEvent],
+    action_items: &[String],
+) -> std::io::Result<()> {
+    if !timeline.is_empty() {
         writeln!(out, "Timeline:")?;
-        for event in &p.timeline {
+        for event in timeline {
             writeln!(out, "  {}  {}", event.time, event.event)?;
         }
     }
-    if !p.action_items.is_empty() {
+    if !action_items.is_empty() {
         writeln!(out, "Action items:")?;
-        for item in &p.action_items {
+        for item in action_items {
             writeln!(out, "  - {item}")?;
         }
     }

@@ -222,6 +222,14 @@ fn write_detail(detail: &CollectionDetail, json: bool) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
+    write_detail_text(&mut out, detail)?;
+    Ok(())
+}
+
+/// A collection item as `show s12` / `show c3` prints it: the list's fields, then who decided
+/// it is a postmortem, its timeline and its action items, as `show ID` prints them for an
+/// entry.
+fn write_detail_text(out: &mut impl Write, detail: &CollectionDetail) -> std::io::Result<()> {
     let item = &detail.item;
     writeln!(out, "{}", item.display_title())?;
     let rows = [
@@ -243,7 +251,10 @@ fn write_detail(detail: &CollectionDetail, json: bool) -> anyhow::Result<()> {
             writeln!(out, "{:<12}{}", format!("{name}:"), value)?;
         }
     }
-    Ok(())
+    if let Some(decided_by) = detail.decided_by {
+        writeln!(out, "{:<12}{}", "Decided by:", decided_by.as_str())?;
+    }
+    super::extract::write_timeline_and_actions(out, &detail.timeline, &detail.action_items)
 }
 
 /// Where the decision came from, in words.
@@ -424,4 +435,39 @@ fn write_postmortems(found: &[StoredPostmortem], json: bool) -> anyhow::Result<(
         writeln!(out, "no postmortems found")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CollectionItem, Decision, Origin, TimelineEvent};
+
+    #[test]
+    fn a_collection_item_shows_its_decision_timeline_and_action_items() {
+        let detail = CollectionDetail {
+            item: CollectionItem {
+                title: Some("Queue outage".into()),
+                ..CollectionItem::bare("s4", Origin::Synced, "Example status")
+            },
+            timeline: vec![TimelineEvent {
+                time: "2025-03-12T14:05:00Z".into(),
+                event: "A deploy starts.".into(),
+            }],
+            action_items: vec!["Alert on delivery latency.".into()],
+            decided_by: Some(Decision::Publisher),
+            report: None,
+        };
+        let mut out = Vec::new();
+        write_detail_text(&mut out, &detail).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("Queue outage\nID:         s4\n"), "{text}");
+        assert!(text.contains("Decided by: publisher\n"), "{text}");
+        assert!(
+            text.ends_with(
+                "Timeline:\n  2025-03-12T14:05:00Z  A deploy starts.\n\
+                 Action items:\n  - Alert on delivery latency.\n"
+            ),
+            "{text}"
+        );
+    }
 }

@@ -238,6 +238,27 @@ pub struct CollectionItem {
 }
 
 impl CollectionItem {
+    /// An item with an ID, an origin and a source, and nothing else (tests).
+    #[cfg(test)]
+    pub(crate) fn bare(id: &str, origin: Origin, source: &str) -> Self {
+        Self {
+            id: id.into(),
+            origin,
+            source: source.into(),
+            title: None,
+            company: None,
+            url: None,
+            incident_date: None,
+            duration_minutes: None,
+            impact: None,
+            root_cause: None,
+            resolution: None,
+            summary: None,
+            categories: Vec::new(),
+            snippet: None,
+        }
+    }
+
     /// What to call the entry where a title is shown: its title; else, for a list that gives
     /// none (carlsborg's numbered `**Summary**:` blocks), the first sentence of its summary, cut
     /// to [`DISPLAY_TITLE_CHARS`]; else "(untitled)". Nothing is stored: a title the list does
@@ -308,20 +329,9 @@ mod tests {
 
     fn item(title: Option<&str>, summary: Option<&str>) -> CollectionItem {
         CollectionItem {
-            id: "c1".into(),
-            origin: Origin::Curated,
-            source: "README.md".into(),
             title: title.map(str::to_owned),
-            company: None,
-            url: None,
-            incident_date: None,
-            duration_minutes: None,
-            impact: None,
-            root_cause: None,
-            resolution: None,
             summary: summary.map(str::to_owned),
-            categories: Vec::new(),
-            snippet: None,
+            ..CollectionItem::bare("c1", Origin::Curated, "README.md")
         }
     }
 
