@@ -41,6 +41,47 @@ static RE_URL_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(r"(?:^|[/_.-])((?:19|20)\d{2})(?:[/_.-]|$)")
         .expect("literal regex for a year in a URL")
 });
+static RE_URL_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?:^|[/_.-])((?:19|20)\d{2})([/_-])([01]\d)([/_-])([0-3]\d)(?:[/_.-]|$)",
+    )
+    .expect("literal regex for a day in a URL")
+});
+
+/// The first year the report's links name in their paths.
+fn year_in_links(url: Option<&str>, hints: &Hints) -> Option<i32> {
+    [url, hints.url.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()))
+}
+
+/// When the report was published: as its document or the source says, else the day its link
+/// names (`/2024/02/28/slug`, `2024-02-28-slug.md`: a Jekyll post's permalink or file name).
+fn when_published(
+    published: Option<DateTime<Utc>>,
+    url: Option<&str>,
+    hints: &Hints,
+) -> Option<DateTime<Utc>> {
+    published
+        .or(hints.published)
+        .or_else(|| [url, hints.url.as_deref()].into_iter().flatten().find_map(day_in_link))
+}
+
+/// The day a link's path names in year, month, day order, with one separator
+/// (`/2024/02/28/`, `2024-02-28-`); at midnight UTC.
+fn day_in_link(link: &str) -> Option<DateTime<Utc>> {
+    let path = link.split(['?', '#']).next().unwrap_or(link);
+    RE_URL_DAY.captures_iter(path).find_map(|c| {
+        if c[2] != c[4] {
+            return None;
+        }
+        let date =
+            NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[3].parse().ok()?, c[5].parse().ok()?)?;
+        Some(date.and_hms_opt(0, 0, 0)?.and_utc())
+    })
+}
+
 static RE_RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
         r"(?i)^[\s,]*(?:-|–|—|->|to|until|till|through|and)[\s,]*(?:on\s+)?$",
@@ -168,12 +209,10 @@ pub(crate) fn extract_dates(
     hints: &Hints,
     seen: &Mentions,
 ) -> Dates {
+    let published = when_published(published, url, hints);
     let units = read_units(title, sections);
     let all_text_years = units.iter().flat_map(|u| seen.dates(u.text)).filter_map(|d| d.year);
-    let url_year = [url, hints.url.as_deref()]
-        .into_iter()
-        .flatten()
-        .find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()));
+    let url_year = year_in_links(url, hints);
     // A date without a year is in the year of publication, else the one the text names most.
     let year_hint = published
         .or(hints.published)

@@ -22,7 +22,9 @@ fn utc(s: &str) -> Option<DateTime<Utc>> {
 
 #[test]
 fn regex_literals_compile() {
-    for re in [&*RE_RANGE_GAP, &*RE_DURATION, &*RE_DURATION_CONTEXT, &*RE_DEFAULT_ZONE] {
+    for re in
+        [&*RE_RANGE_GAP, &*RE_DURATION, &*RE_DURATION_CONTEXT, &*RE_DEFAULT_ZONE, &*RE_URL_DAY]
+    {
         assert!(!re.as_str().is_empty());
     }
 }
@@ -208,4 +210,40 @@ fn default_zone_from_all_times_in() {
     let d = extract_dates(None, &sections, None, None, &Hints::default(), &Mentions::default());
     assert_eq!(d.zone, Some(Zone::Fixed(3600)));
     assert_eq!(d.incident_date, ymd(2021, 2, 15));
+}
+
+#[test]
+fn a_link_that_names_a_day_dates_a_report_that_names_none() {
+    assert_eq!(
+        day_in_link("https://blog.example.com/2024/02/28/queue-outage/"),
+        utc("2024-02-28T00:00:00Z")
+    );
+    assert_eq!(
+        day_in_link("file:///repo/_posts/2021-02-23-login-outage.md"),
+        utc("2021-02-23T00:00:00Z")
+    );
+    // Mixed separators, a month or day out of range, day-first order: no day.
+    assert_eq!(day_in_link("https://example.com/2024-02/28/x"), None);
+    assert_eq!(day_in_link("https://example.com/2024/13/01/x"), None);
+    assert_eq!(day_in_link("https://example.com/02-03-2021-outage.md"), None);
+    assert_eq!(day_in_link("https://example.com/posts/x?from=2024-02-28"), None);
+
+    let doc = Document {
+        blocks: vec![p("The queue stopped and every worker restarted.")],
+        ..Document::default()
+    };
+    let sections = read_sections(&doc);
+    let hints = Hints {
+        url: Some("https://blog.example.com/2024/02/28/queue-outage/".into()),
+        ..Hints::default()
+    };
+    let dates = extract_dates(None, &sections, None, None, &hints, &Mentions::default());
+    assert_eq!(dates.incident_date, ymd(2024, 2, 28));
+    assert!(!dates.stated_date, "the link is not the text");
+    // A year-less date in the text takes the link's year.
+    let doc =
+        Document { blocks: vec![p("On February 20 the queue stopped.")], ..Document::default() };
+    let sections = read_sections(&doc);
+    let dates = extract_dates(None, &sections, None, None, &hints, &Mentions::default());
+    assert_eq!(dates.incident_date, ymd(2024, 2, 20));
 }
