@@ -318,13 +318,7 @@ pub(crate) fn split_mdx_module(text: &str) -> (FrontMatter, &str) {
             offset += line.len();
             continue;
         }
-        for c in trimmed.chars() {
-            match c {
-                '{' | '(' | '[' => depth += 1,
-                '}' | ')' | ']' => depth -= 1,
-                _ => {}
-            }
-        }
+        depth += bracket_balance(trimmed);
         if let Some(caps) = RE_KEY.captures(line) {
             let key = caps[1].to_ascii_lowercase();
             let value = caps.get(2).or_else(|| caps.get(3)).or_else(|| caps.get(4));
@@ -337,10 +331,39 @@ pub(crate) fn split_mdx_module(text: &str) -> (FrontMatter, &str) {
         }
         offset += line.len();
     }
-    if offset == 0 || text[..offset].trim().is_empty() {
+    // A statement still open at the end is not one MDX would read: keep every word.
+    let unclosed = in_statement && depth > 0;
+    if unclosed || offset == 0 || text[..offset].trim().is_empty() {
         return (FrontMatter::default(), text);
     }
     (front, &text[offset..])
+}
+
+/// Opening brackets minus closing ones on a line of code, outside quoted strings.
+fn bracket_balance(line: &str) -> i32 {
+    let mut balance = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' | '`' => quote = Some(c),
+                '{' | '(' | '[' => balance += 1,
+                '}' | ')' | ']' => balance -= 1,
+                _ => {}
+            },
+        }
+    }
+    balance
 }
 
 fn detect_markup(text: &str, content_type: Option<&str>, url: Option<&Url>) -> Markup {
@@ -684,6 +707,11 @@ mod tests {
         assert_eq!(doc.title.as_deref(), Some("From front matter"));
         let prose = "Exports stopped at 10:02.\n\nexport const x = 1\n";
         assert_eq!(split_mdx_module(prose), (FrontMatter::default(), prose));
+        // Brackets inside strings do not count; a statement never closed leaves the text whole.
+        let quoted = "export const post = { title: 'We lost data :(', tags: ['a]'] }\n\nText.\n";
+        assert_eq!(split_mdx_module(quoted).1, "Text.\n");
+        let unclosed = "export const post = {\n  title: 'x',\n\nThe report, all of it.\n";
+        assert_eq!(split_mdx_module(unclosed), (FrontMatter::default(), unclosed));
     }
 
     fn paragraph_texts(blocks: &[Block]) -> Vec<&str> {
