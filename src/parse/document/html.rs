@@ -81,6 +81,7 @@ pub(super) fn parse_html(
     } else {
         Vec::new()
     };
+    let title = title.map(|t| without_site_name(t, site_name.as_deref()));
     Document {
         title: refine_title(title, h1.as_deref(), &blocks),
         url: None,
@@ -102,6 +103,30 @@ fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Op
         (Some(title), _) => Some(title),
         (None, _) => title_from_blocks(blocks),
     }
+}
+
+/// A page title without the site's name where the page puts it before or after the article's
+/// own title, across a separator: "Acme Status - Webhook delivery delays" (a status page's
+/// incident), "Queue outage | Acme Engineering". A title that is only the site's name, or that
+/// names it without a separator, stays whole.
+fn without_site_name(title: String, site_name: Option<&str>) -> String {
+    const SEPARATORS: [&str; 5] = [" - ", " | ", " · ", " — ", " – "];
+    let Some(site) = site_name.map(str::trim).filter(|s| !s.is_empty()) else { return title };
+    for sep in SEPARATORS {
+        for prefix in [format!("{site} Status{sep}"), format!("{site}{sep}")] {
+            if let Some(rest) = title.strip_prefix(prefix.as_str())
+                && !rest.trim().is_empty()
+            {
+                return rest.trim().to_owned();
+            }
+        }
+        if let Some(rest) = title.strip_suffix(format!("{sep}{site}").as_str())
+            && !rest.trim().is_empty()
+        {
+            return rest.trim().to_owned();
+        }
+    }
+    title
 }
 
 /// Each term of a definition list that gives a time or a date ("11:37 UTC", "March 4"), with

@@ -871,6 +871,27 @@ mod tests {
     }
 
     #[test]
+    fn a_page_title_loses_the_site_name_around_a_separator() {
+        let page = |title: &str| {
+            format!(
+                "<html><head><title>{title}</title><meta property=\"og:title\" content=\"{title}\">\
+                 <meta property=\"og:site_name\" content=\"Acme\"></head><body><div class=\"incident\">\
+                 <p>Between 14:05 and 15:20 UTC webhook deliveries were delayed for most customers, \
+                 and every delivery was retried until it went through.</p></div></body></html>"
+            )
+        };
+        for (title, want) in [
+            ("Acme Status - Webhook delivery delays", "Webhook delivery delays"),
+            ("Webhook delivery delays | Acme", "Webhook delivery delays"),
+            ("Acme", "Acme"),
+            ("Acme webhooks were delayed", "Acme webhooks were delayed"),
+        ] {
+            let doc = parse_document(page(title).as_bytes(), Some("text/html"), None, None);
+            assert_eq!(doc.title.as_deref(), Some(want), "{title}");
+        }
+    }
+
+    #[test]
     fn content_selector_overrides_readability() {
         let selector = scraper::Selector::parse("aside.sidebar").ok();
         let doc = parse_document(PAGE.as_bytes(), Some("text/html"), None, selector.as_ref());
