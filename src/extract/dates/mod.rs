@@ -109,7 +109,7 @@ static RE_DURATION_OF: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_DEFAULT_ZONE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(&format!(
-        r"(?i:\btimes?\b[^.\n|]{{0,25}}?\b(?:in|are)\s+|\ball times\s+|\btimes?\s*\(\s*)(?P<zone>{ZONE_PATTERN})\b"
+        r"(?i:\btimes?\b[^.\n|]{{0,25}}?\b(?:in|are)\s+|\ball times\s+|\b(?:times?|timeline)\s*\(\s*)(?P<zone>{ZONE_PATTERN})\b"
     ))
     .expect("literal regex for 'all times in ZONE'")
 });

@@ -210,6 +210,16 @@ fn default_zone_from_all_times_in() {
     let d = extract_dates(None, &sections, None, None, &Hints::default(), &Mentions::default());
     assert_eq!(d.zone, Some(Zone::Fixed(3600)));
     assert_eq!(d.incident_date, ymd(2021, 2, 15));
+    // The zone in a Timeline heading's parentheses.
+    for heading in ["Timeline (UTC)", "Timeline (all times in UTC)", "Times (UTC)"] {
+        let doc = Document {
+            blocks: vec![h(2, heading), p("09:12 The certificate expires.")],
+            ..Document::default()
+        };
+        let sections = read_sections(&doc);
+        let d = extract_dates(None, &sections, None, None, &Hints::default(), &Mentions::default());
+        assert_eq!(d.zone, Some(Zone::Fixed(0)), "{heading}");
+    }
 }
 
 #[test]
