@@ -107,9 +107,25 @@ pub(crate) fn build_summary(
     Some(summary)
 }
 
-/// A sentence as it should read in a list: capitalised, ending with a full stop.
+/// A sentence as it should read in a list: capitalised, ending with a full stop, without the
+/// bullet, emoji or label it opened with ("💡 TL;DR — Card payments timed out …").
 fn tidy(sentence: &str) -> String {
-    let s = sentence.trim().trim_start_matches(['-', '*', '•', ' ']);
+    static RE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        crate::extract::ascii_word_regex(
+            r"(?i)^(?:tl;?\s?dr|summary|in short|in brief|short version|bottom line)\s*[:\x{2013}\x{2014}-]\s*",
+        )
+        .expect("literal regex for a summary's own label")
+    });
+    // Bullets, and what is neither ASCII nor a letter, digit or quotation mark: emoji,
+    // dingbats and their joiners. "~300 users", "$5" and "#2" keep their signs.
+    let s = sentence.trim().trim_start_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(c, '-' | '*' | '•' | '>' | '|')
+            || !(c.is_ascii()
+                || c.is_alphanumeric()
+                || matches!(c, '\u{201c}' | '\u{2018}' | '\u{ab}'))
+    });
+    let s = RE_LABEL.find(s).map_or(s, |m| &s[m.end()..]);
     let mut out = String::with_capacity(s.len() + 1);
     let mut chars = s.chars();
     if let Some(first) = chars.next() {
@@ -216,6 +232,24 @@ mod tests {
             None,
         );
         assert_eq!(s.as_deref(), Some("Checkout was down for 40 minutes."));
+    }
+
+    #[test]
+    fn a_summary_drops_the_emoji_and_label_it_opens_with() {
+        let s = build_summary(
+            Some("💡 TL;DR — Card payments timed out for 22 minutes after a database failover."),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(
+            s.as_deref(),
+            Some("Card payments timed out for 22 minutes after a database failover.")
+        );
+        let s = build_summary(Some("🔥 \"Checkout\" was down for an hour."), None, None, None);
+        assert_eq!(s.as_deref(), Some("\"Checkout\" was down for an hour."));
+        let s = build_summary(Some("~300 users could not sign in for an hour."), None, None, None);
+        assert_eq!(s.as_deref(), Some("~300 users could not sign in for an hour."));
     }
 
     #[test]

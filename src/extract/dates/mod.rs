@@ -269,6 +269,7 @@ pub(crate) fn extract_dates(
         explicit_minutes = outside_timeline().find_map(|u| find_duration(u.text, false, seen));
     }
 
+    let undated_span = span.filter(|(a, _)| a.date.is_none() && a.time.is_some());
     if let Some((a, b)) = span {
         // The zone the incident's span is written in is the report's, unless it says otherwise.
         if !zone_stated && let Some(span_zone) = a.zone.or(b.zone) {
@@ -318,8 +319,20 @@ pub(crate) fn extract_dates(
         dates.incident_date = Some(earlier);
     }
 
+    place_undated_span(&mut dates, undated_span);
     fill_from_hints(&mut dates, hints, published);
     dates
+}
+
+/// A span of times without a day ("Duration: 22 minutes (10:41–11:03 CET)") starts and ends
+/// on the incident's day, once the text has said which day that is; the duration already read
+/// stands.
+fn place_undated_span(dates: &mut Dates, span: Option<(Instant, Instant)>) {
+    if let (Some((a, b)), Some(day), None) = (span, dates.incident_date, dates.start) {
+        let minutes = dates.duration_minutes;
+        apply_span(dates, Instant { date: Some(day), ..a }, b);
+        dates.duration_minutes = minutes.or(dates.duration_minutes);
+    }
 }
 
 /// What the text did not say, the source's hints do (a status page's start and resolution);

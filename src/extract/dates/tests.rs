@@ -257,3 +257,18 @@ fn a_link_that_names_a_day_dates_a_report_that_names_none() {
     let dates = extract_dates(None, &sections, None, None, &hints, &Mentions::default());
     assert_eq!(dates.incident_date, ymd(2024, 2, 20));
 }
+
+#[test]
+fn a_span_of_times_without_a_day_starts_on_the_incident_day() {
+    let d = dates_of(vec![
+        p("On January 14, 2025 card payments timed out."),
+        p("Duration: 22 minutes (10:41–11:03 CET)"),
+    ]);
+    assert_eq!(d.incident_date, ymd(2025, 1, 14));
+    assert_eq!(d.start, utc("2025-01-14T09:41:00Z"));
+    assert_eq!(d.end, utc("2025-01-14T10:03:00Z"));
+    assert_eq!(d.duration_minutes, Some(22));
+    // No day anywhere: the times give a duration and nothing else.
+    let d = dates_of(vec![p("Duration: 22 minutes (10:41–11:03 CET)")]);
+    assert_eq!((d.start, d.end, d.duration_minutes), (None, None, Some(22)));
+}
