@@ -154,7 +154,7 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
             &[Kind::Timeline],
         ),
         (
-            r"\bimpact\b|who was affected|customer experience|affected (users|services|customers)|^scope$|user experience",
+            r"\bimpact\b|who was affected|customer experience|affected (users|services|customers)|^scope$|user experience|what (users|customers) (saw|experienced|noticed)",
             &[Kind::Impact],
         ),
         (

@@ -775,6 +775,42 @@ mod tests {
     }
 
     #[test]
+    fn plain_text_headings_written_as_short_lines_of_their_own() {
+        let text = "Incident report: slow uploads on the public API
+Date of incident: 3 July 2024
+                    Prepared by: Platform team
+
+What users saw
+Uploads took minutes instead of                     seconds for most users.
+
+Follow-up
+1. Add a load test.
+
+Thanks to everyone                     who helped
+last night, and to the teams who waited.
+
+Ops
+";
+        let doc = parse_document(text.as_bytes(), Some("text/plain"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Incident report: slow uploads on the public API"));
+        let hs = headings(&doc);
+        assert!(hs.contains(&(2, "What users saw")), "{hs:?}");
+        assert!(hs.contains(&(2, "Follow-up")), "{hs:?}");
+        let paragraphs = paragraph_texts(&doc.blocks);
+        assert!(paragraphs.contains(&"Date of incident: 3 July 2024"), "{paragraphs:?}");
+        assert!(paragraphs.contains(&"Prepared by: Platform team"), "{paragraphs:?}");
+        // A short first line of a paragraph that goes on in lower case, and a last line with
+        // nothing after it, are prose.
+        assert!(
+            paragraphs.contains(
+                &"Thanks to everyone who helped last night, and to the teams who waited."
+            ),
+            "{paragraphs:?}"
+        );
+        assert!(paragraphs.contains(&"Ops"), "{paragraphs:?}");
+    }
+
+    #[test]
     fn wrapped_prose_is_joined() {
         let text = "Some title\n\nOn June 9th the site was down because a config\nfile had a typo in it.\n";
         let doc = parse_document(text.as_bytes(), None, None, None);

@@ -218,10 +218,50 @@ fn plain_lines(text: &str) -> Vec<Line<'_>> {
             i += 2;
             continue;
         }
-        out.push(if RE_UNDERLINE.is_match(line) { Line::Break } else { Line::Text(line.into()) });
+        if RE_UNDERLINE.is_match(line) {
+            out.push(Line::Break);
+        } else if i > 0
+            && lines[i - 1].trim().is_empty()
+            && stands_as_heading(line, lines.get(i + 1))
+        {
+            out.push(Line::Heading { level: LINE_HEADING_LEVEL, text: collapse(line.trim()) });
+        } else {
+            // "Date of incident: 3 July 2024" under the title is a line of its own, not the
+            // title's continuation.
+            if i > 0 && RE_KEY_VALUE.is_match(line) {
+                out.push(Line::Break);
+            }
+            out.push(Line::Text(line.into()));
+        }
         i += 1;
     }
     out
+}
+
+/// `Label: value` with a short capitalised label, as a plain-text report's metadata lines
+/// are written ("Date of incident: 3 July 2024", "Prepared by: Platform team").
+static RE_KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    ascii_word_regex(r"^\s*[A-Z][A-Za-z]*(?: [A-Za-z]+){0,3}: \S.{0,70}$")
+        .expect("literal regex for a label and its value")
+});
+
+/// A plain-text heading written as nothing but a short line of its own ("What users saw",
+/// "Why it happened", "Follow-up"): after a blank line, capitalised, up to seven words and no
+/// closing punctuation, with the section's text or list starting on the next line.
+fn stands_as_heading(line: &str, next: Option<&&str>) -> bool {
+    let line = line.trim();
+    let words = line.split_whitespace().count();
+    let next = next.map_or("", |n| n.trim());
+    (1..=7).contains(&words)
+        && line.chars().count() <= 60
+        && line.chars().next().is_some_and(char::is_uppercase)
+        && !line.ends_with(['.', ',', ';', ':', '!', '?'])
+        && !line.contains("http")
+        && !RE_TIME_START.is_match(line)
+        && !RE_LIST_MARKER.is_match(line)
+        && (RE_LIST_MARKER.is_match(next)
+            || (next.split_whitespace().count() >= 6
+                && next.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())))
 }
 
 /// In plain text, a short first line without a full stop is the title, unless it starts with
