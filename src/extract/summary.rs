@@ -15,7 +15,7 @@ pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
 
 static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke|delay|impact|lost|slow)",
+        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke|delay|impact|lost|slow|(?:http |status )?[45]0\d\b)",
     )
     .expect("literal regex for incident words")
 });
@@ -232,6 +232,17 @@ mod tests {
             None,
         );
         assert_eq!(s.as_deref(), Some("Checkout was down for 40 minutes."));
+    }
+
+    #[test]
+    fn an_http_error_code_says_what_broke() {
+        let s = build_summary(
+            Some("One in five requests to the API returned HTTP 503. The apps were slow."),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(s.as_deref(), Some("One in five requests to the API returned HTTP 503."));
     }
 
     #[test]
