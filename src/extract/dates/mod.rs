@@ -48,12 +48,14 @@ static RE_URL_DAY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("literal regex for a day in a URL")
 });
 
+/// The report's links: the document's, then the source's.
+fn links<'a>(url: Option<&'a str>, hints: &'a Hints) -> impl Iterator<Item = &'a str> {
+    [url, hints.url.as_deref()].into_iter().flatten()
+}
+
 /// The first year the report's links name in their paths.
 fn year_in_links(url: Option<&str>, hints: &Hints) -> Option<i32> {
-    [url, hints.url.as_deref()]
-        .into_iter()
-        .flatten()
-        .find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()))
+    links(url, hints).find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()))
 }
 
 /// When the report was published: as its document or the source says, else the day its link
@@ -63,9 +65,7 @@ fn when_published(
     url: Option<&str>,
     hints: &Hints,
 ) -> Option<DateTime<Utc>> {
-    published
-        .or(hints.published)
-        .or_else(|| [url, hints.url.as_deref()].into_iter().flatten().find_map(day_in_link))
+    published.or(hints.published).or_else(|| links(url, hints).find_map(day_in_link))
 }
 
 /// The day a link's path names in year, month, day order, with one separator

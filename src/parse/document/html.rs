@@ -112,21 +112,16 @@ fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Op
 fn without_site_name(title: String, site_name: Option<&str>) -> String {
     const SEPARATORS: [&str; 5] = [" - ", " | ", " · ", " — ", " – "];
     let Some(site) = site_name.map(str::trim).filter(|s| !s.is_empty()) else { return title };
-    for sep in SEPARATORS {
-        for prefix in [format!("{site} Status{sep}"), format!("{site}{sep}")] {
-            if let Some(rest) = title.strip_prefix(prefix.as_str())
-                && !rest.trim().is_empty()
-            {
-                return rest.trim().to_owned();
-            }
-        }
-        if let Some(rest) = title.strip_suffix(format!("{sep}{site}").as_str())
-            && !rest.trim().is_empty()
-        {
-            return rest.trim().to_owned();
-        }
-    }
-    title
+    let after = title.strip_prefix(site).map(|r| r.strip_prefix(" Status").unwrap_or(r));
+    let before = title.strip_suffix(site);
+    let found = SEPARATORS.iter().find_map(|sep| {
+        let rest = after.and_then(|r| r.strip_prefix(sep));
+        rest.or_else(|| before.and_then(|r| r.strip_suffix(sep)))
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+    });
+    found.unwrap_or(title)
 }
 
 /// Each term of a definition list that gives a time or a date ("11:37 UTC", "March 4"), with

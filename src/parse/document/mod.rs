@@ -244,6 +244,22 @@ pub(crate) struct FrontMatter {
     published: Option<DateTime<Utc>>,
 }
 
+impl FrontMatter {
+    /// One `key: value` of front matter or of an MDX file's exported object: the first
+    /// `title` and the first publication date ([`FRONT_MATTER_DATES`]) are kept. (A later
+    /// `title` is a nested one, such as an author's.)
+    fn read(&mut self, key: &str, value: &str) {
+        let key = key.trim().to_ascii_lowercase();
+        if key == "title" {
+            if self.title.is_none() {
+                self.title = non_empty(decode_numeric_entities(&decode_entities(value)));
+            }
+        } else if self.published.is_none() && FRONT_MATTER_DATES.contains(&key.as_str()) {
+            self.published = metadata_timestamp(value);
+        }
+    }
+}
+
 /// Keys that carry the publication date in Jekyll, Hugo, Docusaurus and MkDocs front matter.
 const FRONT_MATTER_DATES: [&str; 6] =
     ["date", "pubdate", "publishdate", "published_at", "created", "created_at"];
@@ -273,13 +289,7 @@ pub(crate) fn split_front_matter(text: &str) -> (FrontMatter, &str) {
             return (FrontMatter::default(), text);
         }
         if let Some((key, value)) = trimmed.split_once(':') {
-            let key = key.trim().to_ascii_lowercase();
-            let value = value.trim().trim_matches(['"', '\'']).trim();
-            if key == "title" && !value.is_empty() {
-                front.title = non_empty(decode_numeric_entities(&decode_entities(value)));
-            } else if front.published.is_none() && FRONT_MATTER_DATES.contains(&key.as_str()) {
-                front.published = metadata_timestamp(value);
-            }
+            front.read(key, value.trim().trim_matches(['"', '\'']).trim());
         }
         offset += line.len();
     }
@@ -320,14 +330,8 @@ pub(crate) fn split_mdx_module(text: &str) -> (FrontMatter, &str) {
         }
         depth += bracket_balance(trimmed);
         if let Some(caps) = RE_KEY.captures(line) {
-            let key = caps[1].to_ascii_lowercase();
             let value = caps.get(2).or_else(|| caps.get(3)).or_else(|| caps.get(4));
-            let value = value.map_or("", |m| m.as_str()).trim();
-            if key == "title" && front.title.is_none() {
-                front.title = non_empty(decode_numeric_entities(&decode_entities(value)));
-            } else if front.published.is_none() && FRONT_MATTER_DATES.contains(&key.as_str()) {
-                front.published = metadata_timestamp(value);
-            }
+            front.read(&caps[1], value.map_or("", |m| m.as_str()).trim());
         }
         offset += line.len();
     }
@@ -681,6 +685,10 @@ mod tests {
         }
         let unclosed = "---\ntitle: x\n\nA rule, then prose.\n";
         assert_eq!(split_front_matter(unclosed), (FrontMatter::default(), unclosed));
+        // A nested `title` (the author's) after the post's does not replace it.
+        let nested = "---\ntitle: Queue outage\nauthor:\n  name: Sam\n  title: SRE\n---\nText.\n";
+        let (front, _) = split_front_matter(nested);
+        assert_eq!(front.title.as_deref(), Some("Queue outage"));
     }
 
     #[test]
