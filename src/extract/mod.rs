@@ -353,7 +353,9 @@ fn signals(
         stated_span: dates.stated_span,
         incident_date: dates.stated_date,
         root_cause_heading: fields.root_cause.is_some() && fields.root_cause_from_heading,
-        root_cause_prose: fields.root_cause.is_some() && !fields.root_cause_from_heading,
+        root_cause_prose: fields.root_cause.is_some()
+            && !fields.root_cause_from_heading
+            && !fields.root_cause_weak,
         narrative: classify::narrative_hits(&words),
         words: prose.split_whitespace().count(),
         assignment,
@@ -451,6 +453,26 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         Document { blocks, markdown, ..Document::default() }
+    }
+
+    /// The value of the named feature `name` for `document`.
+    fn feature(document: &Document, name: &str) -> f32 {
+        let at = learned::FEATURE_NAMES.iter().position(|n| *n == name).expect("a named feature");
+        features(document, &Hints::default()).named[at]
+    }
+
+    #[test]
+    fn only_a_cause_stated_by_a_strong_cue_is_a_classifier_signal() {
+        let weak = doc(vec![p(
+            "Release notes for version 4.2. We shipped it a week later than planned due to the holidays.",
+        )]);
+        let strong = doc(vec![p(
+            "Release notes for version 4.2. The login page was slow on Monday; it was caused by a busy cache node.",
+        )]);
+        // Both fill the field; only the strong cue counts as a sign of a report.
+        assert!(extract(&weak, &Hints::default(), DEFAULT_THRESHOLD).root_cause.is_some());
+        assert!(feature(&weak, "root_cause_prose") < 0.5);
+        assert!(feature(&strong, "root_cause_prose") > 0.5);
     }
 
     fn classic() -> Document {

@@ -17,7 +17,7 @@ pub(super) struct Cue {
     /// Compiled on first use: only the cause cues are ever asked where they match, and each
     /// compiled pattern holds memory for the whole run.
     regex: std::sync::OnceLock<Regex>,
-    weight: u8,
+    pub(super) weight: u8,
 }
 
 impl Cue {
@@ -81,7 +81,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:caused|triggered)\s+by\b|\b(?:resulted|stemmed|originated|arose)\s+from\b|\bwas (?:the )?(?:a |an )?(?:direct )?(?:result|consequence) of\b|\btraced\s+(?:\w+\s+){0,4}(?:back\s+)?to\b|\b(?:caused|triggered) (?:the|this|an?) (?:outage|incident|issue|problem|failure|crash|errors?|downtime)\b",
+                r"\b(?:caused|triggered)\s+by\b|\b(?:resulted|stemmed|originated|arose)\s+from\b|\bwas (?:the )?(?:a |an )?(?:direct )?(?:result|consequence) of\b|\btraced\s+(?:\w+\s+){0,4}(?:back\s+)?to\b|\b(?:caused|triggered) (?:the|this|an?) (?:[\w-]+\s+){0,3}?(?:outage|incident|issue|problem|failure|crash|errors?|downtime|disruption|degradation|interruption)\b",
                 3,
             ),
             (
@@ -92,7 +92,10 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b",
                 2,
             ),
-            (r"\bdue to\b|\bbecause of\b", 1),
+            (
+                r"\bdue to\b|\bbecause of\b|\b(?:exploited|exploit was used|vulnerability (?:in|of))\b",
+                1,
+            ),
             (
                 r"\b(?:an?|the)\s+(?:typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression|expired certificate|deadlock)\b",
                 1,
@@ -141,7 +144,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:we|they|engineers?|the team|admins?|operators?)\s+(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|applied)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
+                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|applied)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
                 2,
             ),
             (

@@ -119,6 +119,9 @@ pub(crate) struct Fields {
     pub(crate) root_cause_sentence: Option<String>,
     /// Whether `root_cause` came from a heading (not from prose).
     pub(crate) root_cause_from_heading: bool,
+    /// Whether a cause from prose rests on a weak cue alone ("due to", "because of", an
+    /// exploited vulnerability): it fills the field, but is no sign that the text is a report.
+    pub(crate) root_cause_weak: bool,
     pub(crate) resolution: Option<String>,
     pub(crate) action_items: Vec<String>,
     /// The summary-like opening: the Summary section, else the first paragraphs.
@@ -324,6 +327,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     if fields.root_cause.is_none() {
         fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
             .map(|(index, cue)| {
+                fields.root_cause_weak = cue.weight < 2;
                 // "This led to …" names its cause in the sentence before.
                 if index > 0 && gives_effect_of_previous(narrative[index]) {
                     clip(narrative[index - 1], 600)

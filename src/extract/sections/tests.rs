@@ -476,3 +476,43 @@ fn a_long_impact_section_is_read_from_its_first_strong_statement_on() {
     // What follows the statement, cued or not, up to the field's length.
     assert!(impact.contains("Inbound events were all kept"), "{impact}");
 }
+
+#[test]
+fn a_fix_in_the_perfect_tense_or_by_a_named_team_is_a_resolution() {
+    let d = doc(vec![p(
+        "Our wiki server ran a cryptocurrency miner for two days. The operations team has permanently disabled the wiki and rotated every deploy key.",
+    )]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some("The operations team has permanently disabled the wiki and rotated every deploy key.")
+    );
+}
+
+#[test]
+fn caused_a_widespread_disruption_points_to_the_cause_before_it() {
+    let d = doc(vec![p(
+        "A firewall agent upgrade flushed the cluster's network rules. This caused a widespread service disruption for about ninety minutes.",
+    )]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("A firewall agent upgrade flushed the cluster's network rules.")
+    );
+    assert!(!fields.root_cause_weak);
+}
+
+#[test]
+fn an_exploited_vulnerability_is_a_weak_cause() {
+    let d = doc(vec![p(
+        "Attackers reached the build host on Monday. The image-resizing vulnerability in our upload service let them run commands there.",
+    )]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("The image-resizing vulnerability in our upload service let them run commands there.")
+    );
+    // A weak cue fills the field but is no sign of a report to the classifier.
+    assert!(fields.root_cause_weak);
+    let strong = doc(vec![p("The outage was caused by an expired certificate on the proxy.")]);
+    assert!(!extract_fields(&read_sections(&strong)).root_cause_weak);
+}

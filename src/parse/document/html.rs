@@ -32,7 +32,19 @@ pub(super) fn parse_html(
     // Read before `parse`, which rewrites the tree.
     let time_attr =
         readability.doc.select("time[datetime]").attr("datetime").map(|t| t.to_string());
-    let h1 = readability.doc.select("h1").nodes().first().map(|n| collapse(&n.text()));
+    // The article's own heading: its `<h1>`, else the paragraph a Google Docs export writes
+    // in the Title style (`<p class="title">`), which has no `<title>` either.
+    let h1 = ["h1", "p.title"]
+        .iter()
+        .find_map(|css| readability.doc.select(css).nodes().first().map(|n| collapse(&n.text())))
+        .filter(|h| !h.is_empty());
+    // A Confluence export titles its pages "Space : Page"; the first breadcrumb is the space.
+    // (Looked for in the bytes first: a selector walks the whole tree.)
+    let space = memchr::memmem::find(html.as_bytes(), b"breadcrumbs")
+        .and_then(|_| {
+            readability.doc.select("#breadcrumbs a").nodes().first().map(|n| collapse(&n.text()))
+        })
+        .filter(|s| !s.is_empty());
     // A definition list's terms and descriptions are written run together ("11:37 UTCError
     // rates…"): the markdown writer breaks lines only around the list.
     if memchr::memmem::find(html.as_bytes(), b"<dd").is_some()
@@ -82,8 +94,9 @@ pub(super) fn parse_html(
         Vec::new()
     };
     let title = title.map(|t| without_site_name(t, site_name.as_deref()));
+    let title = refine_title(title, h1.as_deref(), &blocks);
     Document {
-        title: refine_title(title, h1.as_deref(), &blocks),
+        title: title.map(|t| without_space(t, space.as_deref())),
         url: None,
         published: published.or_else(|| time_attr.as_deref().and_then(metadata_timestamp)),
         site_name,
@@ -95,13 +108,22 @@ pub(super) fn parse_html(
 /// Page titles carry the site (`API outage | Acme Engineering`) where readability keeps a
 /// short title whole; the article's own `<h1>` is the title when the page title starts with it.
 fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Option<String> {
-    let h1 = h1.filter(|h| !h.is_empty());
     match (title, h1) {
         (Some(title), Some(h1)) if title.len() > h1.len() && title.starts_with(h1) => {
             Some(h1.to_owned())
         }
         (Some(title), _) => Some(title),
-        (None, _) => title_from_blocks(blocks),
+        (None, h1) => title_from_blocks(blocks).or_else(|| h1.map(str::to_owned)),
+    }
+}
+
+/// A Confluence page title without its space: "Platform : 2024-11-19 Postmortem" where the
+/// page's first breadcrumb is "Platform".
+fn without_space(title: String, space: Option<&str>) -> String {
+    let rest = space.and_then(|space| title.strip_prefix(space)?.strip_prefix(" : "));
+    match rest.map(str::trim) {
+        Some(rest) if !rest.is_empty() => rest.to_owned(),
+        _ => title,
     }
 }
 

@@ -936,6 +936,42 @@ Ops
     }
 
     #[test]
+    fn a_google_docs_export_is_titled_by_its_title_paragraph() {
+        // Google Docs writes no <title> and no <h1> for the Title style.
+        let page = "<html><head><meta content=\"text/html; charset=UTF-8\" http-equiv=\"content-type\">\
+            <style>.c1{color:#000}</style></head><body class=\"doc-content\">\
+            <p class=\"c4 title\" id=\"h.x1\"><span class=\"c7\">Postmortem: Search timeouts, 2025-02-11</span></p>\
+            <h2 class=\"c5\"><span>Summary</span></h2><p class=\"c3\"><span>For forty minutes about a third \
+            of search requests timed out after a shard lost its replica and every query waited on it.</span></p>\
+            </body></html>";
+        let doc = parse_document(page.as_bytes(), Some("text/html"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Postmortem: Search timeouts, 2025-02-11"));
+    }
+
+    #[test]
+    fn a_confluence_export_title_loses_its_space() {
+        let page = |crumb: &str| {
+            format!(
+                "<html><head><title>Platform : Queue backlog postmortem</title></head><body><div id=\"main\">\
+                 <ol id=\"breadcrumbs\"><li><a href=\"index.html\">{crumb}</a></li>\
+                 <li><a href=\"Postmortems.html\">Postmortems</a></li></ol>\
+                 <h1 id=\"title-heading\"><span id=\"title-text\">Platform : Queue backlog postmortem</span></h1>\
+                 <div id=\"main-content\" class=\"wiki-content\"><p>For two hours on May 3 the job queue \
+                 grew faster than workers drained it, and exports were delayed for most customers.</p></div>\
+                 </div></body></html>"
+            )
+        };
+        for (crumb, want) in [
+            ("Platform", "Queue backlog postmortem"),
+            // Not the space: the title stays whole.
+            ("Home", "Platform : Queue backlog postmortem"),
+        ] {
+            let doc = parse_document(page(crumb).as_bytes(), Some("text/html"), None, None);
+            assert_eq!(doc.title.as_deref(), Some(want), "{crumb}");
+        }
+    }
+
+    #[test]
     fn content_selector_overrides_readability() {
         let selector = scraper::Selector::parse("aside.sidebar").ok();
         let doc = parse_document(PAGE.as_bytes(), Some("text/html"), None, selector.as_ref());
