@@ -42,6 +42,14 @@ static RE_LEANING: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("literal regex for sentences that lean on the one before")
 });
+/// Sentences that say what did not happen ("No payment was lost", "Customer data was not
+/// affected"): reassurance, which reads wrong as the first thing a summary says.
+static RE_DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    crate::extract::ascii_word_regex(
+        r"(?i)^\W*(?:no|none of|neither|nothing)\b|\b(?:not|never)\s+(?:\w+\s+){0,2}?(?:affected|impacted|lost|exposed|compromised|accessed)\b",
+    )
+    .expect("literal regex for sentences that say what did not happen")
+});
 /// Sentences about what comes next ("We are using this opportunity to …", "We will …"): a
 /// summary says what happened.
 static RE_AHEAD: LazyLock<Regex> = LazyLock::new(|| {
@@ -75,8 +83,16 @@ pub(crate) fn build_summary(
     };
     // The first sentence stands alone.
     let opens = |s: &&str| usable(s) && !RE_LEANING.is_match(s);
+    // ... and says what happened, not what did not ("No payment was lost"); a cause may be
+    // told as an absence ("No memory limits were set"), so the second sentence may be one.
+    // A denial that goes on to say what did happen ("Nothing was lost, but for 52 hours
+    // searches found nothing") still leads.
+    let goes_on = |s: &str| {
+        [" but ", " although ", " though ", " however", " except "].iter().any(|w| s.contains(w))
+    };
+    let leads = |s: &&str| opens(s) && (!RE_DENIED.is_match(s) || goes_on(s));
     let first_of = |text: Option<&str>, want: &Regex| -> Option<String> {
-        sentences(text?).into_iter().filter(opens).find(|s| want.is_match(s)).map(tidy)
+        sentences(text?).into_iter().filter(leads).find(|s| want.is_match(s)).map(tidy)
     };
     // The second follows the first, so "It was resolved by …" reads on from it.
     let then_of = |text: Option<&str>, want: &Regex| -> Option<String> {
@@ -88,7 +104,10 @@ pub(crate) fn build_summary(
         .or_else(|| first_of(root_cause, &RE_INCIDENT))
         .or_else(|| first_of(impact, &RE_WRONG))
         .or_else(|| first_of(opening, &RE_WRONG))
-        .or_else(|| first_of(root_cause, &RE_WRONG))?;
+        .or_else(|| first_of(root_cause, &RE_WRONG))
+        // The impact says what users saw even in words of neither kind ("payments were
+        // accepted but not settled for two hours").
+        .or_else(|| sentences(impact?).into_iter().find(leads).map(tidy))?;
     let mut summary = clip(&what, MAX_SUMMARY_CHARS - 1);
     let second = if RE_CAUSE.is_match(&what) {
         (!RE_FIX.is_match(&what)).then(|| then_of(resolution, &RE_FIX)).flatten()
@@ -262,6 +281,38 @@ mod tests {
         assert_eq!(
             of_opening("~300 users could not sign in for an hour."),
             "~300 users could not sign in for an hour."
+        );
+    }
+
+    #[test]
+    fn a_summary_opens_with_what_happened_not_with_what_did_not() {
+        let opening = "On June 3 about 18% of card payments were accepted but not settled for two \
+                       hours. No payment was lost or charged twice.";
+        let cause = "A schema migration held a lock on the settlements table.";
+        // The reassurance has an incident word ("lost"); the impact has none, and is taken.
+        assert_eq!(
+            build_summary(Some(opening), Some(opening), Some(cause), None).as_deref(),
+            Some(
+                "On June 3 about 18% of card payments were accepted but not settled for two \
+                 hours. A schema migration held a lock on the settlements table."
+            )
+        );
+        // A cause told as an absence still follows the first sentence.
+        assert_eq!(
+            build_summary(
+                Some("The export job failed for six hours."),
+                None,
+                Some("No memory limit was set on the worker pod."),
+                None
+            )
+            .as_deref(),
+            Some("The export job failed for six hours. No memory limit was set on the worker pod.")
+        );
+        assert_eq!(of_opening("Customer data was not affected by the outage."), "");
+        // A denial that goes on to say what happened still leads.
+        assert_eq!(
+            of_opening("Nothing was lost, but for two days searches found no recent documents."),
+            "Nothing was lost, but for two days searches found no recent documents."
         );
     }
 

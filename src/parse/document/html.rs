@@ -93,7 +93,7 @@ pub(super) fn parse_html(
     } else {
         Vec::new()
     };
-    let title = title.map(|t| without_site_name(t, site_name.as_deref()));
+    let title = title.map(|t| without_github_parts(without_site_name(t, site_name.as_deref())));
     let title = refine_title(title, h1.as_deref(), &blocks);
     Document {
         title: title.map(|t| without_space(t, space.as_deref())),
@@ -114,6 +114,34 @@ fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Op
         }
         (Some(title), _) => Some(title),
         (None, h1) => title_from_blocks(blocks).or_else(|| h1.map(str::to_owned)),
+    }
+}
+
+/// A GitHub page title without what GitHub adds after it: "Mirror sync stalled · Issue #482
+/// · acme/infra · GitHub", "Postmortem: DNS outage · acme/infra Wiki". Kept whole unless
+/// every part after the first is one of those.
+fn without_github_parts(title: String) -> String {
+    fn github_part(part: &str) -> bool {
+        let numbered = ["Issue #", "Pull Request #", "Discussion #"].iter().any(|kind| {
+            part.strip_prefix(kind)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        let repo = part.strip_suffix(" Wiki").unwrap_or(part);
+        let is_repo = repo.split_once('/').is_some_and(|(owner, name)| {
+            let word = |w: &str| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            };
+            word(owner) && word(name)
+        });
+        numbered || is_repo || part == "GitHub"
+    }
+    match title.split_once(" · ") {
+        Some((head, rest)) if !head.trim().is_empty() && rest.split(" · ").all(github_part) => {
+            head.trim().to_owned()
+        }
+        _ => title,
     }
 }
 

@@ -949,6 +949,28 @@ Ops
     }
 
     #[test]
+    fn a_github_page_title_loses_what_github_adds() {
+        let page = |title: &str| {
+            format!(
+                "<html><head><title>{title}</title><meta property=\"og:site_name\" content=\"GitHub\">\
+                 </head><body><main><div class=\"markdown-body\"><p>From 02:00 to 11:10 UTC the package \
+                 mirrors served metadata up to nine hours old, so installs of new releases failed.</p>\
+                 </div></main></body></html>"
+            )
+        };
+        for (title, want) in [
+            ("Mirror sync stalled · Issue #482 · acme-linux/infra · GitHub", "Mirror sync stalled"),
+            ("Postmortem: DNS outage · acme/infra Wiki · GitHub", "Postmortem: DNS outage"),
+            ("Revert the cache change · Pull Request #17 · acme/web", "Revert the cache change"),
+            // A part that is not GitHub's stays.
+            ("Mirrors · a retrospective · GitHub", "Mirrors · a retrospective"),
+        ] {
+            let doc = parse_document(page(title).as_bytes(), Some("text/html"), None, None);
+            assert_eq!(doc.title.as_deref(), Some(want), "{title}");
+        }
+    }
+
+    #[test]
     fn a_confluence_export_title_loses_its_space() {
         let page = |crumb: &str| {
             format!(
