@@ -15,7 +15,7 @@ pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
 
 static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke|delay|impact|lost|slow|[45]0\d\b)",
+        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke\b|broken|delay|impact|lost|slow|[45]0\d\b)",
     )
     .expect("literal regex for incident words")
 });
@@ -313,6 +313,17 @@ mod tests {
         assert_eq!(
             of_opening("Nothing was lost, but for two days searches found no recent documents."),
             "Nothing was lost, but for two days searches found no recent documents."
+        );
+    }
+
+    #[test]
+    fn a_broker_is_not_something_that_broke() {
+        let opening = "At 09:12 UTC a push lowered the broker's connection limit to 50. At 09:20 UTC \
+                       workers began failing to connect.";
+        assert_eq!(of_opening(opening), "At 09:20 UTC workers began failing to connect.");
+        assert_eq!(
+            of_opening("The deploy broke sign-in for an hour."),
+            "The deploy broke sign-in for an hour."
         );
     }
 
