@@ -15,7 +15,7 @@ pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
 
 static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke\b|broken|delay|impact|lost|slow|[45]0\d\b)",
+        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke\b|broken|delay|impact|lost|slow|[45]0\d\b|(?:seconds|minutes|hours|days) late\b|arrived late\b)",
     )
     .expect("literal regex for incident words")
 });
@@ -46,7 +46,7 @@ static RE_LEANING: LazyLock<Regex> = LazyLock::new(|| {
 /// affected"): reassurance, which reads wrong as the first thing a summary says.
 static RE_DENIED: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)^\W*(?:no|none of|neither|nothing)\b|\b(?:not|never)\s+(?:\w+\s+){0,2}?(?:affected|impacted|lost|exposed|compromised|accessed)\b",
+        r"(?i)^\W*(?:no|none of|neither|nothing)\b|\b(?:not|never)\s+(?:\w+\s+){0,2}?(?:affected|impacted|lost|exposed|compromised|accessed|delayed|disrupted|interrupted|degraded)\b",
     )
     .expect("literal regex for sentences that say what did not happen")
 });

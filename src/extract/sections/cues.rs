@@ -173,7 +173,7 @@ pub(super) static IMPACT_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]*?\b(?:lasted|for|of)\b",
+                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b(?:seconds|minutes|hours|days) late\b|\b(?:arrived|ran|running|were|was) (?:\w+ )?late\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]*?\b(?:lasted|for|of)\b",
                 3,
             ),
             (

@@ -142,7 +142,7 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
             &[Kind::ActionItems],
         ),
         (
-            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|underlying (issue|problem|cause)|\brca\b|what caused",
+            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|underlying (issue|problem|cause)|\brca\b|what caused|^why$",
             &[Kind::RootCause],
         ),
         (r"^what went wrong$", &[Kind::Trigger]),

@@ -516,3 +516,30 @@ fn an_exploited_vulnerability_is_a_weak_cause() {
     let strong = doc(vec![p("The outage was caused by an expired certificate on the proxy.")]);
     assert!(!extract_fields(&read_sections(&strong)).root_cause_weak);
 }
+
+#[test]
+fn why_alone_is_a_cause_heading_and_late_deliveries_are_an_impact() {
+    assert_eq!(heading_kinds("Why?"), vec![Kind::RootCause]);
+    assert_eq!(heading_kinds("## Why"), vec![Kind::RootCause]);
+    // Not a question that merely starts with the word.
+    assert!(!heading_kinds("Why we moved to Kafka").contains(&Kind::RootCause));
+    let d = doc(vec![
+        h(2, "What happened"),
+        p(
+            "From 08:05 to 10:50 CET about a third of push notifications arrived 20 to 90 minutes late.",
+        ),
+        h(2, "Why"),
+        p("A rebalance moved six partitions onto a broker whose disk was 97% full."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("A rebalance moved six partitions onto a broker whose disk was 97% full.")
+    );
+    assert_eq!(
+        fields.impact.as_deref(),
+        Some(
+            "From 08:05 to 10:50 CET about a third of push notifications arrived 20 to 90 minutes late."
+        )
+    );
+}
