@@ -142,7 +142,7 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
             &[Kind::ActionItems],
         ),
         (
-            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|underlying (issue|problem|cause)|\brca\b|what caused|^why$",
+            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|why (did )?(it|this|things) (go|went) wrong|why did (it|this) (fail|break)|underlying (issue|problem|cause)|\brca\b|what caused|^why$",
             &[Kind::RootCause],
         ),
         (r"^what went wrong$", &[Kind::Trigger]),
@@ -371,7 +371,11 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         let mut summary_like = prose_sentences(sections, |s| {
             s.has(Kind::Summary) || s.heading.is_none() || s.has(Kind::Impact)
         });
-        summary_like.extend(narrative.iter().copied());
+        // Then the rest of the narrative, but not what the report's cause sections say: "a
+        // broker whose disk was 97% full" is the cause, whatever its figures.
+        summary_like.extend(prose_sentences(sections, |s| {
+            told(s) && !s.has(Kind::RootCause) && !s.has(Kind::Contributing)
+        }));
         fields.impact =
             best_sentence(&summary_like, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Pick::EarliestStrong)
                 .map(|(index, _)| with_lead_in(&summary_like, index, Cow::Borrowed))

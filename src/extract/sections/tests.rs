@@ -543,3 +543,27 @@ fn why_alone_is_a_cause_heading_and_late_deliveries_are_an_impact() {
         )
     );
 }
+
+#[test]
+fn question_headings_and_an_impact_never_taken_from_the_cause_section() {
+    assert_eq!(heading_kinds("Why did it go wrong?"), vec![Kind::RootCause]);
+    assert_eq!(heading_kinds("Why things went wrong"), vec![Kind::RootCause]);
+    let d = doc(vec![
+        h(2, "What went wrong?"),
+        p("Between 22:40 and 23:55 BST every search on the site returned an error page."),
+        h(2, "Why did it go wrong?"),
+        p("A certificate expired at 22:40. The renewal job had been failing silently since July."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some(
+            "A certificate expired at 22:40. The renewal job had been failing silently since July."
+        )
+    );
+    // "The renewal job had been failing" has a stronger impact cue, but it is the cause.
+    assert_eq!(
+        fields.impact.as_deref(),
+        Some("Between 22:40 and 23:55 BST every search on the site returned an error page.")
+    );
+}
