@@ -15,7 +15,7 @@ pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
 
 static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke\b|broken|delay|impact|lost|slow|[45]0\d\b|(?:seconds|minutes|hours|days) late\b|arrived late\b)",
+        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke\b|broken|delay|impact|lost|slow|[45]0\d\b|(?:seconds|minutes|hours|days) late\b|arrived late\b|expos|leak|compromis|breach|unauthori[sz]ed)",
     )
     .expect("literal regex for incident words")
 });
@@ -324,6 +324,20 @@ mod tests {
         assert_eq!(
             of_opening("The deploy broke sign-in for an hour."),
             "The deploy broke sign-in for an hour."
+        );
+    }
+
+    #[test]
+    fn a_security_incident_opens_with_what_was_exposed_not_with_its_cause() {
+        let opening =
+            "On 4 March we learned that a publish token had been exposed in a public CI log.";
+        let cause = "The token leaked because a debugging step printed the environment.";
+        assert_eq!(
+            build_summary(Some(opening), Some(opening), Some(cause), None).as_deref(),
+            Some(
+                "On 4 March we learned that a publish token had been exposed in a public CI log. \
+                 The token leaked because a debugging step printed the environment."
+            )
         );
     }
 

@@ -73,7 +73,11 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:occurr?ed|happened|broke|failed|went down) because\b|\b(?:stems|originates|arises) from\b|\b(?:vulnerability|flaw|weakness|exploit)\b[^.]*?\b(?:allowed|allows|could be (?:exploited|used|abused)|made it possible|enabled)\b|\bmisconfigur\w*\b[^.]*?\b(?:exposed|leaked)\b",
+                r"\b(?:occurr?ed|happened|broke|failed|went down|leaked|crashed|stalled|hung|froze|expired|stopped|was exposed|were exposed) because(?: of)?\b",
+                4,
+            ),
+            (
+                r"\b(?:stems|originates|arises) from\b|\b(?:vulnerability|flaw|weakness|exploit)\b[^.]*?\b(?:allowed|allows|could be (?:exploited|used|abused)|made it possible|enabled)\b|\bmisconfigur\w*\b[^.]*?\b(?:exposed|leaked)\b",
                 3,
             ),
             (
@@ -144,7 +148,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|applied)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
+                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
                 2,
             ),
             (

@@ -567,3 +567,25 @@ fn question_headings_and_an_impact_never_taken_from_the_cause_section() {
         Some("Between 22:40 and 23:55 BST every search on the site returned an error page.")
     );
 }
+
+#[test]
+fn what_leaked_because_of_names_its_cause_over_what_we_learned() {
+    let d = doc(vec![
+        p(
+            "On 4 March we learned that a publish token had been exposed in a public CI log for eleven days.",
+        ),
+        p("We revoked the token within 20 minutes and audited every version published meanwhile."),
+        p("The token leaked because a debugging step printed the job's environment variables."),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("A debugging step printed the job's environment variables.")
+    );
+    assert_eq!(
+        fields.resolution.as_deref(),
+        Some(
+            "We revoked the token within 20 minutes and audited every version published meanwhile."
+        )
+    );
+}
