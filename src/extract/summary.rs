@@ -86,7 +86,7 @@ pub(crate) fn build_summary(
     // ... and says what happened, not what did not ("No payment was lost"); a cause may be
     // told as an absence ("No memory limits were set"), so the second sentence may be one.
     // A denial that goes on to say what did happen ("Nothing was lost, but for 52 hours
-    // searches found nothing") still leads.
+    // searches found nothing") may still lead.
     let goes_on = |s: &str| {
         [" but ", " although ", " though ", " however", " except "].iter().any(|w| s.contains(w))
     };
@@ -98,7 +98,14 @@ pub(crate) fn build_summary(
     let then_of = |text: Option<&str>, want: &Regex| -> Option<String> {
         sentences(text?).into_iter().filter(usable).find(|s| want.is_match(s)).map(tidy)
     };
-    let what = first_of(opening, &RE_INCIDENT)
+    // A report opens with what happened: its first sentence leads when it says, in plain
+    // words or not, that something went wrong ("the sync service stopped applying changes").
+    let opening_line = opening
+        .and_then(|text| sentences(text).into_iter().next())
+        .filter(|s| usable(s) && leads(s) && (RE_INCIDENT.is_match(s) || RE_WRONG.is_match(s)))
+        .map(tidy);
+    let what = opening_line
+        .or_else(|| first_of(opening, &RE_INCIDENT))
         .or_else(|| first_of(impact, &RE_INCIDENT))
         .or_else(|| first_of(root_cause, &RE_CAUSE))
         .or_else(|| first_of(root_cause, &RE_INCIDENT))
@@ -243,14 +250,18 @@ mod tests {
                 "For new builds users did not see the build logs. A node had no address in the cluster metadata."
             )
         );
-        // A stronger word anywhere wins over a plainer one earlier on.
-        let s = build_summary(
-            Some("The scheduler was stuck on one queue. Checkout was down for 40 minutes."),
-            None,
-            None,
-            None,
+        // The report's first sentence leads when it says, even plainly, that something went
+        // wrong; past it, a stronger word wins over a plainer one earlier on.
+        assert_eq!(
+            of_opening("The scheduler was stuck on one queue. Checkout was down for 40 minutes."),
+            "The scheduler was stuck on one queue."
         );
-        assert_eq!(s.as_deref(), Some("Checkout was down for 40 minutes."));
+        assert_eq!(
+            of_opening(
+                "We run one scheduler for all jobs. The scheduler was stuck on one queue. Checkout was down for 40 minutes."
+            ),
+            "Checkout was down for 40 minutes."
+        );
     }
 
     #[test]

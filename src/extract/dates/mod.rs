@@ -58,14 +58,39 @@ fn year_in_links(url: Option<&str>, hints: &Hints) -> Option<i32> {
     links(url, hints).find_map(|u| RE_URL_YEAR.captures(u).and_then(|c| c[1].parse::<i32>().ok()))
 }
 
-/// When the report was published: as its document or the source says, else the day its link
-/// names (`/2024/02/28/slug`, `2024-02-28-slug.md`: a Jekyll post's permalink or file name).
+/// When the report was published: as its document or the source says, else as its byline
+/// says, else the day its link names (`/2024/02/28/slug`, `2024-02-28-slug.md`: a Jekyll
+/// post's permalink or file name).
 fn when_published(
     published: Option<DateTime<Utc>>,
+    byline: Option<NaiveDate>,
     url: Option<&str>,
     hints: &Hints,
 ) -> Option<DateTime<Utc>> {
-    published.or(hints.published).or_else(|| links(url, hints).find_map(day_in_link))
+    published
+        .or(hints.published)
+        .or_else(|| byline.and_then(|day| day.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()))
+        .or_else(|| links(url, hints).find_map(day_in_link))
+}
+
+/// Takes the byline out of the opening's units, with the day it names (with its year).
+fn take_byline(units: &mut Vec<Unit<'_>>, seen: &Mentions) -> Option<NaiveDate> {
+    let at = units.iter().position(|u| u.in_opening && is_byline(u.text))?;
+    let day = seen.dates(units[at].text).iter().find_map(|d| d.year.and_then(|_| d.date(None)));
+    units.remove(at);
+    day
+}
+
+/// A byline under the title ("Published 2 December 2025", "*Posted by the Search team, 9
+/// September 2024*", "Last updated: March 3, 2024"): it dates the report, not the incident.
+fn is_byline(text: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        crate::extract::ascii_word_regex(
+            r"(?i)^\W*(?:originally\s+)?(?:published|posted|updated|last updated|written|date published|publication date)\b",
+        )
+        .expect("literal regex for bylines")
+    });
+    text.split_whitespace().count() <= 16 && RE.is_match(text)
 }
 
 /// The day a link's path names in year, month, day order, with one separator
@@ -209,13 +234,14 @@ pub(crate) fn extract_dates(
     hints: &Hints,
     seen: &Mentions,
 ) -> Dates {
-    let published = when_published(published, url, hints);
-    let units = read_units(title, sections);
+    let mut units = read_units(title, sections);
+    let byline_day = take_byline(&mut units, seen);
+    let published = when_published(published, byline_day, url, hints);
     let all_text_years = units.iter().flat_map(|u| seen.dates(u.text)).filter_map(|d| d.year);
     let url_year = year_in_links(url, hints);
-    // A date without a year is in the year of publication, else the one the text names most.
+    // A date without a year is in the year of publication (`when_published` has read the
+    // hints), else the one the text names most.
     let year_hint = published
-        .or(hints.published)
         .map(|p| p.year())
         .or_else(|| most_common(all_text_years))
         .or(url_year)

@@ -272,3 +272,20 @@ fn a_span_of_times_without_a_day_starts_on_the_incident_day() {
     let d = dates_of(vec![p("Duration: 22 minutes (10:41–11:03 CET)")]);
     assert_eq!((d.start, d.end, d.duration_minutes), (None, None, Some(22)));
 }
+
+#[test]
+fn a_byline_dates_the_report_not_the_incident() {
+    for byline in ["Published 2 December 2025", "*Posted by the Sync team, 2 December 2025*"] {
+        let d = dates_of(vec![
+            h(1, "Our 14-hour sync outage"),
+            p(byline),
+            p("Late on Sunday 23 November, the sync service stopped applying changes."),
+        ]);
+        // The byline gives the year; the incident is the day the text names.
+        assert_eq!(d.incident_date, ymd(2025, 11, 23), "{byline}");
+    }
+    // A sentence that happens to start with "Posted" is no byline when it is long.
+    assert!(!is_byline(
+        "Posted messages were delayed for most users on 2 December 2025 while the queue was full of retries."
+    ));
+}
