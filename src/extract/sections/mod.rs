@@ -362,7 +362,8 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
                 .or_else(|| {
                     best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
                         .map(|(index, _)| {
-                            with_previous(&timeline, index, clip(timeline[index], 600))
+                            let step = without_leading_time(timeline[index]);
+                            with_previous(&timeline, index, clip(step, 600))
                         })
                 });
     }
@@ -479,6 +480,21 @@ fn words_of_prose(text: &str) -> usize {
         .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
         .filter(|w| !w.chars().all(|c| c.is_uppercase() || !c.is_alphabetic()))
         .count()
+}
+
+/// A timeline step without the clock time it opens with ("2:55 p.m. — The previous keys are
+/// restored." → "The previous keys are restored."): the resolution says what was done.
+fn without_leading_time(step: &str) -> &str {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        crate::extract::ascii_word_regex(
+            r"(?i)^\W*\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?)?(?:\s*\(?[a-z]{2,5}\)?)?\s*(?:[\x{2014}\x{2013}|:-]\s*)+",
+        )
+        .expect("literal regex for a step's leading time")
+    });
+    match RE.find(step) {
+        Some(time) if time.end() < step.len() => &step[time.end()..],
+        _ => step,
+    }
 }
 
 /// Whether a resolution heading names the fix itself ([`FIX_HEADINGS`]), not only the

@@ -589,3 +589,17 @@ fn what_leaked_because_of_names_its_cause_over_what_we_learned() {
         )
     );
 }
+
+#[test]
+fn a_timeline_step_as_resolution_drops_its_clock_time() {
+    for (step, want) in [
+        ("2:55 p.m. — The previous keys are restored.", "The previous keys are restored."),
+        ("17:05: Dashboard was accessible again", "Dashboard was accessible again"),
+        ("14:05 UTC - Rolled back the deploy", "Rolled back the deploy"),
+        // No separator: the time is part of the sentence.
+        ("14:05 we rolled back the deploy", "14:05 we rolled back the deploy"),
+        ("We rolled back at 14:05.", "We rolled back at 14:05."),
+    ] {
+        assert_eq!(without_leading_time(step), want, "{step}");
+    }
+}
