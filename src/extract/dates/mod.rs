@@ -115,7 +115,7 @@ static RE_RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_DURATION: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|half an?)(?P<half>\s+and\s+a\s+half)?\s*(?:-\s*)?(?P<unit>hours?|hrs?|h\b|minutes?|mins?\b|days?)(?:\s*(?:and\s*)?(?P<n2>\d+)\s*(?:minutes?|mins?)\b)?",
+        r"(?i)(?P<n>\d+(?:\.\d+)?|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|forty-five|fifty|sixty|ninety|half an?))(?P<half>\s+and\s+a\s+half)?\s*(?:-\s*)?(?P<unit>hours?|hrs?|h\b|minutes?|mins?\b|days?)(?:,?\s*(?:and\s*)?(?P<n2>\d+)\s*(?:minutes?|mins?|m)\b)?",
     )
     .expect("literal regex for durations")
 });
@@ -629,6 +629,22 @@ fn find_duration(text: &str, labelled: bool, seen: &Mentions) -> Option<u32> {
             "eight" => 8.0,
             "nine" => 9.0,
             "ten" => 10.0,
+            "eleven" => 11.0,
+            "twelve" => 12.0,
+            "thirteen" => 13.0,
+            "fourteen" => 14.0,
+            "fifteen" => 15.0,
+            "sixteen" => 16.0,
+            "seventeen" => 17.0,
+            "eighteen" => 18.0,
+            "nineteen" => 19.0,
+            "twenty" => 20.0,
+            "thirty" => 30.0,
+            "forty" => 40.0,
+            "forty-five" => 45.0,
+            "fifty" => 50.0,
+            "sixty" => 60.0,
+            "ninety" => 90.0,
             digits => digits.parse::<f64>().ok()?,
         } + if caps.name("half").is_some() { 0.5 } else { 0.0 };
         let unit = caps["unit"].to_ascii_lowercase();

@@ -289,3 +289,17 @@ fn a_byline_dates_the_report_not_the_incident() {
         "Posted messages were delayed for most users on 2 December 2025 while the queue was full of retries."
     ));
 }
+
+#[test]
+fn durations_in_words_and_in_short_units() {
+    let minutes = |text: &str| dates_of(vec![p(text)]).duration_minutes;
+    assert_eq!(minutes("The API was down for roughly fourteen hours."), Some(840));
+    assert_eq!(minutes("Search was unavailable for forty minutes."), Some(40));
+    assert_eq!(minutes("Builds were down for a total of 2h 15m."), Some(135));
+    assert_eq!(minutes("The site was down for 3 hours, 10 minutes."), Some(190));
+    // "a" only as a word: "data hours" is no hour.
+    assert_eq!(
+        find_duration("Lost data hours of logs, down for two days.", false, &Mentions::default()),
+        Some(2 * 24 * 60)
+    );
+}
