@@ -611,7 +611,11 @@ fn find_duration(text: &str, labelled: bool, seen: &Mentions) -> Option<u32> {
         let Some(whole) = caps.get(0) else { continue };
         let before = &text[..whole.start()];
         let after = &text[whole.end()..];
-        if !labelled && !RE_DURATION_CONTEXT.is_match(before) && !RE_DURATION_OF.is_match(after) {
+        if !labelled
+            && !RE_DURATION_CONTEXT.is_match(before)
+            && !RE_DURATION_OF.is_match(after)
+            && !opens_a_failure(before, after)
+        {
             continue;
         }
         if labelled && seen.times(text).len() >= 2 {
@@ -662,6 +666,26 @@ fn find_duration(text: &str, labelled: bool, seen: &Mentions) -> Option<u32> {
         }
     }
     None
+}
+
+/// Whether a duration opens a sentence that says what failed for that long: "For 38
+/// minutes, sign-in attempts failed", "For about forty minutes on March 3, the API returned
+/// errors" (not "For 20 minutes we tried restarting the pods").
+fn opens_a_failure(before: &str, after: &str) -> bool {
+    static RE_OPENS: LazyLock<Regex> = LazyLock::new(|| {
+        crate::extract::ascii_word_regex(
+            r"(?i)(?:^|[.!?:]\s+)\W*for\s+(?:about|approximately|approx\.?|roughly|around|nearly|almost|over|just over|~)?\s*$",
+        )
+        .expect("literal regex for a sentence that opens with a duration")
+    });
+    static RE_FAILED: LazyLock<Regex> = LazyLock::new(|| {
+        crate::extract::ascii_word_regex(
+            r"(?i)\b(?:could not|couldn't|cannot|can't|unable|failed|failing|fail|errors?|unavailable|down|outage|degraded|timed out|timing out|delayed|late|lost|broken|stalled|stuck)\b",
+        )
+        .expect("literal regex for what failed")
+    });
+    let sentence = after.split_inclusive(['.', '!', '?']).next().unwrap_or(after);
+    RE_OPENS.is_match(before) && RE_FAILED.is_match(sentence)
 }
 
 /// The first full date in a timeline table.

@@ -297,6 +297,10 @@ fn durations_in_words_and_in_short_units() {
     assert_eq!(minutes("Search was unavailable for forty minutes."), Some(40));
     assert_eq!(minutes("Builds were down for a total of 2h 15m."), Some(135));
     assert_eq!(minutes("The site was down for 3 hours, 10 minutes."), Some(190));
+    // A sentence that opens with how long something failed.
+    assert_eq!(minutes("For about forty minutes on March 3, the API returned errors."), Some(40));
+    assert_eq!(minutes("For 38 minutes, a third of sign-in attempts failed."), Some(38));
+    assert_eq!(minutes("For 20 minutes we tried restarting the pods."), None);
     // "a" only as a word: "data hours" is no hour.
     assert_eq!(
         find_duration("Lost data hours of logs, down for two days.", false, &Mentions::default()),
