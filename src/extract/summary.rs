@@ -102,7 +102,7 @@ pub(crate) fn build_summary(
     // words or not, that something went wrong ("the sync service stopped applying changes").
     let opening_line = opening
         .and_then(|text| sentences(text).into_iter().next())
-        .filter(|s| usable(s) && leads(s) && (RE_INCIDENT.is_match(s) || RE_WRONG.is_match(s)))
+        .filter(|s| leads(s) && (RE_INCIDENT.is_match(s) || RE_WRONG.is_match(s)))
         .map(tidy);
     let what = opening_line
         .or_else(|| first_of(opening, &RE_INCIDENT))

@@ -119,26 +119,30 @@ fn refine_title(title: Option<String>, h1: Option<&str>, blocks: &[Block]) -> Op
 
 /// A GitHub page title without what GitHub adds after it: "Mirror sync stalled · Issue #482
 /// · acme/infra · GitHub", "Postmortem: DNS outage · acme/infra Wiki". Kept whole unless
-/// every part after the first is one of those.
+/// every part after the first is one of those, and one of them is plainly GitHub's ("GitHub",
+/// "Issue #482", "… Wiki"): "Deploy outage · CI/CD" keeps its "CI/CD".
 fn without_github_parts(title: String) -> String {
-    fn github_part(part: &str) -> bool {
-        let numbered = ["Issue #", "Pull Request #", "Discussion #"].iter().any(|kind| {
+    fn numbered(part: &str) -> bool {
+        ["Issue #", "Pull Request #", "Discussion #"].iter().any(|kind| {
             part.strip_prefix(kind)
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        });
-        let repo = part.strip_suffix(" Wiki").unwrap_or(part);
-        let is_repo = repo.split_once('/').is_some_and(|(owner, name)| {
-            let word = |w: &str| {
-                !w.is_empty()
-                    && w.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            };
-            word(owner) && word(name)
-        });
-        numbered || is_repo || part == "GitHub"
+        })
     }
+    fn repo(part: &str) -> bool {
+        let word = |w: &str| {
+            !w.is_empty()
+                && w.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        let name = part.strip_suffix(" Wiki").unwrap_or(part);
+        name.split_once('/').is_some_and(|(owner, name)| word(owner) && word(name))
+    }
+    let plainly_github = |part: &str| part == "GitHub" || numbered(part) || part.ends_with(" Wiki");
     match title.split_once(" · ") {
-        Some((head, rest)) if !head.trim().is_empty() && rest.split(" · ").all(github_part) => {
+        Some((head, rest))
+            if !head.trim().is_empty()
+                && rest.split(" · ").all(|p| p == "GitHub" || numbered(p) || repo(p))
+                && rest.split(" · ").any(plainly_github) =>
+        {
             head.trim().to_owned()
         }
         _ => title,

@@ -964,6 +964,8 @@ Ops
             ("Revert the cache change · Pull Request #17 · acme/web", "Revert the cache change"),
             // A part that is not GitHub's stays.
             ("Mirrors · a retrospective · GitHub", "Mirrors · a retrospective"),
+            // "owner/name" alone is not plainly GitHub's.
+            ("Deploy outage · CI/CD", "Deploy outage · CI/CD"),
         ] {
             let doc = parse_document(page(title).as_bytes(), Some("text/html"), None, None);
             assert_eq!(doc.title.as_deref(), Some(want), "{title}");
