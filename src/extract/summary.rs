@@ -102,7 +102,7 @@ pub(crate) fn build_summary(
     // words or not, that something went wrong ("the sync service stopped applying changes").
     let opening_line = opening
         .and_then(|text| sentences(text).into_iter().next())
-        .filter(|s| leads(s) && (RE_INCIDENT.is_match(s) || RE_WRONG.is_match(s)))
+        .filter(|s| leads(s) && says_something_went_wrong(s))
         .map(tidy);
     let what = opening_line
         .or_else(|| first_of(opening, &RE_INCIDENT))
@@ -131,6 +131,12 @@ pub(crate) fn build_summary(
         summary.push_str(&second);
     }
     Some(summary)
+}
+
+/// Whether a sentence says, in strong or plain words ([`RE_INCIDENT`], [`RE_WRONG`]), that
+/// something went wrong: "every search returned an error page", "builds were stuck".
+pub(crate) fn says_something_went_wrong(sentence: &str) -> bool {
+    RE_INCIDENT.is_match(sentence) || RE_WRONG.is_match(sentence)
 }
 
 /// A sentence as it should read in a list: capitalised, ending with a full stop, without the

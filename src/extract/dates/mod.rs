@@ -76,7 +76,8 @@ fn when_published(
 /// Takes the byline out of the opening's units, with the day it names (with its year).
 fn take_byline(units: &mut Vec<Unit<'_>>, seen: &Mentions) -> Option<NaiveDate> {
     let at = units.iter().position(|u| u.in_opening && is_byline(u.text))?;
-    let day = seen.dates(units[at].text).iter().find_map(|d| d.year.and_then(|_| d.date(None)));
+    // Without a year hint, only a date that states its year gives a day.
+    let day = seen.dates(units[at].text).iter().find_map(|d| d.date(None));
     units.remove(at);
     day
 }
@@ -678,14 +679,8 @@ fn opens_a_failure(before: &str, after: &str) -> bool {
         )
         .expect("literal regex for a sentence that opens with a duration")
     });
-    static RE_FAILED: LazyLock<Regex> = LazyLock::new(|| {
-        crate::extract::ascii_word_regex(
-            r"(?i)\b(?:could not|couldn't|cannot|can't|unable|failed|failing|fail|errors?|unavailable|down|outage|degraded|timed out|timing out|delayed|late|lost|broken|stalled|stuck)\b",
-        )
-        .expect("literal regex for what failed")
-    });
     let sentence = after.split_inclusive(['.', '!', '?']).next().unwrap_or(after);
-    RE_OPENS.is_match(before) && RE_FAILED.is_match(sentence)
+    RE_OPENS.is_match(before) && crate::extract::summary::says_something_went_wrong(sentence)
 }
 
 /// The first full date in a timeline table.
