@@ -51,10 +51,34 @@ pub(crate) fn extract_timeline(
 ) -> Timeline {
     let mut raw = Vec::new();
     let mut started = false;
+    // The last timed heading, its level, and whether its event is still to be told.
+    let mut entry: Option<(&str, u8, bool)> = None;
     for section in sections {
         // A heading that is a time (`### 08:52 PM`) is an entry of the timeline it follows,
         // whatever its level.
         let timed_heading = section.heading.filter(|h| lead_time(h, seen).is_some());
+        // A heading under a timed one ("### 10:00 UTC", then "Initial symptoms detected:")
+        // tells that entry, and the timeline goes on after it.
+        if let Some((heading, level, untold)) = entry.as_mut()
+            && timed_heading.is_none()
+            && section.level > *level
+        {
+            if *untold && let Some(label) = section.heading {
+                let event = match section.blocks.first() {
+                    Some(block) => {
+                        format!("{label}: {}", crate::extract::sections::block_text(block))
+                    }
+                    None => label.to_owned(),
+                };
+                read_text(&format!("{heading}: {event}"), dates, seen, &mut raw);
+                *untold = false;
+            }
+            for block in section.blocks.iter().skip(1) {
+                read_block(block, dates, false, seen, &mut raw);
+            }
+            continue;
+        }
+        entry = None;
         // A heading that is a day (`### 2021-04-15`) groups the entries of that day.
         let day_heading = section
             .heading
@@ -70,6 +94,7 @@ pub(crate) fn extract_timeline(
             if let Some(heading) = timed_heading {
                 read_heading(heading, section, dates, seen, &mut raw);
                 blocks.next();
+                entry = Some((heading, section.level, section.blocks.is_empty()));
             }
             let before = raw.len();
             for block in blocks {
@@ -156,8 +181,9 @@ fn span_minutes(raw: &[RawEvent], dates: &Dates) -> Option<u32> {
 
 /// Words that may come before a time that opens a sentence ("At 10:52 AM we …", "Around
 /// 14:00 UTC, …", "Shortly after 9:00, …").
-const TIME_LEADS: [&str; 12] = [
+const TIME_LEADS: [&str; 13] = [
     "at",
+    "after",
     "around",
     "about",
     "approximately",
@@ -364,15 +390,40 @@ fn read_row(cells: &[String], seen: &Mentions, out: &mut Vec<RawEvent>) {
     });
 }
 
+/// Whether the text between two times makes them a range ("09:58–10:00", "10:25 to 10:40").
+fn is_range_joiner(between: &str) -> bool {
+    let joiner = between.trim();
+    ["-", "–", "—", "to", "until", "till"].iter().any(|j| joiner.eq_ignore_ascii_case(j))
+}
+
+/// Where an event starts in a line: from `begin` (its date, else its time) to `end` (its
+/// time, or the end of its range), and what it was written with.
+struct Split {
+    begin: usize,
+    end: usize,
+    date: Option<NaiveDate>,
+    time: chrono::NaiveTime,
+    zone: Option<Zone>,
+}
+
 /// A line may hold several events ("11:26 AM: Outage begins 11:54 AM: Rollback failed").
 fn read_text(text: &str, dates: &Dates, seen: &Mentions, out: &mut Vec<RawEvent>) {
     let times = seen.times(text);
     let date_mentions = seen.dates(text);
     let Some(lead) = lead_time(text, seen) else { return };
     // Split points: the leading time, and later times followed by a separator.
-    let mut splits = Vec::new();
+    let mut splits: Vec<Split> = Vec::new();
     for t in &times {
         if t.start < lead {
+            continue;
+        }
+        // "09:58–10:00 UTC: …", "10:25 to 10:40": the second time ends a range that the
+        // entry's first time opens; the event is told after it.
+        if let Some(last) = splits.last_mut()
+            && is_range_joiner(&text[last.end..t.start])
+        {
+            last.end = t.end;
+            last.zone = last.zone.or(t.zone);
             continue;
         }
         let after = text[t.end..].trim_start();
@@ -387,17 +438,17 @@ fn read_text(text: &str, dates: &Dates, seen: &Mentions, out: &mut Vec<RawEvent>
                 .iter()
                 .rev()
                 .find(|d| d.end <= t.start && is_gap(&text[d.end..t.start]))
-                .filter(|d| splits.last().is_none_or(|&(_, end, _)| d.start >= end))
+                .filter(|d| splits.last().is_none_or(|s| d.start >= s.end))
                 .map_or(t.start, |d| d.start);
             let date = date_mentions
                 .iter()
                 .find(|d| d.start == begin)
                 .and_then(|d| d.date(dates.year_hint));
-            splits.push((begin, t.end, (date, t.time, t.zone)));
+            splits.push(Split { begin, end: t.end, date, time: t.time, zone: t.zone });
         }
     }
-    for (i, &(begin, end, (date, time, zone))) in splits.iter().enumerate() {
-        let next = splits.get(i + 1).map_or(text.len(), |s| s.0);
+    for (i, &Split { begin, end, date, time, zone }) in splits.iter().enumerate() {
+        let next = splits.get(i + 1).map_or(text.len(), |s| s.begin);
         let event = text[end..next]
             .trim()
             .trim_start_matches([':', '-', '–', '—', '|', ')', ']', ','])
@@ -473,6 +524,16 @@ mod tests {
     }
     fn p(text: &str) -> Block {
         Block::Paragraph { text: text.into() }
+    }
+    fn utc_day(year: i32, month: u32, day: u32) -> Dates {
+        Dates {
+            incident_date: NaiveDate::from_ymd_opt(year, month, day),
+            zone: Some(Zone::Fixed(0)),
+            ..Dates::default()
+        }
+    }
+    fn pairs(events: &[(&str, &str)]) -> Vec<(String, String)> {
+        events.iter().map(|(t, e)| ((*t).to_owned(), (*e).to_owned())).collect()
     }
     fn h(text: &str) -> Block {
         Block::Heading { level: 2, text: text.into() }
@@ -600,6 +661,74 @@ mod tests {
             ]
         );
         assert_eq!(got.span_minutes, Some(38));
+    }
+
+    #[test]
+    fn a_range_of_times_is_one_entry_at_its_start() {
+        let h3 = |text: &str| Block::Heading { level: 3, text: text.into() };
+        let got = timeline(
+            vec![
+                h("Timeline (UTC)"),
+                h3("09:58–10:00 UTC"),
+                p("Queue operating normally."),
+                h3("10:00 UTC"),
+                p("Initial symptoms detected:"),
+                Block::ListItem { text: "Jobs stuck in pending".into() },
+                h3("10:00 – 10:15 UTC"),
+                p("Stall window:"),
+                h3("10:15-10:20"),
+                p("Gradual recovery:"),
+                Block::ListItem { text: "Jobs picked up again".into() },
+                p("10:25 to 10:40 UTC: backlog drained"),
+                p("10:45 - 10:50: queue depth back to normal"),
+                h("Impact"),
+            ],
+            &utc_day(2026, 3, 3),
+        );
+        assert_eq!(
+            got,
+            pairs(&[
+                ("2026-03-03T09:58:00Z", "Queue operating normally."),
+                ("2026-03-03T10:00:00Z", "Initial symptoms detected:"),
+                ("2026-03-03T10:00:00Z", "Stall window:"),
+                ("2026-03-03T10:15:00Z", "Gradual recovery:"),
+                ("2026-03-03T10:25:00Z", "backlog drained"),
+                ("2026-03-03T10:45:00Z", "queue depth back to normal"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_label_under_a_timed_heading_tells_its_entry() {
+        let h3 = |text: &str| Block::Heading { level: 3, text: text.into() };
+        let label = |text: &str| Block::Heading { level: 4, text: text.into() };
+        let li = |text: &str| Block::ListItem { text: text.into() };
+        let got = timeline(
+            vec![
+                h("Timeline"),
+                h3("10:00 UTC"),
+                label("Initial symptoms detected"),
+                li("Jobs stuck in pending"),
+                li("Workers idle"),
+                h3("10:15–10:20 UTC"),
+                label("Gradual recovery"),
+                li("Jobs picked up again"),
+                h3("After 10:30 UTC"),
+                p("Queue fully drained."),
+                h("Impact"),
+                label("Affected"),
+                p("Builds"),
+            ],
+            &utc_day(2026, 3, 3),
+        );
+        assert_eq!(
+            got,
+            pairs(&[
+                ("2026-03-03T10:00:00Z", "Initial symptoms detected: Jobs stuck in pending"),
+                ("2026-03-03T10:15:00Z", "Gradual recovery: Jobs picked up again"),
+                ("2026-03-03T10:30:00Z", "Queue fully drained."),
+            ])
+        );
     }
 
     #[test]

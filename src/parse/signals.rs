@@ -88,6 +88,8 @@ pub(crate) const VOCABULARY: &[Heading] = {
         heading("cause", RootCause, Line),
         heading("causes", RootCause, Line),
         heading("trigger", RootCause, Line),
+        heading("five whys", RootCause, Line),
+        heading("5 whys", RootCause, Line),
         heading("what happened", WhatHappened, Both),
         heading("what went wrong and why", WhatHappened, Both),
         heading("what went wrong", WhatHappened, Both),

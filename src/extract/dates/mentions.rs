@@ -15,7 +15,7 @@ const MONTH_PATTERN: &str = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(
 
 static RE_TIME: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(&format!(
-        r"(?i)\b(?P<h>2[0-3]|[01]?\d)(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?)|(?P<hrs>[0-5]\d)\s*hrs\b)?\s*(?P<ampm>[ap]\.?\s?m\b\.?)?(?:\s*\(?\s*(?-i:(?P<zone>{ZONE_PATTERN}|Z))\b\)?)?"
+        r"(?i)\b(?P<h>2[0-3]|[01]?\d)(?:(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?)|(?P<hrs>[0-5]\d)\s*hrs\b)\s*(?P<ampm>[ap]\.?\s?m\b\.?)?|\s*(?P<ampm_only>[ap]\.?\s?m\b\.?))(?:\s*\(?\s*(?-i:(?P<zone>{ZONE_PATTERN}|Z))\b\)?)?"
     ))
     .expect("literal regex for clock times")
 });
@@ -164,17 +164,15 @@ fn times_in(text: &str) -> impl Iterator<Item = TimeMention> + '_ {
 
 /// The clock time of one match of [`RE_TIME`], if it is one.
 fn time_at(text: &str, found: regex::Match<'_>) -> Option<TimeMention> {
-    // Most matches are bare numbers ("5 regions", "2024"), never a clock time (no minutes,
-    // no am/pm). Skip them before asking for the groups: resolving captures is what made
-    // this the costliest search of an extraction.
-    if found.as_str().bytes().all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()) {
-        return None;
-    }
+    // The pattern needs minutes, "hrs" or am/pm, so bare numbers ("5 regions", "2024"),
+    // most of a text's figures, are skipped inside the search and never come back as
+    // matches to resolve (a match and its captures cost more than the scan).
     // The same match again, now with its groups (a search from its start finds it first).
     let caps = RE_TIME.captures_at(text, found.start())?;
     let whole = caps.get(0)?;
     let has_minutes = caps.name("m").is_some() || caps.name("hrs").is_some();
-    let ampm = caps.name("ampm").map(|m| m.as_str().to_ascii_lowercase());
+    let ampm_match = caps.name("ampm").or_else(|| caps.name("ampm_only"));
+    let ampm = ampm_match.map(|m| m.as_str().to_ascii_lowercase());
     if !has_minutes && ampm.is_none() {
         return None;
     }
@@ -207,7 +205,7 @@ fn time_at(text: &str, found: regex::Match<'_>) -> Option<TimeMention> {
     });
     let end = caps.name("zone").map_or_else(
         || {
-            caps.name("ampm").map_or(
+            ampm_match.map_or(
                 caps.name("m").or_else(|| caps.name("hrs")).map_or(whole.end(), |m| m.end()),
                 |m| m.end(),
             )

@@ -73,7 +73,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:occurr?ed|happened|broke|failed|went down|leaked|crashed|stalled|hung|froze|expired|stopped|was exposed|were exposed) because(?: of)?\b",
+                r"\b(?:occurr?ed|happened|broke|broken|failed|failing|went down|(?:was|were) down|went offline|timed out|leaked|crashed|stalled|hung|froze|expired|stopped|was exposed|were exposed) because(?: of)?\b",
                 4,
             ),
             (
@@ -93,7 +93,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 2,
             ),
             (
-                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b",
+                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b|, so\b[^.]*?\b(?:(?:had|have|has) (?:already )?(?:expired|failed|crashed|stopped)|failed|crashed|broke|expired|timed out|could not|couldn't|were unable|was unable|were rejected|was rejected)\b",
                 2,
             ),
             (
@@ -140,7 +140,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\b(?:was|were|is|are|has been|have been|got|had been)\s+(?:\w+ly\s+)?(?:resolved|fixed|mitigated|restored|recovered|remediated|addressed)\b|\bresolved (?:the|this|that) (?:issue|incident|problem|outage)\b|\b(?:resolution|fix|mitigation|solution|remedy) (?:was|is|involved|consisted)\b|\b(?:resolved|mitigated|restored|fixed) (?:by|after|when|once|with)\b",
+                r"\b(?:was|were|is|are|has been|have been|got|had been)\s+(?:\w+ly\s+)?(?:resolved|fixed|mitigated|restored|recovered|remediated|addressed)\b|\bresolved (?:the|this|that) (?:issue|incident|problem|outage)\b|(?:^\W*|\b(?:the|our|this|that|its|their)\s+(?:\w+\s+)?)(?:resolution|fix|mitigation|solution|remedy) (?:was|is|involved|consisted)\b|\ban?\s+(?:\w+\s+)?(?:fix|mitigation|solution|remedy|workaround) was\b|\b(?:resolved|mitigated|restored|fixed) (?:by|after|when|once|with)\b|^\W*to (?:fix|resolve|mitigate|remedy) (?:this|that|it|the (?:issue|problem|outage|incident|bug)),? we\b",
                 4,
             ),
             (
@@ -148,7 +148,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed a (?:fix|patch)|rolled out a (?:fix|patch)|fixed|patched|re-?enabled|disabled|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
+                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
                 2,
             ),
             (
@@ -163,7 +163,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
 /// Sentences about what will or could be done, or what did not work: not what ended it.
 pub(super) static RE_NOT_A_RESOLUTION: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to|temporar(?:y|ily))\b|\?\s*$",
+        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|not (?:yet |fully |entirely )?(?:fixed|resolved|mitigated|addressed)|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to|temporar(?:y|ily)|commonly|usually|typically|generally)\b|\?\s*$",
     )
     .expect("literal regex for sentences that are not the resolution")
 });
@@ -313,7 +313,7 @@ pub(super) fn strongest<'a>(sentence: &str, cues: &'a CueSet) -> Option<&'a Cue>
 /// before the cue's clause ("After two hours of digging, we found that …") and what follows
 /// it (a "; …" or " - …" aside). The summary quotes this.
 pub(super) fn cause_clause(sentence: &str, cue: Range<usize>) -> &str {
-    if sentence.split_whitespace().count() <= 30 {
+    if sentence.split_whitespace().count() <= 30 || follows_its_cause(sentence, &cue) {
         return sentence;
     }
     let head = &sentence[..cue.start];
@@ -329,7 +329,25 @@ pub(super) fn cause_clause(sentence: &str, cue: Range<usize>) -> &str {
 /// by …", "due to …", "the problem was that …"), the words after the cue, which are the cause
 /// itself; else [`cause_clause`].
 pub(super) fn cause_words(sentence: &str, cue: Range<usize>) -> Cow<'_, str> {
-    after_the_cue(sentence, &cue).unwrap_or_else(|| Cow::Borrowed(cause_clause(sentence, cue)))
+    before_the_cue(sentence, &cue)
+        .or_else(|| after_the_cue(sentence, &cue))
+        .unwrap_or_else(|| Cow::Borrowed(cause_clause(sentence, cue)))
+}
+
+/// Whether the cue is a consequence that follows its cause ("X, so every upload failed").
+fn follows_its_cause(sentence: &str, cue: &Range<usize>) -> bool {
+    sentence[cue.clone()].starts_with(", so")
+}
+
+/// "The code read the expiry in seconds, but the provider gives milliseconds, so every URL
+/// had expired": the cause is what comes before the consequence, when it is a statement of
+/// four words or more.
+fn before_the_cue<'a>(sentence: &'a str, cue: &Range<usize>) -> Option<Cow<'a, str>> {
+    if !follows_its_cause(sentence, cue) {
+        return None;
+    }
+    let head = sentence[..cue.start].trim();
+    (head.split_whitespace().count() >= 4).then_some(Cow::Borrowed(head))
 }
 
 /// Where the clause that starts at `from` ends: at an aside ("; …", " - …", ", which …")

@@ -142,7 +142,7 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
             &[Kind::ActionItems],
         ),
         (
-            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|why (did )?(it|this|things) (go|went) wrong|why did (it|this) (fail|break)|underlying (issue|problem|cause)|\brca\b|what caused|^why$",
+            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|why (did )?(it|this|things) (go|went) wrong|why did (it|this) (fail|break)|underlying (issue|problem|cause)|\brca\b|what caused|^why$|\b(?:five|5) whys\b",
             &[Kind::RootCause],
         ),
         (r"^what went wrong$", &[Kind::Trigger]),
@@ -301,7 +301,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         .filter(|s| s.own && s.has(Kind::Resolution) && s.heading.is_some_and(names_the_fix))
         .find_map(resolution_text)
         .or_else(|| first_text(sections, Kind::Resolution, |s| resolution_text(s)));
-    fields.impact = first_text(sections, Kind::Impact, |s| {
+    let impact_text = |s: &Section<'_>| {
         let text = s.text();
         // A section of figures only ("MTTD: 2h52m", "02:00–02:08 UTC") does not say what
         // users saw; the prose may.
@@ -310,7 +310,13 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         } else {
             focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Cut::FromFirstStrong)
         }
-    });
+    };
+    // A section that says how users were affected goes before one that only names what
+    // was ("Affected services: the validator node"), wherever each sits.
+    fields.impact = first_text(sections, Kind::Impact, |s| {
+        impact_text(s).filter(|text| strongest_weight(text, &IMPACT_CUES).is_some())
+    })
+    .or_else(|| first_text(sections, Kind::Impact, impact_text));
     fields.action_items = action_items(sections);
     fields.opening = opening(sections);
 

@@ -603,3 +603,97 @@ fn a_timeline_step_as_resolution_drops_its_clock_time() {
         assert_eq!(without_leading_time(step), want, "{step}");
     }
 }
+
+#[test]
+fn a_fix_told_as_a_purpose_or_a_deployed_patch_is_the_resolution() {
+    for (told, want) in [
+        (
+            vec![
+                p("We'd fixed the cache headers, but we'd not yet fixed the load on the origin."),
+                p("To fix this, we added a cache rule and disabled the stale page rules."),
+            ],
+            "To fix this, we added a cache rule and disabled the stale page rules.",
+        ),
+        (
+            vec![
+                p("A second attack vector was not fixed with the original patch."),
+                p("We deployed a partial fix on April 2nd and a complete fix on April 4th."),
+            ],
+            "We deployed a partial fix on April 2nd and a complete fix on April 4th.",
+        ),
+        (
+            vec![
+                p("A common solution is to compare the deployed revision before precompiling."),
+                p("We quickly rolled back the deploy and the pages rendered again."),
+            ],
+            "We quickly rolled back the deploy and the pages rendered again.",
+        ),
+        (
+            vec![
+                p("The firewall agent flushed every rule when it restarted."),
+                p("The platform team has turned off the agent until the vendor ships a fix."),
+            ],
+            "The platform team has turned off the agent until the vendor ships a fix.",
+        ),
+    ] {
+        let fields = extract_fields(&read_sections(&doc(told)));
+        assert_eq!(fields.resolution.as_deref(), Some(want));
+    }
+}
+
+#[test]
+fn what_broke_because_and_x_so_y_failed_name_their_causes() {
+    let d = doc(vec![
+        p("The bug is tracked in our issue tracker."),
+        p("The widget was broken because it still called the retired v0 endpoint."),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).root_cause.as_deref(),
+        Some("It still called the retired v0 endpoint.")
+    );
+    let d = doc(vec![
+        p("Uploads hung at 99% and then failed."),
+        p(
+            "The new code read the key's expiry in seconds, but the provider gives milliseconds, so every upload URL had already expired.",
+        ),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("The new code read the key's expiry in seconds, but the provider gives milliseconds")
+    );
+    // The summary quotes the whole sentence.
+    assert!(fields.root_cause_sentence.as_deref().is_some_and(|s| s.ends_with("already expired.")));
+}
+
+#[test]
+fn five_whys_are_a_root_cause_section_and_its_questions_are_not_the_cause() {
+    let d = doc(vec![
+        h(2, "Five whys"),
+        li("Why were articles missing? The indexer had stopped consuming the queue."),
+        li("Why had it stopped? Its consumer crashed on a message over its size limit."),
+        h(2, "Next steps"),
+        li("Alert on indexer lag"),
+    ]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some(
+            "The indexer had stopped consuming the queue. Its consumer crashed on a message over its size limit."
+        )
+    );
+}
+
+#[test]
+fn an_impact_section_that_says_how_users_were_affected_wins_over_a_list_of_names() {
+    let d = doc(vec![
+        h(4, "Affected services"),
+        li("Validator node in St. Louis"),
+        h(2, "Impact assessment"),
+        li("Block signing was unavailable for eight minutes; 40 rounds were affected."),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).impact.as_deref(),
+        Some("Block signing was unavailable for eight minutes; 40 rounds were affected.")
+    );
+}

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use super::text::{promote_first_line, split_lines, strip_markers};
+use super::text::{LABEL_LEVEL, promote_first_line, split_lines, strip_markers, table_label};
 use super::{
     RE_SOURCE_LINE, STRONG_CLOSE, STRONG_OPEN, ascii_word_regex, collapse, title_from_blocks,
 };
@@ -229,7 +229,14 @@ impl MarkdownReader {
                 if let Some(cells) = self.row.take()
                     && cells.iter().any(|c| !c.is_empty())
                 {
-                    self.blocks.push(Block::TableRow { cells });
+                    // A body row of label and value reads like a `Label: value` line.
+                    match table_label(&cells).filter(|_| tag == TagEnd::TableRow) {
+                        Some((label, value)) => {
+                            self.blocks.push(Block::Heading { level: LABEL_LEVEL, text: label });
+                            self.blocks.push(Block::Paragraph { text: value });
+                        }
+                        None => self.blocks.push(Block::TableRow { cells }),
+                    }
                 }
             }
             TagEnd::Image => self.image_depth = self.image_depth.saturating_sub(1),

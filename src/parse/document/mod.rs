@@ -868,6 +868,27 @@ Ops
     }
 
     #[test]
+    fn a_table_of_labels_and_values_reads_as_labelled_paragraphs() {
+        let md = "# Webhooks delayed\n\n| Field | Value |\n| --- | --- |\n\
+                  | Date | 14 October 2026 |\n| **Root cause** | A migration locked the outbox. |\n\
+                  | Owner team | Payments |\n\n\
+                  | Time | Event |\n| --- | --- |\n| 09:12 | Deploy |\n";
+        let doc = parse_document(md.as_bytes(), Some("text/markdown"), None, None);
+        let hs = headings(&doc);
+        assert!(hs.contains(&(4, "Date")) && hs.contains(&(4, "Root cause")), "{hs:?}");
+        assert!(doc.blocks.contains(&Block::Paragraph { text: "14 October 2026".into() }));
+        assert!(
+            doc.blocks
+                .contains(&Block::Paragraph { text: "A migration locked the outbox.".into() })
+        );
+        // The header row, a label that is not a known one, and a timeline's rows stay rows.
+        for cells in [["Field", "Value"], ["Owner team", "Payments"], ["09:12", "Deploy"]] {
+            let cells = cells.iter().map(|c| (*c).to_owned()).collect();
+            assert!(doc.blocks.contains(&Block::TableRow { cells }), "{:?}", doc.blocks);
+        }
+    }
+
+    #[test]
     fn raw_html_inside_markdown() {
         let md = "<h1>POSTMORTEM</h1>\n<p>\n<h3>Issue Summary</h3>\n<hr>\nOn 13/10/2023 the server was down.\n</p>\n";
         let doc = parse_document(md.as_bytes(), Some("text/markdown"), None, None);

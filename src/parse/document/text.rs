@@ -17,7 +17,7 @@ use crate::parse::signals::is_heading_line;
 use crate::parse::timestamp::metadata_timestamp;
 
 /// Level given to label lines (`Impact:`, a bold `**Root Cause:**`), as [`Block`] documents.
-const LABEL_LEVEL: u8 = 4;
+pub(super) const LABEL_LEVEL: u8 = 4;
 
 /// Level given to plain-text lines that are only a known heading (`Timeline`, `ROOT CAUSE`).
 const LINE_HEADING_LEVEL: u8 = 2;
@@ -432,6 +432,20 @@ fn label_line(line: &str) -> Option<(String, Option<String>)> {
                 .then(|| (collapse(label), Some(value)))
         }
     }
+}
+
+/// A row of a two-column table whose first cell is a known label ("| Root cause | A schema
+/// migration locked … |", the metadata table of a wiki or document export): the label and
+/// its value, read like a `Label: value` line.
+pub(super) fn table_label(cells: &[String]) -> Option<(String, String)> {
+    let [label, value] = cells else { return None };
+    let (label, value) = (label.trim().trim_end_matches(':').trim(), value.trim());
+    if value.is_empty() || label.is_empty() || label.split_whitespace().count() > 8 {
+        return None;
+    }
+    let norm = normalize_heading(&strip_markers(label));
+    (is_heading_line(&norm) || VALUE_LABELS.contains(&norm.as_str()))
+        .then(|| (collapse(label), value.to_owned()))
 }
 
 /// Lowercase, numbering and markup removed, trailing punctuation dropped.
