@@ -15,7 +15,7 @@ pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
 
 static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke\b|broken|delay|impact|lost|slow|[45]0\d\b|(?:seconds|minutes|hours|days) late\b|arrived late\b|expos|leak|compromis|breach|unauthori[sz]ed)",
+        r"(?i)\b(outage|down\b|downtime|unavailab|errors?\b|fail(ed|ure|ing)?|degrad|disrupt|affect|incident|unable|could not|crash|broke\b|broken|delay|impact|lost|slow|[45]0\d\b|(?:seconds|minutes|hours|days) late\b|arrived late\b|expos|leak|compromis|breach|unauthori[sz]ed|attacke[rd]|attacks?\b)",
     )
     .expect("literal regex for incident words")
 });
@@ -46,7 +46,7 @@ static RE_LEANING: LazyLock<Regex> = LazyLock::new(|| {
 /// affected"): reassurance, which reads wrong as the first thing a summary says.
 static RE_DENIED: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)^\W*(?:no|none of|neither|nothing)\b|\b(?:not|never)\s+(?:\w+\s+){0,2}?(?:affected|impacted|lost|exposed|compromised|accessed|delayed|disrupted|interrupted|degraded)\b",
+        r"(?i)^\W*(?:no|none of|neither|nothing)\b|\b(?:not|never)\s+(?:\w+\s+){0,2}?(?:affected|impacted|involved|lost|exposed|compromised|accessed|delayed|disrupted|interrupted|degraded)\b",
     )
     .expect("literal regex for sentences that say what did not happen")
 });
@@ -144,7 +144,7 @@ pub(crate) fn says_something_went_wrong(sentence: &str) -> bool {
 fn tidy(sentence: &str) -> String {
     static RE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         crate::extract::ascii_word_regex(
-            r"(?i)^(?:tl;?\s?dr|summary|in short|in brief|short version|bottom line)\s*[:\x{2013}\x{2014}-]\s*",
+            r"(?i)^(?:tl;?\s?dr|summary|in short|in brief|short version|bottom line|what|description|overview)\s*[:\x{2013}\x{2014}-]\s*",
         )
         .expect("literal regex for a summary's own label")
     });
@@ -160,8 +160,15 @@ fn tidy(sentence: &str) -> String {
     let s = RE_LABEL.find(s).map_or(s, |m| &s[m.end()..]);
     let mut out = String::with_capacity(s.len() + 1);
     let mut chars = s.chars();
+    // "macOS", "iOS", "eBay" are written so; other first words take a capital.
+    let first_word = s.split_whitespace().next().unwrap_or_default();
+    let styled = first_word.chars().skip(1).any(char::is_uppercase);
     if let Some(first) = chars.next() {
-        out.extend(first.to_uppercase());
+        if styled {
+            out.push(first);
+        } else {
+            out.extend(first.to_uppercase());
+        }
         out.push_str(chars.as_str());
     }
     if !out.ends_with(['.', '!', '?', '…']) {
@@ -298,6 +305,15 @@ mod tests {
         assert_eq!(
             of_opening("~300 users could not sign in for an hour."),
             "~300 users could not sign in for an hour."
+        );
+        // A label's value, and a name written in its own case.
+        assert_eq!(
+            of_opening("What: macOS build agents stopped picking up jobs for two hours."),
+            "macOS build agents stopped picking up jobs for two hours."
+        );
+        assert_eq!(
+            of_opening("builds failed for an hour on every agent."),
+            "Builds failed for an hour on every agent."
         );
     }
 

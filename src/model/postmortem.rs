@@ -24,6 +24,17 @@ pub struct Document {
     pub markdown: String,
 }
 
+/// Words that open a label of a span's end and say what the span is of ("Incident Start
+/// Time", "Outage end"): the label means "Start Time" and "end". Parse reads such lines as
+/// labels, and extraction reads their values as the incident's start and end.
+pub const SPAN_LABEL_SUBJECTS: [&str; 6] =
+    ["incident ", "outage ", "impact ", "issue ", "event ", "downtime "];
+
+/// `label` (lowercase) without a leading [`SPAN_LABEL_SUBJECTS`] word.
+pub fn without_span_subject(label: &str) -> &str {
+    SPAN_LABEL_SUBJECTS.iter().find_map(|what| label.strip_prefix(what)).unwrap_or(label)
+}
+
 /// A unit of a document's main content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -256,6 +256,20 @@ static RE_TITLE_NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
         "title words of look-alikes",
     )
 });
+/// "How we lost six hours of indexing", "How I accidentally deleted production": the story of
+/// a failure, where "how we" in a title otherwise marks a how-to or a process post.
+static RE_TITLE_FAILURE_STORY: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\bhow (we|i)\s+(accidentally\s+|almost\s+|nearly\s+)?(lost|broke|deleted|dropped|took down|brought down|knocked out|crashed|corrupted|leaked|exposed|ran out of|went down|failed|wiped|overloaded|misconfigured)\b",
+        "title words of a failure story",
+    )
+});
+
+/// Whether a title is a look-alike's ("How we run incident reviews", "Writing postmortems").
+fn title_is_negative(title: &str) -> bool {
+    RE_TITLE_NEGATIVE.is_match(title) && !RE_TITLE_FAILURE_STORY.is_match(title)
+}
+
 static RE_NARRATIVE: LazyLock<Words> = LazyLock::new(|| {
     Words::new(
         r"(?i)\b(we|the team|engineers?|on-call( engineer)?|i|they|sre)\s+(quickly\s+)?(identified|discovered|noticed|detected|deployed|restarted|rolled (back|out)|reverted|investigated|escalated|mitigated|fixed|restored|failed over|scaled|began|started|realized|realised|found|confirmed|declared|paged|applied|patched)\b|\b(was|were|went|became)\s+(completely\s+|partially\s+|temporarily\s+)?(down|unavailable|degraded|unreachable|offline|unresponsive|restored|resolved|affected|impacted|inaccessible)\b|\b(outage|incident|disruption|downtime|issue)\s+(began|started|lasted|occurred|ended|was (resolved|detected|declared|mitigated))\b|\b\d{1,3}(\.\d+)?\s?%\s+of\s+(our\s+)?(users|traffic|requests|customers)\b|\b(users|customers)\s+(were|experienced|could not|couldn't|saw|received|encountered|reported)\b|\b[45]\d\d\s+(errors?|responses?|status)\b|\berror rates?\b|\b(alert(s|ed)?|paged)\b|\brolled back\b|\broll ?back\b|\broot cause\b|\bservice (was )?restored\b|\brestored (the )?service\b|\bwent (down|offline)\b|\b(an? |the )?(outage|incident|issue|failure|error) (occurred|happened)\b|\binternal server errors?\b|\b[45]\d\ds\b|\bfailed with\b|\bmitigated\b|\btimed? ?outs?\b",
@@ -324,11 +338,7 @@ pub(crate) fn title_marks(title: &str) -> (bool, bool, bool) {
     if placeholder_hits(&Folded::new(title)) > 0 {
         return (false, false, true);
     }
-    (
-        RE_TITLE_STRONG.is_match(title),
-        RE_TITLE_WEAK.is_match(title),
-        RE_TITLE_NEGATIVE.is_match(title),
-    )
+    (RE_TITLE_STRONG.is_match(title), RE_TITLE_WEAK.is_match(title), title_is_negative(title))
 }
 
 /// A title's say: about +1.5 for "postmortem", "incident report", "outage"; +0.8 for
@@ -342,7 +352,7 @@ pub(crate) fn title_score(title: &str) -> f32 {
     } else {
         0.0
     };
-    if RE_TITLE_NEGATIVE.is_match(title) {
+    if title_is_negative(title) {
         score -= 1.5;
     }
     score

@@ -22,6 +22,7 @@ fn regex_literals_compile() {
         &*RE_TITLE_STRONG,
         &*RE_TITLE_WEAK,
         &*RE_TITLE_NEGATIVE,
+        &*RE_TITLE_FAILURE_STORY,
         &*RE_ASSIGNMENT,
         &*RE_GUIDE,
         &*RE_TEMPLATE,
@@ -264,6 +265,10 @@ fn titles() {
     assert!(title_score("Builds failing due to an upgraded image") > 0.5);
     assert!(title_score("Elevated errors on checkout") > 0.5);
     assert!(title_score("How we run incident reviews") < 0.0);
+    // The story of a failure is not a how-to.
+    assert!(title_score("How we lost six hours of search indexing") >= 0.0);
+    assert!(title_score("How I accidentally deleted the production database") >= 0.0);
+    assert!(title_score("How we rebuilt search with Rust") < 0.0);
     assert!(title_score("Writing better postmortem templates") <= 0.0);
     assert!(title_score("Awesome-Postmortems") <= 0.0);
     assert!(title_score("awesome tech postmortems") <= 0.0);

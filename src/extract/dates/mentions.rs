@@ -15,7 +15,7 @@ const MONTH_PATTERN: &str = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(
 
 static RE_TIME: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(&format!(
-        r"(?i)\b(?P<h>2[0-3]|[01]?\d)(?:(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?)|(?P<hrs>[0-5]\d)\s*hrs\b)\s*(?P<ampm>[ap]\.?\s?m\b\.?)?|\s*(?P<ampm_only>[ap]\.?\s?m\b\.?))(?:\s*\(?\s*(?-i:(?P<zone>{ZONE_PATTERN}|Z))\b\)?)?"
+        r"(?i)\b(?P<h>2[0-3]|[01]?\d)(?:(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?)|(?P<hrs>[0-5]\d)\s*hrs\b)\s*(?P<ampm>[ap]\.?\s?m\b\.?)?|\.(?P<dm>[0-5]\d)\s*(?P<dampm>[ap]\.?\s?m\b\.?)|\s*(?P<ampm_only>[ap]\.?\s?m\b\.?))(?:\s*\(?\s*(?-i:(?P<zone>{ZONE_PATTERN}|Z))\b\)?)?"
     ))
     .expect("literal regex for clock times")
 });
@@ -170,8 +170,11 @@ fn time_at(text: &str, found: regex::Match<'_>) -> Option<TimeMention> {
     // The same match again, now with its groups (a search from its start finds it first).
     let caps = RE_TIME.captures_at(text, found.start())?;
     let whole = caps.get(0)?;
-    let has_minutes = caps.name("m").is_some() || caps.name("hrs").is_some();
-    let ampm_match = caps.name("ampm").or_else(|| caps.name("ampm_only"));
+    // "14:05", "1405 hrs", or "2.15pm" (a dot only before am/pm: "3.14 seconds" is no time).
+    let minutes = caps.name("m").or_else(|| caps.name("hrs")).or_else(|| caps.name("dm"));
+    let has_minutes = minutes.is_some();
+    let ampm_match =
+        caps.name("ampm").or_else(|| caps.name("dampm")).or_else(|| caps.name("ampm_only"));
     let ampm = ampm_match.map(|m| m.as_str().to_ascii_lowercase());
     if !has_minutes && ampm.is_none() {
         return None;
@@ -184,11 +187,7 @@ fn time_at(text: &str, found: regex::Match<'_>) -> Option<TimeMention> {
         return None;
     }
     let mut hour = caps["h"].parse::<u32>().ok()?;
-    let minute = caps
-        .name("m")
-        .or_else(|| caps.name("hrs"))
-        .and_then(|m| m.as_str().parse::<u32>().ok())
-        .unwrap_or(0);
+    let minute = minutes.and_then(|m| m.as_str().parse::<u32>().ok()).unwrap_or(0);
     if let Some(ampm) = &ampm {
         if hour > 12 && caps.name("m").is_none() {
             return None;
@@ -204,12 +203,7 @@ fn time_at(text: &str, found: regex::Match<'_>) -> Option<TimeMention> {
         if z.as_str() == "Z" { Some(Zone::Fixed(0)) } else { parse_zone(z.as_str()) }
     });
     let end = caps.name("zone").map_or_else(
-        || {
-            ampm_match.map_or(
-                caps.name("m").or_else(|| caps.name("hrs")).map_or(whole.end(), |m| m.end()),
-                |m| m.end(),
-            )
-        },
+        || ampm_match.map_or(minutes.map_or(whole.end(), |m| m.end()), |m| m.end()),
         |_| whole.end(),
     );
     Some(TimeMention { start: whole.start(), end, time, zone })

@@ -581,19 +581,25 @@ fn labelled_start_end(
         let label = label.trim_end_matches(':');
         let (key, value) = if label.is_empty() {
             match unit.text.split_once(':') {
-                Some((k, v)) if k.len() < 20 => (k.trim().to_ascii_lowercase(), v),
+                Some((k, v)) if k.len() < 30 => (k.trim().to_ascii_lowercase(), v),
                 _ => continue,
             }
         } else {
             (label.to_owned(), unit.text)
         };
+        // "Incident Start Time", "Outage start", "Impact end": what the span is of comes first.
+        let key = crate::model::without_span_subject(&key);
+        let key = key.strip_suffix(" (utc)").unwrap_or(key);
         if start.is_none()
-            && matches!(key.as_str(), "start" | "start time" | "started" | "began" | "outage start")
+            && matches!(
+                key,
+                "start" | "start time" | "started" | "started at" | "began" | "began at"
+            )
         {
             start = instant(value);
         } else if start.is_some()
             && end.is_none()
-            && matches!(key.as_str(), "end" | "end time" | "ended" | "resolved" | "outage end")
+            && matches!(key, "end" | "end time" | "ended" | "ended at" | "resolved" | "resolved at")
         {
             end = instant(value);
         }

@@ -135,6 +135,17 @@ fn start_and_end_labels() {
 }
 
 #[test]
+fn start_and_end_labels_that_name_what_they_are_of() {
+    let d = dates_of(vec![
+        p("Incident Start Time: 2026-04-02 14:05 UTC"),
+        p("Outage ended at: 2026-04-02 15:50 UTC"),
+    ]);
+    assert_eq!(d.start, utc("2026-04-02T14:05:00Z"));
+    assert_eq!(d.end, utc("2026-04-02T15:50:00Z"));
+    assert_eq!(d.duration_minutes, Some(105));
+}
+
+#[test]
 fn google_cloud_us_pacific_follows_daylight_saving() {
     let d = dates_of(vec![p(
         "The issue lasted from Tuesday, 2022-07-19 07:17 US/Pacific to 2022-07-19 09:02 US/Pacific.",
@@ -177,6 +188,15 @@ fn zone_parsing_and_times() {
     let dates = find_dates("13/10/2023, June 6th, 2024 and 2019-11-29 and January23, 2021");
     let got: Vec<Option<NaiveDate>> = dates.iter().map(|d| d.date(None)).collect();
     assert_eq!(got, vec![ymd(2023, 10, 13), ymd(2024, 6, 6), ymd(2019, 11, 29), ymd(2021, 1, 23)]);
+}
+
+#[test]
+fn a_dotted_time_needs_am_or_pm() {
+    let times =
+        find_times("From 2.15pm to 8.20 p.m. BST; 3.14 seconds, v1.12 and 99.95% are no times.");
+    let got: Vec<String> = times.iter().map(|t| t.time.format("%H:%M").to_string()).collect();
+    assert_eq!(got, vec!["14:15", "20:20"]);
+    assert_eq!(times[1].zone, Some(Zone::Fixed(3600)));
 }
 
 #[test]

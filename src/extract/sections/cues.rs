@@ -57,11 +57,11 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s[^.]*?)?\s*(?:was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)",
+                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s(?:[^.]|\.\d)*?)?\s*(?:was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)",
                 4,
             ),
             (
-                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s[^.]*?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
+                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s(?:[^.]|\.\d)*?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
                 4,
             ),
             (
@@ -77,11 +77,11 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:stems|originates|arises) from\b|\b(?:vulnerability|flaw|weakness|exploit)\b[^.]*?\b(?:allowed|allows|could be (?:exploited|used|abused)|made it possible|enabled)\b|\bmisconfigur\w*\b[^.]*?\b(?:exposed|leaked)\b",
+                r"\b(?:stems|originates|arises) from\b|\b(?:vulnerability|flaw|weakness|exploit)\b(?:[^.]|\.\d)*?\b(?:allowed|allows|could be (?:exploited|used|abused)|made it possible|enabled)\b|\bmisconfigur\w*\b(?:[^.]|\.\d)*?\b(?:exposed|leaked)\b",
                 3,
             ),
             (
-                r"\bcontributing factors?\b|\bcontributed to\b|\b(?:it )?turned out (?:that|to be)\b|\bwe (?:found|discovered|determined|realized|realised|learned) that\b",
+                r"\bcontributing factors?\b|\bcontributed to\b|\b(?:it )?turned out (?:that|to be)\b|\bwe (?:found|discovered|determined|realized|realised|learned) that\b|\b(?:investigation|analysis|review) (?:found|discovered|determined|revealed|showed|confirmed) that\b",
                 3,
             ),
             (
@@ -89,11 +89,11 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|failed|down|unavailable|slow(?:ness)?)\b[^.]*?\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b[^.]*?\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
+                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|crashed|failed|stopped|stalled|broke|broken|down|unavailable|slow(?:ness)?)\b(?:[^.]|\.\d)*?\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b(?:[^.]|\.\d)*?\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
                 2,
             ),
             (
-                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b|, so\b[^.]*?\b(?:(?:had|have|has) (?:already )?(?:expired|failed|crashed|stopped)|failed|crashed|broke|expired|timed out|could not|couldn't|were unable|was unable|were rejected|was rejected)\b",
+                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b|, so\b(?:[^.]|\.\d)*?\b(?:(?:had|have|has) (?:already )?(?:expired|failed|crashed|stopped)|failed|crashed|broke|expired|timed out|could not|couldn't|were unable|was unable|were rejected|was rejected)\b",
                 2,
             ),
             (
@@ -122,7 +122,7 @@ pub(super) static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
 /// to …"), whose cause is therefore that sentence.
 pub(super) static RE_EFFECT_OF_PREVIOUS: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b[^.]*?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b",
+        r"(?i)^\W*(?:this|that|these|those|it|which|all of this|as a result)\b(?:[^.]|\.\d)*?\b(?:resulted in|results in|led to|leads to|lead to|caused|causes|meant|means|triggered|triggers|produced|created)\b",
     )
     .expect("literal regex for sentences that give the effect of the previous one")
 });
@@ -144,11 +144,11 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\b(?:back (?:to normal|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s[^.]*?\bagain\b|\bwent back to\b|\bfixed the (?:issue|problem|bug|outage)\b",
+                r"\b(?:back (?:to normal|to baseline|online|up|in service)|(?:fully )?operational again|(?:recovered|came back|returned to normal|resumed|stabili[sz]ed)(?: fully)?(?: after| when| once| by| at)?)\b|\b(?:end(?:ed|ing)?|brought|bringing|bring)\s+(?:the|this)\s+(?:outage|incident|issue|problem|disruption|downtime)\b|\bto an end\b|\b(?:resolved|recovered|healed|fixed|cleared) (?:itself|themselves|automatically|on its own)\b|\bself-heal(?:ed|ing)?\b|\b(?:was|were|has been|have been)\s+(?:\w+\s+){0,3}?(?:deployed|merged|rolled out|applied|patched|reverted|rolled back|disabled|rotated|revoked)\b|\b(?:able to|could|started to|began to)\s(?:[^.]|\.\d)*?\bagain\b|\bwent back to\b|\bfixed the (?:issue|problem|bug|outage)\b",
                 3,
             ),
             (
-                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
+                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied|raised|lowered|bumped)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
                 2,
             ),
             (
@@ -173,11 +173,11 @@ pub(super) static IMPACT_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b[^.]*?\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b[^.]*?\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
+                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b(?:[^.]|\.\d)*?\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b(?:[^.]|\.\d)*?\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
                 4,
             ),
             (
-                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b(?:seconds|minutes|hours|days) late\b|\b(?:arrived|ran|running|were|was) (?:\w+ )?late\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b[^.]*?\b(?:lasted|for|of)\b",
+                r"\b\d+(?:\.\d+)?\s?%|\berror rates?\b|\b(?:was|were|went|became|is|are|had been|has been)\s+(?:\w+ly\s+)?(?:down|unavailable|inaccessible|unreachable|offline|degraded|unresponsive|broken|halted|stalled|unusable|delayed|interrupted|disrupted)\b|\b(?:halted|went down|stopped working|lost service)\b|\b(?:seconds|minutes|hours|days) late\b|\b(?:arrived|ran|running|were|was) (?:\w+ )?late\b|\b\d+ (?:minutes|hours|days) of (?:\w+ )?(?:downtime|outage|unavailability|degradation|disruption)\b|\b(?:outage|downtime|disruption|degradation|interruption)\b(?:[^.]|\.\d)*?\b(?:lasted|for|of)\b",
                 3,
             ),
             (

@@ -157,7 +157,7 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
             &[Kind::Timeline],
         ),
         (
-            r"\bimpact\b|who was affected|customer experience|affected (users|services|customers)|^scope$|user experience|what (users|customers) (saw|experienced|noticed)",
+            r"\bimpact\b|^effects?$|who was affected|customer experience|affected (users|services|customers)|^scope$|user experience|what (users|customers) (saw|experienced|noticed)|(what )?(information|data) (was|were) (involved|affected|accessed|exposed)",
             &[Kind::Impact],
         ),
         (
@@ -353,7 +353,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     }
     if fields.resolution.is_none() {
         // What ended it is told in the narrative, else in the timeline's last steps.
-        let timeline = prose_sentences(sections, |s| s.has(Kind::Timeline));
+        let timeline = timeline_steps(sections);
         // A sentence that names the cause is not the fix, even when it mentions one.
         let fix_prose: Vec<&str> = narrative
             .iter()
@@ -403,6 +403,27 @@ fn prose_sentences<'a>(
         .flat_map(|s| s.blocks.iter())
         .filter_map(|b| match b {
             Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .flat_map(sentences)
+        .collect()
+}
+
+/// The steps of the timeline sections, in reading order: their paragraphs and list items, and
+/// of each table row its longest cell after the first, which holds the time ("| 10:01 | Error
+/// rates back to baseline | Alerting |").
+fn timeline_steps<'a>(sections: &[Section<'a>]) -> Vec<&'a str> {
+    sections
+        .iter()
+        .filter(|s| s.has(Kind::Timeline))
+        .flat_map(|s| s.blocks.iter())
+        .filter_map(|b| match b {
+            Block::Paragraph { text } | Block::ListItem { text } => Some(text.as_str()),
+            Block::TableRow { cells } => cells
+                .iter()
+                .skip(1)
+                .max_by_key(|c| c.split_whitespace().count())
+                .map(String::as_str),
             _ => None,
         })
         .flat_map(sentences)

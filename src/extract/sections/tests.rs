@@ -697,3 +697,34 @@ fn an_impact_section_that_says_how_users_were_affected_wins_over_a_list_of_names
         Some("Block signing was unavailable for eight minutes; 40 rounds were affected.")
     );
 }
+
+#[test]
+fn a_timeline_table_row_can_tell_how_it_ended() {
+    let d = doc(vec![
+        h(2, "Summary"),
+        p("Internal DNS lookups failed for 47 minutes."),
+        h(2, "Timeline"),
+        Block::TableRow { cells: vec!["Time (UTC)".into(), "Event".into(), "Owner".into()] },
+        Block::TableRow {
+            cells: vec!["09:14".into(), "Cache size change rolled out".into(), "Platform".into()],
+        },
+        Block::TableRow {
+            cells: vec!["10:01".into(), "Error rates back to baseline".into(), "Alerting".into()],
+        },
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some("Error rates back to baseline")
+    );
+}
+
+#[test]
+fn a_cause_cue_reads_across_a_dotted_time() {
+    let d = doc(vec![p(
+        "Our index stopped updating from 2.15pm to 8.20pm because a certificate on the broker expired.",
+    )]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).root_cause.as_deref(),
+        Some("A certificate on the broker expired.")
+    );
+}

@@ -39,6 +39,12 @@ const VALUE_LABELS: &[&str] = &[
     "severity",
 ];
 
+/// One of [`VALUE_LABELS`], also after a word that says what it is of ("Incident Start Time",
+/// "Outage end").
+fn is_value_label(normalized: &str) -> bool {
+    VALUE_LABELS.contains(&crate::model::without_span_subject(normalized))
+}
+
 pub(super) static RE_UNDERLINE: LazyLock<Regex> = LazyLock::new(|| {
     ascii_word_regex(r"^\s*(?:={3,}|-{3,})\s*$").expect("literal regex for underlines")
 });
@@ -428,7 +434,7 @@ fn label_line(line: &str) -> Option<(String, Option<String>)> {
         None => Some((collapse(label), None)),
         Some(value) => {
             let norm = normalize_heading(label);
-            (is_heading_line(&norm) || VALUE_LABELS.contains(&norm.as_str()))
+            (is_heading_line(&norm) || is_value_label(&norm))
                 .then(|| (collapse(label), Some(value)))
         }
     }
@@ -444,8 +450,7 @@ pub(super) fn table_label(cells: &[String]) -> Option<(String, String)> {
         return None;
     }
     let norm = normalize_heading(&strip_markers(label));
-    (is_heading_line(&norm) || VALUE_LABELS.contains(&norm.as_str()))
-        .then(|| (collapse(label), value.to_owned()))
+    (is_heading_line(&norm) || is_value_label(&norm)).then(|| (collapse(label), value.to_owned()))
 }
 
 /// Lowercase, numbering and markup removed, trailing punctuation dropped.
