@@ -463,7 +463,7 @@ pub(super) fn focus(text: &str, cues: &CueSet, not: &Regex, cut: Cut) -> Option<
     let kept: Vec<&str> = all.iter().copied().filter(|s| !not.is_match(s)).collect();
     let kept = if kept.is_empty() { all } else { kept };
     if kept.iter().map(|s| words(s)).sum::<usize>() <= FIELD_WORDS {
-        return Some(clip(&kept.join(" "), 600));
+        return Some(clip(&joined(&kept), 600));
     }
     let weights: Vec<Option<u8>> = kept.iter().map(|s| strongest_weight(s, cues)).collect();
     // Where reading starts, and the cue weight a sentence needs to be kept (none: every
@@ -495,5 +495,21 @@ pub(super) fn focus(text: &str, cues: &CueSet, not: &Regex, cut: Cut) -> Option<
         count += words(sentence);
         out.push(sentence);
     }
-    Some(clip(&out.join(" "), 600))
+    Some(clip(&joined(&out), 600))
+}
+
+/// Sentences and list items as one text: an item without a closing mark ("updated the keys")
+/// is followed by a semicolon, so that items do not run together.
+fn joined(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        if !out.is_empty() {
+            if !out.ends_with(['.', '!', '?', ';', ':', ',', '\u{2026}']) {
+                out.push(';');
+            }
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
 }

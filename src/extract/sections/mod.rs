@@ -249,6 +249,18 @@ pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
             last.blocks.push(block);
         }
     }
+    // "Corrective actions" beside "Preventive actions" (an RCA's CAPA pair): the first says
+    // what was done to end the incident, the second what will keep it from recurring.
+    let says = |s: &Section<'_>, word: &str| {
+        s.heading.is_some_and(|h| h.to_ascii_lowercase().contains(word))
+    };
+    if sections.iter().any(|s| s.own && says(s, "prevent") && !says(s, "correct")) {
+        for section in &mut sections {
+            if section.own && says(section, "corrective") && !says(section, "prevent") {
+                section.kinds = vec![Kind::Resolution];
+            }
+        }
+    }
     sections
 }
 
@@ -535,7 +547,9 @@ fn names_the_fix(heading: &str) -> bool {
 }
 
 fn resolution_text(section: &Section<'_>) -> Option<String> {
-    let text = section.text();
+    // Steps of the response read without their clock times ("09:10: updated the keys").
+    let text: String =
+        section.text().lines().map(without_leading_time).collect::<Vec<_>>().join("\n");
     // A date or a figure alone ("2021-11-02" under a "Date" label) is no fix.
     if says_nothing(&text) || words_of_prose(&text) < 2 {
         return None;

@@ -728,3 +728,31 @@ fn a_cause_cue_reads_across_a_dotted_time() {
         Some("A certificate on the broker expired.")
     );
 }
+
+#[test]
+fn corrective_actions_beside_preventive_ones_are_what_ended_it() {
+    let capa = |corrective: &str| {
+        doc(vec![
+            h(2, "Root cause analysis"),
+            p("The partners rotated their SFTP host keys and our job pins them."),
+            h(2, corrective),
+            li("08:50: verified the new host keys with each partner"),
+            li("09:10: updated the pinned keys and re-ran the exports"),
+            h(2, "Preventive actions"),
+            li("Route partner announcements to the team's queue."),
+        ])
+    };
+    let fields = extract_fields(&read_sections(&capa("Corrective actions")));
+    assert_eq!(
+        fields.resolution.as_deref(),
+        Some(
+            "verified the new host keys with each partner; updated the pinned keys and re-ran the exports"
+        )
+    );
+    assert_eq!(fields.action_items, vec!["Route partner announcements to the team's queue."]);
+    // Without a preventive list beside it, "Corrective actions" is the report's action items.
+    let alone = doc(vec![h(2, "Corrective actions"), li("Alert on rejected exports.")]);
+    let fields = extract_fields(&read_sections(&alone));
+    assert_eq!(fields.action_items, vec!["Alert on rejected exports."]);
+    assert_eq!(fields.resolution, None);
+}
