@@ -290,6 +290,16 @@ fn sentences_keep_abbreviations_and_times() {
 }
 
 #[test]
+fn a_sentence_may_open_with_a_name_in_its_own_case() {
+    assert_eq!(
+        sentences(
+            "Android pushes were delayed. iOS notifications were not affected. npm was fine."
+        ),
+        vec!["Android pushes were delayed.", "iOS notifications were not affected. npm was fine."]
+    );
+}
+
+#[test]
 fn clip_cuts_at_words() {
     let c = clip("alpha beta gamma delta", 15);
     assert!(c.len() <= 15 + '…'.len_utf8() && c.ends_with('…'), "{c}");

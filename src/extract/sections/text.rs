@@ -19,7 +19,8 @@ pub(crate) fn line_sentences(text: &str) -> Vec<&str> {
             // The word before is looked at only where a sentence could end.
             let ends = next.is_uppercase()
                 || next.is_ascii_digit()
-                || matches!(next, '"' | '“' | '(' | '[');
+                || matches!(next, '"' | '“' | '(' | '[')
+                || styled_word(&text[i + 2..]);
             if ends && !abbreviation_before(text, i) {
                 let sentence = text[start..=i].trim();
                 if !sentence.is_empty() {
@@ -35,6 +36,13 @@ pub(crate) fn line_sentences(text: &str) -> Vec<&str> {
         out.push(rest);
     }
     out
+}
+
+/// Whether `text` opens with a name written in its own case ("iOS", "macOS", "eBay"), which
+/// may start a sentence without a capital.
+fn styled_word(text: &str) -> bool {
+    let word = text.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default();
+    word.starts_with(|c: char| c.is_lowercase()) && word.chars().skip(1).any(char::is_uppercase)
 }
 
 /// Whether the word that ends at `end` (before a `.`, `!` or `?`) is an abbreviation or a

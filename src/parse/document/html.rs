@@ -71,6 +71,25 @@ pub(super) fn parse_html(
             markdown = Some(parts.join("\n\n"));
         }
     }
+    // A forum thread (Discourse: `#post_1`, then the replies) is the report in its first
+    // post; the replies ask questions and recall other incidents.
+    if markdown.is_none()
+        && (memchr::memmem::find(html.as_bytes(), b"id=\"post_1\"").is_some()
+            || memchr::memmem::find(html.as_bytes(), b"id='post_1'").is_some())
+        && let Some(first) = readability
+            .doc
+            .select("#post_1 .cooked, #post_1 [itemprop='text']")
+            .nodes()
+            .first()
+            .map(|node| node.md(None).to_string())
+            .filter(|md| !md.trim().is_empty())
+    {
+        let metadata = readability.get_article_metadata(readability.parse_json_ld());
+        title = non_empty(metadata.title);
+        published = metadata.published_time.as_deref().and_then(metadata_timestamp);
+        site_name = metadata.site_name.and_then(non_empty);
+        markdown = Some(first);
+    }
     if markdown.is_none() {
         match readability.parse() {
             Ok(article) => {

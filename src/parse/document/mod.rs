@@ -970,6 +970,18 @@ Ops
     }
 
     #[test]
+    fn a_forum_thread_is_read_from_its_first_post() {
+        let page = "<html><head><title>Forum downtime - Announcements - Quill</title></head><body>\
+            <div class=\"topic-post\" id=\"post_1\"><div class=\"cooked\">\
+            <p>The forum was down for 95 minutes because the database disk filled up.</p></div></div>\
+            <div class=\"topic-post\" id=\"post_2\"><div class=\"cooked\">\
+            <p>Last year's outage was caused by a broken search index.</p></div></div></body></html>";
+        let doc = parse_document(page.as_bytes(), Some("text/html"), None, None);
+        assert!(doc.markdown.contains("database disk filled up"), "{}", doc.markdown);
+        assert!(!doc.markdown.contains("search index"), "{}", doc.markdown);
+    }
+
+    #[test]
     fn a_github_page_title_loses_what_github_adds() {
         let page = |title: &str| {
             format!(
