@@ -226,6 +226,16 @@ pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
             {
                 own = vec![Kind::Lessons];
             }
+            // A heading under a timeline's entry ("### 02:05 CET", then "Gradual recovery:")
+            // names a phase of the timeline, not a section of the report.
+            let parent = sections.iter().rev().find(|s| s.heading.is_some() && s.level < *level);
+            if parent.is_some_and(|p| {
+                p.has(Kind::Timeline)
+                    && p.heading
+                        .is_some_and(|h| h.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+            }) {
+                own.clear();
+            }
             let (kinds, is_own) = if own.is_empty() {
                 // Inherit from the nearest enclosing heading (a higher level number is deeper).
                 let parent = sections
@@ -372,18 +382,27 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             .copied()
             .filter(|s| strongest_weight(s, &CAUSE_CUES).is_none_or(|w| w < 4))
             .collect();
-        fields.resolution =
-            best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
-                .map(|(index, _)| {
-                    with_previous(&fix_prose, index, with_lead_in(&fix_prose, index, Cow::Borrowed))
-                })
-                .or_else(|| {
-                    best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
-                        .map(|(index, _)| {
-                            let step = without_leading_time(timeline[index]);
-                            with_previous(&timeline, index, clip(step, 600))
-                        })
-                });
+        let told = best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First);
+        let stepped = || {
+            best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong).map(
+                |(index, _)| {
+                    let step = without_leading_time(timeline[index]);
+                    with_previous(&timeline, index, clip(step, 600))
+                },
+            )
+        };
+        // A narrative that only mentions a hotfix or a workaround in passing (the weakest
+        // cue) gives way to a timeline step that says how it ended.
+        fields.resolution = match told {
+            Some((_, cue)) if cue.weight < 2 => stepped(),
+            _ => None,
+        }
+        .or_else(|| {
+            told.map(|(index, _)| {
+                with_previous(&fix_prose, index, with_lead_in(&fix_prose, index, Cow::Borrowed))
+            })
+        })
+        .or_else(stepped);
     }
     if fields.impact.is_none() {
         // What users saw is told early: the summary and the first paragraphs.

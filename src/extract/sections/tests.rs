@@ -766,3 +766,42 @@ fn corrective_actions_beside_preventive_ones_are_what_ended_it() {
     assert_eq!(fields.action_items, vec!["Alert on rejected exports."]);
     assert_eq!(fields.resolution, None);
 }
+
+#[test]
+fn a_timeline_step_that_ends_it_beats_a_hotfix_named_in_passing() {
+    let d = doc(vec![
+        h(2, "Summary"),
+        p("Builds failed for users who upgraded to the 1.12 hotfix release."),
+        h(2, "Timeline"),
+        h(3, "2019-12-12"),
+        p(
+            "While the cause is investigated, the team starts to mitigate by adding empty plugin stubs.",
+        ),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some(
+            "While the cause is investigated, the team starts to mitigate by adding empty plugin stubs."
+        )
+    );
+}
+
+#[test]
+fn a_heading_under_a_timeline_entry_is_a_phase_not_the_resolution() {
+    let d = doc(vec![
+        h(2, "Summary"),
+        p(
+            "Validators stalled for eight minutes. The incident resolved automatically once upstream connectivity stabilized.",
+        ),
+        h(2, "Timeline"),
+        h(3, "02:05 CET"),
+        h(4, "Gradual recovery"),
+        li("Complete proposals received again"),
+        h(2, "Root cause"),
+        p("Upstream routing degraded."),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some("The incident resolved automatically once upstream connectivity stabilized.")
+    );
+}
