@@ -61,7 +61,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s(?:[^.]|\.\d)*?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
+                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely |exact )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s(?:[^.]|\.\d)*?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
                 4,
             ),
             (
@@ -281,17 +281,16 @@ pub(super) fn with_lead_in<'a>(
     if !sentence.ends_with(':') {
         return clip(&trim(sentence), 600);
     }
-    let mut out = String::from(sentence);
+    let mut parts = vec![sentence];
     let mut words = sentence.split_whitespace().count();
     for next in &candidates[index + 1..] {
         if words >= FIELD_WORDS {
             break;
         }
         words += next.split_whitespace().count();
-        out.push(' ');
-        out.push_str(next);
+        parts.push(next);
     }
-    clip(&out, 600)
+    clip(&joined(&parts), 600)
 }
 
 /// The weight of the strongest cue in a sentence, when where it starts does not matter.

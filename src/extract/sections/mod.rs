@@ -27,7 +27,7 @@ mod text;
 use self::cues::{
     CAUSE_CUES, Cut, IMPACT_CUES, Pick, RE_NOT_A_CAUSE, RE_NOT_A_RESOLUTION, RE_NOT_AN_IMPACT,
     RESOLUTION_CUES, best_sentence, cause_clause, cause_words, first_statement, focus,
-    gives_effect_of_previous, strongest_weight, with_lead_in,
+    gives_effect_of_previous, strongest, strongest_weight, with_lead_in,
 };
 pub(crate) use self::text::{clip, line_sentences, sentences};
 
@@ -354,13 +354,20 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     let narrative = prose_sentences(sections, told);
     if fields.root_cause.is_none() {
         fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
-            .map(|(index, cue)| {
+            .map(|(mut index, cue)| {
                 fields.root_cause_weak = cue.weight < 2;
                 // "This led to …" names its cause in the sentence before.
+                let mut cue = cue.find(narrative[index]).unwrap_or(0..0);
+                // "The actual root cause was deeper." points on to the sentence after it.
+                if points_on(narrative[index], &cue) && index + 1 < narrative.len() {
+                    index += 1;
+                    cue = strongest(narrative[index], &CAUSE_CUES)
+                        .and_then(|c| c.find(narrative[index]))
+                        .unwrap_or(0..0);
+                }
                 if index > 0 && gives_effect_of_previous(narrative[index]) {
                     clip(narrative[index - 1], 600)
                 } else {
-                    let cue = cue.find(narrative[index]).unwrap_or(0..0);
                     let words = with_lead_in(&narrative, index, |s| cause_words(s, cue.clone()));
                     // The summary quotes a sentence, not the words cut from it.
                     let clause = with_lead_in(&narrative, index, |s| {
@@ -420,6 +427,16 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
                 .or_else(|| first_statement(&summary_like));
     }
     fields
+}
+
+/// Whether a cause cue leads into almost nothing ("the root cause was deeper.", "The cause
+/// was twofold."): the sentences after it tell the cause.
+fn points_on(sentence: &str, cue: &std::ops::Range<usize>) -> bool {
+    // Only a cue that ends in "was" or "is" leads into what it names.
+    let matched = sentence[cue.clone()].trim_end().to_ascii_lowercase();
+    let leads = [" was", " were", " is", " are"].iter().any(|c| matched.ends_with(c));
+    let rest = sentence[cue.end..].trim().trim_end_matches(['.', '!']);
+    leads && !sentence.ends_with(':') && rest.split_whitespace().count() <= 2
 }
 
 /// The sentences of the paragraphs and list items of the sections `keep` keeps, in reading

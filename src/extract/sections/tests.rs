@@ -805,3 +805,28 @@ fn a_heading_under_a_timeline_entry_is_a_phase_not_the_resolution() {
         Some("The incident resolved automatically once upstream connectivity stabilized.")
     );
 }
+
+#[test]
+fn a_cause_that_points_on_is_told_by_the_sentence_after_it() {
+    let d = doc(vec![
+        p("The first report was accurate, but the actual root cause was deeper."),
+        p("The exact cause of events was:"),
+        li("Memory grew with every connection and was never freed"),
+        li("Failing connections logged so much that the disk filled"),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).root_cause.as_deref(),
+        Some(
+            "The exact cause of events was: Memory grew with every connection and was never freed; Failing connections logged so much that the disk filled"
+        )
+    );
+    // A cue that ends in what it names is no pointer: "which triggered the issue."
+    let d = doc(vec![
+        p("As part of a change we rolled back a workaround, which triggered the issue."),
+        p("We opened a case with the vendor."),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).root_cause.as_deref(),
+        Some("As part of a change we rolled back a workaround, which triggered the issue.")
+    );
+}
