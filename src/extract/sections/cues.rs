@@ -93,7 +93,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 2,
             ),
             (
-                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b|, so\b(?:[^.]|\.\d)*?\b(?:(?:had|have|has) (?:already )?(?:expired|failed|crashed|stopped)|failed|crashed|broke|expired|timed out|could not|couldn't|were unable|was unable|were rejected|was rejected)\b",
+                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaused\s+(?:\w+\s+){0,5}to (?:fail|crash|stop|break|hang|time out|become)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b|\b(?:accidentally|inadvertently|mistakenly|unintentionally|unexpectedly|incorrectly|wrongly)\s+(?:\w+\s+)?(?:set|configured|deployed|deleted|removed|pushed|published|committed|merged|changed|disabled|enabled|dropped|overwr\w+|ran|applied|left|exposed)\b|\b(?:was|were) overlooked\b|, so\b(?:[^.]|\.\d)*?\b(?:(?:had|have|has) (?:already )?(?:expired|failed|crashed|stopped)|failed|crashed|broke|expired|timed out|could not|couldn't|were unable|was unable|were rejected|was rejected)\b",
                 2,
             ),
             (

@@ -830,3 +830,20 @@ fn a_cause_that_points_on_is_told_by_the_sentence_after_it() {
         Some("As part of a change we rolled back a workaround, which triggered the issue.")
     );
 }
+
+#[test]
+fn an_oversight_or_an_accidental_change_names_the_cause() {
+    for (said, want) in [
+        (
+            "When we set up the log integration, redaction was overlooked, and API keys were written to the logs.",
+            "When we set up the log integration, redaction was overlooked, and API keys were written to the logs.",
+        ),
+        (
+            "The two database servers were unexpectedly set up as primary and primary.",
+            "The two database servers were unexpectedly set up as primary and primary.",
+        ),
+    ] {
+        let d = doc(vec![p("Logins failed for an hour."), p(said)]);
+        assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), Some(want));
+    }
+}
