@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::extract::sections::{clip, sentences};
+use crate::extract::sections::{clip, sentences, styled_word};
 
 /// The summary is shorter than this many characters.
 pub(crate) const MAX_SUMMARY_CHARS: usize = 300;
@@ -161,10 +161,8 @@ fn tidy(sentence: &str) -> String {
     let mut out = String::with_capacity(s.len() + 1);
     let mut chars = s.chars();
     // "macOS", "iOS", "eBay" are written so; other first words take a capital.
-    let first_word = s.split_whitespace().next().unwrap_or_default();
-    let styled = first_word.chars().skip(1).any(char::is_uppercase);
     if let Some(first) = chars.next() {
-        if styled {
+        if styled_word(s) {
             out.push(first);
         } else {
             out.extend(first.to_uppercase());

@@ -361,6 +361,18 @@ fn clause_end(sentence: &str, from: usize) -> usize {
         .map_or(sentence.len(), |p| from + p)
 }
 
+/// The verbs by which a cue leads into what it names ("the root cause was …").
+const COPULAS: [&str; 6] = ["was", "were", "is", "are", "been", "being"];
+
+/// Whether a cause cue leads into almost nothing ("the root cause was deeper.", "The cause
+/// was twofold."): the sentences after it tell the cause.
+pub(super) fn points_on(sentence: &str, cue: &Range<usize>) -> bool {
+    let matched = sentence[cue.clone()].trim_end().to_ascii_lowercase();
+    let leads = COPULAS.iter().any(|c| matched.strip_suffix(c).is_some_and(|m| m.ends_with(' ')));
+    let rest = sentence[cue.end..].trim().trim_end_matches(['.', '!']);
+    leads && !sentence.ends_with(':') && rest.split_whitespace().count() <= 2
+}
+
 /// The words that follow a cue that leads into its cause ("was caused by", "due to", "the
 /// root cause was", "we found that"), from a capital letter; `None` when the cue does not lead
 /// into one ("ran out of", "delays caused by" in a noun phrase) or what follows is not a noun
@@ -380,9 +392,7 @@ fn after_the_cue<'a>(sentence: &'a str, cue: &Range<usize>) -> Option<Cow<'a, st
         }
     }
     let matched = sentence[cue.clone()].trim_end().to_ascii_lowercase();
-    let copula = |m: &str| {
-        [" was ", " were ", " is ", " are ", " been ", " being "].iter().any(|c| m.contains(c))
-    };
+    let copula = |m: &str| COPULAS.iter().any(|c| m.contains(&format!(" {c} ")));
     let leads_into = if matched.ends_with(" by") {
         // "was caused by X" names X; "the delays caused by X" is a noun phrase.
         copula(&format!(" {matched}"))

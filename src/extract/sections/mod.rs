@@ -27,9 +27,9 @@ mod text;
 use self::cues::{
     CAUSE_CUES, Cut, IMPACT_CUES, Pick, RE_NOT_A_CAUSE, RE_NOT_A_RESOLUTION, RE_NOT_AN_IMPACT,
     RESOLUTION_CUES, best_sentence, cause_clause, cause_words, first_statement, focus,
-    gives_effect_of_previous, strongest, strongest_weight, with_lead_in,
+    gives_effect_of_previous, points_on, strongest, strongest_weight, with_lead_in,
 };
-pub(crate) use self::text::{clip, line_sentences, sentences};
+pub(crate) use self::text::{clip, line_sentences, sentences, styled_word};
 
 /// What a section of a report is about. A heading may carry several ("Root Cause and
 /// Resolution").
@@ -262,11 +262,15 @@ pub(crate) fn read_sections(document: &Document) -> Vec<Section<'_>> {
     // "Corrective actions" beside "Preventive actions" (an RCA's CAPA pair): the first says
     // what was done to end the incident, the second what will keep it from recurring.
     let says = |s: &Section<'_>, word: &str| {
-        s.heading.is_some_and(|h| h.to_ascii_lowercase().contains(word))
+        s.own
+            && s.has(Kind::ActionItems)
+            && s.heading.is_some_and(|h| {
+                h.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+            })
     };
-    if sections.iter().any(|s| s.own && says(s, "prevent") && !says(s, "correct")) {
+    if sections.iter().any(|s| says(s, "prevent") && !says(s, "correct")) {
         for section in &mut sections {
-            if section.own && says(section, "corrective") && !says(section, "prevent") {
+            if says(section, "corrective") && !says(section, "prevent") {
                 section.kinds = vec![Kind::Resolution];
             }
         }
@@ -323,22 +327,7 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
         .filter(|s| s.own && s.has(Kind::Resolution) && s.heading.is_some_and(names_the_fix))
         .find_map(resolution_text)
         .or_else(|| first_text(sections, Kind::Resolution, |s| resolution_text(s)));
-    let impact_text = |s: &Section<'_>| {
-        let text = s.text();
-        // A section of figures only ("MTTD: 2h52m", "02:00–02:08 UTC") does not say what
-        // users saw; the prose may.
-        if says_nothing(&text) || words_of_prose(&text) < 4 {
-            None
-        } else {
-            focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Cut::FromFirstStrong)
-        }
-    };
-    // A section that says how users were affected goes before one that only names what
-    // was ("Affected services: the validator node"), wherever each sits.
-    fields.impact = first_text(sections, Kind::Impact, |s| {
-        impact_text(s).filter(|text| strongest_weight(text, &IMPACT_CUES).is_some())
-    })
-    .or_else(|| first_text(sections, Kind::Impact, impact_text));
+    fields.impact = impact_section(sections);
     fields.action_items = action_items(sections);
     fields.opening = opening(sections);
 
@@ -429,16 +418,6 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     fields
 }
 
-/// Whether a cause cue leads into almost nothing ("the root cause was deeper.", "The cause
-/// was twofold."): the sentences after it tell the cause.
-fn points_on(sentence: &str, cue: &std::ops::Range<usize>) -> bool {
-    // Only a cue that ends in "was" or "is" leads into what it names.
-    let matched = sentence[cue.clone()].trim_end().to_ascii_lowercase();
-    let leads = [" was", " were", " is", " are"].iter().any(|c| matched.ends_with(c));
-    let rest = sentence[cue.end..].trim().trim_end_matches(['.', '!']);
-    leads && !sentence.ends_with(':') && rest.split_whitespace().count() <= 2
-}
-
 /// The sentences of the paragraphs and list items of the sections `keep` keeps, in reading
 /// order.
 fn prose_sentences<'a>(
@@ -515,9 +494,39 @@ fn first_text<'a>(
     kind: Kind,
     text: impl Fn(&Section<'a>) -> Option<String>,
 ) -> Option<String> {
-    let own = sections.iter().filter(|s| s.own && s.has(kind)).find_map(&text);
-    // The sections that name the kind themselves have had their turn (and gave nothing).
-    own.or_else(|| sections.iter().filter(|s| !s.own && s.has(kind)).find_map(&text))
+    in_turn(sections, kind).find_map(text)
+}
+
+/// The impact as an Impact section states it.
+fn impact_section(sections: &[Section<'_>]) -> Option<String> {
+    let impact_text = |s: &Section<'_>| {
+        let text = s.text();
+        // A section of figures only ("MTTD: 2h52m", "02:00–02:08 UTC") does not say what
+        // users saw; the prose may.
+        if says_nothing(&text) || words_of_prose(&text) < 4 {
+            None
+        } else {
+            focus(&text, &IMPACT_CUES, &RE_NOT_AN_IMPACT, Cut::FromFirstStrong)
+        }
+    };
+    // A section that says how users were affected goes before one that only names what
+    // was ("Affected services: the validator node"), wherever each sits.
+    let impacts: Vec<String> = in_turn(sections, Kind::Impact).filter_map(impact_text).collect();
+    impacts
+        .iter()
+        .position(|text| strongest_weight(text, &IMPACT_CUES).is_some())
+        .or((!impacts.is_empty()).then_some(0))
+        .map(|at| impacts[at].clone())
+}
+
+/// The sections of `kind` in the order they are asked: those whose heading names the kind,
+/// then those that inherit it.
+fn in_turn<'s, 'a>(
+    sections: &'s [Section<'a>],
+    kind: Kind,
+) -> impl Iterator<Item = &'s Section<'a>> {
+    let own = sections.iter().filter(move |s| s.own && s.has(kind));
+    own.chain(sections.iter().filter(move |s| !s.own && s.has(kind)))
 }
 
 /// A root-cause section's text; in a combined "Root cause and resolution" section, the

@@ -40,7 +40,7 @@ pub(crate) fn line_sentences(text: &str) -> Vec<&str> {
 
 /// Whether `text` opens with a name written in its own case ("iOS", "macOS", "eBay"), which
 /// may start a sentence without a capital.
-fn styled_word(text: &str) -> bool {
+pub(crate) fn styled_word(text: &str) -> bool {
     let word = text.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default();
     word.starts_with(|c: char| c.is_lowercase()) && word.chars().skip(1).any(char::is_uppercase)
 }

@@ -58,37 +58,32 @@ pub(super) fn parse_html(
     let mut site_name = None;
     let mut markdown = None;
 
-    if let Some(selector) = selector {
-        let css = selector.to_css_string();
-        let selected = readability.doc.try_select(&css).map(|selection| {
-            selection.nodes().iter().map(|node| node.md(None).to_string()).collect::<Vec<_>>()
-        });
-        if let Some(parts) = selected.filter(|parts| !parts.is_empty()) {
-            let metadata = readability.get_article_metadata(readability.parse_json_ld());
-            title = non_empty(metadata.title);
-            published = metadata.published_time.as_deref().and_then(metadata_timestamp);
-            site_name = metadata.site_name.and_then(non_empty);
-            markdown = Some(parts.join("\n\n"));
-        }
-    }
-    // A forum thread (Discourse: `#post_1`, then the replies) is the report in its first
-    // post; the replies ask questions and recall other incidents.
-    if markdown.is_none()
-        && (memchr::memmem::find(html.as_bytes(), b"id=\"post_1\"").is_some()
-            || memchr::memmem::find(html.as_bytes(), b"id='post_1'").is_some())
-        && let Some(first) = readability
+    // The part of the page that holds the report, where the page says: the source's own
+    // selector, else a forum thread's first post (Discourse: `#post_1`, then the replies,
+    // which ask questions and recall other incidents).
+    let select = |css: &str| {
+        readability
             .doc
-            .select("#post_1 .cooked, #post_1 [itemprop='text']")
-            .nodes()
-            .first()
-            .map(|node| node.md(None).to_string())
-            .filter(|md| !md.trim().is_empty())
-    {
+            .try_select(css)
+            .map(|selection| {
+                selection.nodes().iter().map(|node| node.md(None).to_string()).collect::<Vec<_>>()
+            })
+            .filter(|parts| parts.iter().any(|md| !md.trim().is_empty()))
+    };
+    let thread = memchr::memmem::find(html.as_bytes(), b"id=\"post_1\"").is_some()
+        || memchr::memmem::find(html.as_bytes(), b"id='post_1'").is_some();
+    let chosen = match selector {
+        Some(selector) => select(&selector.to_css_string()).map(|parts| parts.join("\n\n")),
+        None if thread => select("#post_1 .cooked, #post_1 [itemprop='text']")
+            .and_then(|parts| parts.into_iter().next()),
+        None => None,
+    };
+    if let Some(chosen) = chosen {
         let metadata = readability.get_article_metadata(readability.parse_json_ld());
         title = non_empty(metadata.title);
         published = metadata.published_time.as_deref().and_then(metadata_timestamp);
         site_name = metadata.site_name.and_then(non_empty);
-        markdown = Some(first);
+        markdown = Some(chosen);
     }
     if markdown.is_none() {
         match readability.parse() {

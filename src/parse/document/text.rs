@@ -39,10 +39,11 @@ const VALUE_LABELS: &[&str] = &[
     "severity",
 ];
 
-/// One of [`VALUE_LABELS`], also after a word that says what it is of ("Incident Start Time",
-/// "Outage end").
-fn is_value_label(normalized: &str) -> bool {
-    VALUE_LABELS.contains(&crate::model::without_span_subject(normalized))
+/// A label that carries a value on its line: a known heading, or one of [`VALUE_LABELS`], also
+/// after a word that says what it is of ("Incident Start Time", "Outage end").
+fn is_known_label(normalized: &str) -> bool {
+    is_heading_line(normalized)
+        || VALUE_LABELS.contains(&crate::model::without_span_subject(normalized))
 }
 
 pub(super) static RE_UNDERLINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -434,8 +435,7 @@ fn label_line(line: &str) -> Option<(String, Option<String>)> {
         None => Some((collapse(label), None)),
         Some(value) => {
             let norm = normalize_heading(label);
-            (is_heading_line(&norm) || is_value_label(&norm))
-                .then(|| (collapse(label), Some(value)))
+            is_known_label(&norm).then(|| (collapse(label), Some(value)))
         }
     }
 }
@@ -450,7 +450,7 @@ pub(super) fn table_label(cells: &[String]) -> Option<(String, String)> {
         return None;
     }
     let norm = normalize_heading(&strip_markers(label));
-    (is_heading_line(&norm) || is_value_label(&norm)).then(|| (collapse(label), value.to_owned()))
+    is_known_label(&norm).then(|| (collapse(label), value.to_owned()))
 }
 
 /// Lowercase, numbering and markup removed, trailing punctuation dropped.
