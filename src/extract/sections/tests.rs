@@ -847,3 +847,48 @@ fn an_oversight_or_an_accidental_change_names_the_cause() {
         assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), Some(want));
     }
 }
+
+#[test]
+fn a_component_that_suffered_a_failure_or_was_hit_by_an_attack_names_the_cause() {
+    for (said, want) in [
+        (
+            "At 04:10 the primary queue broker suffered a disk failure and stopped accepting writes.",
+            "At 04:10 the primary queue broker suffered a disk failure and stopped accepting writes.",
+        ),
+        (
+            "On Monday the build farm was hit by a credential-stuffing attack.",
+            "On Monday the build farm was hit by a credential-stuffing attack.",
+        ),
+        (
+            "The ingest workers were starved of memory once the cache doubled in size.",
+            "The ingest workers were starved of memory once the cache doubled in size.",
+        ),
+    ] {
+        let d = doc(vec![p("Exports were late for two hours."), p(said)]);
+        assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), Some(want), "{said}");
+    }
+}
+
+#[test]
+fn a_reason_given_for_a_decision_is_not_the_cause() {
+    let d = doc(vec![
+        p("The report archive was offline for most of the day."),
+        p("Due to the archive's importance to auditors, the team decided to move it to new storage."),
+    ]);
+    assert_eq!(extract_fields(&read_sections(&d)).root_cause, None);
+}
+
+#[test]
+fn an_accidental_step_or_one_that_could_not_be_taken_is_not_the_fix() {
+    let d = doc(vec![
+        p("The 2.4.1 release accidentally removed the signing step from the packaging job."),
+        p("We could not roll back, because the tool only publishes the newest commit."),
+        h(2, "Timeline"),
+        li("09:00: users report unsigned installers."),
+        li("13:20: 2.4.2 is published, fixing 2.4.1."),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some("2.4.2 is published, fixing 2.4.1.")
+    );
+}
