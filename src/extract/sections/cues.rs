@@ -97,7 +97,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 2,
             ),
             (
-                r"\bdue to\b|\bbecause of\b|\b(?:exploited|exploit was used|vulnerability (?:in|of))\b",
+                r"\bdue to\b|\bbecause of\b|\b(?:exploited|exploit was used|vulnerability (?:in|of))\b|\b(?:correlated|correlates|coincided|coincides|coinciding) with\b",
                 1,
             ),
             (

@@ -342,32 +342,20 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     };
     let narrative = prose_sentences(sections, told);
     if fields.root_cause.is_none() {
-        fields.root_cause = best_sentence(&narrative, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)
-            .map(|(mut index, cue)| {
-                fields.root_cause_weak = cue.weight < 2;
-                // "This led to …" names its cause in the sentence before.
-                let mut cue = cue.find(narrative[index]).unwrap_or(0..0);
-                // "The actual root cause was deeper." points on to the sentence after it.
-                if points_on(narrative[index], &cue) && index + 1 < narrative.len() {
-                    index += 1;
-                    cue = strongest(narrative[index], &CAUSE_CUES)
-                        .and_then(|c| c.find(narrative[index]))
-                        .unwrap_or(0..0);
-                }
-                if index > 0 && gives_effect_of_previous(narrative[index]) {
-                    clip(narrative[index - 1], 600)
-                } else {
-                    let words = with_lead_in(&narrative, index, |s| cause_words(s, cue.clone()));
-                    // The summary quotes a sentence, not the words cut from it.
-                    let clause = with_lead_in(&narrative, index, |s| {
-                        Cow::Borrowed(cause_clause(s, cue.clone()))
-                    });
-                    if clause != words {
-                        fields.root_cause_sentence = Some(clause);
-                    }
-                    words
-                }
-            });
+        // The narrative first; a report that tells its cause only in its lessons ("This issue
+        // occurred because …" under "Retrospective") or in a timeline step gives it there,
+        // as weak evidence that the document is a report at all.
+        let found = prose_cause(&narrative).or_else(|| {
+            let lessons = prose_sentences(sections, |s| s.has(Kind::Lessons));
+            prose_cause(&lessons)
+                .or_else(|| prose_cause(&timeline_steps(sections)))
+                .map(|cause| ProseCause { weak: true, ..cause })
+        });
+        if let Some(cause) = found {
+            fields.root_cause = Some(cause.words);
+            fields.root_cause_sentence = cause.sentence;
+            fields.root_cause_weak = cause.weak;
+        }
     }
     if fields.resolution.is_none() {
         // What ended it is told in the narrative, else in the timeline's last steps.
@@ -420,6 +408,37 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
 
 /// The sentences of the paragraphs and list items of the sections `keep` keeps, in reading
 /// order.
+/// A cause told in prose: the words that name it, the sentence they were cut from (when they
+/// are a clause of it) and whether only a weak cue ("due to") told it.
+struct ProseCause {
+    words: String,
+    sentence: Option<String>,
+    weak: bool,
+}
+
+/// The cause that `sentences` tell, from the first sentence with the strongest cause cue.
+fn prose_cause(sentences: &[&str]) -> Option<ProseCause> {
+    let (mut index, cue) = best_sentence(sentences, &CAUSE_CUES, &RE_NOT_A_CAUSE, Pick::First)?;
+    let weak = cue.weight < 2;
+    let mut cue = cue.find(sentences[index]).unwrap_or(0..0);
+    // "The actual root cause was deeper." points on to the sentence after it.
+    if points_on(sentences[index], &cue) && index + 1 < sentences.len() {
+        index += 1;
+        cue = strongest(sentences[index], &CAUSE_CUES)
+            .and_then(|c| c.find(sentences[index]))
+            .unwrap_or(0..0);
+    }
+    // "This led to …" names its cause in the sentence before.
+    if index > 0 && gives_effect_of_previous(sentences[index]) {
+        return Some(ProseCause { words: clip(sentences[index - 1], 600), sentence: None, weak });
+    }
+    let words = with_lead_in(sentences, index, |s| cause_words(s, cue.clone()));
+    // The summary quotes a sentence, not the words cut from it.
+    let clause = with_lead_in(sentences, index, |s| Cow::Borrowed(cause_clause(s, cue.clone())));
+    let sentence = (clause != words).then_some(clause);
+    Some(ProseCause { words, sentence, weak })
+}
+
 fn prose_sentences<'a>(
     sections: &[Section<'a>],
     keep: impl Fn(&Section<'a>) -> bool,

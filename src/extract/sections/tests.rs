@@ -873,7 +873,9 @@ fn a_component_that_suffered_a_failure_or_was_hit_by_an_attack_names_the_cause()
 fn a_reason_given_for_a_decision_is_not_the_cause() {
     let d = doc(vec![
         p("The report archive was offline for most of the day."),
-        p("Due to the archive's importance to auditors, the team decided to move it to new storage."),
+        p(
+            "Due to the archive's importance to auditors, the team decided to move it to new storage.",
+        ),
     ]);
     assert_eq!(extract_fields(&read_sections(&d)).root_cause, None);
 }
@@ -891,4 +893,33 @@ fn an_accidental_step_or_one_that_could_not_be_taken_is_not_the_fix() {
         extract_fields(&read_sections(&d)).resolution.as_deref(),
         Some("2.4.2 is published, fixing 2.4.1.")
     );
+}
+
+#[test]
+fn a_cause_told_only_in_the_lessons_or_the_timeline_is_found_there_as_weak_evidence() {
+    let lessons = doc(vec![
+        h(2, "What was the issue?"),
+        p("Staging logins timed out for half an hour."),
+        h(2, "Retrospective"),
+        p("This issue occurred because we skipped the policy that the migration guide lists."),
+    ]);
+    let fields = extract_fields(&read_sections(&lessons));
+    assert_eq!(
+        fields.root_cause.as_deref(),
+        Some("We skipped the policy that the migration guide lists.")
+    );
+    assert!(fields.root_cause_weak);
+
+    let timeline = doc(vec![
+        h(2, "Summary"),
+        p("Launches failed for twenty minutes."),
+        h(2, "Timeline"),
+        h(3, "10:34"),
+        p("Launch success drops to 0%."),
+        h(3, "10:41"),
+        p("One node went down, correlated with a flood of disk-full messages in its logs."),
+    ]);
+    let fields = extract_fields(&read_sections(&timeline));
+    assert!(fields.root_cause.as_deref().is_some_and(|c| c.contains("disk-full messages")));
+    assert!(fields.root_cause_weak);
 }
