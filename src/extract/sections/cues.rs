@@ -57,7 +57,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s(?:[^.]|\.\d)*?)?\s*(?:was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)",
+                r"\broot[- ]?causes?\b(?:\s+(?:of|for|behind)\s(?:[^.]|\.\d)*?)?\s*(?:(?:(?:was|were|is|are|has been|had been) )?(?:\w+ly )?(?:identified|determined|confirmed|found|diagnosed) (?:as|to be)|was|were|is|are|has been|turned out|appears|appeared|seems|seemed|lies|lay|:|-|–|—)|\b(?:identified|determined|confirmed|found|diagnosed|traced) the (?:root )?cause (?:as|to be)\b",
                 4,
             ),
             (
@@ -113,7 +113,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
 /// know", "the root cause is still unclear", "caused by this outage" (the effect, not the cause).
 pub(super) static RE_NOT_A_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)(?:\b(?:not|never|no|nothing)\b|n't\b)(?:\s+\w+){0,4}\s+(?:caused|triggered|due|because|the (?:root )?cause|related|responsible|result)|\b(?:unknown|unclear|uncertain|undetermined|unexplained|a mystery)\b|\bnot (?:yet |fully |entirely |completely )?(?:known|clear|sure|certain|understood|determined|identified|confirmed)\b|(?:\b(?:do|does|did) not|n't)\s+(?:yet\s+|currently\s+|fully\s+)?(?:know|have (?:clarity|visibility|details|information)|understand|have a (?:clear|full))|\b(?:still|currently|are|is|were|remain|remains)\s+(?:investigating|looking into|working (?:to|on) (?:understand|determin|identif))|\b(?:to|will|would|once we|until we|before we|could)\s+(?:fully\s+)?(?:determine|identify|understand|find|establish|confirm|investigate)\b|\b(?:no|any|without) (?:evidence|indication|sign)\b|\bruled out\b|\b(?:will|plan to|intend to) (?:publish|share|post|provide|release|follow up)\b|\b(?:caused|triggered) by (?:this|the|that|these) (?:outage|incident|issue|problem|event|failure|downtime|disruption)\b|\broot cause analysis\b|\broot causes? (?:was|were|is|has been|had been) (?:\w+ly )?(?:identified|found|determined|discovered|located|confirmed|established|understood|fixed|addressed)\b|\b(?:identified|found|determined|discovered|understand|understood) the (?:root )?cause\b|\bpost-?mortem\b|^\W*(?:due to|because of|owing to|given)\b(?:[^.]|\.\d)*?,\s*(?:\w+\s+){0,3}(?:decided|chose|opted|elected)\b|\?\s*$",
+        r"(?i)(?:\b(?:not|never|no|nothing)\b|n't\b)(?:\s+\w+){0,4}\s+(?:caused|triggered|due|because|the (?:root )?cause|related|responsible|result)|\b(?:unknown|unclear|uncertain|undetermined|unexplained|a mystery)\b|\bnot (?:yet |fully |entirely |completely )?(?:known|clear|sure|certain|understood|determined|identified|confirmed)\b|(?:\b(?:do|does|did) not|n't)\s+(?:yet\s+|currently\s+|fully\s+)?(?:know|have (?:clarity|visibility|details|information)|understand|have a (?:clear|full))|\b(?:still|currently|are|is|were|remain|remains)\s+(?:investigating|looking into|working (?:to|on) (?:understand|determin|identif))|\b(?:to|will|would|once we|until we|before we|could)\s+(?:fully\s+)?(?:determine|identify|understand|find|establish|confirm|investigate)\b|\b(?:no|any|without) (?:evidence|indication|sign)\b|\bruled out\b|\b(?:will|plan to|intend to) (?:publish|share|post|provide|release|follow up)\b|\b(?:caused|triggered) by (?:this|the|that|these) (?:outage|incident|issue|problem|event|failure|downtime|disruption)\b|\broot cause analysis\b|\broot causes? (?:was|were|is|has been|had been) (?:\w+ly )?(?:identified|found|determined|discovered|located|confirmed|established|understood|fixed|addressed)\b(?:\s*[.,;)]|\s+(?:and|but|quickly|shortly|soon|within|after|in|on|at|during|while|when|once)\b|\s*$)|\b(?:identified|found|determined|discovered|understand|understood) the (?:root )?cause\b(?:\s*[.,;)]|\s+(?:and|but|quickly|shortly|soon|within|after|in|on|at|during|while|when|once|of (?:the|this|that) (?:outage|incident|issue|problem))\b|\s*$)|\b(?:was|were|is|are) not (?:\w+ly )?(?:affected|impacted|involved|compromised|at fault)\b|\bpost-?mortem\b|^\W*(?:due to|because of|owing to|given)\b(?:[^.]|\.\d)*?,\s*(?:\w+\s+){0,3}(?:decided|chose|opted|elected)\b|\?\s*$",
     )
     .expect("literal regex for denied or deferred causes")
 });
@@ -410,6 +410,10 @@ fn after_the_cue<'a>(sentence: &'a str, cue: &Range<usize>) -> Option<Cow<'a, st
             " were",
             " is",
             " are",
+            // "identified as", "determined to be" (not "turned out to be caused by")
+            " as",
+            "ed to be",
+            "found to be",
             ":",
             "-",
             "–",

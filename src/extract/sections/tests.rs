@@ -923,3 +923,26 @@ fn a_cause_told_only_in_the_lessons_or_the_timeline_is_found_there_as_weak_evide
     assert!(fields.root_cause.as_deref().is_some_and(|c| c.contains("disk-full messages")));
     assert!(fields.root_cause_weak);
 }
+
+#[test]
+fn a_root_cause_identified_as_something_is_told_and_one_merely_identified_is_not() {
+    for (said, want) in [
+        (
+            "The root cause was identified as a misconfigured load balancer pool.",
+            Some("A misconfigured load balancer pool."),
+        ),
+        (
+            "Root cause of the outage identified as a new release of the config library.",
+            Some("A new release of the config library."),
+        ),
+        (
+            "We identified the root cause as an expired intermediate certificate.",
+            Some("An expired intermediate certificate."),
+        ),
+        ("The root cause was identified and fixed within the hour.", None),
+        ("We determined that the standby region was not affected.", None),
+    ] {
+        let d = doc(vec![p("Checkout failed for forty minutes."), p(said)]);
+        assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), want, "{said}");
+    }
+}
