@@ -941,6 +941,10 @@ fn a_root_cause_identified_as_something_is_told_and_one_merely_identified_is_not
         ),
         ("The root cause was identified and fixed within the hour.", None),
         ("We determined that the standby region was not affected.", None),
+        (
+            "Had the keys been reused elsewhere, the intruders could have caused far wider damage.",
+            None,
+        ),
     ] {
         let d = doc(vec![p("Checkout failed for forty minutes."), p(said)]);
         assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), want, "{said}");
