@@ -950,3 +950,28 @@ fn a_root_cause_identified_as_something_is_told_and_one_merely_identified_is_not
         assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), want, "{said}");
     }
 }
+
+#[test]
+fn what_an_outage_did_and_how_long_it_lasted_is_the_impact() {
+    for (said, want) in [
+        (
+            "This caused a service disruption from 14:05 to 15:20 UTC.",
+            "This caused a service disruption from 14:05 to 15:20 UTC.",
+        ),
+        (
+            "Over the weekend the search API has seen some downtime: 40 minutes on Saturday.",
+            "Over the weekend the search API has seen some downtime: 40 minutes on Saturday.",
+        ),
+        (
+            "This outage affected every mailing list and the mail forwarders.",
+            "This outage affected every mailing list and the mail forwarders.",
+        ),
+        (
+            "The registry had several hours of downtime over two days.",
+            "The registry had several hours of downtime over two days.",
+        ),
+    ] {
+        let d = doc(vec![p("A storage node restarted during a kernel update."), p(said)]);
+        assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(want), "{said}");
+    }
+}
