@@ -148,7 +148,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|deleted|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied|raised|lowered|bumped|freed)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
+                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|deleted|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied|raised|lowered|bumped|freed)\b|\b(?:decided|chose|opted) to\b(?:[^.]|\.\d)*?\b(?:migrate|move|switch|fail over|roll back|revert|restart|rebuild|restore|replace|redeploy)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
                 2,
             ),
             (
@@ -163,7 +163,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
 /// Sentences about what will or could be done, or what did not work: not what ended it.
 pub(super) static RE_NOT_A_RESOLUTION: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|not (?:yet |fully |entirely )?(?:fixed|resolved|mitigated|addressed)|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to|temporar(?:y|ily)|commonly|usually|typically|generally|accidentally|inadvertently|mistakenly|unintentionally|by mistake|could not|couldn't|cannot|can't)\b|\?\s*$",
+        r"(?i)\b(?:will|would|should|shall|must|plan to|planning to|going to|intend to|need to|in the future|going forward|moving forward|to prevent|to avoid|did not|didn't|does not|doesn't|was not|wasn't|were not|weren't|not (?:yet |fully |entirely )?(?:fixed|resolved|mitigated|addressed)|unable to|failed to|unsuccessful|no longer|attempt(?:ed|s)? to|tried to|temporar(?:y|ily)|commonly|usually|typically|generally|often|sometimes|accidentally|inadvertently|mistakenly|unintentionally|by mistake)\b|\b(?:we|they|the team|engineers?|it) (?:still )?(?:could not|couldn't|cannot|can't)\b|\?\s*$",
     )
     .expect("literal regex for sentences that are not the resolution")
 });

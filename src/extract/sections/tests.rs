@@ -975,3 +975,26 @@ fn what_an_outage_did_and_how_long_it_lasted_is_the_impact() {
         assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(want), "{said}");
     }
 }
+
+#[test]
+fn a_decision_to_fail_over_is_the_fix_and_a_habit_is_not() {
+    let d = doc(vec![
+        p("The primary mail relay stopped accepting connections."),
+        p(
+            "As the disk array could not be rebuilt, the team decided to migrate every list to the standby relay.",
+        ),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some(
+            "As the disk array could not be rebuilt, the team decided to migrate every list to the standby relay."
+        )
+    );
+    let habit = doc(vec![
+        p("The job queue backed up for an hour."),
+        p(
+            "A backlog like this happens on occasion, and the fix is often as simple as draining the queue.",
+        ),
+    ]);
+    assert_eq!(extract_fields(&read_sections(&habit)).resolution, None);
+}
