@@ -142,7 +142,7 @@ static VOCABULARY: LazyLock<Vec<(Regex, &'static [Kind])>> = LazyLock::new(|| {
             &[Kind::ActionItems],
         ),
         (
-            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|why (did )?(it|this|things) (go|went) wrong|why did (it|this) (fail|break)|underlying (issue|problem|cause)|\brca\b|what caused|^why$|\b(?:five|5) whys\b",
+            r"root[- ]?causes?|\bcauses?\b|what went wrong,? and why|why (it|this) happened|why did (it|this) happen|why (did )?(it|this|things) (go|went) wrong|why did (it|this) (fail|break)|underlying (issue|problem|cause)|\brca\b|what caused|^why$|\b(?:five|5) why['’]?s\b",
             &[Kind::RootCause],
         ),
         (r"^what went wrong$", &[Kind::Trigger]),

@@ -44,6 +44,9 @@ fn headings_vocabulary() {
         ("Trigger", &[Kind::Trigger]),
         ("Contributing Factors", &[Kind::Contributing]),
         ("What went wrong, and why?", &[Kind::RootCause]),
+        ("Five whys", &[Kind::RootCause]),
+        ("5 Why's", &[Kind::RootCause]),
+        ("Five Why’s", &[Kind::RootCause]),
         ("What happened?", &[Kind::Summary]),
         ("How did we respond?", &[Kind::Resolution, Kind::Timeline]),
         (
