@@ -214,12 +214,20 @@ fn sigkill_during_render_leaves_old_or_new_files() {
     prepare_render(&original);
     let old = snapshot(&original.path("site"));
 
-    // The uninterrupted render, on a copy.
+    // The uninterrupted render, on a copy. Kills are spread over the fastest of three such
+    // renders: one slowed by the tests running beside it would put most kills after the end.
     let reference = Workspace::new();
     copy_workspace(original.dir.path(), reference.dir.path());
     let started = Instant::now();
     run_ok(reference.dir.path(), &["render"]);
-    let took = started.elapsed();
+    let mut took = started.elapsed();
+    for _ in 0..2 {
+        let again = Workspace::new();
+        copy_workspace(original.dir.path(), again.dir.path());
+        let started = Instant::now();
+        run_ok(again.dir.path(), &["render"]);
+        took = took.min(started.elapsed());
+    }
     let new = snapshot(&reference.path("site"));
     assert!(new.keys().filter(|k| k.starts_with("archive/")).count() >= 300, "{:?}", new.keys());
     assert_ne!(old.get("README.md"), new.get("README.md"));
