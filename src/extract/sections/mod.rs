@@ -406,8 +406,6 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
     fields
 }
 
-/// The sentences of the paragraphs and list items of the sections `keep` keeps, in reading
-/// order.
 /// A cause told in prose: the words that name it, the sentence they were cut from (when they
 /// are a clause of it) and whether only a weak cue ("due to") told it.
 struct ProseCause {
@@ -439,6 +437,8 @@ fn prose_cause(sentences: &[&str]) -> Option<ProseCause> {
     Some(ProseCause { words, sentence, weak })
 }
 
+/// The sentences of the paragraphs and list items of the sections `keep` keeps, in reading
+/// order.
 fn prose_sentences<'a>(
     sections: &[Section<'a>],
     keep: impl Fn(&Section<'a>) -> bool,
