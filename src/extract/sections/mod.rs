@@ -530,12 +530,15 @@ fn impact_section(sections: &[Section<'_>]) -> Option<String> {
     };
     // A section that says how users were affected goes before one that only names what
     // was ("Affected services: the validator node"), wherever each sits.
-    let impacts: Vec<String> = in_turn(sections, Kind::Impact).filter_map(impact_text).collect();
-    impacts
-        .iter()
-        .position(|text| strongest_weight(text, &IMPACT_CUES).is_some())
-        .or((!impacts.is_empty()).then_some(0))
-        .map(|at| impacts[at].clone())
+    // Read in turn, up to the first that says it: the rest are not needed.
+    let mut first = None;
+    for text in in_turn(sections, Kind::Impact).filter_map(impact_text) {
+        if strongest_weight(&text, &IMPACT_CUES).is_some() {
+            return Some(text);
+        }
+        first.get_or_insert(text);
+    }
+    first
 }
 
 /// The sections of `kind` in the order they are asked: those whose heading names the kind,
