@@ -853,22 +853,13 @@ fn an_oversight_or_an_accidental_change_names_the_cause() {
 
 #[test]
 fn a_component_that_suffered_a_failure_or_was_hit_by_an_attack_names_the_cause() {
-    for (said, want) in [
-        (
-            "At 04:10 the primary queue broker suffered a disk failure and stopped accepting writes.",
-            "At 04:10 the primary queue broker suffered a disk failure and stopped accepting writes.",
-        ),
-        (
-            "On Monday the build farm was hit by a credential-stuffing attack.",
-            "On Monday the build farm was hit by a credential-stuffing attack.",
-        ),
-        (
-            "The ingest workers were starved of memory once the cache doubled in size.",
-            "The ingest workers were starved of memory once the cache doubled in size.",
-        ),
+    for said in [
+        "At 04:10 the primary queue broker suffered a disk failure and stopped accepting writes.",
+        "On Monday the build farm was hit by a credential-stuffing attack.",
+        "The ingest workers were starved of memory once the cache doubled in size.",
     ] {
         let d = doc(vec![p("Exports were late for two hours."), p(said)]);
-        assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), Some(want), "{said}");
+        assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), Some(said), "{said}");
     }
 }
 
@@ -956,26 +947,14 @@ fn a_root_cause_identified_as_something_is_told_and_one_merely_identified_is_not
 
 #[test]
 fn what_an_outage_did_and_how_long_it_lasted_is_the_impact() {
-    for (said, want) in [
-        (
-            "This caused a service disruption from 14:05 to 15:20 UTC.",
-            "This caused a service disruption from 14:05 to 15:20 UTC.",
-        ),
-        (
-            "Over the weekend the search API has seen some downtime: 40 minutes on Saturday.",
-            "Over the weekend the search API has seen some downtime: 40 minutes on Saturday.",
-        ),
-        (
-            "This outage affected every mailing list and the mail forwarders.",
-            "This outage affected every mailing list and the mail forwarders.",
-        ),
-        (
-            "The registry had several hours of downtime over two days.",
-            "The registry had several hours of downtime over two days.",
-        ),
+    for said in [
+        "This caused a service disruption from 14:05 to 15:20 UTC.",
+        "Over the weekend the search API has seen some downtime: 40 minutes on Saturday.",
+        "This outage affected every mailing list and the mail forwarders.",
+        "The registry had several hours of downtime over two days.",
     ] {
         let d = doc(vec![p("A storage node restarted during a kernel update."), p(said)]);
-        assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(want), "{said}");
+        assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(said), "{said}");
     }
 }
 
