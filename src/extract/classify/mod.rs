@@ -246,7 +246,7 @@ static RE_TITLE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RE_TITLE_WEAK: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\bincident\b|\bdowntime\b|\bdisruption\b|\bdegrad|\bfail(ure|ed|ing|s)\b|\berrors?\b|\bis down\b|\bwent down\b|\bunavailab|\bdelays?\b|\bexhaustion\b|\bbroken\b|\bcrash",
+        r"(?i)\bincident\b|\bdowntime\b|\bdisruption\b|\bdegrad|\bfail(ures?|ed|ing|s)\b|\berrors?\b|\bis down\b|\bwent down\b|\bunavailab|\bdelays?\b|\bexhaustion\b|\bbroken\b|\bcrash",
         "weak title words",
     )
 });
