@@ -24,7 +24,7 @@ static RE_INCIDENT: LazyLock<Regex> = LazyLock::new(|| {
 /// [`RE_INCIDENT`], so that a summary says what broke whenever the report says it plainly.
 static RE_WRONG: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(halt|stopp|stuck|hung\b|hang|timed? ?out|corrupt|missing|bugs?\b|vulnerab|expos|compromis|leak|breach|offline|unreachable|inaccessible|forbidden|[45]\d\d\b|interrupt|went wrong|problem|wrong|did not|didn't|could ?n[o']t|cannot|can't|not able|was not|were not|wasn't|weren't)",
+        r"(?i)\b(halt|stopp|stuck|hung\b|hang|timed? ?out|corrupt|missing|incomplete|bugs?\b|vulnerab|expos|compromis|leak|breach|offline|unreachable|inaccessible|forbidden|[45]\d\d\b|interrupt|went wrong|problem|wrong|did not|didn't|could ?n[o']t|cannot|can't|not able|was not|were not|wasn't|weren't)",
     )
     .expect("literal regex for plainer words of what went wrong")
 });

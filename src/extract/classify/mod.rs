@@ -240,7 +240,7 @@ fn regex(pattern: &str, _what: &str) -> Regex {
 
 static RE_TITLE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\bpost?[- \x{2010}-\x{2014}]?mor?te?r?m\b|\bincident (report|review|analysis|summary)\b|\bpost[- ]incident\b|\brca\b|\broot cause analysis\b|\boutage\b|\bwhat happened\b|\bservice (disruption|interruption|unavailability)\b|\bpost-event summary\b",
+        r"(?i)\bpost?[- \x{2010}-\x{2014}]?mor?te?r?m\b|\bincident (report|review|analysis|summary)\b|\bpost[- ]incident\b|\brca\b|\broot cause analysis\b|\boutage\b|\bwhat (?:happened|went wrong)\b|\bservice (disruption|interruption|unavailability)\b|\bpost-event summary\b",
         "strong title words",
     )
 });

@@ -266,6 +266,8 @@ fn titles() {
     assert!(title_score("Elevated errors on checkout") > 0.5);
     // A plural names failures as well as the singular does.
     assert!(title_score("Sign-in failures on the staging cluster") > 0.5);
+    // "What went wrong" titles a report as "What happened" does.
+    assert!(title_score("What went wrong with search last week") >= 1.5);
     assert!(title_score("How we run incident reviews") < 0.0);
     // The story of a failure is not a how-to.
     assert!(title_score("How we lost six hours of search indexing") >= 0.0);

@@ -320,6 +320,10 @@ fn durations_in_words_and_in_short_units() {
     // A sentence that opens with how long something failed.
     assert_eq!(minutes("For about forty minutes on March 3, the API returned errors."), Some(40));
     assert_eq!(minutes("For 38 minutes, a third of sign-in attempts failed."), Some(38));
+    assert_eq!(
+        minutes("For about six hours on May 15, search results were incomplete."),
+        Some(360)
+    );
     assert_eq!(minutes("For 20 minutes we tried restarting the pods."), None);
     // "a" only as a word: "data hours" is no hour.
     assert_eq!(

@@ -980,3 +980,25 @@ fn a_decision_to_fail_over_is_the_fix_and_a_habit_is_not() {
     ]);
     assert_eq!(extract_fields(&read_sections(&habit)).resolution, None);
 }
+
+#[test]
+fn a_rollback_told_around_its_object_is_the_fix() {
+    // "rolled <the thing> back" says what "rolled back" says.
+    let fix = "We rolled the thumbnail service back at 10:42 and uploads worked from then on.";
+    let d =
+        doc(vec![p("Image uploads failed for forty minutes after the morning release."), p(fix)]);
+    assert_eq!(extract_fields(&read_sections(&d)).resolution.as_deref(), Some(fix));
+}
+
+#[test]
+fn a_share_of_attempts_told_as_a_fraction_is_what_users_saw() {
+    // "About a quarter of …" measures the impact as "25% of …" does, and the report says it
+    // first; a later sentence about a job that stopped is the cause's story.
+    let seen =
+        "For an hour on Friday, about a quarter of sign-in attempts on the mobile app failed.";
+    let d = doc(vec![
+        p(seen),
+        p("The token cache was resized the day before, and its cleanup jobs had stopped running."),
+    ]);
+    assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(seen));
+}

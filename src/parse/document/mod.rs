@@ -1060,6 +1060,10 @@ Ops
             assert_eq!(doc.published, None, "{report}");
             assert!(doc.markdown.starts_with(&report[..4]), "{report}");
         }
+        // A subject line alone is no message either, but it still titles the text.
+        let copied = "Subject: Re: Summary of Tuesday's sync outage\n\nHi all,\n\nSync stalled.\n";
+        let doc = parse_document(copied.as_bytes(), Some("text/plain"), None, None);
+        assert_eq!(doc.title.as_deref(), Some("Summary of Tuesday's sync outage"));
     }
 
     #[test]

@@ -271,9 +271,11 @@ fn stands_as_heading(line: &str, next: Option<&&str>) -> bool {
                 && next.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())))
 }
 
-/// In plain text, a short first line without a full stop is the title, unless it starts with
+/// In plain text (and markdown without a `#` title), a short first line without a full stop is the title, unless it starts with
 /// a lowercase letter: captured copies that lost their first characters ("ssue Summary",
-/// "i" + "stmortem") begin mid-word, and a fragment is no title.
+/// "i" + "stmortem") begin mid-word, and a fragment is no title. A message's subject line
+/// copied alone above its text ("Subject: Re: Summary of Tuesday's outage", no other
+/// header, so no message to read) titles it without its label and reply marks.
 pub(super) fn promote_first_line(blocks: &mut [Block]) {
     if let Some(first) = blocks.first_mut()
         && let Block::Paragraph { text } = first
@@ -282,7 +284,12 @@ pub(super) fn promote_first_line(blocks: &mut [Block]) {
         && !text.contains("http")
         && !starts_mid_word(text)
     {
-        *first = Block::Heading { level: 1, text: std::mem::take(text) };
+        let title = text
+            .get(..8)
+            .filter(|label| label.eq_ignore_ascii_case("subject:"))
+            .and_then(|_| clean_subject(text[8..].trim_start()))
+            .unwrap_or_else(|| std::mem::take(text));
+        *first = Block::Heading { level: 1, text: title };
     }
 }
 
