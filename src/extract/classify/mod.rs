@@ -256,11 +256,12 @@ static RE_TITLE_NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
         "title words of look-alikes",
     )
 });
-/// "How we lost six hours of indexing", "How I accidentally deleted production": the story of
-/// a failure, where "how we" in a title otherwise marks a how-to or a process post.
+/// "How we lost six hours of indexing", "How I accidentally deleted production", "I deleted
+/// our production database (and how we got it back)": the story of a failure, where "how we"
+/// in a title otherwise marks a how-to or a process post.
 static RE_TITLE_FAILURE_STORY: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\bhow (we|i)\s+(accidentally\s+|almost\s+|nearly\s+)?(lost|broke|deleted|dropped|took down|brought down|knocked out|crashed|corrupted|leaked|exposed|ran out of|went down|failed|wiped|overloaded|misconfigured)\b",
+        r"(?i)(?:\bhow |^\W*)(we|i)\s+(accidentally\s+|almost\s+|nearly\s+)?(lost|broke|deleted|dropped|took down|brought down|knocked out|crashed|corrupted|leaked|exposed|ran out of|went down|failed|wiped|overloaded|misconfigured)\b",
         "title words of a failure story",
     )
 });

@@ -272,6 +272,7 @@ fn titles() {
     // The story of a failure is not a how-to.
     assert!(title_score("How we lost six hours of search indexing") >= 0.0);
     assert!(title_score("How I accidentally deleted the production database") >= 0.0);
+    assert!(title_score("We broke search for a day (and how we fixed it)") >= 0.0);
     assert!(title_score("How we rebuilt search with Rust") < 0.0);
     assert!(title_score("Writing better postmortem templates") <= 0.0);
     assert!(title_score("Awesome-Postmortems") <= 0.0);

@@ -851,16 +851,22 @@ fn an_oversight_or_an_accidental_change_names_the_cause() {
     }
 }
 
+/// Each of `said`, told after `opening`, is what `field` reads, word for word.
+fn each_is_read_whole(opening: &str, said: &[&str], field: impl Fn(&Fields) -> Option<&str>) {
+    for said in said {
+        let fields = extract_fields(&read_sections(&doc(vec![p(opening), p(said)])));
+        assert_eq!(field(&fields), Some(*said), "{said}");
+    }
+}
+
 #[test]
 fn a_component_that_suffered_a_failure_or_was_hit_by_an_attack_names_the_cause() {
-    for said in [
+    let said = [
         "At 04:10 the primary queue broker suffered a disk failure and stopped accepting writes.",
         "On Monday the build farm was hit by a credential-stuffing attack.",
         "The ingest workers were starved of memory once the cache doubled in size.",
-    ] {
-        let d = doc(vec![p("Exports were late for two hours."), p(said)]);
-        assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), Some(said), "{said}");
-    }
+    ];
+    each_is_read_whole("Exports were late for two hours.", &said, |f| f.root_cause.as_deref());
 }
 
 #[test]
@@ -999,6 +1005,28 @@ fn a_share_of_attempts_told_as_a_fraction_is_what_users_saw() {
     let d = doc(vec![
         p(seen),
         p("The token cache was resized the day before, and its cleanup jobs had stopped running."),
+    ]);
+    assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(seen));
+}
+
+#[test]
+fn a_service_brought_back_or_running_again_is_the_fix() {
+    let fixes = [
+        "We brought the two storage racks back in stages after the power returned.",
+        "All virtual machines were running again by 09:00.",
+        "The app was back at 15:19, after the snapshot was restored.",
+    ];
+    let opening = "Virtual machines in two racks lost power for three hours.";
+    each_is_read_whole(opening, &fixes, |f| f.resolution.as_deref());
+}
+
+#[test]
+fn whose_data_was_seen_is_what_users_saw_in_a_breach() {
+    let seen = "An intruder used a stolen session to view the email addresses of 1,142 customers.";
+    let d = doc(vec![
+        p("On March 3 our security team detected unusual activity in a support tool."),
+        p(seen),
+        p("We revoked every support session and notified the affected customers on March 5."),
     ]);
     assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(seen));
 }

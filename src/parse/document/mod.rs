@@ -513,8 +513,29 @@ fn title_from_blocks(blocks: &[Block]) -> Option<String> {
             _ => None,
         })
     })
+    .or_else(|| opening_label_line(blocks))
     .map(|t| t.trim_matches(|c: char| c == '#' || c.is_whitespace()).to_owned())
     .filter(|t| !t.is_empty())
+}
+
+/// A text with no title line that opens with a label naming the incident and a short value
+/// ("Incident summary: loss of power in the Frankfurt data hall", "Outage: EU sync"): that
+/// line, as written, is its title. Other labels ("Duration: …", "Status: final") and a value
+/// that is a sentence ("Summary: the mirrors failed.") are no title.
+fn opening_label_line(blocks: &[Block]) -> Option<String> {
+    static RE_NAMES_IT: LazyLock<Regex> = LazyLock::new(|| {
+        ascii_word_regex(r"(?i)\b(?:incident|outage|post-?mortem|event|issue|subject|summary)\b")
+            .expect("literal regex for labels that name an incident")
+    });
+    let [Block::Heading { level, text: label }, Block::Paragraph { text: value }, ..] = blocks
+    else {
+        return None;
+    };
+    (*level == text::LABEL_LEVEL
+        && RE_NAMES_IT.is_match(label)
+        && value.split_whitespace().count() <= 12
+        && !value.ends_with(['.', '!', '?', ':']))
+    .then(|| format!("{label}: {value}"))
 }
 
 #[cfg(test)]
@@ -816,6 +837,23 @@ Ops
             "{paragraphs:?}"
         );
         assert!(paragraphs.contains(&"Ops"), "{paragraphs:?}");
+    }
+
+    #[test]
+    fn a_text_that_opens_with_a_label_and_a_short_value_is_titled_by_that_line() {
+        let text = "Incident summary: loss of power in the Frankfurt data hall\n\n\
+                    Date: 11 September 2024\nDuration: 3 hours 12 minutes (05:48 to 09:00 CEST)\n\n\
+                    At approximately 05:48 CEST, utility power to the hall was interrupted.\n";
+        let doc = parse_document(text.as_bytes(), Some("text/plain"), None, None);
+        assert_eq!(
+            doc.title.as_deref(),
+            Some("Incident summary: loss of power in the Frankfurt data hall")
+        );
+        // A label and its value before a line of prose are a label, not a heading line.
+        assert!(!headings(&doc).iter().any(|(_, t)| t.contains("2024")), "{:?}", doc.blocks);
+        // A value that is a sentence is no title.
+        let doc = parse_document(b"Summary: the mirrors failed.\n\nMore.\n", None, None, None);
+        assert_eq!(doc.title, None);
     }
 
     #[test]

@@ -266,6 +266,8 @@ fn stands_as_heading(line: &str, next: Option<&&str>) -> bool {
         && !line.contains("http")
         && !RE_TIME_START.is_match(line)
         && !RE_LIST_MARKER.is_match(line)
+        // "Date: 11 September 2024" is a label and its value, whatever follows it.
+        && !RE_KEY_VALUE.is_match(line)
         && (RE_LIST_MARKER.is_match(next)
             || (next.split_whitespace().count() >= 6
                 && next.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())))
