@@ -324,6 +324,7 @@ fn durations_in_words_and_in_short_units() {
         minutes("For about six hours on May 15, search results were incomplete."),
         Some(360)
     );
+    assert_eq!(minutes("Our service was not working during 2 hours, from 14h to 16h."), Some(120));
     assert_eq!(minutes("For 20 minutes we tried restarting the pods."), None);
     // "a" only as a word: "data hours" is no hour.
     assert_eq!(

@@ -61,7 +61,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 4,
             ),
             (
-                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely |exact )?(?:cause|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s(?:[^.]|\.\d)*?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
+                r"\bthe (?:underlying |primary |main |direct |immediate |proximate |actual |real |likely |exact )?(?:cause|reason|trigger|culprit|source of (?:the|this) (?:problem|issue))s?\b(?:\s+(?:of|for)\s(?:[^.]|\.\d)*?)?\s+(?:was|were|is|are|turned out|appears|seems)\b",
                 4,
             ),
             (
@@ -81,7 +81,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\bcontributing factors?\b|\bcontributed to\b|\b(?:it )?turned out (?:that|to be)\b|\bwe (?:found|discovered|determined|realized|realised|learned) that\b|\b(?:investigation|analysis|review) (?:found|discovered|determined|revealed|showed|confirmed) that\b",
+                r"^\W*what (?:had |really |actually )?happened (?:was|is)\b|\bcontributing factors?\b|\bcontributed to\b|\b(?:it )?turned out (?:that|to be)\b|\bwe (?:found|discovered|determined|realized|realised|learned) that\b|\b(?:investigation|analysis|review) (?:found|discovered|determined|revealed|showed|confirmed) that\b",
                 3,
             ),
             (
@@ -152,7 +152,7 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 2,
             ),
             (
-                r"\b(?:rolled back|rolling back|rolled (?:\w+\s+){1,4}?back|reverted|rollback|workaround|hotfix)\b|\b(?:was|were|is|are)\s+(?:all\s+)?(?:running|working|available|online|serving|responding|up)\s+again\b|\b(?:was|were|came)\s+back\s+(?:at|by|around|shortly)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
+                r"\b(?:rolled back|rolling back|rolled (?:\w+\s+){1,4}?back|reverted|rollback|workaround|hotfix)\b|\b(?:was|were|is|are)\s+(?:all\s+)?(?:running|working|available|online|serving|responding|up)\s+again\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?working\s+(?:fine|normally|properly|as expected)\b|\b(?:was|were|came)\s+back\s+(?:at|by|around|shortly)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
                 1,
             ),
         ],

@@ -1030,3 +1030,29 @@ fn whose_data_was_seen_is_what_users_saw_in_a_breach() {
     ]);
     assert_eq!(extract_fields(&read_sections(&d)).impact.as_deref(), Some(seen));
 }
+
+#[test]
+fn the_reason_or_what_happened_names_the_cause() {
+    let stated = "The reason was that the certificate of our domain had expired.";
+    let d = doc(vec![p("Our site was down for two hours yesterday."), p(stated)]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).root_cause.as_deref(),
+        Some("The certificate of our domain had expired.")
+    );
+    // "What happened was subtle." points on to the sentence that tells it.
+    let told =
+        "Overnight, a patch rebooted one queue host and its clock came back seven hours ahead.";
+    let d = doc(vec![
+        p("Scheduled reports did not run for five hours."),
+        p("What had happened was subtle."),
+        p(told),
+    ]);
+    assert_eq!(extract_fields(&read_sections(&d)).root_cause.as_deref(), Some(told));
+}
+
+#[test]
+fn working_fine_again_is_a_weak_fix() {
+    let fix = "A few minutes after the new certificate went live, everything was working fine.";
+    let d = doc(vec![p("Users could not log in for two hours."), p(fix)]);
+    assert_eq!(extract_fields(&read_sections(&d)).resolution.as_deref(), Some(fix));
+}
