@@ -148,11 +148,11 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|(?:rolled|brought) (?:\w+\s+){1,4}?back\b|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|deleted|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied|raised|lowered|bumped|freed)\b|\b(?:decided|chose|opted) to\b(?:[^.]|\.\d)*?\b(?:migrate|move|switch|fail over|roll back|revert|restart|rebuild|restore|replace|redeploy)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
+                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|(?:rolled|brought) (?:\w+\s+){1,4}?back\b|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|deleted|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied|raised|lowered|bumped|freed|added (?:more|additional|extra)|doubled|tripled)\b|\b(?:decided|chose|opted) to\b(?:[^.]|\.\d)*?\b(?:migrate|move|switch|fail over|roll back|revert|restart|rebuild|restore|replace|redeploy)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
                 2,
             ),
             (
-                r"\b(?:rolled back|rolling back|rolled (?:\w+\s+){1,4}?back|reverted|rollback|workaround|hotfix)\b|\b(?:was|were|is|are)\s+(?:all\s+)?(?:running|working|available|online|serving|responding|up)\s+again\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?working\s+(?:fine|normally|properly|as expected)\b|\b(?:was|were|came)\s+back\s+(?:at|by|around|shortly)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
+                r"\b(?:rolled back|rolling back|rolled (?:\w+\s+){1,4}?back|reverted|rollback|workaround|hotfix)\b|\b(?:was|were|is|are)\s+(?:all\s+)?(?:running|working|available|online|serving|responding|up)\s+again\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?working\s+(?:fine|normally|properly|as expected)\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?(?:stable|healthy)\s+again\b|\b(?:was|were|came)\s+back\s+(?:at|by|around|shortly)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
                 1,
             ),
         ],
@@ -173,7 +173,7 @@ pub(super) static IMPACT_CUES: LazyLock<CueSet> = LazyLock::new(|| {
     cues(
         &[
             (
-                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all)\b(?:[^.]|\.\d)*?\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b(?:[^.]|\.\d)*?\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
+                r"\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|players?|requests?|builds?|jobs?|downloads?|uploads?|traffic|everyone|anyone|all|(?:many|some|most|all|a lot|lots|few|those|each|any) of you)\b(?:[^.]|\.\d)*?\b(?:unable|could not|couldn't|cannot|can't|were not able|was not able|affected|impacted|experienced|experiencing|saw|seeing|received|receiving|encountered|got|getting|hit|hitting|failed|failing|errors?|timeouts?|timed out|down|unavailable|inaccessible|slow|degraded|lost|delayed|did not see|didn't see|no longer|stopped)\b|\b(?:affect(?:ed|ing)|impact(?:ed|ing)|unavailable (?:to|for))\b(?:[^.]|\.\d)*?\b(?:users?|customers?|clients?|visitors?|developers?|people|members?|requests?|builds?|services?|sites?)\b",
                 4,
             ),
             (
@@ -192,7 +192,7 @@ pub(super) static IMPACT_CUES: LazyLock<CueSet> = LazyLock::new(|| {
 /// Sentences about what could have happened or what will be done: not what users saw.
 pub(super) static RE_NOT_AN_IMPACT: LazyLock<Regex> = LazyLock::new(|| {
     crate::extract::ascii_word_regex(
-        r"(?i)\b(?:will|should|in the future|going forward|to prevent|to avoid|no (?:users?|customers?|data)|not (?:affected|impacted)|(?:fixed|resolved|mitigated) the (?:problem|issue|bug|outage))\b|\?\s*$",
+        r"(?i)\b(?:will|should|in the future|going forward|to prevent|to avoid|what went down|no (?:users?|customers?|data)|not (?:affected|impacted)|(?:fixed|resolved|mitigated) the (?:problem|issue|bug|outage))\b|\?\s*$",
     )
     .expect("literal regex for sentences that are not the impact")
 });

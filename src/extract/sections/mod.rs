@@ -368,12 +368,15 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             .collect();
         let told = best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First);
         let stepped = || {
-            best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong).map(
-                |(index, _)| {
+            best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
+                .or_else(|| {
+                    best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
+                        .filter(|(_, cue)| cue.weight >= 2)
+                })
+                .map(|(index, _)| {
                     let step = without_leading_time(timeline[index]);
                     with_previous(&timeline, index, clip(step, 600))
-                },
-            )
+                })
         };
         // A narrative that only mentions a hotfix or a workaround in passing (the weakest
         // cue) gives way to a timeline step that says how it ended.

@@ -1056,3 +1056,31 @@ fn working_fine_again_is_a_weak_fix() {
     let d = doc(vec![p("Users could not log in for two hours."), p(fix)]);
     assert_eq!(extract_fields(&read_sections(&d)).resolution.as_deref(), Some(fix));
 }
+
+#[test]
+fn a_post_to_its_players_says_who_was_hit_as_you() {
+    // "Here's what went down" tells the story; "a lot of you couldn't" is what users saw.
+    let seen =
+        "A lot of you couldn't log in on Saturday evening, and some were kicked out of matches.";
+    let fix = "We added more login servers, and by 9:30 PM things were stable again.";
+    let d = doc(vec![p(seen), p("We're really sorry. Here's what went down."), p(fix)]);
+    let fields = extract_fields(&read_sections(&d));
+    assert_eq!(fields.impact.as_deref(), Some(seen));
+    assert_eq!(fields.resolution.as_deref(), Some(fix));
+}
+
+#[test]
+fn a_timeline_without_a_strong_step_gives_its_first_action_as_the_fix() {
+    let d = doc(vec![
+        h(2, "Summary"),
+        p("Webhook deliveries were delayed by up to 50 minutes."),
+        h(2, "Timeline"),
+        li("10:52 deploy of version 4.18"),
+        li("11:05 queue depth alert fired"),
+        li("11:31 we rolled back to version 4.17"),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).resolution.as_deref(),
+        Some("11:31 we rolled back to version 4.17")
+    );
+}
