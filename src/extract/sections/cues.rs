@@ -148,11 +148,11 @@ pub(super) static RESOLUTION_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|(?:rolled|brought) (?:\w+\s+){1,4}?back\b|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|deleted|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied|raised|lowered|bumped|freed|added (?:more|additional|extra)|doubled|tripled)\b|\b(?:decided|chose|opted) to\b(?:[^.]|\.\d)*?\b(?:migrate|move|switch|fail over|roll back|revert|restart|rebuild|restore|replace|redeploy)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
+                r"\b(?:we|they|engineers?|team|admins?|administrators?|operators?)\s+(?:(?:have|has|had)\s+)?(?:\w+ly\s+)?(?:rolled back|(?:rolled|brought) (?:\w+\s+)+?back\b|reverted|restarted|rebooted|failed over|redeployed|re-?deployed|deployed an? (?:\w+ )?(?:fix|patch)|rolled out an? (?:\w+ )?(?:fix|patch)|fixed|patched|re-?enabled|disabled|turned (?:off|down)|switched off|removed|deleted|replaced|restored|increased|scaled|blocked|killed|purged|cleared|flushed|rebuilt|recreated|migrated|moved|switched|upgraded|downgraded|renewed|rotated|revoked|applied|raised|lowered|bumped|freed|added (?:more|additional|extra)|doubled|tripled)\b|\b(?:decided|chose|opted) to\b(?:[^.]|\.\d)*?\b(?:migrate|move|switch|fail over|roll back|revert|restart|rebuild|restore|replace|redeploy)\b|\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:restarted|rebooted|reset|redeployed|re-?deployed|deleted|removed|replaced|increased|scaled (?:up|out)|upgraded|downgraded|cordoned|drained|taken offline|failed over|rebuilt|recreated|purged|cleared|flushed|renewed|yanked)\b",
                 2,
             ),
             (
-                r"\b(?:rolled back|rolling back|rolled (?:\w+\s+){1,4}?back|reverted|rollback|workaround|hotfix)\b|\b(?:was|were|is|are)\s+(?:all\s+)?(?:running|working|available|online|serving|responding|up)\s+again\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?working\s+(?:fine|normally|properly|as expected)\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?(?:stable|healthy)\s+again\b|\b(?:was|were|came)\s+back\s+(?:at|by|around|shortly)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
+                r"\b(?:rolled back|rolling back|rolled (?:\w+\s+)+?back|reverted|rollback|workaround|hotfix)\b|\b(?:was|were|is|are)\s+(?:all\s+)?(?:running|working|available|online|serving|responding|up)\s+again\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?working\s+(?:fine|normally|properly|as expected)\b|\b(?:was|were|is|are)\s+(?:\w+\s+)?(?:stable|healthy)\s+again\b|\b(?:was|were|came)\s+back\s+(?:at|by|around|shortly)\b|\bdeployed (?:the|a|an) (?:\w+ )?(?:change|fix|patch|update|version|release)\b",
                 1,
             ),
         ],
@@ -230,9 +230,6 @@ pub(super) fn first_statement(candidates: &[&str]) -> Option<String> {
 pub(super) enum Pick {
     /// The earliest of the strongest.
     First,
-    /// The earliest of the strongest, and only a strong one (weight 3 or more): for text
-    /// that mostly says other things, such as a timeline.
-    Strong,
     /// The earliest strong one (weight 3 or more), else the strongest: for what a report
     /// tells first, such as what users saw.
     EarliestStrong,
@@ -257,9 +254,6 @@ pub(super) fn best_sentence<'c>(
             continue;
         }
         let Some(cue) = strongest(sentence, cues) else { continue };
-        if pick == Pick::Strong && cue.weight < 3 {
-            continue;
-        }
         if pick == Pick::EarliestStrong && cue.weight >= 3 {
             return Some((index, cue));
         }

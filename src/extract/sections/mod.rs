@@ -367,12 +367,11 @@ pub(crate) fn extract_fields(sections: &[Section<'_>]) -> Fields {
             .filter(|s| strongest_weight(s, &CAUSE_CUES).is_none_or(|w| w < 4))
             .collect();
         let told = best_sentence(&fix_prose, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First);
+        // The earliest of the strongest steps: a strong one (weight 3: "error rates back to
+        // normal") where there is one, else the first action (weight 2: "we rolled back").
         let stepped = || {
-            best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::Strong)
-                .or_else(|| {
-                    best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
-                        .filter(|(_, cue)| cue.weight >= 2)
-                })
+            best_sentence(&timeline, &RESOLUTION_CUES, &RE_NOT_A_RESOLUTION, Pick::First)
+                .filter(|(_, cue)| cue.weight >= 2)
                 .map(|(index, _)| {
                     let step = without_leading_time(timeline[index]);
                     with_previous(&timeline, index, clip(step, 600))
