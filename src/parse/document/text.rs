@@ -273,9 +273,10 @@ fn stands_as_heading(line: &str, next: Option<&&str>) -> bool {
                 && next.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())))
 }
 
-/// In plain text (and markdown without a `#` title), a short first line without a full stop is the title, unless it starts with
-/// a lowercase letter: captured copies that lost their first characters ("ssue Summary",
-/// "i" + "stmortem") begin mid-word, and a fragment is no title. A message's subject line
+/// In plain text (and markdown without a `#` title), a short first line without a full stop
+/// is the title, unless it starts with a lowercase letter: captured copies that lost their
+/// first characters ("ssue Summary", "i" + "stmortem") begin mid-word, and a fragment is no
+/// title. A message's subject line
 /// copied alone above its text ("Subject: Re: Summary of Tuesday's outage", no other
 /// header, so no message to read) titles it without its label and reply marks.
 pub(super) fn promote_first_line(blocks: &mut [Block]) {
