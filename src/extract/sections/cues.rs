@@ -89,11 +89,11 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 3,
             ),
             (
-                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|crashed|failed|stopped|stalled|broke|broken|down|unavailable|slow(?:ness)?)\b(?:[^.]|\.\d)*?\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b(?:[^.]|\.\d)*?\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
+                r"\b(?:outage|incident|issue|problem|failure|disruption|degradation|errors?|downtime|crash(?:es)?|crashed|failed|stopped|stalled|broke|broken|down|unavailable|slow(?:ness)?|reject(?:ed|ing)|refus(?:ed|ing)|cancell?(?:ed|ing)|dropp(?:ed|ing)|lost|delayed)\b(?:[^.]|\.\d)*?\b(?:due to|because(?: of)?|as a result of|owing to)\b|\b(?:due to|because of)\b(?:[^.]|\.\d)*?\b(?:outage|incident|failed|failure|down|unavailable|errors?|issues?|problems?)\b",
                 2,
             ),
             (
-                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaus(?:ed|es|ing)\s+(?:\w+\s+)*?to (?:fail|crash|stop|break|hang|time out|become)\b|\bstarved (?:of|for)\b|\b(?:was|were|been|got) hit (?:by|with) (?:an?|the)\b|\bsuffered (?:an?|the) (?:[\w-]+\s+)*?(?:failure|breakdown|outage|crash|fault|corruption)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b|\b(?:accidentally|inadvertently|mistakenly|unintentionally|unexpectedly|incorrectly|wrongly)\s+(?:\w+\s+)?(?:set|configured|deployed|deleted|removed|pushed|published|committed|merged|changed|disabled|enabled|dropped|overwr\w+|ran|applied|left|exposed)\b|\b(?:was|were) overlooked\b|, so\b(?:[^.]|\.\d)*?\b(?:(?:had|have|has) (?:already )?(?:expired|failed|crashed|stopped)|failed|crashed|broke|expired|timed out|could not|couldn't|were unable|was unable|were rejected|was rejected)\b",
+                r"\b(?:led to|leading to|resulted in|resulting in|which (?:broke|caused|meant|prevented|blocked|stopped))\b|\b(?:has|have|had) caused\b|\bcaus(?:ed|es|ing)\s+(?:\w+\s+)*?to (?:fail|crash|stop|break|hang|time out|become)\b|\bstarved (?:of|for)\b|\b(?:was|were|been|got) hit (?:by|with) (?:an?|the)\b|\bsuffered (?:an?|the) (?:[\w-]+\s+)*?(?:failure|breakdown|outage|crash|fault|corruption)\b|\b(?:ran|run|running) out of\b|\bexhaust(?:ed|ing|ion)\b|\b(?:filled|fill|filling) up\b|\bhit (?:the|a|its|our) (?:\w+ )?(?:limit|quota|ceiling)\b|\b(?:accidentally|inadvertently|mistakenly|unintentionally|unexpectedly|incorrectly|wrongly)\s+(?:\w+\s+)?(?:set|configured|deployed|deleted|removed|pushed|published|committed|merged|changed|disabled|enabled|dropped|overwr\w+|ran|applied|left|exposed)\b|\b(?:was|were) overlooked\b|, so\b(?:[^.]|\.\d)*?\b(?:(?:had|have|has) (?:already )?(?:expired|failed|crashed|stopped)|failed|crashed|broke|expired|timed out|could not|couldn't|were unable|was unable|(?:was|were) (?:rejected|cancell?ed|dropped|lost|killed|blocked))\b",
                 2,
             ),
             (
@@ -101,7 +101,7 @@ pub(super) static CAUSE_CUES: LazyLock<CueSet> = LazyLock::new(|| {
                 1,
             ),
             (
-                r"\b(?:an?|the)\s+(?:typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression|expired certificate|deadlock)\b",
+                r"\b(?:an?|the)\s+(?:typo|bug|misconfiguration|misspell\w*|syntax error|memory leak|race condition|regression|expired certificate|deadlock)\b|\b(?:an?|the)\s+(?:malformed|corrupt(?:ed)?|invalid|faulty)\s+(?:[\w-]+\s+)?(?:rules?|config(?:uration)?s?|files?|entry|entries|records?|quer(?:y|ies)|headers?|certificates?|deploy(?:ment)?s?|push|releases?|updates?|patch(?:es)?|changes?|values?|settings?)\b",
                 1,
             ),
         ],

@@ -1084,3 +1084,28 @@ fn a_timeline_without_a_strong_step_gives_its_first_action_as_the_fix() {
         Some("11:31 we rolled back to version 4.17")
     );
 }
+
+#[test]
+fn rejected_cancelled_or_malformed_things_name_a_cause() {
+    let opening = "Emails were delayed by up to three hours on Thursday.";
+    let d = doc(vec![
+        p(opening),
+        p(
+            "Our provider began rejecting our messages because one of our domains had been added to a blocklist.",
+        ),
+    ]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).root_cause.as_deref(),
+        Some("One of our domains had been added to a blocklist.")
+    );
+    let said = [
+        "A configuration push to the edge servers contained a malformed rewrite rule.",
+        "The vendor lowered the query timeout to thirty seconds, so every report query was cancelled.",
+    ];
+    each_is_read_whole(opening, &said[..1], |f| f.root_cause.as_deref());
+    let d = doc(vec![p(opening), p(said[1])]);
+    assert_eq!(
+        extract_fields(&read_sections(&d)).root_cause.as_deref(),
+        Some("The vendor lowered the query timeout to thirty seconds")
+    );
+}
